@@ -1,0 +1,1 @@
+"""Channel adapters: one package per platform. A channel never imports storage (DESIGN.md)."""

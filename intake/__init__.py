@@ -1,0 +1,1 @@
+"""Intake: the one way a message enters okno (schema, accept, identity, request form)."""

@@ -1,0 +1,234 @@
+"""The one entry point of a message: dedupe -> identity -> conversation -> request -> store -> follow-ups."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from intake.identity import resolve_contact
+from intake.policy import IntakePolicy
+from intake.request_link import attach_to_request
+from intake.schema import AttachmentRef, CallInfo, InboundMessage
+from storage.db import Database
+from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
+from storage.repos.clients import client_ids_of
+from storage.repos.conversations import attachments_of, conversation_by_key, message_by_key, processed_event
+from storage.repos.outbox import outbox_by_platform_id
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 5
+
+Outcome = Literal["created", "updated", "duplicate", "orphan"]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A job to enqueue once the accepting transaction has committed."""
+
+    job: str
+    args: tuple[int, ...]
+    job_id: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    outcome: Outcome
+    message_id: int | None = None
+    request_id: int | None = None
+    follow_ups: tuple[FollowUp, ...] = field(default_factory=tuple)
+
+
+async def accept(db: Database, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
+    """Idempotent on (channel, account, event_id): a redelivery changes nothing and says 'duplicate'."""
+    for attempt in range(1, MAX_TRIES + 1):
+        async with db.session() as session:
+            if await processed_event(
+                session, channel=msg.channel, account=msg.account, event_id=msg.event_id
+            ):
+                return Accepted("duplicate")
+            try:
+                result = await _accept_once(session, msg, policy=policy)
+                await session.commit()
+                return result
+            except IntegrityError:
+                # A concurrent copy (or a concurrent first message of the same sender) won; look again.
+                await session.rollback()
+                log.debug("accept %s:%s retry %d after a conflict", msg.channel, msg.event_id, attempt)
+    raise RuntimeError(f"accept {msg.channel}:{msg.event_id} kept conflicting after {MAX_TRIES} tries")
+
+
+async def _accept_once(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
+    marker = ProcessedEvent(
+        channel=msg.channel, account=msg.account, event_id=msg.event_id, raw_event_id=msg.raw_event_id
+    )
+    session.add(marker)
+    await session.flush()  # the unique key: concurrent copies stop here
+    existing = await message_by_key(
+        session, channel=msg.channel, account=msg.account, message_key=msg.message_key
+    )
+    if msg.kind in ("edit", "status", "reaction"):
+        result = await _apply_update(session, msg, existing)
+    elif existing is not None:
+        result = await _merge_late_part(session, msg, existing)
+    else:
+        result = await _store_new(session, msg, policy=policy)
+    marker.message_id = result.message_id
+    return result
+
+
+async def _apply_update(session: AsyncSession, msg: InboundMessage, target: Message | None) -> Accepted:
+    if msg.kind == "status":
+        return await _apply_status(session, msg, target)
+    if target is None:
+        log.info(
+            "%s %s refers to unknown message %s: kept as raw only", msg.channel, msg.kind, msg.message_key
+        )
+        return Accepted("orphan")
+    if msg.kind == "edit":
+        target.edit_history = [
+            *target.edit_history,
+            {"text": target.text, "edited_at": msg.sent_at.isoformat()},
+        ]
+        target.text = msg.text
+    else:
+        target.reactions = [
+            *target.reactions,
+            {"by": msg.sender.external_id, "reaction": msg.text, "at": msg.sent_at.isoformat()},
+        ]
+    return Accepted("updated", message_id=target.id, request_id=target.request_id)
+
+
+async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Message | None) -> Accepted:
+    outbox: Outbox | None = await outbox_by_platform_id(
+        session, channel=msg.channel, account=msg.account, platform_message_id=msg.message_key
+    )
+    if outbox is not None and msg.status:
+        outbox.status = msg.status if msg.status in ("delivered", "read", "failed") else outbox.status
+        if msg.status == "failed":
+            outbox.last_error = msg.text
+    if target is not None:
+        target.delivery_status = msg.status
+        return Accepted("updated", message_id=target.id, request_id=target.request_id)
+    return Accepted("updated" if outbox else "orphan")
+
+
+async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: Message) -> Accepted:
+    """A later event about the same message (album part, call ended, recording ready): add, never lose."""
+    known = {(a.platform_ref, a.filename) for a in await attachments_of(session, message_id=message.id or 0)}
+    position = len(known)
+    for ref in msg.attachments:
+        if (ref.file_id or ref.url, ref.filename) not in known:
+            session.add(_attachment(message.id or 0, ref, position))
+            position += 1
+    if msg.text and not message.text:
+        message.text = msg.text
+    if msg.call is not None:
+        await _store_call(session, message.id or 0, msg.call)
+    return Accepted("updated", message_id=message.id, request_id=message.request_id)
+
+
+async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
+    contact = await resolve_contact(session, msg, region=policy.region)
+    conversation = await _conversation(session, msg, contact_id=contact.id or 0)
+    # Service messages are history, not requests (DESIGN.md).
+    request = None if msg.kind == "system" else await attach_to_request(session, msg, contact, policy=policy)
+    if request is not None and conversation.client_id is None:
+        conversation.client_id = request.client_id
+    message = Message(
+        conversation_id=conversation.id or 0,
+        request_id=request.id if request else None,
+        channel=msg.channel,
+        account=msg.account,
+        message_key=msg.message_key,
+        direction="inbound",
+        author_contact_id=contact.id,
+        kind=msg.kind,
+        text=msg.text,
+        sent_at=msg.sent_at,
+        reply_to_key=msg.reply_to_key,
+        raw_event_id=msg.raw_event_id,
+    )
+    session.add(message)
+    await session.flush()
+    for position, ref in enumerate(msg.attachments):
+        session.add(_attachment(message.id or 0, ref, position))
+    if msg.call is not None:
+        await _store_call(session, message.id or 0, msg.call)
+    return Accepted(
+        "created",
+        message_id=message.id,
+        request_id=request.id if request else None,
+        follow_ups=_follow_ups(msg, message.id or 0, request.id if request else None),
+    )
+
+
+async def _conversation(session: AsyncSession, msg: InboundMessage, *, contact_id: int) -> Conversation:
+    conversation = await conversation_by_key(
+        session, channel=msg.channel, account=msg.account, conversation_key=msg.conversation_key
+    )
+    if conversation is None:
+        client_ids = await client_ids_of(session, contact_id=contact_id)
+        conversation = Conversation(
+            channel=msg.channel,
+            account=msg.account,
+            conversation_key=msg.conversation_key,
+            contact_id=contact_id,
+            client_id=client_ids[0] if client_ids else None,
+        )
+        session.add(conversation)
+    conversation.last_message_at = max(conversation.last_message_at or msg.sent_at, msg.sent_at)
+    await session.flush()
+    return conversation
+
+
+def _attachment(message_id: int, ref: AttachmentRef, position: int) -> Attachment:
+    return Attachment(
+        message_id=message_id,
+        position=position,
+        kind=ref.kind,
+        filename=ref.filename,
+        mime=ref.mime,
+        size=ref.size,
+        blob_sha256=ref.blob_key,
+        platform_ref=ref.file_id or ref.url,
+    )
+
+
+async def _store_call(session: AsyncSession, message_id: int, info: CallInfo) -> None:
+    """Create or complete the call record; later PBX events fill in what earlier ones did not know."""
+    call = (await session.execute(select(Call).where(col(Call.message_id) == message_id))).scalars().first()
+    if call is None:
+        call = Call(message_id=message_id, direction=info.direction)
+        session.add(call)
+    for field_name in (
+        "from_number",
+        "to_number",
+        "started_at",
+        "answered_at",
+        "ended_at",
+        "duration_s",
+        "recording_ref",
+        "operator_extension",
+    ):
+        value = getattr(info, field_name)
+        if value is not None:
+            setattr(call, field_name, value)
+    call.missed = call.direction == "inbound" and call.answered_at is None and call.ended_at is not None
+
+
+def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) -> tuple[FollowUp, ...]:
+    jobs: list[FollowUp] = []
+    if msg.text and request_id is not None:
+        jobs.append(FollowUp("analyze_message", (message_id,), f"analyze_message:{message_id}", "llm"))
+        jobs.append(
+            FollowUp("fill_request_form", (request_id, message_id), f"fill_request_form:{message_id}", "llm")
+        )
+    if msg.call is not None and msg.call.recording_ref:
+        jobs.append(FollowUp("transcribe_call", (message_id,), f"transcribe_call:{message_id}", "transcribe"))
+    return tuple(jobs)

@@ -1,0 +1,179 @@
+"""Deterministic request-form extraction from one client message: INN, company name, deadline.
+
+"Добрый день! ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки до пятницы." -> FormFacts(
+inn='7707083893', company='ООО «Ромашка»', due_at=<that Friday 18:00 local, in UTC>, due_phrase='до пятницы').
+No LLM and no I/O: the same text and `now` always give the same form. The date rules live in intake.dates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from stdnum.ru import inn as stdnum_inn
+
+from intake.dates import find_due
+
+__all__ = ["FormFacts", "extract_form", "find_company", "find_due", "find_inns", "is_valid_inn"]
+
+
+@dataclass(frozen=True)
+class FormFacts:
+    inn: str | None  # first VALID INN in the text (10 or 12 digits, checksum OK)
+    company: str | None  # normalized company name, e.g. 'ООО «Ромашка»', 'ИП Иванов И.И.'
+    due_at: datetime | None  # timezone-aware, in UTC
+    due_phrase: str | None  # the exact substring of the text the due date came from
+    invalid_inns: tuple[str, ...] = ()  # numbers labelled as INN that fail the checksum (a note to staff)
+
+
+def is_valid_inn(value: str) -> bool:
+    """10 digits (legal entity) or 12 digits (individual) with a correct checksum."""
+    return len(value) in (10, 12) and value.isdigit() and bool(stdnum_inn.is_valid(value))
+
+
+# ---------------------------------------------------------------- INN
+
+_INN_RUN = re.compile(r"(?<!\d)(?:\d{12}|\d{10})(?!\d)")  # never a slice of a longer digit run
+# "ИНН 7707083893", "ИНН: ...", "ИНН/КПП 7707083893/770701001": the label, then no other digits.
+_INN_LABEL = re.compile(r"(?<!\w)(?:ИНН|INN)(?!\w)[^\d\n]{0,25}$", re.IGNORECASE)
+# An unlabelled run right after one of these is a phone, an account or another register number.
+_OTHER_LABEL = re.compile(
+    r"(?:(?<!\w)(?:КПП|ОГРНИП|ОГРН|ОКПО|ОКАТО|ОКТМО|БИК|тел\w*|phone|tel|моб\w*|whatsapp|р/с|к/с|сч[её]т\w*)"
+    r"[^\d\n]{0,15}|№\s*|\+\s*)$",
+    re.IGNORECASE,
+)
+
+
+def find_inns(text: str) -> tuple[list[str], list[str]]:
+    """(valid, invalid) INNs in text order, labelled valid ones first.
+
+    An unlabelled 10/12-digit run that fails the checksum is ignored (it is likely a phone or an
+    order number); one labelled "ИНН" that fails goes to `invalid` so staff can ask the client again.
+    """
+    labelled: list[str] = []
+    unlabelled: list[str] = []
+    invalid: list[str] = []
+    for match in _INN_RUN.finditer(text):
+        number, window = match.group(), max(0, match.start() - 40)
+        is_labelled = _INN_LABEL.search(text, window, match.start()) is not None
+        if is_valid_inn(number):
+            if is_labelled:
+                labelled.append(number)
+            elif not _OTHER_LABEL.search(text, window, match.start()):
+                unlabelled.append(number)
+        elif is_labelled:
+            invalid.append(number)
+    return _unique(labelled + unlabelled), _unique(invalid)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- company
+
+# Longest first, so ФГУП is not read as ГУП and ОАО not as АО; (?<!\w)/(?!\w) keep "АОЭ", "выпАО" out.
+_SHORT_FORM = r"(?<!\w)(?P<form>ФГУП|ГУП|МУП|ООО|ОАО|ЗАО|ПАО|НКО|АНО|АО|ИП)(?!\w)"
+# Full spelled-out forms, in any case ending ("общества с ограниченной ответственностью").
+_LONG_FORMS = (
+    (r"обществ\w*\s+с\s+ограниченной\s+ответственностью", "ООО"),
+    (r"публичн\w*\s+акционерн\w*\s+обществ\w*", "ПАО"),
+    (r"закрыт\w*\s+акционерн\w*\s+обществ\w*", "ЗАО"),
+    (r"открыт\w*\s+акционерн\w*\s+обществ\w*", "ОАО"),
+    (r"(?:непубличн\w*\s+)?акционерн\w*\s+обществ\w*", "АО"),
+    (r"автономн\w*\s+некоммерческ\w*\s+организаци\w*", "АНО"),
+    (r"некоммерческ\w*\s+организаци\w*", "НКО"),
+    (r"федеральн\w*\s+государственн\w*\s+унитарн\w*\s+предприяти\w*", "ФГУП"),
+    (r"государственн\w*\s+унитарн\w*\s+предприяти\w*", "ГУП"),
+    (r"муниципальн\w*\s+унитарн\w*\s+предприяти\w*", "МУП"),
+    (r"индивидуальн\w*\s+предпринимател\w*", "ИП"),
+)
+_LONG_FORM = "|".join(f"(?P<long{i}>(?i:{pattern}))" for i, (pattern, _) in enumerate(_LONG_FORMS))
+
+_QUOTED = r"(?:«(?P<q1>(?:[^«»\n]|«[^«»\n]*»){1,100})»|[\"„“”](?P<q2>[^\"„“”«»\n]{1,100})[\"“”])"
+_NAME_WORD = r"[A-ZА-ЯЁ0-9][\w&+-]*"
+_BARE = rf"(?P<bare>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
+# An individual entrepreneur: "Иванов И.И.", "Иванов И. И.", "И.И. Иванов", "Иванов Иван Иванович".
+_SURNAME = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_INITIALS = r"[А-ЯЁ]\.(?:[ \t]*[А-ЯЁ]\.)?"
+_PERSON = (
+    rf"(?P<person>{_SURNAME}(?:[ \t]+{_INITIALS}|[ \t]+[А-ЯЁ][а-яё]+[ \t]+[А-ЯЁ][а-яё]+(?:вич|вна|ична|ич))?"
+    rf"|{_INITIALS}[ \t]*{_SURNAME})(?!\w)"
+)
+
+_RU_COMPANY = re.compile(rf"{_SHORT_FORM}[ \t]*(?:{_QUOTED}|{_BARE})")
+_RU_LONG_COMPANY = re.compile(rf"(?<!\w)(?:{_LONG_FORM})[ \t]*(?:{_QUOTED}|{_BARE})")
+_IP = re.compile(rf"(?:(?<!\w)ИП|(?i:(?<!\w)индивидуальн\w*\s+предпринимател\w*))[ \t]+{_PERSON}")
+_EN_NAME = r"[A-Z][\w&-]*(?:[ \t]+[A-Z][\w&-]*){0,2}"
+_EN_PREFIX = re.compile(rf"(?<!\w)(?P<form>LLC)[ \t]+(?:{_QUOTED}|(?P<bare>{_EN_NAME}))")
+_EN_SUFFIX = re.compile(
+    rf"(?:{_QUOTED}|(?<!\w)(?P<bare>{_EN_NAME}))[ \t]*,?[ \t]+(?P<form>LLC|Ltd|LTD)\.?(?!\w)"
+)
+# Words that end an unquoted name: the next requisite label or another legal form.
+_STOP_WORDS = "ИНН КПП ОГРН ОГРНИП БИК INN ИП ООО АО ОАО ЗАО ПАО LLC Ltd"
+_NAME_STOP = frozenset(_STOP_WORDS.split())
+
+
+def _squash(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _name(match: re.Match[str]) -> str | None:
+    quoted = match.group("q1") or match.group("q2")
+    if quoted:
+        return _squash(quoted) or None
+    words: list[str] = []
+    for word in _squash(match.group("bare") or "").split():
+        if word in _NAME_STOP:
+            break
+        words.append(word)
+    return " ".join(words).strip("-") or None
+
+
+def _long_form(match: re.Match[str]) -> str:
+    return next(form for i, (_, form) in enumerate(_LONG_FORMS) if match.group(f"long{i}"))
+
+
+def _companies(text: str) -> list[tuple[int, str]]:
+    """Every company mention as (position, normalized name)."""
+    found: list[tuple[int, str]] = []
+    for match in _IP.finditer(text):
+        # Keep the person's name as written; only squash spaces and glue initials ("И. И." -> "И.И.").
+        person = re.sub(r"(?<=\.)[ \t]+(?=[А-ЯЁ]\.)", "", _squash(match.group("person")))
+        found.append((match.start(), f"ИП {person}"))
+    for pattern, form_of in (
+        (_RU_COMPANY, None),
+        (_RU_LONG_COMPANY, _long_form),
+        (_EN_PREFIX, None),
+        (_EN_SUFFIX, None),
+    ):
+        for match in pattern.finditer(text):
+            form = form_of(match) if form_of else match.group("form")
+            name = _name(match)
+            if name and not (form == "ИП" and match.group("bare")):  # bare ИП names go through _IP
+                found.append((match.start(), f"{form.rstrip('.')} «{name}»"))
+    return found
+
+
+def find_company(text: str) -> str | None:
+    """The first company mentioned, normalized to '<FORM> «<Name>»' (or 'ИП Surname I.I.')."""
+    found = _companies(text)
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+# ---------------------------------------------------------------- form
+
+
+def extract_form(text: str, *, now: datetime, tz: ZoneInfo) -> FormFacts:
+    """Fill the request form from one message; `now` must be timezone-aware."""
+    valid, invalid = find_inns(text)
+    due = find_due(text, now=now, tz=tz)
+    return FormFacts(
+        inn=valid[0] if valid else None,
+        company=find_company(text),
+        due_at=due[0] if due else None,
+        due_phrase=due[1] if due else None,
+        invalid_inns=tuple(invalid),
+    )

@@ -1,0 +1,87 @@
+"""Attach a client message to the client's open request (or open one) and fill the form from its text."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.policy import IntakePolicy
+from intake.request_form import extract_form, is_valid_inn
+from intake.schema import InboundMessage
+from storage.models import Client, Contact, Request
+from storage.repos.clients import (
+    add_client,
+    client_by_inn,
+    client_ids_of,
+    contact_group,
+    link_contact_to_client,
+)
+from storage.repos.requests import add_request, open_request_of, record_client_activity, set_field
+
+WHAT_MAX = 500
+
+
+async def attach_to_request(
+    session: AsyncSession, msg: InboundMessage, contact: Contact, *, policy: IntakePolicy
+) -> Request:
+    contact_id = contact.id or 0
+    group = await contact_group(session, contact_id=contact_id)
+    request = await open_request_of(
+        session, contact_ids=group, active_since=msg.sent_at - policy.request_window
+    )
+    if request is None:
+        client_ids = await client_ids_of(session, contact_id=contact_id)
+        request = await add_request(
+            session,
+            contact_id=contact_id,
+            client_id=client_ids[0] if client_ids else None,
+            origin_channel=msg.channel,
+            at=msg.sent_at,
+            sla_due_at=msg.sent_at + policy.sla_first_response,
+        )
+    else:
+        await record_client_activity(session, request=request, at=msg.sent_at)
+    await fill_form(session, request, msg, contact, policy=policy)
+    return request
+
+
+async def fill_form(
+    session: AsyncSession, request: Request, msg: InboundMessage, contact: Contact, *, policy: IntakePolicy
+) -> None:
+    """The parser's values: never over a manager's, and the first automated value stands."""
+    text = msg.text or ""
+    facts = extract_form(text, now=msg.sent_at, tz=policy.tz)
+    at = msg.sent_at
+    inn = facts.inn or (msg.sender.inn if msg.sender.inn and is_valid_inn(msg.sender.inn) else None)
+    company = facts.company or msg.sender.company
+    if inn:
+        set_field(request, field="inn", value=inn, source="parser", at=at)
+    if company:
+        set_field(request, field="company_name", value=company, source="parser", at=at)
+    if facts.due_at:
+        set_field(request, field="due_at", value=facts.due_at, source="parser", at=at, note=facts.due_phrase)
+    if text.strip() and request.what is None:
+        set_field(request, field="what", value=text.strip()[:WHAT_MAX], source="parser", at=at)
+    for bad in facts.invalid_inns:
+        request.notes = [*request.notes, {"kind": "invalid_inn", "value": bad, "at": at.isoformat()}]
+    # A company named in passing ("акт сверки с ООО «Поставщик-М»") fills the form but is no proof of who the
+    # client is: only an INN or the integrator's own word about the sender creates or links a client.
+    if inn or msg.sender.company:
+        client = await _client_for(session, contact, inn=inn, company=company)
+        request.client_id = request.client_id or client.id
+
+
+async def _client_for(
+    session: AsyncSession, contact: Contact, *, inn: str | None, company: str | None
+) -> Client:
+    """The client company by INN; else the contact's company; else a new one named as the client wrote it."""
+    contact_id = contact.id or 0
+    client = await client_by_inn(session, inn=inn) if inn else None
+    if client is None:
+        known = await client_ids_of(session, contact_id=contact_id)
+        client = await session.get(Client, known[0]) if known else None
+        if client is not None and inn and client.inn is None:
+            client.inn = inn
+        elif client is None or (inn and client.inn != inn):
+            client = await add_client(session, name=company or f"ИНН {inn}", inn=inn)
+    await link_contact_to_client(session, contact_id=contact_id, client_id=client.id or 0)
+    return client

@@ -1,0 +1,143 @@
+"""`okno channel …` and `okno staff …`: the accounts that receive and the people who work."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets as token_source
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from okno.keys import secret_box
+from okno.settings import SettingsError, load_settings
+from storage.crypto import SecretBox
+from storage.db import Database
+from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
+
+T = TypeVar("T")
+# Secrets okno generates for a new account of a channel when they are not given.
+GENERATED_SECRETS = {"api": ("inbound_token", "webhook_secret")}
+
+
+def _with_db(work: Callable[[Database, SecretBox], Awaitable[T]]) -> T:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> T:
+        db = Database(settings.effective_database_url)
+        try:
+            return await work(db, secret_box(settings))
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{what} must look like KEY=VALUE, got {value!r}")
+        pairs[key] = val
+    return pairs
+
+
+@click.group()
+def channel() -> None:
+    """Channel accounts: bots, numbers, mailboxes, PBXs, API clients."""
+
+
+@channel.command("add")
+@click.argument(
+    "channel_name",
+    metavar="CHANNEL",
+    type=click.Choice(["telegram", "whatsapp", "email", "telephony", "api"]),
+)
+@click.argument("name")
+@click.option("--config", "config", multiple=True, help="KEY=VALUE, e.g. webhook_url=https://…")
+@click.option("--secret", "secret", multiple=True, help="KEY=VALUE, stored encrypted")
+def channel_add(channel_name: str, name: str, config: tuple[str, ...], secret: tuple[str, ...]) -> None:
+    """Connect an account. Secrets that okno generates are printed once."""
+    secrets = _pairs(secret, "--secret")
+    generated = {
+        k: token_source.token_urlsafe(32) for k in GENERATED_SECRETS.get(channel_name, ()) if k not in secrets
+    }
+
+    async def work(db: Database, box: SecretBox) -> int:
+        async with db.session() as session:
+            account = await add_channel_account(
+                session,
+                box=box,
+                channel=channel_name,
+                name=name,
+                config=_pairs(config, "--config"),
+                secrets={**secrets, **generated},
+            )
+            await session.commit()
+            return account.id or 0
+
+    account_id = _with_db(work)
+    click.echo(f"added {channel_name} account {name!r} (id {account_id})")
+    for key, value in generated.items():
+        click.echo(f"  {key}: {value}   (shown once; keep it safe)")
+
+
+@channel.command("list")
+def channel_list() -> None:
+    """List accounts (secrets are never shown)."""
+
+    async def work(db: Database, _box: SecretBox) -> list[Any]:
+        async with db.session() as session:
+            return list(await list_channel_accounts(session))
+
+    for account in _with_db(work):
+        state = "active" if account.active else "inactive"
+        click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{account.config}")
+
+
+@click.group()
+def staff() -> None:
+    """Staff members: managers, supervisors, admins."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(["manager", "supervisor", "admin"]), default="manager", show_default=True
+)
+@click.option("--telegram-id", type=int, default=None, help="Telegram user id, for the staff bot")
+@click.option("--email", default=None)
+@click.option("--api-token", is_flag=True, help="issue a staff API token (printed once)")
+def staff_add(name: str, role: str, telegram_id: int | None, email: str | None, api_token: bool) -> None:
+    """Add a staff member."""
+    token = token_source.token_urlsafe(32) if api_token else None
+
+    async def work(db: Database, _box: SecretBox) -> int:
+        async with db.session() as session:
+            member = await add_staff(
+                session, name=name, role=role, telegram_user_id=telegram_id, email=email, api_token=token
+            )
+            await session.commit()
+            return member.id or 0
+
+    click.echo(f"added {role} {name!r} (id {_with_db(work)})")
+    if token:
+        click.echo(f"  api token: {token}   (shown once)")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List staff."""
+
+    async def work(db: Database, _box: SecretBox) -> list[Any]:
+        async with db.session() as session:
+            return list(await list_staff(session))
+
+    for member in _with_db(work):
+        state = "active" if member.active else "inactive"
+        click.echo(f"{member.id}\t{member.role}\t{member.name}\t{member.telegram_user_id or '-'}\t{state}")

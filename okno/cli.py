@@ -1,0 +1,180 @@
+"""`okno` command line: serve, worker, listen, sandbox, migrate, demo, channel, staff, parse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from aiohttp import web
+
+from okno.admin_cli import channel, staff
+from okno.parse_cli import parse
+from okno.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("okno")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def run_until_signal(main: Callable[[asyncio.Event], Awaitable[Any]]) -> None:
+    """Run `main(stop)` until it returns or SIGINT/SIGTERM sets `stop`."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(runner())
+
+
+@click.group()
+@click.version_option(package_name="okno")
+def main() -> None:
+    """okno — every client conversation in one window."""
+    from okno.logs import setup_logging
+
+    try:
+        level = load_settings().log_level
+    except SettingsError:
+        level = "INFO"  # the command itself reports the bad variables
+    setup_logging(level)
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from storage.db import Database
+    from storage.migrate import current_revision, upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> None:
+        db = Database(settings.effective_database_url)
+        await upgrade(db)
+        click.echo(f"database at revision {await current_revision(db)}")
+        await db.dispose()
+
+    asyncio.run(run())
+
+
+@main.command()
+@click.option("--host", default=None, help="bind address (default OKNO_HTTP__HOST)")
+@click.option("--port", type=int, default=None, help="port (default OKNO_HTTP__PORT)")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve HTTP: channel webhooks, the staff API, /healthz and /metrics."""
+    from okno.app import build_app
+    from okno.services import build_services
+
+    settings = _settings()
+
+    async def run(stop: asyncio.Event) -> None:
+        services = await build_services(settings)
+        runner = web.AppRunner(build_app(services), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(
+            runner, host or settings.http.host, port if port is not None else settings.http.port
+        )
+        await site.start()
+        log.info("okno serving on %s (queue: %s)", site.name, settings.queue.backend)
+        await stop.wait()
+        await runner.cleanup()
+        await services.close()
+
+    run_until_signal(run)
+
+
+@main.command()
+@click.option("--queues", default="io", show_default=True, help="comma-separated: io, llm, transcribe")
+@click.option("--burst", is_flag=True, help="exit when the queues are empty")
+def worker(queues: str, burst: bool) -> None:
+    """Run arq jobs from Redis (needs OKNO_QUEUE__BACKEND=arq on the serve side)."""
+    from okno.services import build_services
+    from workers.queue import QUEUES
+    from workers.settings import build_workers, counts, run_workers
+
+    names = tuple(q.strip() for q in queues.split(",") if q.strip())
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown queue(s) {unknown}: choose from {', '.join(QUEUES)}")
+    settings = _settings()
+
+    async def run(stop: asyncio.Event) -> None:
+        services = await build_services(settings, backend="arq")
+        workers = build_workers(
+            services.jobs,
+            redis_url=settings.queue.redis_url,
+            prefix=settings.queue.prefix,
+            queues=names,
+            burst=burst,
+            sweep_every_s=int(settings.queue.sweep_interval_s),
+        )
+        task = asyncio.ensure_future(run_workers(workers))
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        task.cancel()
+        stopper.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        log.info("worker done: %s", counts(workers))
+        await services.close()
+
+    run_until_signal(run)
+
+
+@main.command()
+def listen() -> None:
+    """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
+    from okno.services import build_services
+    from workers.listeners import run_listeners
+
+    settings = _settings()
+
+    async def run(stop: asyncio.Event) -> None:
+        services = await build_services(settings)
+        loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
+        if not loops:
+            log.info("no inbound loops configured; holding the leader lock for when they are")
+        await run_listeners(services.db, loops, services.sink, stop=stop)
+        await services.close()
+
+    run_until_signal(run)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8099, show_default=True)
+@click.option(
+    "--webhook-secret", envvar="OKNO_SANDBOX_WEBHOOK_SECRET", default="sandbox-secret", show_default=True
+)
+def sandbox(host: str, port: int, webhook_secret: str) -> None:
+    """Run the loopback stand-ins (demo and tests only): /receiver for outgoing webhooks."""
+    from sandbox.server import sandbox_app
+
+    web.run_app(sandbox_app(webhook_secret=webhook_secret), host=host, port=port, print=click.echo)
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="keep the demo's data here")
+@click.option("--no-serve", is_flag=True, help="exit after the report instead of serving")
+def demo(data_dir: Path | None, no_serve: bool) -> None:
+    """Run the demo scenarios on embedded defaults and print a report."""
+    from okno.demo.runner import run_demo
+
+    run_until_signal(lambda stop: run_demo(data_dir=data_dir, serve=not no_serve, stop=stop))
+
+
+main.add_command(channel)
+main.add_command(staff)
+main.add_command(parse)

@@ -1,0 +1,61 @@
+"""The API channel: ≥15 Russian client messages from 5 companies, a retried delivery, a broken body,
+a wrong token, and two manager replies that leave as signed webhooks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from okno.demo.stage import Stage
+
+DATA = Path(__file__).with_name("api_messages.json")
+
+
+def _body(index: int, item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    sent_at = now - timedelta(minutes=item["minutes_ago"])
+    body: dict[str, Any] = {
+        "event_id": f"demo-{index:03d}",
+        "sent_at": sent_at.isoformat(),
+        "sender": item["sender"],
+        "text": item["text"],
+    }
+    if item.get("attachments"):
+        body["attachments"] = item["attachments"]
+    return body
+
+
+async def run(stage: Stage) -> dict[str, Any]:
+    script = json.loads(DATA.read_text(encoding="utf-8"))
+    now = datetime.now(UTC)
+    stage.say(f"[api] posting {len(script['messages'])} client messages to {stage.base_url}/api/v1/inbound")
+    statuses = []
+    for index, item in enumerate(script["messages"]):
+        status, _answer = await stage.post_inbound(_body(index, item, now))
+        statuses.append(status)
+        stage.say(f"  {status}  {item['sender'].get('name')}: {item['text'][:70]}")
+    retried, _ = await stage.post_inbound(_body(5, script["messages"][5], now))
+    stage.say(f"  {retried}  (the integrator retried demo-005: same event_id, must change nothing)")
+    broken, answer = await stage.post_inbound({"event_id": "demo-bad", "text": "без отправителя"})
+    stage.say(f"  {broken}  broken body refused: {answer['detail']} (raw kept as #{answer['raw_event_id']})")
+    wrong, _ = await stage.post_inbound(_body(0, script["messages"][0], now), token="wrong-token")  # noqa: S106
+    stage.say(f"  {wrong}  wrong token refused, nothing stored")
+    await stage.drain()
+    replies = await _reply(stage, script["replies"])
+    await stage.drain()
+    return {"posted": statuses, "retry": retried, "broken": broken, "wrong_token": wrong, "replies": replies}
+
+
+async def _reply(stage: Stage, replies: list[dict[str, Any]]) -> list[int]:
+    listing = await stage.staff_call("GET", "/api/v1/requests?limit=100")
+    done = []
+    for reply in replies:
+        request = next(r for r in listing["requests"] if reply["to_text"] in (r["form"]["what"] or ""))
+        await stage.staff_call("POST", f"/api/v1/requests/{request['id']}/reply", {"text": reply["text"]})
+        await stage.staff_call(
+            "POST", f"/api/v1/requests/{request['id']}/status", {"status": reply["then_status"]}
+        )
+        stage.say(f"[api] manager answered request #{request['id']} and set it to {reply['then_status']}")
+        done.append(int(request["id"]))
+    return done

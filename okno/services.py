@@ -1,0 +1,91 @@
+"""Builds the per-process services from settings: database, queue, accounts, parsers, senders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from arq.connections import RedisSettings, create_pool
+
+from channels.api.parse import ApiAdapter
+from channels.api.send import ApiSender
+from channels.base import ChannelAdapter, ChannelSender
+from intake.policy import IntakePolicy
+from okno.accounts import StoredAccounts
+from okno.keys import secret_box
+from okno.settings import Settings
+from storage.crypto import SecretBox
+from storage.db import Database
+from workers.context import JobContext
+from workers.ingest import StoringSink
+from workers.jobs import JOBS
+from workers.queue import ArqQueue, InlineQueue, JobQueue
+
+
+def parsers() -> dict[str, ChannelAdapter]:
+    """Every channel parser this build has; each channel issue adds its own here."""
+    return {"api": ApiAdapter()}
+
+
+def policy_from(settings: Settings) -> IntakePolicy:
+    return IntakePolicy(
+        tz=settings.company.tz,
+        region=settings.company.default_region,
+        request_window=timedelta(hours=settings.intake.request_window_hours),
+        sla_first_response=timedelta(minutes=settings.intake.sla_first_response_minutes),
+    )
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    accounts: StoredAccounts
+    queue: JobQueue
+    sink: StoringSink
+    jobs: JobContext
+    senders: Mapping[str, ChannelSender] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.queue.close()
+        for sender in self.senders.values():
+            closer: Any = getattr(sender, "close", None)
+            if closer is not None:
+                await closer()
+        await self.db.dispose()
+
+    @property
+    def inline(self) -> InlineQueue | None:
+        return self.queue if isinstance(self.queue, InlineQueue) else None
+
+
+async def build_services(settings: Settings, *, backend: str | None = None) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    box = secret_box(settings)
+    accounts = StoredAccounts(db, box)
+    senders: dict[str, ChannelSender] = {"api": ApiSender()}
+    ctx: dict[str, Any] = {}
+    queue: JobQueue
+    if (backend or settings.queue.backend) == "arq":
+        redis = await create_pool(RedisSettings.from_dsn(settings.queue.redis_url))
+        queue = ArqQueue(redis, prefix=settings.queue.prefix, installed=frozenset(JOBS))
+    else:
+        queue = InlineQueue(
+            {name: job for name, (job, _q) in JOBS.items()}, ctx=ctx, max_tries=settings.queue.max_tries
+        )
+    jobs = JobContext(
+        db=db,
+        queue=queue,
+        policy=policy_from(settings),
+        parsers=parsers(),
+        senders=senders,
+        accounts=accounts,
+        max_tries=settings.queue.max_tries,
+        sweep_min_age_s=settings.queue.sweep_min_age_s,
+    )
+    ctx["okno"] = jobs
+    return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, senders)

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, async repositories, migrations, blobs."""

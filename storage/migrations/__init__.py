@@ -1,0 +1,1 @@
+"""Alembic migrations; `okno migrate` runs them, `storage.migrate.upgrade` runs them from code."""

@@ -1,0 +1,34 @@
+"""All tables, grouped by family. Importing this module registers every table on SQLModel.metadata."""
+
+from storage.models.accounts import ChannelAccount, Lease, Staff
+from storage.models.audit import AuditLog
+from storage.models.calls import Call, TranscriptSegment
+from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
+from storage.models.conversations import Attachment, Conversation, Message, ProcessedEvent
+from storage.models.outbox import Outbox
+from storage.models.raw import RawEvent
+from storage.models.requests import Request
+from storage.models.work import Alert, Task
+
+__all__ = [
+    "Alert",
+    "Attachment",
+    "AuditLog",
+    "Call",
+    "ChannelAccount",
+    "ChannelIdentity",
+    "Client",
+    "ClientContact",
+    "Contact",
+    "ContactMerge",
+    "Conversation",
+    "Lease",
+    "Message",
+    "Outbox",
+    "ProcessedEvent",
+    "RawEvent",
+    "Request",
+    "Staff",
+    "Task",
+    "TranscriptSegment",
+]

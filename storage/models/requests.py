@@ -1,0 +1,40 @@
+"""The unified request: what a client asked for, across channels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+REQUEST_STATUSES = ("new", "in_work", "waiting_client", "done", "cancelled")
+OPEN_STATUSES = ("new", "in_work", "waiting_client")
+FORM_FIELDS = ("company_name", "inn", "what", "due_at")
+
+
+class Request(SQLModel, table=True):
+    __tablename__ = "request"
+    __table_args__ = (Index("ix_request_contact_status", "contact_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    origin_channel: str = Field(max_length=20)
+    company_name: str | None = Field(default=None, max_length=255)
+    inn: str | None = Field(default=None, max_length=12)
+    what: str | None = None
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="new", max_length=20, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # {field: {"source": "parser" | "assistant" | "manager", "at": iso, "note": str?}}
+    field_sources: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Notes the parser left for staff (e.g. an INN with a bad checksum).
+    notes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)

@@ -1,0 +1,140 @@
+"""The request lifecycle: open, attach, fill fields with their source, respond, change status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Request
+from storage.models.requests import FORM_FIELDS, OPEN_STATUSES
+from storage.repos.audit import audit
+
+# Which status may follow which; "done" and "cancelled" reopen only by a manager's hand.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in_work", "waiting_client", "done", "cancelled"),
+    "in_work": ("waiting_client", "done", "cancelled"),
+    "waiting_client": ("in_work", "done", "cancelled"),
+    "done": ("in_work",),
+    "cancelled": ("in_work",),
+}
+SOURCE_RANK = {"parser": 0, "assistant": 1, "manager": 2}
+
+
+class RequestTransitionError(ValueError):
+    pass
+
+
+async def open_request_of(
+    session: AsyncSession, *, contact_ids: Sequence[int], active_since: datetime
+) -> Request | None:
+    """The client's open request, when it saw activity inside the window."""
+    query = (
+        select(Request)
+        .where(col(Request.contact_id).in_(contact_ids))
+        .where(col(Request.status).in_(OPEN_STATUSES))
+        .where(col(Request.last_activity_at) >= active_since)
+        .order_by(col(Request.last_activity_at).desc())
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def add_request(
+    session: AsyncSession,
+    *,
+    contact_id: int,
+    client_id: int | None,
+    origin_channel: str,
+    at: datetime,
+    sla_due_at: datetime | None,
+) -> Request:
+    request = Request(
+        contact_id=contact_id,
+        client_id=client_id,
+        origin_channel=origin_channel,
+        created_at=at,
+        last_activity_at=at,
+        sla_due_at=sla_due_at,
+    )
+    session.add(request)
+    await session.flush()
+    await audit(session, actor_kind="system", action="request.open", entity="request", entity_id=request.id)
+    return request
+
+
+def set_field(
+    request: Request, *, field: str, value: Any, source: str, at: datetime, note: str | None = None
+) -> bool:
+    """Set a form field unless a higher-ranked source set it (a manager's value is never overwritten)."""
+    if field not in FORM_FIELDS:
+        raise ValueError(f"unknown request field {field!r}")
+    current = request.field_sources.get(field)
+    if current and SOURCE_RANK[current["source"]] > SOURCE_RANK[source]:
+        return False
+    if (
+        current
+        and current["source"] == source
+        and source != "manager"
+        and getattr(request, field) is not None
+    ):
+        return False  # the first automated value stands until a person or a better source changes it
+    setattr(request, field, value)
+    entry: dict[str, Any] = {"source": source, "at": at.isoformat()}
+    if note:
+        entry["note"] = note
+    request.field_sources = {**request.field_sources, field: entry}
+    return True
+
+
+async def change_status(
+    session: AsyncSession, *, request: Request, status: str, at: datetime, staff_id: int | None
+) -> None:
+    if status not in TRANSITIONS.get(request.status, ()):
+        raise RequestTransitionError(f"request {request.id}: {request.status} -> {status} is not allowed")
+    previous, request.status = request.status, status
+    if status == "done":
+        request.done_at = at
+    elif previous in ("done", "cancelled"):
+        request.done_at = None
+    request.last_activity_at = max(request.last_activity_at, at)
+    await audit(
+        session,
+        actor_kind="staff" if staff_id else "system",
+        actor_id=staff_id,
+        action="request.status",
+        entity="request",
+        entity_id=request.id,
+        details={"from": previous, "to": status},
+    )
+
+
+async def record_staff_reply(
+    session: AsyncSession, *, request: Request, at: datetime, staff_id: int | None
+) -> None:
+    """A staff reply: the first one sets first_response_at; a new request goes to in_work."""
+    if request.first_response_at is None:
+        request.first_response_at = at
+    if request.assignee_id is None and staff_id is not None:
+        request.assignee_id = staff_id
+    if request.status in ("new", "waiting_client"):
+        await change_status(session, request=request, status="in_work", at=at, staff_id=staff_id)
+    request.last_activity_at = max(request.last_activity_at, at)
+
+
+async def record_client_activity(session: AsyncSession, *, request: Request, at: datetime) -> None:
+    """A client message on a request that waited for the client puts it back in work."""
+    if request.status == "waiting_client":
+        await change_status(session, request=request, status="in_work", at=at, staff_id=None)
+    request.last_activity_at = max(request.last_activity_at, at)
+
+
+async def list_requests(
+    session: AsyncSession, *, status: str | None = None, limit: int = 100, offset: int = 0
+) -> Sequence[Request]:
+    query = select(Request).order_by(col(Request.id).desc()).limit(limit).offset(offset)
+    if status:
+        query = query.where(col(Request.status) == status)
+    return (await session.execute(query)).scalars().all()

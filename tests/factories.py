@@ -1,0 +1,44 @@
+"""Builders for test inputs: real InboundMessages and API bodies, with sensible defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from intake.schema import InboundMessage, Sender
+
+NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tuesday 10:00 in Moscow
+
+
+def inbound(
+    event_id: str = "e1",
+    *,
+    text: str | None = "Добрый день",
+    sender: str = "u1",
+    phone: str | None = None,
+    email: str | None = None,
+    name: str | None = "Клиент",
+    message_key: str | None = None,
+    conversation_key: str | None = None,
+    channel: str = "api",
+    account: str = "site",
+    sent_at: datetime = NOW,
+    **extra: Any,
+) -> InboundMessage:
+    return InboundMessage(
+        channel=channel,
+        account=account,
+        event_id=event_id,
+        message_key=message_key or event_id,
+        conversation_key=conversation_key or sender,
+        sender=Sender(external_id=sender, display_name=name, phone=phone, email=email),
+        sent_at=sent_at,
+        text=text,
+        **extra,
+    )
+
+
+def api_body(
+    event_id: str = "e1", *, text: str = "Добрый день", sender: str = "u1", **extra: Any
+) -> dict[str, Any]:
+    return {"event_id": event_id, "sender": {"id": sender, "name": "Клиент"}, "text": text, **extra}

@@ -1,0 +1,125 @@
+"""The unified request: one per client across channels, a window, a lifecycle, fields with sources."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from intake.accept import accept
+from intake.policy import IntakePolicy
+from okno.services import Services
+from storage.db import Database
+from storage.models import Request
+from storage.repos.accounts import add_staff
+from storage.repos.requests import RequestTransitionError, change_status, set_field
+from tests.factories import NOW, inbound
+from workers.outbound import queue_reply
+
+pytestmark = pytest.mark.storage
+POLICY = IntakePolicy(request_window=timedelta(hours=72))
+
+
+async def requests(db: Database) -> list[Request]:
+    async with db.session() as session:
+        return list((await session.execute(select(Request).order_by(col(Request.id)))).scalars().all())
+
+
+async def test_one_request_across_channels(db: Database) -> None:
+    await accept(
+        db,
+        inbound(
+            "w1",
+            channel="whatsapp",
+            account="main",
+            sender="79161234567",
+            phone="79161234567",
+            text="Нужен акт сверки до пятницы",
+        ),
+        policy=POLICY,
+    )
+    await accept(
+        db,
+        inbound(
+            "e1",
+            channel="email",
+            account="box",
+            sender="irina@romashka.example",
+            email="irina@romashka.example",
+            phone="+79161234567",
+            text="Акт во вложении",
+            sent_at=NOW + timedelta(hours=2),
+        ),
+        policy=POLICY,
+    )
+    [request] = await requests(db)
+    assert request.what == "Нужен акт сверки до пятницы"
+    assert request.due_at is not None and request.field_sources["due_at"]["source"] == "parser"
+
+
+async def test_after_done_or_outside_the_window_a_new_request_opens(db: Database) -> None:
+    await accept(db, inbound("e1", text="Первый вопрос"), policy=POLICY)
+    [first] = await requests(db)
+    async with db.session() as session:
+        row = await session.get(Request, first.id)
+        assert row is not None
+        await change_status(session, request=row, status="done", at=NOW + timedelta(minutes=5), staff_id=None)
+        await session.commit()
+    await accept(
+        db, inbound("e2", text="Спасибо! И ещё вопрос", sent_at=NOW + timedelta(hours=1)), policy=POLICY
+    )
+    await accept(db, inbound("e3", text="Через 4 дня", sent_at=NOW + timedelta(days=5)), policy=POLICY)
+    assert [r.status for r in await requests(db)] == ["done", "new", "new"]
+
+
+async def test_first_response_time_and_status_flow(services: Services) -> None:
+    db = services.db
+    await accept(db, inbound("e1", text="Нужна справка"), policy=POLICY)
+    async with db.session() as session:
+        staff = await add_staff(session, name="Анна")
+        await session.commit()
+    [request] = await requests(db)
+    assert request.status == "new" and request.first_response_at is None
+    await queue_reply(db, services.queue, request_id=request.id or 0, staff_id=staff.id or 0, text="Готовим")
+    [request] = await requests(db)
+    assert request.status == "in_work" and request.assignee_id == staff.id
+    assert request.first_response_at is not None and request.first_response_at >= request.created_at
+    first = request.first_response_at
+    await queue_reply(db, services.queue, request_id=request.id or 0, staff_id=staff.id or 0, text="Ещё")
+    assert (await requests(db))[0].first_response_at == first  # only the first reply counts
+    async with db.session() as session:
+        row = await session.get(Request, request.id)
+        assert row is not None
+        await change_status(session, request=row, status="waiting_client", at=NOW, staff_id=staff.id)
+        await session.commit()
+    await accept(db, inbound("e2", text="Вот документы", sent_at=NOW + timedelta(minutes=30)), policy=POLICY)
+    assert (await requests(db))[0].status == "in_work"  # the client answered: back in work
+
+
+async def test_forbidden_transition_is_refused(db: Database) -> None:
+    await accept(db, inbound("e1"), policy=POLICY)
+    async with db.session() as session:
+        row = (await session.execute(select(Request))).scalars().one()
+        await change_status(session, request=row, status="cancelled", at=NOW, staff_id=None)
+        with pytest.raises(RequestTransitionError):
+            await change_status(session, request=row, status="waiting_client", at=NOW, staff_id=None)
+
+
+async def test_manager_value_is_never_overwritten_by_the_parser(db: Database) -> None:
+    await accept(db, inbound("e1", text="Нужен отчёт до пятницы"), policy=POLICY)
+    async with db.session() as session:
+        row = (await session.execute(select(Request))).scalars().one()
+        manual = NOW + timedelta(days=10)
+        assert set_field(row, field="due_at", value=manual, source="manager", at=NOW)
+        await session.commit()
+    await accept(db, inbound("e2", text="Лучше завтра", sent_at=NOW + timedelta(minutes=1)), policy=POLICY)
+    [request] = await requests(db)
+    assert request.due_at == manual and request.field_sources["due_at"]["source"] == "manager"
+
+
+async def test_bad_inn_checksum_is_noted_not_stored(db: Database) -> None:
+    await accept(db, inbound("e1", text="Наш ИНН 7728168972"), policy=POLICY)
+    [request] = await requests(db)
+    assert request.inn is None
+    assert request.notes[0] == {"kind": "invalid_inn", "value": "7728168972", "at": NOW.isoformat()}

@@ -1,0 +1,155 @@
+"""The whole path over a real HTTP connection: POST /api/v1/inbound -> RawEvent -> ingest -> request ->
+manager reply -> signed webhook at the sandbox receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from channels.api.verify import sign
+from storage.models import Message, Outbox, RawEvent, Request
+from tests.conftest import Live
+from tests.factories import api_body
+
+pytestmark = pytest.mark.storage
+
+
+async def count(live: Live, model: type) -> int:
+    async with live.services.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def post(
+    live: Live, body: object, *, token: str | None = None, raw: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {**live.api_headers(token), "Content-Type": "application/json"}
+    # Large bodies stream (chunked, no Content-Length): the limit must hold while reading, too.
+    payload = io.BytesIO(data) if len(data) > 512 * 1024 else data
+    async with live.http.post(f"{live.url}/api/v1/inbound", data=payload, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_fifty_concurrent_duplicate_deliveries_make_one_message(live: Live) -> None:
+    body = api_body("retry-me", text="ООО «Вектор», ИНН 7736207543: счёт до пятницы")
+    answers = await asyncio.gather(*(post(live, body) for _ in range(50)))
+    assert {status for status, _ in answers} == {202}
+    await live.drain()
+    assert await count(live, Message) == 1
+    assert await count(live, RawEvent) == 50  # every delivery kept byte for byte
+    async with live.services.db.session() as session:
+        statuses = (await session.execute(select(col(RawEvent.status)))).scalars().all()
+    assert sorted(set(statuses)) == ["accepted", "duplicate"] and statuses.count("accepted") == 1
+
+
+async def test_bad_json_is_422_with_the_reason_and_kept(live: Live) -> None:
+    status, answer = await post(live, None, raw=b'{"event_id": "x", "sender": ')
+    assert status == 422 and "not JSON" in answer["detail"]
+    async with live.services.db.session() as session:
+        raw = await session.get(RawEvent, answer["raw_event_id"])
+    assert raw is not None and raw.status == "anomalous" and raw.body == b'{"event_id": "x", "sender": '
+    await live.drain()
+    assert await count(live, Message) == 0
+
+
+async def test_schema_error_names_the_field(live: Live) -> None:
+    status, answer = await post(live, {"event_id": "x", "text": "нет отправителя"})
+    assert status == 422 and answer["detail"].startswith("sender: Field required")
+    status, answer = await post(live, {"event_id": "y", "sender": {"id": "u"}})
+    assert status == 422 and "needs text or attachments" in answer["detail"]
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+async def test_missing_or_wrong_token_is_401_and_nothing_is_stored(live: Live, token: str | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with live.http.post(f"{live.url}/api/v1/inbound", json=api_body(), headers=headers) as resp:
+        assert resp.status == 401
+        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+    assert await count(live, RawEvent) == 0
+
+
+async def test_oversize_body_is_413_and_nothing_is_stored(live: Live) -> None:
+    limit = live.services.settings.http.max_body_bytes
+    status, answer = await post(live, api_body(text="я" * limit))
+    assert status == 413 and answer["error"] == "too_large"
+    headers = {**live.api_headers(), "Content-Length": str(limit + 1)}
+    async with live.http.post(
+        f"{live.url}/api/v1/inbound", data=io.BytesIO(b"x" * (limit + 1)), headers=headers
+    ) as resp:
+        assert resp.status == 413  # refused from the declared length, before reading
+    assert await count(live, RawEvent) == 0
+
+
+async def test_staff_api_needs_a_staff_token(live: Live) -> None:
+    for path in ("/api/v1/requests", "/api/v1/clients/1"):
+        async with live.http.get(f"{live.url}{path}", headers=live.api_headers()) as resp:
+            assert resp.status == 401  # an API channel token is not a staff token
+
+
+async def test_request_and_client_are_readable_as_json(live: Live) -> None:
+    await post(
+        live,
+        api_body(
+            "a1",
+            text="Это ООО «Ромашка», ИНН 7707083893. Нужен акт сверки к 15 декабря.",
+            sent_at="2026-11-24T10:00:00+03:00",
+        ),
+    )
+    await live.drain()
+    async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
+        [request] = (await resp.json())["requests"]
+    assert request["form"]["inn"] == "7707083893" and request["form"]["company_name"] == "ООО «Ромашка»"
+    assert request["form"]["due_at"] == "2026-12-15T15:00:00+00:00"  # 18:00 in Moscow, the end of that day
+    async with live.http.get(
+        f"{live.url}/api/v1/clients/{request['client_id']}", headers=live.staff_headers()
+    ) as resp:
+        client = await resp.json()
+    assert client["inn"] == "7707083893" and client["contacts"][0]["identities"][0]["external_id"] == "u1"
+    async with live.http.get(f"{live.url}/api/v1/clients/999", headers=live.staff_headers()) as resp:
+        assert resp.status == 404
+
+
+async def test_reply_goes_out_as_a_signed_webhook_with_retries(live: Live) -> None:
+    await post(live, api_body("a1", text="Нужна копия договора"))
+    await live.drain()
+    live.receiver.fail_with = [503, 429]  # the integrator is briefly down: okno must retry, not drop
+    async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
+        [request] = (await resp.json())["requests"]
+    async with live.http.post(
+        f"{live.url}/api/v1/requests/{request['id']}/reply",
+        json={"text": "Отправили на почту"},
+        headers=live.staff_headers(),
+    ) as resp:
+        assert resp.status == 202
+    await live.drain()
+    [got] = live.receiver.received
+    assert got.body["text"] == "Отправили на почту" and got.body["recipient_id"] == "u1"
+    assert got.body["reply_to"] == "a1" and live.receiver.rejected == []
+    async with live.services.db.session() as session:
+        outbox = (await session.execute(select(Outbox))).scalars().one()
+        request_row = (await session.execute(select(Request))).scalars().one()
+    assert outbox.status == "sent" and outbox.attempts == 3 and outbox.repeated_sends == 0
+    assert request_row.status == "in_work" and request_row.first_response_at is not None
+
+
+async def test_signature_is_over_timestamp_and_body() -> None:
+    assert sign("k", "1700000000", b"{}") == sign("k", "1700000000", b"{}")
+    assert sign("k", "1700000000", b"{}") != sign("k", "1700000001", b"{}")
+    assert sign("k", "1700000000", b"{}") != sign("k", "1700000000", b"{ }")
+
+
+async def test_healthz_and_metrics(live: Live) -> None:
+    await post(live, api_body("m1"))
+    await live.drain()
+    async with live.http.get(f"{live.url}/healthz") as resp:
+        assert resp.status == 200 and (await resp.json())["status"] == "ok"
+    async with live.http.get(f"{live.url}/metrics") as resp:
+        text = await resp.text()
+    assert 'okno_events_received_total{channel="api"}' in text
+    assert "okno_events_accepted_total" in text and "okno_job_seconds_bucket" in text

@@ -1,0 +1,136 @@
+"""The staff JSON API: requests and clients, a reply in the client's channel, status changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from channels.api.verify import bearer_token
+from channels.http_body import problem
+from storage.db import Database
+from storage.models import Client, Request, Staff
+from storage.repos.accounts import staff_by_api_token
+from storage.repos.requests import RequestTransitionError, change_status, list_requests
+from storage.types import utcnow
+from web.views import client_detail, request_detail, request_view
+from workers.outbound import NothingToReplyTo, queue_reply
+from workers.queue import JobQueue
+
+DB = web.AppKey("okno_db", Database)
+QUEUE = web.AppKey("okno_queue", JobQueue)
+STAFF = web.RequestKey("okno_staff", Staff)
+MAX_LIMIT = 500
+
+
+@web.middleware
+async def staff_auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every /api/v1 route but inbound needs an active staff member's API token."""
+    if not request.path.startswith("/api/v1/") or request.path == "/api/v1/inbound":
+        return await handler(request)  # type: ignore[no-any-return]
+    token = bearer_token(request)
+    staff = None
+    if token:
+        async with request.app[DB].session() as session:
+            staff = await staff_by_api_token(session, token=token)
+    if staff is None:
+        return problem(401, "unauthorized", "a staff API token is required (okno staff add --api-token)")
+    request[STAFF] = staff
+    return await handler(request)  # type: ignore[no-any-return]
+
+
+def _int(request: web.Request, name: str, default: int, *, upper: int | None = None) -> int:
+    raw = request.match_info.get(name) or request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "bad_parameter", "detail": f"{name} must be a number"}),
+            content_type="application/json",
+        )
+    return min(int(raw), upper) if upper else int(raw)
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    status = request.query.get("status")
+    async with request.app[DB].session() as session:
+        rows = await list_requests(
+            session,
+            status=status,
+            limit=_int(request, "limit", 100, upper=MAX_LIMIT),
+            offset=_int(request, "offset", 0),
+        )
+        return web.json_response({"requests": [request_view(r) for r in rows]})
+
+
+async def get_request(request: web.Request) -> web.Response:
+    async with request.app[DB].session() as session:
+        row = await session.get(Request, _int(request, "id", 0))
+        if row is None:
+            return problem(404, "not_found", "no such request")
+        return web.json_response(await request_detail(session, row))
+
+
+async def get_client(request: web.Request) -> web.Response:
+    async with request.app[DB].session() as session:
+        client = await session.get(Client, _int(request, "id", 0))
+        if client is None:
+            return problem(404, "not_found", "no such client")
+        return web.json_response(await client_detail(session, client))
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text='{"error": "bad_json"}', content_type="application/json") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text='{"error": "bad_json"}', content_type="application/json")
+    return data
+
+
+async def post_reply(request: web.Request) -> web.Response:
+    data = await _json(request)
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return problem(422, "invalid", "text: a non-empty string is required")
+    staff: Staff = request[STAFF]
+    try:
+        outbox = await queue_reply(
+            request.app[DB],
+            request.app[QUEUE],
+            request_id=_int(request, "id", 0),
+            staff_id=staff.id or 0,
+            text=text,
+        )
+    except NothingToReplyTo as exc:
+        return problem(404, "not_found", str(exc))
+    return web.json_response({"status": "queued", "outbox_id": outbox.id}, status=202)
+
+
+async def post_status(request: web.Request) -> web.Response:
+    data = await _json(request)
+    staff: Staff = request[STAFF]
+    async with request.app[DB].session() as session:
+        row = await session.get(Request, _int(request, "id", 0))
+        if row is None:
+            return problem(404, "not_found", "no such request")
+        try:
+            await change_status(
+                session, request=row, status=str(data.get("status")), at=utcnow(), staff_id=staff.id
+            )
+        except RequestTransitionError as exc:
+            return problem(409, "conflict", str(exc))
+        await session.commit()
+        return web.json_response(request_view(row))
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/api/v1/requests", get_requests),
+        web.get("/api/v1/requests/{id}", get_request),
+        web.post("/api/v1/requests/{id}/reply", post_reply),
+        web.post("/api/v1/requests/{id}/status", post_status),
+        web.get("/api/v1/clients/{id}", get_client),
+    ]

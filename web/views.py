@@ -1,0 +1,110 @@
+"""JSON views of requests and clients for the staff API (and later the web UI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import ChannelIdentity, Client, ClientContact, Contact, Message, Request
+from storage.repos.clients import contact_group
+from storage.repos.conversations import messages_of_request
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def request_view(request: Request) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "status": request.status,
+        "client_id": request.client_id,
+        "contact_id": request.contact_id,
+        "origin_channel": request.origin_channel,
+        "form": {
+            "company_name": request.company_name,
+            "inn": request.inn,
+            "what": request.what,
+            "due_at": _iso(request.due_at),
+            "sources": request.field_sources,
+        },
+        "assignee_id": request.assignee_id,
+        "created_at": _iso(request.created_at),
+        "last_activity_at": _iso(request.last_activity_at),
+        "first_response_at": _iso(request.first_response_at),
+        "first_response_s": (request.first_response_at - request.created_at).total_seconds()
+        if request.first_response_at
+        else None,
+        "done_at": _iso(request.done_at),
+        "sla_due_at": _iso(request.sla_due_at),
+        "notes": request.notes,
+    }
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "channel": message.channel,
+        "direction": message.direction,
+        "kind": message.kind,
+        "text": message.text,
+        "sent_at": _iso(message.sent_at),
+        "edited": bool(message.edit_history),
+        "delivery_status": message.delivery_status,
+    }
+
+
+async def request_detail(session: AsyncSession, request: Request) -> dict[str, Any]:
+    messages = await messages_of_request(session, request_id=request.id or 0)
+    return {**request_view(request), "messages": [message_view(m) for m in messages]}
+
+
+async def client_detail(session: AsyncSession, client: Client) -> dict[str, Any]:
+    links = await session.execute(
+        select(ClientContact.contact_id).where(col(ClientContact.client_id) == client.id)
+    )
+    contact_ids = [int(i) for i in links.scalars().all()]
+    contacts = []
+    for contact_id in contact_ids:
+        contact = await session.get(Contact, contact_id)
+        if contact is None or contact.merged_into_id is not None:
+            continue
+        contacts.append(await contact_view(session, contact))
+    requests = await session.execute(
+        select(Request).where(col(Request.client_id) == client.id).order_by(col(Request.id))
+    )
+    return {
+        "id": client.id,
+        "name": client.name,
+        "inn": client.inn,
+        "contacts": contacts,
+        "requests": [request_view(r) for r in requests.scalars().all()],
+    }
+
+
+async def contact_view(session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    group = await contact_group(session, contact_id=contact.id or 0)
+    identities = await session.execute(
+        select(ChannelIdentity)
+        .where(col(ChannelIdentity.contact_id).in_(group))
+        .order_by(col(ChannelIdentity.id))
+    )
+    return {
+        "id": contact.id,
+        "name": contact.display_name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "merged_contact_ids": [i for i in group if i != contact.id],
+        "identities": [
+            {
+                "channel": i.channel,
+                "account": i.account,
+                "external_id": i.external_id,
+                "reachable": i.reachable,
+            }
+            for i in identities.scalars().all()
+        ],
+    }

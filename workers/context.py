@@ -1,0 +1,34 @@
+"""What every job gets in ctx["okno"]: the services built once per process by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from channels.base import AccountDirectory, ChannelAdapter, ChannelSender
+from intake.policy import IntakePolicy
+from storage.db import Database
+from storage.types import utcnow
+from workers.queue import JobQueue
+
+
+@dataclass
+class JobContext:
+    db: Database
+    queue: JobQueue
+    policy: IntakePolicy
+    parsers: Mapping[str, ChannelAdapter]
+    senders: Mapping[str, ChannelSender]
+    accounts: AccountDirectory
+    max_tries: int = 8
+    sweep_min_age_s: float = 10.0
+    clock: Callable[[], datetime] = utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def services(ctx: Mapping[str, Any]) -> JobContext:
+    app = ctx["okno"]
+    assert isinstance(app, JobContext)
+    return app

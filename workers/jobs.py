@@ -1,0 +1,18 @@
+"""Every job this build installs, by name, with its queue (DESIGN.md: io, llm, transcribe)."""
+
+from __future__ import annotations
+
+from workers.ingest import ingest
+from workers.outbound import send_outbox
+from workers.queue import JobFunc
+from workers.sweeper import sweep
+
+JOBS: dict[str, tuple[JobFunc, str]] = {
+    "ingest": (ingest, "io"),
+    "send_outbox": (send_outbox, "io"),
+    "sweep": (sweep, "io"),
+}
+
+
+def jobs_for(queues: tuple[str, ...]) -> dict[str, JobFunc]:
+    return {name: func for name, (func, queue) in JOBS.items() if queue in queues}

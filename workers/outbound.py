@@ -1,0 +1,198 @@
+"""Replies go out through the Outbox: written with the action, sent by `send_outbox` with retries."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arq.worker import Retry
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from channels.base import SendFailed
+from intake.schema import OutboundMessage
+from storage.db import Database
+from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff
+from storage.repos.outbox import add_outbox
+from storage.repos.requests import record_staff_reply
+from storage.types import utcnow
+from workers.context import JobContext, services
+from workers.metrics import OUTBOX_SENT
+from workers.queue import JobQueue
+
+log = logging.getLogger(__name__)
+# A send that started longer ago than this died with its process; it may be retried (and counted).
+STUCK_AFTER = timedelta(minutes=2)
+
+
+class NothingToReplyTo(LookupError):
+    pass
+
+
+async def queue_reply(db: Database, queue: JobQueue, *, request_id: int, staff_id: int, text: str) -> Outbox:
+    """A staff reply on a request, in the channel the client last wrote from."""
+    async with db.session() as session:
+        request = await session.get(Request, request_id)
+        if request is None:
+            raise NothingToReplyTo(f"request {request_id} does not exist")
+        inbound = await _last_inbound(session, request_id)
+        conversation = await session.get(Conversation, inbound.conversation_id)
+        staff = await session.get(Staff, staff_id)
+        assert conversation is not None and staff is not None
+        now = utcnow()
+        message = Message(
+            conversation_id=conversation.id or 0,
+            request_id=request_id,
+            channel=conversation.channel,
+            account=conversation.account,
+            message_key=f"okno-out:{request_id}:{now.timestamp():.6f}",
+            direction="outbound",
+            author_staff_id=staff_id,
+            kind="text",
+            text=text,
+            sent_at=now,
+            reply_to_key=inbound.message_key,
+        )
+        session.add(message)
+        await session.flush()
+        outbox = await add_outbox(
+            session,
+            channel=conversation.channel,
+            account=conversation.account,
+            conversation_key=conversation.conversation_key,
+            message_id=message.id,
+            payload={
+                "text": text,
+                "reply_to_key": inbound.message_key,
+                "author_name": staff.name,
+                "recipient_id": await _recipient(session, inbound),
+            },
+        )
+        message.message_key = f"okno-out:{outbox.id}"
+        await record_staff_reply(session, request=request, at=now, staff_id=staff_id)
+        await session.commit()
+    await enqueue_send(queue, outbox)
+    return outbox
+
+
+async def enqueue_send(queue: JobQueue, outbox: Outbox) -> None:
+    try:
+        await queue.enqueue("send_outbox", outbox.id, job_id=f"send_outbox:{outbox.id}:{outbox.attempts}")
+    except Exception:
+        log.warning("outbox %s stored, enqueue failed; the sweeper will send it", outbox.id, exc_info=True)
+
+
+async def _last_inbound(session: AsyncSession, request_id: int) -> Message:
+    query = (
+        select(Message)
+        .where(col(Message.request_id) == request_id, col(Message.direction) == "inbound")
+        .order_by(col(Message.sent_at).desc())
+    )
+    message = (await session.execute(query)).scalars().first()
+    if message is None:
+        raise NothingToReplyTo(f"request {request_id} has no client message to answer")
+    return message
+
+
+async def _recipient(session: AsyncSession, message: Message) -> str | None:
+    query = select(ChannelIdentity.external_id).where(
+        col(ChannelIdentity.channel) == message.channel,
+        col(ChannelIdentity.account) == message.account,
+        col(ChannelIdentity.contact_id) == message.author_contact_id,
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
+    app = services(ctx)
+    row = await _claim(app, outbox_id)
+    if row is None:
+        return "skipped"  # sent already, given up, or another sender holds it
+    account = await app.accounts.by_name(row.channel, row.account)
+    sender = app.senders.get(row.channel)
+    if account is None or sender is None:
+        return await _give_up(app, row, f"no {'account' if account is None else 'sender'} for {row.channel}")
+    message = OutboundMessage(
+        channel=row.channel,
+        account=row.account,
+        conversation_key=row.conversation_key,
+        outbox_id=outbox_id,
+        **row.payload,
+    )
+    try:
+        result = await sender.send(account, message)
+    except SendFailed as exc:
+        if exc.retry_after is None or row.attempts >= app.max_tries:
+            return await _give_up(app, row, exc.reason)
+        return await _retry_later(app, row, exc.retry_after, exc.reason)
+    except Exception as exc:  # network trouble: back off and try again
+        if row.attempts >= app.max_tries:
+            return await _give_up(app, row, repr(exc))
+        return await _retry_later(app, row, min(300.0, 2.0**row.attempts), repr(exc))
+    await _update(
+        app,
+        outbox_id,
+        status="sent",
+        sent_at=app.clock(),
+        sending_started_at=None,
+        platform_message_id=result.platform_message_id,
+        last_error=None,
+    )
+    OUTBOX_SENT.labels(row.channel, "sent").inc()
+    return "sent"
+
+
+async def _claim(app: JobContext, outbox_id: int) -> Outbox | None:
+    """Take the row atomically; a row left mid-send by a crash is taken again and the repeat counted."""
+    now = app.clock()
+    async with app.db.session() as session:
+        row = await session.get(Outbox, outbox_id)
+        if row is None or row.status != "pending":
+            return None
+        held = row.sending_started_at is not None
+        if held and row.sending_started_at is not None and row.sending_started_at > now - STUCK_AFTER:
+            return None
+        claimed = await session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == outbox_id, col(Outbox.status) == "pending")
+            .where(col(Outbox.attempts) == row.attempts)
+            .values(
+                sending_started_at=now,
+                attempts=row.attempts + 1,
+                repeated_sends=row.repeated_sends + (1 if held else 0),
+            )
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return None
+        await session.commit()
+        await session.refresh(row)
+        if held:
+            log.warning("outbox %d: previous send died mid-way; sending again (may repeat once)", outbox_id)
+        return row
+
+
+async def _retry_later(app: JobContext, row: Outbox, delay: float, reason: str) -> str:
+    await _update(
+        app,
+        row.id or 0,
+        sending_started_at=None,
+        last_error=reason,
+        next_attempt_at=app.clock() + timedelta(seconds=delay),
+    )
+    OUTBOX_SENT.labels(row.channel, "retry").inc()
+    raise Retry(defer=delay)
+
+
+async def _give_up(app: JobContext, row: Outbox, reason: str) -> str:
+    log.warning("outbox %s failed for good: %s", row.id, reason)
+    await _update(app, row.id or 0, status="failed", sending_started_at=None, last_error=reason)
+    OUTBOX_SENT.labels(row.channel, "failed").inc()
+    return "failed"
+
+
+async def _update(app: JobContext, outbox_id: int, **values: Any) -> None:
+    async with app.db.session() as session:
+        await session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(**values))
+        await session.commit()

@@ -1,0 +1,138 @@
+"""Enqueue jobs by name with deterministic ids, on named queues; arq on Redis or inline in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from arq.connections import ArqRedis
+from arq.worker import Retry
+
+from workers.metrics import JOB_LATENCY_SECONDS, JOB_SECONDS
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("io", "llm", "transcribe")
+JobFunc = Callable[..., Awaitable[Any]]
+
+
+class JobQueue(Protocol):
+    async def enqueue(
+        self, job: str, *args: Any, job_id: str, queue: str = "io", defer_s: float | None = None
+    ) -> bool:
+        """False when a job with this id is already queued (or the job is not installed here)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def queue_name(prefix: str, queue: str) -> str:
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}: one of {', '.join(QUEUES)}")
+    return f"{prefix}:{queue}"
+
+
+class ArqQueue:
+    """Production backend: jobs go to Redis; `okno worker --queues …` runs them."""
+
+    def __init__(self, redis: ArqRedis, *, prefix: str, installed: frozenset[str]) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.installed = installed
+
+    async def enqueue(
+        self, job: str, *args: Any, job_id: str, queue: str = "io", defer_s: float | None = None
+    ) -> bool:
+        if job not in self.installed:
+            log.debug("job %s is not installed in this build: %s not queued", job, job_id)
+            return False
+        queued = await self.redis.enqueue_job(
+            job, *args, _job_id=job_id, _queue_name=queue_name(self.prefix, queue), _defer_by=defer_s
+        )
+        return queued is not None
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class InlineQueue:
+    """Embedded backend: jobs run as asyncio tasks in this process, with arq's Retry semantics."""
+
+    def __init__(
+        self,
+        jobs: Mapping[str, JobFunc],
+        *,
+        ctx: dict[str, Any],
+        concurrency: Mapping[str, int] | None = None,
+        max_tries: int = 5,
+    ) -> None:
+        self.jobs = jobs
+        self.ctx = ctx
+        self.max_tries = max_tries
+        limits = {"io": 16, "llm": 1, "transcribe": 1, **(concurrency or {})}
+        self._slots = {name: asyncio.Semaphore(limits[name]) for name in QUEUES}
+        self._queued: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.failed: list[tuple[str, str]] = []  # (job_id, error) of jobs that gave up
+
+    async def enqueue(
+        self, job: str, *args: Any, job_id: str, queue: str = "io", defer_s: float | None = None
+    ) -> bool:
+        queue_name("inline", queue)
+        if job not in self.jobs:
+            log.debug("job %s is not installed in this build: %s not queued", job, job_id)
+            return False
+        if job_id in self._queued:
+            return False
+        self._queued.add(job_id)
+        task = asyncio.create_task(self._run(job, args, job_id, queue, defer_s, time.monotonic()))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _run(
+        self, job: str, args: tuple[Any, ...], job_id: str, queue: str, defer_s: float | None, enqueued: float
+    ) -> None:
+        try:
+            for job_try in range(1, self.max_tries + 1):
+                if defer_s:
+                    await asyncio.sleep(defer_s)
+                async with self._slots[queue]:
+                    JOB_LATENCY_SECONDS.labels(job).observe(time.monotonic() - enqueued)
+                    started = time.monotonic()
+                    try:
+                        await self.jobs[job]({**self.ctx, "job_id": job_id, "job_try": job_try}, *args)
+                        return
+                    except Retry as retry:
+                        defer_s = _seconds(retry.defer_score)
+                    except Exception as exc:
+                        log.exception("job %s failed", job_id)
+                        self.failed.append((job_id, repr(exc)))
+                        return
+                    finally:
+                        JOB_SECONDS.labels(job).observe(time.monotonic() - started)
+            self.failed.append((job_id, f"gave up after {self.max_tries} tries"))
+        finally:
+            self._queued.discard(job_id)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait until no job is queued or running (jobs may enqueue more jobs)."""
+        deadline = time.monotonic() + timeout
+        while self._tasks:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._tasks)} inline jobs still running")
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _seconds(defer_score: int | None) -> float:
+    # arq keeps the Retry delay in milliseconds.
+    return (defer_score or 0) / 1000
