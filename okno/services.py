@@ -25,8 +25,17 @@ from workers.queue import ArqQueue, InlineQueue, JobQueue
 
 
 def parsers() -> dict[str, ChannelAdapter]:
-    """Every channel parser this build has; each channel issue adds its own here."""
-    return {"api": ApiAdapter()}
+    """Every channel parser this build has, by channel name (one line per channel)."""
+    return {
+        "api": ApiAdapter(),
+    }
+
+
+def senders() -> dict[str, ChannelSender]:
+    """Every channel sender this build has, by channel name (one line per channel)."""
+    return {
+        "api": ApiSender(),
+    }
 
 
 def policy_from(settings: Settings) -> IntakePolicy:
@@ -67,7 +76,6 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
     db = Database(settings.effective_database_url)
     box = secret_box(settings)
     accounts = StoredAccounts(db, box)
-    senders: dict[str, ChannelSender] = {"api": ApiSender()}
     ctx: dict[str, Any] = {}
     queue: JobQueue
     if (backend or settings.queue.backend) == "arq":
@@ -82,10 +90,10 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         queue=queue,
         policy=policy_from(settings),
         parsers=parsers(),
-        senders=senders,
+        senders=senders(),
         accounts=accounts,
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
     )
     ctx["okno"] = jobs
-    return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, senders)
+    return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, jobs.senders)
