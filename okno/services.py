@@ -16,6 +16,7 @@ from intake.policy import IntakePolicy
 from okno.accounts import StoredAccounts
 from okno.keys import secret_box
 from okno.settings import Settings
+from storage.blobs import FileBlobStore
 from storage.crypto import SecretBox
 from storage.db import Database
 from workers.context import JobContext
@@ -92,6 +93,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         parsers=parsers(),
         senders=senders(),
         accounts=accounts,
+        blobs=FileBlobStore(settings.data_dir / "blobs"),
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from channels.base import AccountDirectory, ChannelAdapter, ChannelSender
 from intake.policy import IntakePolicy
+from storage.blobs import BlobStore
 from storage.db import Database
 from storage.types import utcnow
 from workers.queue import JobQueue
@@ -22,6 +23,7 @@ class JobContext:
     parsers: Mapping[str, ChannelAdapter]
     senders: Mapping[str, ChannelSender]
     accounts: AccountDirectory
+    blobs: BlobStore
     max_tries: int = 8
     sweep_min_age_s: float = 10.0
     clock: Callable[[], datetime] = utcnow
