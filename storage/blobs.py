@@ -23,7 +23,7 @@ class BlobStore(Protocol):
 
 
 class FileBlobStore:
-    """Files under root/ab/cd/<sha256>; writes go through a temp file and a rename, so a crash leaves no half file."""
+    """Files under root/ab/cd/<sha256>, written via a temp file and a rename: a crash leaves no half file."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
