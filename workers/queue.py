@@ -55,7 +55,7 @@ class ArqQueue:
         return queued is not None
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        await self.redis.aclose(close_connection_pool=True)
 
 
 class InlineQueue:

@@ -72,7 +72,10 @@ async def run_workers(workers: list[Worker]) -> None:
     try:
         await asyncio.gather(*(worker.async_run() for worker in workers))
     finally:
-        await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
+        results = await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
+        for worker, result in zip(workers, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("closing worker %s failed: %r", worker.queue_name, result)
 
 
 def counts(workers: list[Worker]) -> dict[str, Any]:

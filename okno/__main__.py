@@ -1,0 +1,3 @@
+from okno.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""The `okno` command line as a user runs it: help on every command, migrate, accounts, staff, parse."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from okno.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = [
+    "serve",
+    "worker",
+    "listen",
+    "sandbox",
+    "migrate",
+    "demo",
+    "channel",
+    "channel add",
+    "channel list",
+    "staff",
+    "staff add",
+    "staff list",
+    "parse",
+]
+
+
+def okno(*args: str, env_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "OKNO_DATA_DIR": str(env_dir),
+        "OKNO_DATABASE_URL": f"sqlite+aiosqlite:///{env_dir}/o.db",
+    }
+    env.pop("OKNO_SECRET_KEY", None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "okno", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=env_dir,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"okno {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(main, [*command.split(), "--help"])
+    assert result.exit_code == 0 and "Usage: " in result.output and "--help" in result.output
+
+
+def test_accounts_and_staff_round_trip(tmp_path: Path) -> None:
+    okno("migrate", env_dir=tmp_path)
+    added = okno(
+        "channel", "add", "api", "site", "--config", "webhook_url=https://crm.example/hook", env_dir=tmp_path
+    ).stdout
+    token = next(line.split()[1] for line in added.splitlines() if line.strip().startswith("inbound_token:"))
+    listed = okno("channel", "list", env_dir=tmp_path).stdout
+    assert "api\tsite\tactive" in listed and token not in listed  # secrets are never listed
+    okno("staff", "add", "Анна Петрова", "--role", "supervisor", "--telegram-id", "42", env_dir=tmp_path)
+    assert "supervisor\tАнна Петрова\t42\tactive" in okno("staff", "list", env_dir=tmp_path).stdout
+    bad = okno("channel", "add", "api", "x", "--config", "nonsense", env_dir=tmp_path, check=False)
+    assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr
+
+
+def test_migrate_reports_the_revision(tmp_path: Path) -> None:
+    out = okno("migrate", env_dir=tmp_path).stdout
+    assert out.startswith("database at revision ")
+    assert okno("migrate", env_dir=tmp_path).stdout == out  # idempotent
+
+
+def test_parse_prints_one_line_per_file_and_stores_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(
+        json.dumps({"event_id": "e1", "sender": {"id": "u1"}, "text": "Нужен счёт"}), encoding="utf-8"
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = okno("parse", "api", str(good), str(bad), env_dir=tmp_path)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["messages"][0]["text"] == "Нужен счёт" and first["messages"][0]["event_id"] == "e1"
+    assert second["refused"].startswith("body is not JSON")
+    assert not (tmp_path / "o.db").exists()
+
+
+def test_parse_refuses_an_unknown_channel(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("{}")
+    result = okno("parse", "viber", str(tmp_path / "x.json"), env_dir=tmp_path, check=False)
+    assert result.returncode == 2 and "no parser for 'viber'" in result.stderr
+
+
+def test_bad_setting_fails_at_start_with_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "OKNO_COMPANY__TIMEZONE": "Nowhere/City"}
+    result = subprocess.run(
+        [sys.executable, "-m", "okno", "migrate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "OKNO_COMPANY__TIMEZONE" in result.stderr

@@ -1,0 +1,19 @@
+"""`okno demo --no-serve` end to end on embedded defaults: the report's figures come from the real path."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from okno.demo.runner import run_demo
+
+
+async def test_demo_runs_every_scenario_and_reports(tmp_path: Path) -> None:
+    result = await run_demo(data_dir=tmp_path / "demo", serve=False, stop=asyncio.Event())
+    api = result["scenarios"]["api"]
+    assert set(api["posted"]) == {202} and len(api["posted"]) >= 15
+    assert (api["retry"], api["broken"], api["wrong_token"]) == (202, 422, 401)
+    counts = result["counts"]
+    assert counts["merges"] >= 1 and counts["webhooks"] >= 2
+    assert counts["raw_duplicate"] >= 1 and counts["raw_anomalous"] >= 1
+    assert counts["requests"] >= 7 and counts["clients"] >= 5

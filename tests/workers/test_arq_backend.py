@@ -1,0 +1,105 @@
+"""The production path on real Redis: serve enqueues to arq, `okno worker` (burst) runs the jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from arq.connections import RedisSettings, create_pool
+from sqlalchemy import func
+from sqlmodel import select
+
+from okno.app import build_app
+from okno.services import Services, build_services
+from sandbox.webhook_receiver import WebhookReceiver
+from storage.db import Database
+from storage.models import Message, Outbox
+from storage.repos.accounts import add_channel_account, add_staff
+from tests.conftest import REDIS_URL, make_settings, start_app
+from tests.factories import api_body
+from workers.settings import build_workers, counts, run_workers
+
+pytestmark = [pytest.mark.storage, pytest.mark.redis]
+
+
+@pytest.fixture
+async def arq_services(tmp_path: Path, db_url: str, db: Database) -> AsyncIterator[Services]:
+    prefix = f"okno-test-{uuid.uuid4().hex[:8]}"
+    settings = make_settings(
+        tmp_path, db_url, queue={"backend": "arq", "redis_url": REDIS_URL, "prefix": prefix}
+    )
+    services = await build_services(settings)
+    yield services
+    await services.close()
+    redis = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+    keys += [key async for key in redis.scan_iter(match="arq:*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose(close_connection_pool=True)
+
+
+async def run_burst(services: Services) -> dict[str, object]:
+    settings = services.settings
+    workers = build_workers(
+        services.jobs,
+        redis_url=settings.queue.redis_url,
+        prefix=settings.queue.prefix,
+        queues=("io",),
+        burst=True,
+    )
+    await asyncio.wait_for(run_workers(workers), timeout=60)
+    return counts(workers)
+
+
+async def test_events_flow_through_redis_and_the_worker(arq_services: Services) -> None:
+    services = arq_services
+    receiver = WebhookReceiver(secret=secrets.token_urlsafe(8))
+    receiver_runner, receiver_url = await start_app(receiver.app())
+    token, staff_token = secrets.token_urlsafe(8), secrets.token_urlsafe(8)
+    async with services.db.session() as session:
+        await add_channel_account(
+            session,
+            box=services.box,
+            channel="api",
+            name="site",
+            config={"webhook_url": f"{receiver_url}/hook"},
+            secrets={"inbound_token": token, "webhook_secret": receiver.secret},
+        )
+        await add_staff(session, name="Анна", api_token=staff_token)
+        await session.commit()
+    runner, url = await start_app(build_app(services, sweep=False))
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+            bodies = [api_body(f"e{i}", sender=f"client-{i % 5}", text=f"Вопрос {i}") for i in range(20)]
+            bodies.append(bodies[0])  # a platform retry: same event_id
+            for body in bodies:
+                async with http.post(f"{url}/api/v1/inbound", json=body) as resp:
+                    assert resp.status == 202
+        first = await run_burst(services)
+        async with services.db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Message)) == 20
+        staff = aiohttp.ClientSession(headers={"Authorization": f"Bearer {staff_token}"})
+        async with staff, staff.post(f"{url}/api/v1/requests/1/reply", json={"text": "Ответ"}) as resp:
+            assert resp.status == 202
+        await run_burst(services)
+        async with services.db.session() as session:
+            outbox = (await session.execute(select(Outbox))).scalars().one()
+        assert outbox.status == "sent" and [r.body["text"] for r in receiver.received] == ["Ответ"]
+        io = first[f"{services.settings.queue.prefix}:io"]
+        assert isinstance(io, dict) and io["complete"] >= 21 and io["failed"] == 0
+    finally:
+        await runner.cleanup()
+        await receiver_runner.cleanup()
+
+
+async def test_the_same_job_id_is_queued_once(arq_services: Services) -> None:
+    queue = arq_services.queue
+    assert await queue.enqueue("ingest", 999, job_id="ingest:999") is True
+    assert await queue.enqueue("ingest", 999, job_id="ingest:999") is False
+    assert await queue.enqueue("not_installed", 1, job_id="x:1") is False
