@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,6 @@ from sandbox.server import RECEIVER, sandbox_app
 from sandbox.webhook_receiver import WebhookReceiver
 from storage.migrate import upgrade
 from storage.repos.accounts import add_channel_account, add_staff
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -65,11 +58,15 @@ class Stage:
         await self.services.close()
 
 
-async def _start(app: web.Application, port: int) -> web.AppRunner:
+async def _start(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+    """Bind (port 0: the kernel picks a free one, no race with other processes) and return the real port."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    server = site._server
+    assert server is not None and server.sockets  # type: ignore[attr-defined]
+    return runner, int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
 
 async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
@@ -82,7 +79,7 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
     await upgrade(services.db)
     webhook_secret = secrets.token_urlsafe(24)
     sandbox = sandbox_app(webhook_secret=webhook_secret)
-    sandbox_port, okno_port = free_port(), port or free_port()
+    sandbox_runner, sandbox_port = await _start(sandbox)
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     api_token, staff_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     async with services.db.session() as session:
@@ -97,7 +94,7 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
         await add_staff(session, name="Анна Петрова", role="manager", api_token=staff_token)
         await add_staff(session, name="Виктор Зайцев", role="supervisor")
         await session.commit()
-    runners = [await _start(sandbox, sandbox_port), await _start(build_app(services), okno_port)]
+    okno_runner, okno_port = await _start(build_app(services), port or 0)
     return Stage(
         services=services,
         http=aiohttp.ClientSession(),
@@ -106,5 +103,5 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
         receiver=sandbox[RECEIVER],
         api_token=api_token,
         staff_token=staff_token,
-        runners=runners,
+        runners=[sandbox_runner, okno_runner],
     )
