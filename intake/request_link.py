@@ -40,6 +40,9 @@ async def attach_to_request(
         )
     else:
         await record_client_activity(session, request=request, at=msg.sent_at)
+        if msg.sent_at < request.created_at:  # an earlier message processed late: the request began then
+            request.created_at = msg.sent_at
+            request.sla_due_at = msg.sent_at + policy.sla_first_response
     await fill_form(session, request, msg, contact, policy=policy)
     return request
 
@@ -47,7 +50,7 @@ async def attach_to_request(
 async def fill_form(
     session: AsyncSession, request: Request, msg: InboundMessage, contact: Contact, *, policy: IntakePolicy
 ) -> None:
-    """The parser's values: never over a manager's, and the first automated value stands."""
+    """The parser's values: never over a manager's; among automated ones the earliest message's stands."""
     text = msg.text or ""
     facts = extract_form(text, now=msg.sent_at, tz=policy.tz)
     at = msg.sent_at
@@ -59,7 +62,7 @@ async def fill_form(
         set_field(request, field="company_name", value=company, source="parser", at=at)
     if facts.due_at:
         set_field(request, field="due_at", value=facts.due_at, source="parser", at=at, note=facts.due_phrase)
-    if text.strip() and request.what is None:
+    if text.strip():
         set_field(request, field="what", value=text.strip()[:WHAT_MAX], source="parser", at=at)
     for bad in facts.invalid_inns:
         request.notes = [*request.notes, {"kind": "invalid_inn", "value": bad, "at": at.isoformat()}]

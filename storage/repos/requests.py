@@ -79,8 +79,9 @@ def set_field(
         and current["source"] == source
         and source != "manager"
         and getattr(request, field) is not None
+        and datetime.fromisoformat(current["at"]) <= at
     ):
-        return False  # the first automated value stands until a person or a better source changes it
+        return False  # the earliest message's value stands, whatever order the messages were processed in
     setattr(request, field, value)
     entry: dict[str, Any] = {"source": source, "at": at.isoformat()}
     if note:
