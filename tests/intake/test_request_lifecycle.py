@@ -127,11 +127,15 @@ async def test_bad_inn_checksum_is_noted_not_stored(db: Database) -> None:
 
 async def test_out_of_order_processing_gives_the_same_request(db: Database) -> None:
     """Jobs run concurrently: the first message may be accepted after the second. The form must not care."""
-    later = inbound("e2", text="И ещё: нужна копия договора до понедельника", sent_at=NOW + timedelta(minutes=5))
+    later = inbound(
+        "e2", text="И ещё: нужна копия договора до понедельника", sent_at=NOW + timedelta(minutes=5)
+    )
     first = inbound("e1", text="Нужен счёт за ноябрь до пятницы", sent_at=NOW)
     await accept(db, later, policy=POLICY)
     await accept(db, first, policy=POLICY)
     [request] = await requests(db)
     assert request.what == "Нужен счёт за ноябрь до пятницы"
     assert request.created_at == NOW and request.sla_due_at == NOW + POLICY.sla_first_response
-    assert request.due_at is not None and request.due_at.isoformat() == "2026-11-27T15:00:00+00:00"  # Friday 18:00
+    assert (
+        request.due_at is not None and request.due_at.isoformat() == "2026-11-27T15:00:00+00:00"
+    )  # Friday 18:00
