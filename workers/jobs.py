@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from channels.telegram.files import fetch_telegram_files, sweep_telegram_files
+from channels.whatsapp.media import fetch_whatsapp_media, sweep_whatsapp_media
 from workers.ingest import ingest
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
@@ -11,6 +13,10 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
     "send_outbox": (send_outbox, "io"),
     "sweep": (sweep, "io"),
+    "whatsapp_media": (fetch_whatsapp_media, "io"),
+    "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),
+    "fetch_telegram_files": (fetch_telegram_files, "io"),
+    "sweep_telegram_files": (sweep_telegram_files, "io"),
 }
 
 

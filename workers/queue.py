@@ -49,8 +49,13 @@ class ArqQueue:
         if job not in self.installed:
             log.debug("job %s is not installed in this build: %s not queued", job, job_id)
             return False
+        # arq keeps job ids in one keyspace (arq:job:<id>): the prefix keeps installs sharing a Redis apart.
         queued = await self.redis.enqueue_job(
-            job, *args, _job_id=job_id, _queue_name=queue_name(self.prefix, queue), _defer_by=defer_s
+            job,
+            *args,
+            _job_id=f"{self.prefix}:{job_id}",
+            _queue_name=queue_name(self.prefix, queue),
+            _defer_by=defer_s,
         )
         return queued is not None
 

@@ -44,7 +44,7 @@ def build_workers(
             cron_jobs.append(
                 cron(
                     cast(WorkerCoroutine, JOBS["sweep"][0]),
-                    name="cron:sweep",
+                    name=f"cron:{prefix}:sweep",
                     second=seconds,
                     unique=True,
                     run_at_startup=True,

@@ -37,8 +37,7 @@ async def arq_services(tmp_path: Path, db_url: str, db: Database) -> AsyncIterat
     yield services
     await services.close()
     redis = await create_pool(RedisSettings.from_dsn(REDIS_URL))
-    keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-    keys += [key async for key in redis.scan_iter(match="arq:*")]
+    keys = [key async for key in redis.scan_iter(match=f"*{prefix}*")]  # queues and this run's job keys only
     if keys:
         await redis.delete(*keys)
     await redis.aclose(close_connection_pool=True)

@@ -32,7 +32,10 @@ def test_text() -> None:
 def test_attachments_and_defaults() -> None:
     [msg] = parse("message__attachments")
     assert msg.message_key == "evt-101" and msg.conversation_key == "visitor-7" and msg.sent_at == RECEIVED
-    assert [(a.kind, a.filename) for a in msg.attachments] == [("document", "Счёт №15.pdf"), ("image", "фото.jpg")]
+    assert [(a.kind, a.filename) for a in msg.attachments] == [
+        ("document", "Счёт №15.pdf"),
+        ("image", "фото.jpg"),
+    ]
     assert (msg.sender.company, msg.sender.inn) == ("ООО «Ромашка»", "7707083893")
 
 
