@@ -22,16 +22,22 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
     if not raw:
         return None
     candidate = raw.strip()
-    # WhatsApp and many PBXs send international numbers without the plus.
+    attempts = [candidate]
+    # WhatsApp and many PBXs send international numbers without the plus ("79161234567"); a domestic
+    # "89161234567" must still read as Russian, so the plus is only a second guess.
     if candidate.isdigit() and len(candidate) > 10:
-        candidate = "+" + candidate
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        attempts.append("+" + candidate)
+    possible = None
+    for attempt in attempts:
+        try:
+            number = phonenumbers.parse(attempt, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if possible is None and phonenumbers.is_possible_number(number):
+            possible = number
+    return phonenumbers.format_number(possible, phonenumbers.PhoneNumberFormat.E164) if possible else None
 
 
 def normalize_email(raw: str | None) -> str | None:

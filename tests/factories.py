@@ -39,6 +39,12 @@ def inbound(
 
 
 def api_body(
-    event_id: str = "e1", *, text: str = "Добрый день", sender: str = "u1", **extra: Any
+    event_id: str = "e1",
+    *,
+    text: str = "Добрый день",
+    sender: str = "u1",
+    phone: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    return {"event_id": event_id, "sender": {"id": sender, "name": "Клиент"}, "text": text, **extra}
+    who: dict[str, Any] = {"id": sender, "name": "Клиент", **({"phone": phone} if phone else {})}
+    return {"event_id": event_id, "sender": who, "text": text, **extra}

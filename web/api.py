@@ -12,9 +12,10 @@ from channels.http_body import problem
 from storage.db import Database
 from storage.models import Client, Request, Staff
 from storage.repos.accounts import staff_by_api_token
+from storage.repos.clients import merges, undo_merge
 from storage.repos.requests import RequestTransitionError, change_status, list_requests
 from storage.types import utcnow
-from web.views import client_detail, request_detail, request_view
+from web.views import client_detail, merge_view, request_detail, request_view
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.queue import JobQueue
 
@@ -126,6 +127,24 @@ async def post_status(request: web.Request) -> web.Response:
         return web.json_response(request_view(row))
 
 
+async def get_merges(request: web.Request) -> web.Response:
+    async with request.app[DB].session() as session:
+        rows = await merges(session)
+        return web.json_response({"merges": [merge_view(m) for m in rows]})
+
+
+async def post_undo_merge(request: web.Request) -> web.Response:
+    """A manager says two merged contacts are different people: put back exactly what the merge moved."""
+    staff = request[STAFF]
+    async with request.app[DB].session() as session:
+        try:
+            merge = await undo_merge(session, merge_id=_int(request, "id", 0), staff_id=staff.id)
+        except ValueError as exc:
+            return problem(409, "conflict", str(exc))
+        await session.commit()
+        return web.json_response(merge_view(merge))
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/api/v1/requests", get_requests),
@@ -133,4 +152,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/api/v1/requests/{id}/reply", post_reply),
         web.post("/api/v1/requests/{id}/status", post_status),
         web.get("/api/v1/clients/{id}", get_client),
+        web.get("/api/v1/merges", get_merges),
+        web.post("/api/v1/merges/{id}/undo", post_undo_merge),
     ]

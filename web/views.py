@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import ChannelIdentity, Client, ClientContact, Contact, Message, Request
+from storage.models import ChannelIdentity, Client, ClientContact, Contact, ContactMerge, Message, Request
 from storage.repos.clients import contact_group
 from storage.repos.conversations import messages_of_request
 
@@ -41,6 +41,20 @@ def request_view(request: Request) -> dict[str, Any]:
         "done_at": _iso(request.done_at),
         "sla_due_at": _iso(request.sla_due_at),
         "notes": request.notes,
+    }
+
+
+def merge_view(merge: ContactMerge) -> dict[str, Any]:
+    return {
+        "id": merge.id,
+        "survivor_id": merge.survivor_id,
+        "merged_id": merge.merged_id,
+        "reason": merge.reason,
+        "evidence": merge.evidence,
+        "moved": merge.moved,
+        "created_at": _iso(merge.created_at),
+        "undone_at": _iso(merge.undone_at),
+        "undone_by_staff_id": merge.undone_by_staff_id,
     }
 
 

@@ -22,6 +22,8 @@ POLICY = IntakePolicy()
         ("+7 (916) 123-45-67", "+79161234567"),
         ("8 916 123 45 67", "+79161234567"),
         ("79161234567", "+79161234567"),  # WhatsApp wa_id: no plus
+        ("89161234567", "+79161234567"),  # domestic trunk prefix, digits only
+        ("442079460958", "+442079460958"),  # an international wa_id
         ("9161234567", "+79161234567"),  # a Russian mobile without the trunk prefix
         ("+44 20 7946 0958", "+442079460958"),
         ("12", None),

@@ -153,3 +153,29 @@ async def test_healthz_and_metrics(live: Live) -> None:
         text = await resp.text()
     assert 'okno_events_received_total{channel="api"}' in text
     assert "okno_events_accepted_total" in text and "okno_job_seconds_bucket" in text
+
+
+async def test_a_manager_undoes_a_merge_over_the_api(live: Live) -> None:
+    await post(live, api_body("m1", sender="site-irina", text="Нужен акт сверки"))
+    await post(live, api_body("m2", sender="viber-irina", text="Это Ирина", phone="+79161234567"))
+    await live.drain()
+    await post(
+        live, api_body("m3", sender="site-irina", text="Мой телефон 8 916 123-45-67", phone="89161234567")
+    )
+    await live.drain()
+    async with live.http.get(f"{live.url}/api/v1/merges", headers=live.staff_headers()) as resp:
+        [merge] = (await resp.json())["merges"]
+    assert merge["reason"] == "same phone" and merge["undone_at"] is None
+    async with live.http.post(
+        f"{live.url}/api/v1/merges/{merge['id']}/undo", headers=live.staff_headers()
+    ) as resp:
+        undone = await resp.json()
+    assert (
+        resp.status == 200
+        and undone["undone_at"] is not None
+        and undone["undone_by_staff_id"] == live.staff_id
+    )
+    async with live.http.post(
+        f"{live.url}/api/v1/merges/{merge['id']}/undo", headers=live.staff_headers()
+    ) as resp:
+        assert resp.status == 409  # undone once only
