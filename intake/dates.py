@@ -20,86 +20,30 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from intake.date_words import (
+    ACCUSATIVE,
+    DAY_PARTS,
+    END_OF_DAY,
+    FIRM_CLOCK_MARKERS,
+    IGNORECASE_FLAG,
+    MARKER_BEFORE,
+    MONTH_WORD,
+    MONTHS,
+    NUMBER_WORD,
+    NUMBERS,
+    STANDALONE_STARTS,
+    TIME_AFTER,
+    TIME_ALONE,
+    TIME_BEFORE,
+    WEEKDAY_WORD,
+    WEEKDAYS,
+    YEAR,
+)
+
 __all__ = ["END_OF_DAY", "find_due"]
 
-END_OF_DAY = time(18, 0)  # a deadline day with no time of day means the end of that business day
 _FRIDAY = 4
 _WEEK = timedelta(days=7)
-_I = re.IGNORECASE
-
-# Words that turn the date right after them into a deadline ("до 15 декабря", "by Friday", "срок: 15.12").
-_MARKER = (
-    r"(?:не\s+позднее|не\s+позже|до|ко|к|во|в|by|until|till|before|on|due(?:\s+(?:by|on))?"
-    r"|(?:крайний\s+)?срок(?:\s*[:—–-])?(?:\s+до)?|дедлайн\s*[:—–-]?|deadline\s*[:—–-]?)"
-)
-_MARKER_BEFORE = re.compile(rf"(?<!\w)(?P<marker>{_MARKER})\s*$", _I)
-
-_WEEKDAY_WORD = (
-    r"понедельник(?:а|у|ом)?|вторник(?:а|у|ом)?|сред(?:а|ы|у|е|ой)|четверг(?:а|у|ом)?"
-    r"|пятниц(?:а|ы|у|е|ей)|суббот(?:а|ы|у|е|ой)|воскресень(?:е|я|ю|ем)"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-)
-_WEEKDAY_STEMS = "понед втор сред четв пятн субб воскр mon tue wed thu fri sat sun"
-_WEEKDAYS = tuple((stem, i % 7) for i, stem in enumerate(_WEEKDAY_STEMS.split()))
-# After "в"/"во" only the accusative names a day ("в среду"); "в среде" means "in the environment".
-_ACCUSATIVE = {"понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье"}
-
-_MONTH_WORD = (
-    r"(?:январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[ае]?|сентябр[ьяе]"
-    r"|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]|(?:янв|февр?|мар|апр|июн|июл|авг|сент?|окт|нояб?|дек)\.?"
-    r"|january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?)(?!\w)"
-)
-# Looked up by prefix in this order, so "мар" (март) is tried before "ма" (май).
-_MONTH_STEMS = (
-    "янв фев мар апр ма июн июл авг сен окт ноя дек jan feb mar apr may jun jul aug sep oct nov dec"
-)
-_MONTHS = tuple((stem, i % 12 + 1) for i, stem in enumerate(_MONTH_STEMS.split()))
-_YEAR = r"(?:,?\s+(?P<y>\d{4})(?:\s*(?:года|год|г\.|г)(?!\w))?)?(?!\d)"
-
-# Small counts written as words ("через два дня", "в течение трёх дней", "within a week").
-_NUMBER_FORMS = (
-    "один одного одну одна one a an",
-    "два две двух пару пары two",
-    "три трёх трех three",
-    "четыре четырёх четырех four",
-    "пять пяти five",
-    "шесть шести six",
-    "семь семи seven",
-    "восемь восьми eight",
-    "девять девяти nine",
-    "десять десяти ten",
-)
-_NUMBERS = {word: n for n, forms in enumerate(_NUMBER_FORMS, 1) for word in forms.split()}
-_NUMBER_WORD = "|".join(sorted(_NUMBERS, key=len, reverse=True))
-
-# A time of day: as a modifier next to a day ("завтра к обеду", "к 15:00 в пятницу") or on its own.
-_TIME = (
-    r"(?<![\w.:,])(?:"
-    r"(?P<lunch>к\s+обеду|до\s+обеда|в\s+обед|by\s+lunch(?:time)?)"
-    r"|(?P<noon>к\s+полудню|до\s+полудня|в\s+полдень|(?:by|at|before)\s+noon|noon|midday)"
-    r"|(?P<morning>утром|с\s+утра|к\s+утру|до\s+утра|(?:in|by)\s+the\s+morning)"
-    r"|(?P<evening>вечером|к\s+вечеру|до\s+вечера|(?:in|by)\s+the\s+evening|tonight)"
-    r"|(?P<eod>(?:к|до)\s+конц[ау]\s+(?:рабочего\s+)?дня|(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?"
-    r"(?:business\s+|working\s+)?day|(?:by\s+)?(?:eod|cob|close\s+of\s+business))"
-    r"|(?:(?P<cm>не\s+позднее|не\s+позже|до|ко|к|во|в|by|at|before|until|till)\s+)?"
-    r"(?P<h>[01]?\d|2[0-3])(?:[:.](?P<mi>[0-5]\d))?(?!\d|[.,]\d)"
-    r"(?:\s*(?P<suf>часов|часа|час|ч\.|ч)(?!\w))?"
-    r"(?:\s*(?P<ap>утра|дня|вечера|ночи|a\.m\.|p\.m\.|am|pm)(?!\w))?"
-    r")(?!\w)"
-)
-_TIME_AFTER = re.compile(rf"[ \t,]*(?P<time>{_TIME})", _I)
-_TIME_BEFORE = re.compile(rf"(?P<time>{_TIME})[ \t,]*$", _I)
-_TIME_ALONE = re.compile(_TIME, _I)
-_DAY_PARTS = {
-    "lunch": time(13),
-    "noon": time(12),
-    "morning": time(10),
-    "evening": END_OF_DAY,
-    "eod": END_OF_DAY,
-}
-_FIRM_CLOCK_MARKERS = {"до", "к", "ко", "by", "before", "until", "till", "не позднее", "не позже"}
-_STANDALONE_STARTS = {"к", "ко", "до", "в", "во", "не", "by", "at", "before", "until", "till"}
 
 
 @dataclass(frozen=True)
@@ -152,9 +96,9 @@ def _relative_day(m: re.Match[str], now: datetime, marker: str) -> _When:
 
 def _weekday(m: re.Match[str], now: datetime, marker: str) -> _When | None:
     word = m.group("wd").lower()
-    if marker in ("в", "во") and word not in _ACCUSATIVE and not word.isascii():
+    if marker in ("в", "во") and word not in ACCUSATIVE and not word.isascii():
         return None
-    weekday, today = _lookup(_WEEKDAYS, word), now.date()
+    weekday, today = _lookup(WEEKDAYS, word), now.date()
     if (m.group("which") or "").lower().startswith(("следующ", "next")):  # "next Friday" = next week's
         return _When(today - timedelta(days=today.weekday()) + _WEEK + timedelta(days=weekday))
     # Said on that very weekday it means today, until the deadline (18:00 by default) has passed.
@@ -175,7 +119,7 @@ def _calendar_day(now: datetime, day: int, month: int, year_text: str | None) ->
 
 
 def _day_month(m: re.Match[str], now: datetime, marker: str) -> _When | None:
-    return _calendar_day(now, int(m.group("d")), _lookup(_MONTHS, m.group("m")), m.group("y"))
+    return _calendar_day(now, int(m.group("d")), _lookup(MONTHS, m.group("m")), m.group("y"))
 
 
 def _numeric(m: re.Match[str], now: datetime, marker: str) -> _When | None:
@@ -195,7 +139,7 @@ def _day_of_month(m: re.Match[str], now: datetime, marker: str) -> _When | None:
 def _offset(m: re.Match[str], now: datetime, marker: str) -> _When:
     unit, intro = m.group("unit").lower(), m.group("intro").lower()
     num = m.group("num")
-    count = int(num) if num and num.isdigit() else _NUMBERS.get((num or "").lower(), 1)
+    count = int(num) if num and num.isdigit() else NUMBERS.get((num or "").lower(), 1)
     if num is None and intro.startswith(("в", "within")) and unit.startswith(("д", "day", "сут")):
         count = 0  # "в течение дня" = by the end of today
     if unit.startswith(("час", "hour", "мин", "min", "пол")):
@@ -237,7 +181,7 @@ class _Rule:
 
 
 def _rule(pattern: str, resolve: _Resolver, *, needs_marker: bool = True) -> _Rule:
-    return _Rule(re.compile(pattern, _I), resolve, needs_marker)
+    return _Rule(re.compile(pattern, IGNORECASE_FLAG), resolve, needs_marker)
 
 
 _RULES = (
@@ -248,15 +192,15 @@ _RULES = (
     ),
     _rule(
         rf"(?<!\w)(?:(?P<which>следующ(?:ий|его|ему|ую|ей|ая)|next|this|эт(?:от|ого|ому|у|ой|а))\s+)?"
-        rf"(?P<wd>{_WEEKDAY_WORD})(?!\w)",
+        rf"(?P<wd>{WEEKDAY_WORD})(?!\w)",
         _weekday,
     ),
     _rule(
-        rf"(?<![\d.])(?P<d>[0-3]?\d)(?:-?(?:го|е|ое)|st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH_WORD}){_YEAR}",
+        rf"(?<![\d.])(?P<d>[0-3]?\d)(?:-?(?:го|е|ое)|st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{MONTH_WORD}){YEAR}",
         _day_month,
     ),
     _rule(
-        rf"(?<!\w)(?P<m>{_MONTH_WORD})\s+(?:the\s+)?(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d){_YEAR}", _day_month
+        rf"(?<!\w)(?P<m>{MONTH_WORD})\s+(?:the\s+)?(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d){YEAR}", _day_month
     ),
     _rule(r"(?<![\d.,/])(?P<d>[0-3]?\d)\.(?P<m>[01]\d)(?:\.(?P<y>\d{4}|\d{2}))?(?!\d|[.,]\d)", _numeric),
     _rule(
@@ -264,7 +208,7 @@ _RULES = (
         _day_of_month,
     ),
     _rule(
-        rf"(?<!\w)(?P<intro>через|в\s+течение|в\s+пределах|within|in)\s+(?:(?P<num>\d{{1,3}}|{_NUMBER_WORD})\s+)?"
+        rf"(?<!\w)(?P<intro>через|в\s+течение|в\s+пределах|within|in)\s+(?:(?P<num>\d{{1,3}}|{NUMBER_WORD})\s+)?"
         r"(?:(?P<biz>рабоч(?:их|ий|ие|его)|business|working)\s+)?(?P<unit>полчаса|дн(?:я|ей)|день|сут(?:ок|ки)"
         r"|недел[юиья]|недель|час(?:а|ов)?|минут[уы]?|месяц(?:а|ев)?|days?|weeks?|hours?|minutes?|months?)(?!\w)",
         _offset,
@@ -288,14 +232,14 @@ _RULES = (
 
 
 def _clock(m: re.Match[str], text: str) -> time | None:
-    """The time of day a _TIME match means, or None for a bare number that is probably a count."""
-    for group, moment in _DAY_PARTS.items():
+    """The time of day a TIME match means, or None for a bare number that is probably a count."""
+    for group, moment in DAY_PARTS.items():
         if m.group(group):
             return moment
     hour, marker = int(m.group("h")), " ".join((m.group("cm") or "").lower().split())
     if not (m.group("mi") or m.group("suf") or m.group("ap")):
         # "до 17" is a time; "в 3 экземплярах" is not: a bare hour after "в"/"at" must end the phrase.
-        firm = marker in _FIRM_CLOCK_MARKERS
+        firm = marker in FIRM_CLOCK_MARKERS
         if not (firm or (marker and not re.match(r"\s*[^\W\d_]", text[m.end("h") :]))):
             return None
     ap = (m.group("ap") or "").lower()
@@ -309,16 +253,16 @@ def _clock(m: re.Match[str], text: str) -> time | None:
 
 
 def _rule_hit(text: str, m: re.Match[str], rule: _Rule, now: datetime) -> _Hit | None:
-    found = _MARKER_BEFORE.search(text, max(0, m.start() - 40), m.start())
+    found = MARKER_BEFORE.search(text, max(0, m.start() - 40), m.start())
     if rule.needs_marker and not found:
         return None
     when = rule.resolve(m, now, " ".join(found.group("marker").lower().split()) if found else "")
     if when is None:
         return None
     start, end, at = (found.start() if found else m.start()), m.end(), when.at
-    if at is None and (after := _TIME_AFTER.match(text, end)) and (at := _clock(after, text)):
+    if at is None and (after := TIME_AFTER.match(text, end)) and (at := _clock(after, text)):
         end = after.end("time")
-    before = _TIME_BEFORE.search(text, max(0, start - 30), start) if at is None else None
+    before = TIME_BEFORE.search(text, max(0, start - 30), start) if at is None else None
     if before and (at := _clock(before, text)):
         start = before.start("time")
     due = datetime.combine(when.day, at or END_OF_DAY)
@@ -329,8 +273,8 @@ def _standalone_time_hit(text: str, m: re.Match[str], now: datetime) -> _Hit | N
     words = m.group().lower().split()
     marked = (
         m.group("eod")
-        or words[0] in _STANDALONE_STARTS
-        or _MARKER_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        or words[0] in STANDALONE_STARTS
+        or MARKER_BEFORE.search(text, max(0, m.start() - 40), m.start())
     )
     if not marked or (m.group("h") and not (m.group("mi") or m.group("suf") or m.group("ap"))):
         return None  # "вечером" or "до 17" alone is too vague without a day
@@ -349,7 +293,7 @@ def _first_rule_hit(text: str, now: datetime) -> _Hit | None:
             if hit := _rule_hit(text, m, rule, now):
                 hits.append(hit)
                 day_spans.append(m.span())
-    for m in _TIME_ALONE.finditer(text):
+    for m in TIME_ALONE.finditer(text):
         overlaps = any(m.start() < end and start < m.end() for start, end in day_spans)
         if not overlaps and (hit := _standalone_time_hit(text, m, now)):
             hits.append(hit)
@@ -358,7 +302,7 @@ def _first_rule_hit(text: str, now: datetime) -> _Hit | None:
 
 _FALLBACK_MARKER = re.compile(
     r"(?<!\w)(?:не\s+позднее|не\s+позже|до|ко|к|by|until|till|before|due(?:\s+(?:by|on))?|срок(?:\s*[:—–-])?)\s+",
-    _I,
+    IGNORECASE_FLAG,
 )
 _CLAUSE_END = re.compile(r"[,;!?\n]|\.(?:\s|$)")
 _WORD = re.compile(r"\S+")
