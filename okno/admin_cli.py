@@ -17,7 +17,10 @@ from storage.repos.accounts import add_channel_account, add_staff, list_channel_
 
 T = TypeVar("T")
 # Secrets okno generates for a new account of a channel when they are not given.
-GENERATED_SECRETS = {"api": ("inbound_token", "webhook_secret")}
+GENERATED_SECRETS = {
+    "api": ("inbound_token", "webhook_secret"),
+    "whatsapp": ("verify_token",),
+}
 
 
 def _with_db(work: Callable[[Database, SecretBox], Awaitable[T]]) -> T:

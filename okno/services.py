@@ -12,6 +12,9 @@ from arq.connections import RedisSettings, create_pool
 from channels.api.parse import ApiAdapter
 from channels.api.send import ApiSender
 from channels.base import ChannelAdapter, ChannelSender
+from channels.whatsapp.parse import WhatsAppAdapter
+from channels.whatsapp.send import WhatsAppSender
+from channels.whatsapp.window import CustomerWindow
 from intake.policy import IntakePolicy
 from okno.accounts import StoredAccounts
 from okno.keys import secret_box
@@ -23,19 +26,22 @@ from workers.context import JobContext
 from workers.ingest import StoringSink
 from workers.jobs import JOBS
 from workers.queue import ArqQueue, InlineQueue, JobQueue
+from workers.whatsapp import StoredLastInbound
 
 
 def parsers() -> dict[str, ChannelAdapter]:
     """Every channel parser this build has, by channel name (one line per channel)."""
     return {
         "api": ApiAdapter(),
+        "whatsapp": WhatsAppAdapter(),
     }
 
 
-def senders() -> dict[str, ChannelSender]:
-    """Every channel sender this build has, by channel name (one line per channel)."""
+def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
+    """Every channel sender this build has, by channel name, wired to what it reads (one per channel)."""
     return {
         "api": ApiSender(),
+        "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }
 
 
@@ -77,6 +83,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
     db = Database(settings.effective_database_url)
     box = secret_box(settings)
     accounts = StoredAccounts(db, box)
+    blobs = FileBlobStore(settings.data_dir / "blobs")
     ctx: dict[str, Any] = {}
     queue: JobQueue
     if (backend or settings.queue.backend) == "arq":
@@ -91,9 +98,9 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         queue=queue,
         policy=policy_from(settings),
         parsers=parsers(),
-        senders=senders(),
+        senders=senders(db, blobs),
         accounts=accounts,
-        blobs=FileBlobStore(settings.data_dir / "blobs"),
+        blobs=blobs,
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
     )

@@ -20,7 +20,7 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "heads") -> None:
     def _upgrade(connection: Connection) -> None:
         cfg = alembic_config(db.url)
         cfg.attributes["connection"] = connection

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from channels.telegram.files import fetch_telegram_files, sweep_telegram_files
-from channels.whatsapp.media import fetch_whatsapp_media, sweep_whatsapp_media
 from workers.ingest import ingest
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
 from workers.sweeper import sweep
+from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_whatsapp_media
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
@@ -15,8 +14,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "sweep": (sweep, "io"),
     "whatsapp_media": (fetch_whatsapp_media, "io"),
     "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),
-    "fetch_telegram_files": (fetch_telegram_files, "io"),
-    "sweep_telegram_files": (sweep_telegram_files, "io"),
+    "whatsapp_mark_read": (mark_whatsapp_read, "io"),
 }
 
 

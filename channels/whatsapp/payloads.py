@@ -1,0 +1,68 @@
+"""Graph API /messages bodies: text, media by id, template with parameters, reaction; reply context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.whatsapp.directives import TemplateSend
+
+Body = dict[str, Any]
+# What the Cloud API can send as each type; anything else goes as a document.
+SEND_TYPES = {
+    "image": ("image/jpeg", "image/png"),
+    "audio": ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"),
+    "video": ("video/mp4", "video/3gpp"),
+    "sticker": ("image/webp",),
+}
+# Upload size limits per type (bytes), from Meta's supported-media table.
+MAX_BYTES = {
+    "image": 5 << 20,
+    "audio": 16 << 20,
+    "video": 16 << 20,
+    "sticker": 500 << 10,
+    "document": 100 << 20,
+}
+
+
+def _base(to: str, reply_to: str | None) -> Body:
+    body: Body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    if reply_to and reply_to.startswith("wamid."):
+        body["context"] = {"message_id": reply_to}
+    return body
+
+
+def text_body(to: str, text: str, *, reply_to: str | None) -> Body:
+    preview = "https://" in text or "http://" in text
+    return {**_base(to, reply_to), "type": "text", "text": {"preview_url": preview, "body": text}}
+
+
+def send_type(mime: str | None) -> str:
+    base = (mime or "").split(";")[0].strip().lower()
+    for kind, mimes in SEND_TYPES.items():
+        if kind != "sticker" and base in mimes:
+            return kind
+    return "document"
+
+
+def media_body(
+    to: str, kind: str, media_id: str, *, caption: str | None, filename: str | None, reply_to: str | None
+) -> Body:
+    media: Body = {"id": media_id}
+    if caption and kind in ("image", "video", "document"):
+        media["caption"] = caption
+    if filename and kind == "document":
+        media["filename"] = filename
+    return {**_base(to, reply_to), "type": kind, kind: media}
+
+
+def template_body(to: str, template: TemplateSend, *, language: str) -> Body:
+    payload: Body = {"name": template.name, "language": {"code": template.language or language}}
+    if template.parameters:
+        payload["components"] = [
+            {"type": "body", "parameters": [{"type": "text", "text": p} for p in template.parameters]}
+        ]
+    return {**_base(to, None), "type": "template", "template": payload}
+
+
+def reaction_body(to: str, message_id: str, emoji: str) -> Body:
+    return {**_base(to, None), "type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
