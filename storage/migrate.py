@@ -31,10 +31,12 @@ async def upgrade(db: Database, revision: str = "heads") -> None:
 
 
 async def current_revision(db: Database) -> str | None:
+    """The revision the database is at ("a+b" while parallel branches are not yet merged)."""
     from alembic.runtime.migration import MigrationContext
 
     def _current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+        return "+".join(sorted(heads)) or None
 
     async with db.engine.connect() as conn:
         return await conn.run_sync(_current)

@@ -34,6 +34,7 @@ COMMANDS = [
 def okno(*args: str, env_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv's editable install points at
         "OKNO_DATA_DIR": str(env_dir),
         "OKNO_DATABASE_URL": f"sqlite+aiosqlite:///{env_dir}/o.db",
     }
@@ -100,7 +101,7 @@ def test_parse_refuses_an_unknown_channel(tmp_path: Path) -> None:
 
 
 def test_bad_setting_fails_at_start_with_the_variable(tmp_path: Path) -> None:
-    env = {**os.environ, "OKNO_COMPANY__TIMEZONE": "Nowhere/City"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OKNO_COMPANY__TIMEZONE": "Nowhere/City"}
     result = subprocess.run(
         [sys.executable, "-m", "okno", "migrate"],
         capture_output=True,
