@@ -137,6 +137,7 @@ def worker(queues: str, burst: bool) -> None:
 def listen() -> None:
     """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
     from okno.services import build_services
+    from workers.email_listen import email_loops
     from workers.listeners import run_listeners
 
     settings = _settings()
@@ -144,6 +145,7 @@ def listen() -> None:
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings)
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
+        loops += await email_loops(services.jobs, services.box)
         if not loops:
             log.info("no inbound loops configured; holding the leader lock for when they are")
         await run_listeners(services.db, loops, services.sink, stop=stop)

@@ -12,6 +12,8 @@ from arq.connections import RedisSettings, create_pool
 from channels.api.parse import ApiAdapter
 from channels.api.send import ApiSender
 from channels.base import ChannelAdapter, ChannelSender
+from channels.email.parse import EmailAdapter
+from channels.email.send import EmailSender
 from channels.whatsapp.parse import WhatsAppAdapter
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
@@ -33,6 +35,7 @@ def parsers() -> dict[str, ChannelAdapter]:
     """Every channel parser this build has, by channel name (one line per channel)."""
     return {
         "api": ApiAdapter(),
+        "email": EmailAdapter(),
         "whatsapp": WhatsAppAdapter(),
     }
 
@@ -41,6 +44,7 @@ def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
     """Every channel sender this build has, by channel name, wired to what it reads (one per channel)."""
     return {
         "api": ApiSender(),
+        "email": EmailSender(),
         "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }
 

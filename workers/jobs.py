@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.ingest import ingest
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
@@ -15,6 +16,8 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "whatsapp_media": (fetch_whatsapp_media, "io"),
     "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),
     "whatsapp_mark_read": (mark_whatsapp_read, "io"),
+    "extract_email_parts": (extract_email_parts, "io"),
+    "sweep_email_parts": (sweep_email_parts, "io"),
 }
 
 

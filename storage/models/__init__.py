@@ -5,6 +5,7 @@ from storage.models.audit import AuditLog
 from storage.models.calls import Call, TranscriptSegment
 from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
 from storage.models.conversations import Attachment, Conversation, Message, ProcessedEvent
+from storage.models.mail import MailCursor
 from storage.models.outbox import Outbox
 from storage.models.raw import RawEvent
 from storage.models.requests import Request
@@ -23,6 +24,7 @@ __all__ = [
     "ContactMerge",
     "Conversation",
     "Lease",
+    "MailCursor",
     "Message",
     "Outbox",
     "ProcessedEvent",
