@@ -6,12 +6,12 @@ import logging
 
 from channels.base import AccountView
 from channels.email.account import AccountConfigError, mail_account
-from workers.email_cursors import DatabaseCursors
-from workers.email_parts import PartSweep
 from channels.email.imap import ImapLoop
 from storage.crypto import SecretBox
 from storage.repos.accounts import list_channel_accounts
 from workers.context import JobContext
+from workers.email_cursors import DatabaseCursors
+from workers.email_parts import PartSweep
 from workers.listeners import InboundLoop
 
 log = logging.getLogger(__name__)

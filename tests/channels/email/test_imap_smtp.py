@@ -20,13 +20,13 @@ from sqlmodel import col, select
 
 from channels.base import AccountView
 from channels.email.account import MailAccount, mail_account
-from workers.email_cursors import DatabaseCursors
 from channels.email.imap import Cursor, ImapLoop
 from okno.services import Services
 from storage.models import Conversation, Message, Outbox, RawEvent
 from storage.repos.accounts import add_channel_account, add_staff
 from tests.channels.email.dovecot import Dovecot, start_dovecot
 from tests.channels.email.smtp_server import RecordingHandler, start_smtp
+from workers.email_cursors import DatabaseCursors
 from workers.outbound import queue_reply
 
 pytestmark = pytest.mark.storage

@@ -91,8 +91,8 @@ async def test_broken_mail_is_kept_with_the_reason(services: Services) -> None:
 
 
 async def test_attachments_move_into_blob_storage(services: Services) -> None:
-    from workers.email_parts import sweep_email_parts
     from storage.models import Attachment
+    from workers.email_parts import sweep_email_parts
 
     await deliver(services, "attachment__rfc2231_cyrillic_name")
     assert await sweep_email_parts({"okno": services.jobs}) == 1
@@ -106,10 +106,10 @@ async def test_attachments_move_into_blob_storage(services: Services) -> None:
 
 
 async def test_okno_listen_gets_one_imap_loop_per_configured_account(services: Services) -> None:
-    from workers.email_parts import PartSweep
     from channels.email.imap import ImapLoop
-    from workers.email_listen import email_loops
     from storage.repos.accounts import add_channel_account
+    from workers.email_listen import email_loops
+    from workers.email_parts import PartSweep
 
     base = {"address": "sales@okno.test", "imap_host": "127.0.0.1"}
     async with services.db.session() as session:
