@@ -104,16 +104,27 @@ async def _apply_update(session: AsyncSession, msg: InboundMessage, target: Mess
     return Accepted("updated", message_id=target.id, request_id=target.request_id)
 
 
+# Platforms send delivery statuses out of order: a late "delivered" must not undo "read".
+STATUS_ORDER = {None: 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def later_status(current: str | None, new: str) -> bool:
+    if new == "failed":
+        return current not in ("delivered", "read", "failed")
+    return new in STATUS_ORDER and STATUS_ORDER[new] > STATUS_ORDER.get(current, 0)
+
+
 async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Message | None) -> Accepted:
     outbox: Outbox | None = await outbox_by_platform_id(
         session, channel=msg.channel, account=msg.account, platform_message_id=msg.message_key
     )
-    if outbox is not None and msg.status:
-        outbox.status = msg.status if msg.status in ("delivered", "read", "failed") else outbox.status
+    if outbox is not None and msg.status and later_status(outbox.status, msg.status):
+        outbox.status = msg.status
         if msg.status == "failed":
             outbox.last_error = msg.text
     if target is not None:
-        target.delivery_status = msg.status
+        if msg.status and later_status(target.delivery_status, msg.status):
+            target.delivery_status = msg.status
         return Accepted("updated", message_id=target.id, request_id=target.request_id)
     return Accepted("updated" if outbox else "orphan")
 
@@ -149,6 +160,7 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         direction="inbound",
         author_contact_id=contact.id,
         kind=msg.kind,
+        subject=msg.thread_hints.subject,
         text=msg.text,
         sent_at=msg.sent_at,
         reply_to_key=msg.reply_to_key,

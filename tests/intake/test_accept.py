@@ -130,3 +130,25 @@ async def test_system_messages_are_history_not_requests(db: Database) -> None:
     await accept(db, inbound("e1", kind="system", text="бот добавлен в группу"), policy=POLICY)
     assert await count(db, Message) == 1
     assert await count(db, Request) == 0
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "final"),
+    [
+        (["delivered", "read"], "read"),
+        (["read", "delivered"], "read"),  # out of order: read stands
+        (["sent", "failed"], "failed"),
+        (["read", "failed"], "read"),
+        (["delivered", "sent"], "delivered"),
+    ],
+)
+async def test_statuses_only_move_forward(db: Database, arrivals: list[str], final: str) -> None:
+    async with db.session() as session:
+        row = await add_outbox(session, channel="api", account="site", conversation_key="u1", payload={"text": "x"})
+        row.platform_message_id, row.status = "okno-outbox-9", "sent"
+        await session.commit()
+    for n, status in enumerate(arrivals):
+        event = inbound(f"s{n}", message_key="okno-outbox-9", kind="status", status=status, text=None)
+        await accept(db, event, policy=POLICY)
+    async with db.session() as session:
+        assert (await session.get(Outbox, row.id)).status == final  # type: ignore[union-attr]
