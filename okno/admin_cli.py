@@ -20,6 +20,7 @@ T = TypeVar("T")
 GENERATED_SECRETS = {
     "api": ("inbound_token", "webhook_secret"),
     "whatsapp": ("verify_token",),
+    "telegram": ("webhook_secret",),
 }
 
 

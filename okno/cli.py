@@ -101,6 +101,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 def worker(queues: str, burst: bool) -> None:
     """Run arq jobs from Redis (needs OKNO_QUEUE__BACKEND=arq on the serve side)."""
+    from okno.jobs import JOBS
     from okno.services import build_services
     from workers.queue import QUEUES
     from workers.settings import build_workers, counts, run_workers
@@ -115,6 +116,7 @@ def worker(queues: str, burst: bool) -> None:
         services = await build_services(settings, backend="arq")
         workers = build_workers(
             services.jobs,
+            jobs=JOBS,
             redis_url=settings.queue.redis_url,
             prefix=settings.queue.prefix,
             queues=names,
@@ -138,6 +140,7 @@ def listen() -> None:
     """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
     from okno.services import build_services
     from workers.email_listen import email_loops
+    from workers.telegram_listen import telegram_loops
     from workers.listeners import run_listeners
 
     settings = _settings()
@@ -145,6 +148,7 @@ def listen() -> None:
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings)
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
+        loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
         loops += await email_loops(services.jobs, services.box)
         if not loops:
             log.info("no inbound loops configured; holding the leader lock for when they are")

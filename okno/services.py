@@ -14,11 +14,14 @@ from channels.api.send import ApiSender
 from channels.base import ChannelAdapter, ChannelSender
 from channels.email.parse import EmailAdapter
 from channels.email.send import EmailSender
+from channels.telegram.parse import TelegramAdapter
+from channels.telegram.send import TelegramSender
 from channels.whatsapp.parse import WhatsAppAdapter
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
 from intake.policy import IntakePolicy
 from okno.accounts import StoredAccounts
+from okno.jobs import JOBS
 from okno.keys import secret_box
 from okno.settings import Settings
 from storage.blobs import FileBlobStore
@@ -26,7 +29,6 @@ from storage.crypto import SecretBox
 from storage.db import Database
 from workers.context import JobContext
 from workers.ingest import StoringSink
-from workers.jobs import JOBS
 from workers.queue import ArqQueue, InlineQueue, JobQueue
 from workers.whatsapp import StoredLastInbound
 
@@ -36,6 +38,7 @@ def parsers() -> dict[str, ChannelAdapter]:
     return {
         "api": ApiAdapter(),
         "email": EmailAdapter(),
+        "telegram": TelegramAdapter(),
         "whatsapp": WhatsAppAdapter(),
     }
 
@@ -45,6 +48,7 @@ def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
     return {
         "api": ApiSender(),
         "email": EmailSender(),
+        "telegram": TelegramSender(),
         "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }
 

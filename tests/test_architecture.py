@@ -16,6 +16,7 @@ FORBIDDEN = {
     "workers": {"okno", "web", "bots"},
     "assistant": {"okno", "web", "bots", "channels"},
     "sandbox": {"okno", "storage", "workers", "intake"},
+    "bots": {"okno", "web"},
 }
 
 

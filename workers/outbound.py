@@ -68,6 +68,8 @@ async def queue_reply(db: Database, queue: JobQueue, *, request_id: int, staff_i
                 "reply_to_key": inbound.message_key,
                 "author_name": staff.name,
                 "recipient_id": await _recipient(session, inbound),
+                # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
+                "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
             },
         )
         message.message_key = f"okno-out:{outbox.id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 from arq.connections import RedisSettings
@@ -12,8 +13,8 @@ from arq.typing import WorkerCoroutine
 from arq.worker import Function, Worker, func
 
 from workers.context import JobContext
-from workers.jobs import JOBS
-from workers.queue import queue_name
+from workers.queue import JobFunc, queue_name
+from workers.sweeper import sweep
 
 log = logging.getLogger(__name__)
 # Whisper and the local LLM are CPU-bound: one job at a time per worker process on those queues.
@@ -24,6 +25,7 @@ JOB_TIMEOUT = {"io": 300, "llm": 600, "transcribe": 3600}
 def build_workers(
     app: JobContext,
     *,
+    jobs: Mapping[str, tuple[JobFunc, str]],
     redis_url: str,
     prefix: str,
     queues: tuple[str, ...],
@@ -35,7 +37,7 @@ def build_workers(
     for queue in queues:
         functions: list[Function] = [
             func(cast(WorkerCoroutine, job), name=name, max_tries=app.max_tries)
-            for name, (job, q) in JOBS.items()
+            for name, (job, q) in jobs.items()
             if q == queue
         ]
         cron_jobs = []
@@ -43,7 +45,7 @@ def build_workers(
             seconds = set(range(0, 60, max(1, min(59, sweep_every_s))))
             cron_jobs.append(
                 cron(
-                    cast(WorkerCoroutine, JOBS["sweep"][0]),
+                    cast(WorkerCoroutine, sweep),
                     name=f"cron:{prefix}:sweep",
                     second=seconds,
                     unique=True,

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, email, whatsapp
+from okno.demo.scenarios import api, email, telegram, whatsapp
 from okno.demo.stage import open_stage
 
 # One per channel; later channel issues append theirs.
-SCENARIOS = [("api", api.run), ("whatsapp", whatsapp.run), ("email", email.run)]
+SCENARIOS = [("api", api.run), ("whatsapp", whatsapp.run), ("telegram", telegram.run), ("email", email.run)]
 
 
 async def run_demo(

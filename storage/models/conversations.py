@@ -42,6 +42,7 @@ class Message(SQLModel, table=True):
     author_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     author_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     kind: str = Field(max_length=20)
+    subject: str | None = None  # email subject (thread hints), so a reply can answer "Re: …"
     text: str | None = None
     sent_at: datetime = Field(sa_type=UTCDateTime)
     reply_to_key: str | None = Field(default=None, max_length=255)

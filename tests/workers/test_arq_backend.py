@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from okno.app import build_app
+from okno.jobs import JOBS
 from okno.services import Services, build_services
 from sandbox.webhook_receiver import WebhookReceiver
 from storage.db import Database
@@ -47,6 +48,7 @@ async def run_burst(services: Services) -> dict[str, object]:
     settings = services.settings
     workers = build_workers(
         services.jobs,
+        jobs=JOBS,
         redis_url=settings.queue.redis_url,
         prefix=settings.queue.prefix,
         queues=("io",),

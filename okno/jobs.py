@@ -1,12 +1,16 @@
-"""Every job this build installs, by name, with its queue (DESIGN.md: io, llm, transcribe)."""
+"""Every job this build installs, by name, with its queue (DESIGN.md: io, llm, transcribe).
+
+The registry lives in the composition root: jobs come from workers/, bots/ and assistant code alike."""
 
 from __future__ import annotations
 
+from bots.client.feed import client_bot_update
 from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.ingest import ingest
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
 from workers.sweeper import sweep
+from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
 from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_whatsapp_media
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
@@ -16,8 +20,11 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "whatsapp_media": (fetch_whatsapp_media, "io"),
     "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),
     "whatsapp_mark_read": (mark_whatsapp_read, "io"),
+    "fetch_telegram_files": (fetch_telegram_files, "io"),
+    "sweep_telegram_files": (sweep_telegram_files, "io"),
     "extract_email_parts": (extract_email_parts, "io"),
     "sweep_email_parts": (sweep_email_parts, "io"),
+    "client_bot_update": (client_bot_update, "io"),
 }
 
 

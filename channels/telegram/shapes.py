@@ -1,0 +1,61 @@
+"""Shared pieces of the Telegram parser: aiogram validation, senders, dates, the InboundMessage envelope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.types import Message, TelegramObject, User
+from pydantic import ValidationError
+
+from channels.base import AnomalousPayload
+from channels.telegram.content import full_name
+from intake.schema import InboundMessage, Sender
+
+CHANNEL = "telegram"
+
+
+def validate(model: type[TelegramObject], field: str, data: Any) -> Any:
+    try:
+        return model.model_validate(data, context={})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise AnomalousPayload(
+            f"{field} does not match the Bot API shape ({exc.error_count()} errors; {where}: {first['msg']})"
+        ) from None
+
+
+def sender_of(message: Message) -> Sender:
+    """The person, else the chat that speaks (anonymous admins, channels)."""
+    user = message.from_user
+    if user is not None and not (message.sender_chat is not None and user.is_bot):
+        return Sender(external_id=str(user.id), display_name=full_name(user) or None, username=user.username)
+    chat = message.sender_chat or message.chat
+    return Sender(
+        external_id=f"chat:{chat.id}", display_name=chat.title or chat.full_name, username=chat.username
+    )
+
+
+def inbound(
+    account: str, update_id: int, *, key: str, conversation: str, sender: Sender, at: datetime, **fields: Any
+) -> InboundMessage:
+    return InboundMessage(
+        channel=CHANNEL,
+        account=account,
+        event_id=str(update_id),
+        message_key=key,
+        conversation_key=conversation,
+        sender=sender,
+        sent_at=at,
+        **fields,
+    )
+
+
+def at(value: datetime | int) -> datetime:
+    """aiogram types dates as datetime | int; the Bot API sends Unix seconds."""
+    return value if isinstance(value, datetime) else datetime.fromtimestamp(value, UTC)
+
+
+def user_sender(user: User) -> Sender:
+    return Sender(external_id=str(user.id), display_name=full_name(user) or None, username=user.username)
