@@ -28,6 +28,10 @@ class EmailAdapter:
             return read_mail(raw.body, max_attachment_bytes=self.max_attachment_bytes)
         except RecursionError:
             raise AnomalousPayload("MIME structure nested too deep") from None
+        except Exception as exc:
+            # The stdlib's header parser raises arbitrary errors (IndexError, AttributeError…) on some broken
+            # headers that the per-field fallbacks did not foresee: refuse with the error, raw bytes kept.
+            raise AnomalousPayload(f"mail the MIME parser cannot read: {exc!r}") from None
 
     def parse(self, raw: RawPayload) -> list[InboundMessage]:
         mail = self.read(raw)

@@ -144,7 +144,9 @@ async def test_system_messages_are_history_not_requests(db: Database) -> None:
 )
 async def test_statuses_only_move_forward(db: Database, arrivals: list[str], final: str) -> None:
     async with db.session() as session:
-        row = await add_outbox(session, channel="api", account="site", conversation_key="u1", payload={"text": "x"})
+        row = await add_outbox(
+            session, channel="api", account="site", conversation_key="u1", payload={"text": "x"}
+        )
         row.platform_message_id, row.status = "okno-outbox-9", "sent"
         await session.commit()
     for n, status in enumerate(arrivals):
