@@ -16,7 +16,7 @@ from intake.request_link import attach_to_request
 from intake.schema import AttachmentRef, CallInfo, InboundMessage
 from storage.db import Database
 from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
-from storage.repos.clients import client_ids_of
+from storage.repos.clients import client_ids_of, mark_reachable
 from storage.repos.conversations import attachments_of, conversation_by_key, message_by_key, processed_event
 from storage.repos.outbox import outbox_by_platform_id
 
@@ -70,7 +70,7 @@ async def _accept_once(session: AsyncSession, msg: InboundMessage, *, policy: In
     session.add(marker)
     await session.flush()  # the unique key: concurrent copies stop here
     existing = await message_by_key(
-        session, channel=msg.channel, account=msg.account, message_key=msg.message_key
+        session, channel=msg.channel, account=msg.account, message_key=msg.message_key, for_update=True
     )
     if msg.kind in ("edit", "status", "reaction"):
         result = await _apply_update(session, msg, existing)
@@ -130,22 +130,39 @@ async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Mess
 
 
 async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: Message) -> Accepted:
-    """A later event about the same message (album part, call ended, recording ready): add, never lose."""
-    known = {(a.platform_ref, a.filename) for a in await attachments_of(session, message_id=message.id or 0)}
-    position = len(known)
-    for ref in msg.attachments:
-        if (ref.file_id or ref.url, ref.filename) not in known:
-            session.add(_attachment(message.id or 0, ref, position))
-            position += 1
+    """A later event about the same message (album part, call ended, recording ready): add, never lose.
+    Parts arrive in any order; attachments are kept in the platform's order where it gives one."""
+    existing = list(await attachments_of(session, message_id=message.id or 0))
+    known = {(a.platform_ref, a.filename) for a in existing}
+    added = [
+        _attachment(message.id or 0, ref, 0)
+        for ref in msg.attachments
+        if (ref.file_id or ref.url, ref.filename) not in known
+    ]
+    for attachment in added:
+        session.add(attachment)
+    if added:
+        ordered = sorted([*existing, *added], key=lambda a: (a.platform_order is None, a.platform_order or 0))
+        for position, attachment in enumerate(ordered):
+            attachment.position = position
     if msg.text and not message.text:
         message.text = msg.text
     if msg.call is not None:
         await _store_call(session, message.id or 0, msg.call)
-    return Accepted("updated", message_id=message.id, request_id=message.request_id)
+    fetch = (fetch_follow_up(message.id or 0, msg.event_id),) if any(a.platform_ref for a in added) else ()
+    return Accepted("updated", message_id=message.id, request_id=message.request_id, follow_ups=fetch)
 
 
 async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
     contact = await resolve_contact(session, msg, region=policy.region)
+    if msg.kind == "system" and msg.status in ("reachable", "unreachable"):
+        await mark_reachable(
+            session,
+            channel=msg.channel,
+            account=msg.account,
+            external_id=msg.sender.external_id,
+            reachable=msg.status == "reachable",
+        )
     conversation = await _conversation(session, msg, contact_id=contact.id or 0)
     # Service messages are history, not requests (DESIGN.md).
     request = None if msg.kind == "system" else await attach_to_request(session, msg, contact, policy=policy)
@@ -209,6 +226,7 @@ def _attachment(message_id: int, ref: AttachmentRef, position: int) -> Attachmen
         size=ref.size,
         blob_sha256=ref.blob_key,
         platform_ref=ref.file_id or ref.url,
+        platform_order=ref.order,
     )
 
 
@@ -243,4 +261,11 @@ def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) ->
         )
     if msg.call is not None and msg.call.recording_ref:
         jobs.append(FollowUp("transcribe_call", (message_id,), f"transcribe_call:{message_id}", "transcribe"))
+    if any(ref.blob_key is None and (ref.file_id or ref.url) for ref in msg.attachments):
+        jobs.append(fetch_follow_up(message_id, msg.event_id))
     return tuple(jobs)
+
+
+def fetch_follow_up(message_id: int, event_id: str) -> FollowUp:
+    """Files the platform holds go to blob storage through the channel's own job (workers/attachments)."""
+    return FollowUp("fetch_attachments", (message_id,), f"fetch_attachments:{message_id}:{event_id}", "io")

@@ -38,6 +38,7 @@ class AttachmentRef(_Frozen):
     file_id: str | None = None  # the platform's own handle (Telegram file_id, WhatsApp media id)
     url: str | None = None
     blob_key: str | None = None  # sha256 once the file is in blob storage
+    order: int | None = None  # the platform's order of parts (e.g. Telegram message_id in an album)
 
 
 class ThreadHints(_Frozen):

@@ -5,6 +5,7 @@ The registry lives in the composition root: jobs come from workers/, bots/ and a
 from __future__ import annotations
 
 from bots.client.feed import client_bot_update
+from workers.attachments import fetch_attachments
 from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.ingest import ingest
 from workers.outbound import send_outbox
@@ -16,6 +17,7 @@ from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_wha
 JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
     "send_outbox": (send_outbox, "io"),
+    "fetch_attachments": (fetch_attachments, "io"),
     "sweep": (sweep, "io"),
     "whatsapp_media": (fetch_whatsapp_media, "io"),
     "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),

@@ -111,6 +111,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         blobs=blobs,
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
+        after_ingest={"telegram": "client_bot_update"},
     )
     ctx["okno"] = jobs
     return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, jobs.senders)

@@ -27,6 +27,8 @@ class JobContext:
     max_tries: int = 8
     sweep_min_age_s: float = 10.0
     clock: Callable[[], datetime] = utcnow
+    # channel -> job run with the raw event id once that event is accepted (e.g. the client-side bot dialogue)
+    after_ingest: Mapping[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
 

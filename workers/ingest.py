@@ -92,6 +92,11 @@ async def ingest(ctx: dict[str, Any], raw_event_id: int) -> str:
         raise
     status = "duplicate" if all(r.outcome == "duplicate" for r in results) else "accepted"
     await _finish(app, raw_event_id, status, None)
+    if status == "accepted" and (hook := app.after_ingest.get(channel)):
+        try:
+            await app.queue.enqueue(hook, raw_event_id, job_id=f"{hook}:{raw_event_id}")
+        except Exception:  # the event is stored; a missed dialogue turn must not re-run the accept
+            log.warning("%s for raw event %d not queued", hook, raw_event_id, exc_info=True)
     return status
 
 

@@ -71,7 +71,8 @@ def _message(account: str, update_id: int, data: dict[str, Any]) -> InboundMessa
         at=_at(message.date),
         kind=kind,
         text=text,
-        attachments=tuple(content.attachments),
+        # Album parts arrive in any order; the part's message_id is Telegram's own order of the album.
+        attachments=tuple(a.model_copy(update={"order": message.message_id}) for a in content.attachments),
         reply_to_key=_reply_key(message),
     )
 

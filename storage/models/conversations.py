@@ -67,6 +67,8 @@ class Attachment(SQLModel, table=True):
     size: int | None = None
     blob_sha256: str | None = Field(default=None, max_length=64, index=True)
     platform_ref: str | None = None  # file id or URL while the blob is not fetched yet
+    platform_order: int | None = None  # where the platform puts this part (album parts arrive in any order)
+    fetch_note: str | None = None  # why the file is not in blob storage (too large, expired…), when it is not
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -24,6 +24,21 @@ async def identity_by_external_id(
     return (await session.execute(query)).scalars().first()
 
 
+async def mark_reachable(
+    session: AsyncSession, *, channel: str, account: str, external_id: str, reachable: bool
+) -> None:
+    """A client blocked (or unblocked) the bot: sends to this identity would fail until they come back."""
+    await session.execute(
+        update(ChannelIdentity)
+        .where(
+            col(ChannelIdentity.channel) == channel,
+            col(ChannelIdentity.account) == account,
+            col(ChannelIdentity.external_id) == external_id,
+        )
+        .values(reachable=reachable)
+    )
+
+
 async def survivor_of(session: AsyncSession, *, contact_id: int) -> Contact:
     """The contact a (possibly merged) contact now lives in."""
     contact = await session.get(Contact, contact_id)

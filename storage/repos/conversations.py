@@ -34,13 +34,16 @@ async def conversation_by_key(
 
 
 async def message_by_key(
-    session: AsyncSession, *, channel: str, account: str, message_key: str
+    session: AsyncSession, *, channel: str, account: str, message_key: str, for_update: bool = False
 ) -> Message | None:
+    """`for_update` locks the row (PostgreSQL) so concurrent late parts of one message apply one at a time."""
     query = select(Message).where(
         col(Message.channel) == channel,
         col(Message.account) == account,
         col(Message.message_key) == message_key,
     )
+    if for_update:
+        query = query.with_for_update()
     return (await session.execute(query)).scalars().first()
 
 

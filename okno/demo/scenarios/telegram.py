@@ -9,16 +9,15 @@ import time
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import func
 from sqlmodel import col, select
 
-from bots.client.feed import client_bot_update
 from channels.base import AccountView
 from channels.telegram.routes import SECRET_HEADER, webhook_path
 from okno.demo.stage import Stage
 from sandbox.telegram import TelegramSandbox
-from storage.models import RawEvent
+from storage.models import Attachment, Message
 from storage.repos.accounts import add_channel_account
-from workers.telegram_files import sweep_telegram_files
 
 TOKEN = "700100200:AAF-demo-romashka-buhgalteriya-bot"  # noqa: S105 (the sandbox bot, not a real one)
 ACCOUNT = "buh_bot"
@@ -164,11 +163,9 @@ async def run(stage: Stage) -> dict[str, Any]:
         hook, json={"update_id": 1, "message": {}}, headers={SECRET_HEADER: "wrong"}
     ) as r:
         stage.say(f"  {r.status}  a delivery with a wrong secret token refused, nothing stored")
-    await stage.drain()
-    said = await _client_dialogue(stage)
+    await stage.drain()  # ingest, the client bot's turns (after-ingest hook), file fetches (follow-ups)
+    said, fetches = await _bot_lines_and_files(stage)
     stage.say(f"[telegram] the client dialogue (bots/client) answered {said} message(s) through the Outbox")
-    fetches = await sweep_telegram_files({"okno": stage.services.jobs})
-    await stage.drain()
     stage.say(f"[telegram] {fetches} message(s) with files fetched into blob storage via getFile")
     replied = await _reply(stage)
     await stage.drain()
@@ -185,14 +182,22 @@ async def run(stage: Stage) -> dict[str, Any]:
     }
 
 
-async def _client_dialogue(stage: Stage) -> int:
-    """What the proposed ingest hook would do: each stored update, once ingested, goes to the client bot."""
+async def _bot_lines_and_files(stage: Stage) -> tuple[int, int]:
+    """What ran by itself after ingest: the client bot's answers, and messages whose files reached blobs."""
     async with stage.services.db.session() as session:
-        query = select(RawEvent.id).where(col(RawEvent.channel) == "telegram").order_by(col(RawEvent.id))
-        raw_ids = (await session.execute(query)).scalars().all()
-    said = sum([await client_bot_update({"okno": stage.services.jobs}, raw_id or 0) for raw_id in raw_ids])
-    await stage.drain()
-    return said
+        said = await session.scalar(
+            select(func.count()).where(
+                col(Message.channel) == "telegram",
+                col(Message.direction) == "outbound",
+                col(Message.author_staff_id).is_(None),
+            )
+        )
+        fetched = await session.scalar(
+            select(func.count(func.distinct(Attachment.message_id)))
+            .join(Message, col(Message.id) == col(Attachment.message_id))
+            .where(col(Message.channel) == "telegram", col(Attachment.blob_sha256).is_not(None))
+        )
+    return int(said or 0), int(fetched or 0)
 
 
 async def _reply(stage: Stage) -> list[int]:

@@ -48,11 +48,6 @@ async def test_album_parts_ingested_concurrently_lose_nothing(tg_live: TelegramL
     assert sorted(a.platform_ref or "" for a in attachments) == FILES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake.accept appends late parts in arrival order; keeping album order needs AttachmentRef.order "
-    "(the part's message_id) and an ordered insert in _merge_late_part (contract change proposed)",
-)
 async def test_album_parts_keep_telegram_order(tg_live: TelegramLive) -> None:
     attachments = await deliver_album(tg_live, one_by_one=True)
     assert [a.platform_ref for a in attachments] == FILES

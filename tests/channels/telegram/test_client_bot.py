@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
-from bots.client.feed import client_bot_update
-from storage.models import Outbox, RawEvent, Request
+from storage.models import Outbox, Request
 from storage.repos.requests import set_field
 from storage.types import utcnow
 from tests.channels.telegram.conftest import TelegramLive
@@ -44,15 +43,7 @@ class Client:
         )
         before = len(self.live.sandbox.sent("sendMessage"))
         assert await self.live.post_update(body) == 200
-        await self.live.drain()
-        async with self.live.services.db.session() as session:
-            raw_id = (
-                (await session.execute(select(RawEvent.id).order_by(col(RawEvent.id).desc())))
-                .scalars()
-                .first()
-            )
-        await client_bot_update({"okno": self.live.services.jobs}, raw_id or 0)
-        await self.live.drain()
+        await self.live.drain()  # ingest, then the client bot's turn (the after-ingest hook), then the sends
         return [p["text"] for p in self.live.sandbox.sent("sendMessage")[before:]]
 
 

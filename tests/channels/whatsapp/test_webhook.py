@@ -155,11 +155,9 @@ async def test_client_media_goes_to_blob_storage(
     pdf = b"%PDF-1.4 akt sverki"
     item = graph.add_media(pdf, "application/pdf", "akt.pdf")
     document = {"id": item.id, "mime_type": "application/pdf", "filename": "akt.pdf", "sha256": "x"}
-    await graph.client_writes(WA_ID, "Ирина", {"type": "document", "document": document})
-    await wa_live.drain()
     graph.download_failures = 1  # the first download fails and is retried
-    await wa_live.services.queue.enqueue(media_job.SWEEP_JOB, job_id="sweep-1")
-    await wa_live.drain()
+    await graph.client_writes(WA_ID, "Ирина", {"type": "document", "document": document})
+    await wa_live.drain()  # ingest asks for the file (fetch_attachments follow-up): no sweep needed
     async with wa_live.services.db.session() as session:
         attachment = (await session.execute(select(Attachment))).scalars().one()
     assert attachment.platform_ref == item.id and attachment.filename == "akt.pdf"

@@ -1,0 +1,47 @@
+"""`fetch_attachments`: files a platform holds (a Telegram file_id, a WhatsApp media id, an email part) are
+moved into blob storage by that channel's own job; intake asks for it without knowing the platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from storage.models import Attachment, Message
+from workers.context import services
+
+# Channels whose fetch job takes the message id, and those whose job takes one attachment id.
+BY_MESSAGE = {"telegram": "fetch_telegram_files", "email": "extract_email_parts"}
+BY_ATTACHMENT = {"whatsapp": "whatsapp_media"}
+
+
+async def fetch_attachments(ctx: dict[str, Any], message_id: int) -> int:
+    """Queue the channel's fetch job(s) for this message's files not yet in blob storage; returns how many."""
+    app = services(ctx)
+    async with app.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            return 0
+        pending = (
+            (
+                await session.execute(
+                    select(Attachment.id).where(
+                        col(Attachment.message_id) == message_id,
+                        col(Attachment.blob_sha256).is_(None),
+                        col(Attachment.platform_ref).is_not(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if not pending:
+        return 0
+    if job := BY_MESSAGE.get(message.channel):
+        await app.queue.enqueue(job, message_id, job_id=f"{job}:{message_id}:{len(pending)}")
+        return 1
+    if job := BY_ATTACHMENT.get(message.channel):
+        for attachment_id in pending:
+            await app.queue.enqueue(job, attachment_id, job_id=f"{job}:{attachment_id}")
+        return len(pending)
+    return 0  # the API channel hands over URLs the integrator serves: nothing to fetch here
