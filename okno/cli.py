@@ -140,8 +140,8 @@ def listen() -> None:
     """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
     from okno.services import build_services
     from workers.email_listen import email_loops
-    from workers.telegram_listen import telegram_loops
     from workers.listeners import run_listeners
+    from workers.telegram_listen import telegram_loops
 
     settings = _settings()
 
