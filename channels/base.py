@@ -52,12 +52,14 @@ class SendResult:
 
 
 class SendFailed(Exception):
-    """A send the platform refused. `retry_after` set means try again later; None means give up."""
+    """A send the platform refused. `retry_after` set means try again later; None means give up.
+    `unreachable`: the recipient cannot be reached on this channel (blocked the bot, left the chat)."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, retry_after: float | None = None, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)

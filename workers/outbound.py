@@ -15,6 +15,7 @@ from channels.base import SendFailed
 from intake.schema import OutboundMessage
 from storage.db import Database
 from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff
+from storage.repos.clients import mark_reachable
 from storage.repos.outbox import add_outbox
 from storage.repos.requests import record_staff_reply
 from storage.types import utcnow
@@ -126,6 +127,8 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
     try:
         result = await sender.send(account, message)
     except SendFailed as exc:
+        if exc.unreachable and message.recipient_id:
+            await _mark_unreachable(app, row, message.recipient_id)
         if exc.retry_after is None or row.attempts >= app.max_tries:
             return await _give_up(app, row, exc.reason)
         return await _retry_later(app, row, exc.retry_after, exc.reason)
@@ -173,6 +176,14 @@ async def _claim(app: JobContext, outbox_id: int) -> Outbox | None:
         if held:
             log.warning("outbox %d: previous send died mid-way; sending again (may repeat once)", outbox_id)
         return row
+
+
+async def _mark_unreachable(app: JobContext, row: Outbox, recipient_id: str) -> None:
+    async with app.db.session() as session:
+        await mark_reachable(
+            session, channel=row.channel, account=row.account, external_id=recipient_id, reachable=False
+        )
+        await session.commit()
 
 
 async def _retry_later(app: JobContext, row: Outbox, delay: float, reason: str) -> str:

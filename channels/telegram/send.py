@@ -120,7 +120,8 @@ async def _with_retries(call: Call, *, later_part: bool) -> Message:
                 f"429 Too Many Requests: {exc.message}", retry_after=float(exc.retry_after)
             ) from None
         except TelegramForbiddenError as exc:
-            raise SendFailed(f"403 {exc.message}") from None  # blocked or kicked: retrying cannot help
+            # Blocked or kicked: retrying cannot help, and the client is unreachable here until they return.
+            raise SendFailed(f"403 {exc.message}", unreachable=True) from None
         except (TelegramNetworkError, TelegramServerError) as exc:
             log.warning("telegram send try %d failed: %s", attempt, exc.message)
             if attempt == NETWORK_TRIES:

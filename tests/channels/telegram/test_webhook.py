@@ -162,3 +162,29 @@ async def test_429_is_retried_after_retry_after_and_sent_once(tg_live: TelegramL
     row = await reply_to_first_request(tg_live, "Выписку отправили")
     assert row.status == "sent" and row.attempts == 2
     assert [p["text"] for p in tg_live.sandbox.sent("sendMessage")] == ["Выписку отправили"]
+
+
+async def test_a_reply_to_a_client_who_blocked_the_bot_fails_and_marks_them_unreachable(
+    tg_live: TelegramLive,
+) -> None:
+    from storage.models import ChannelIdentity
+
+    body = {"update_id": 1, "message": message(5, user=IVAN, text="Нужна справка")}
+    assert await tg_live.post_update(body) == 200
+    await tg_live.drain()
+    async with tg_live.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+    tg_live.sandbox.blocked_chats.add(IVAN["id"])
+    await queue_reply(
+        tg_live.services.db,
+        tg_live.services.queue,
+        request_id=request.id or 0,
+        staff_id=tg_live.staff_id,
+        text="Справка готова",
+    )
+    await tg_live.drain()
+    async with tg_live.services.db.session() as session:
+        outbox = (await session.execute(select(Outbox))).scalars().one()
+        identity = (await session.execute(select(ChannelIdentity))).scalars().one()
+    assert outbox.status == "failed" and "403" in (outbox.last_error or "") and outbox.attempts == 1
+    assert identity.reachable is False
