@@ -21,6 +21,7 @@ GENERATED_SECRETS = {
     "api": ("inbound_token", "webhook_secret"),
     "whatsapp": ("verify_token",),
     "telegram": ("webhook_secret",),
+    "telephony": ("webhook_secret",),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from channels.api import routes as api_channel
 from channels.telegram import routes as telegram_channel
+from channels.telephony import routes as telephony_channel
 from channels.whatsapp import routes as whatsapp_channel
 from okno.services import Services
 from web import api as staff_api
@@ -59,6 +60,11 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
     )
     app.add_routes(
         telegram_channel.routes(
+            sink=services.sink, accounts=services.accounts, max_body_bytes=settings.http.max_body_bytes
+        )
+    )
+    app.add_routes(
+        telephony_channel.routes(
             sink=services.sink, accounts=services.accounts, max_body_bytes=settings.http.max_body_bytes
         )
     )

@@ -13,6 +13,7 @@ import click
 from aiohttp import web
 
 from okno.admin_cli import channel, staff
+from okno.calls_cli import calls
 from okno.parse_cli import parse
 from okno.settings import Settings, SettingsError, load_settings
 
@@ -138,6 +139,7 @@ def worker(queues: str, burst: bool) -> None:
 @main.command()
 def listen() -> None:
     """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
+    from okno.calls_cli import telephony_loops
     from okno.services import build_services
     from workers.email_listen import email_loops
     from workers.listeners import run_listeners
@@ -150,6 +152,7 @@ def listen() -> None:
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
         loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
         loops += await email_loops(services.jobs, services.box)
+        loops += await telephony_loops(services, settings)
         if not loops:
             log.info("no inbound loops configured; holding the leader lock for when they are")
         await run_listeners(services.db, loops, services.sink, stop=stop)
@@ -184,3 +187,4 @@ def demo(data_dir: Path | None, no_serve: bool) -> None:
 main.add_command(channel)
 main.add_command(staff)
 main.add_command(parse)
+main.add_command(calls)

@@ -12,6 +12,7 @@ from workers.outbound import send_outbox
 from workers.queue import JobFunc
 from workers.sweeper import sweep
 from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
+from workers.transcribe import sweep_transcriptions, transcribe_call
 from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_whatsapp_media
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
@@ -27,6 +28,8 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "extract_email_parts": (extract_email_parts, "io"),
     "sweep_email_parts": (sweep_email_parts, "io"),
     "client_bot_update": (client_bot_update, "io"),
+    "transcribe_call": (transcribe_call, "transcribe"),
+    "sweep_transcriptions": (sweep_transcriptions, "io"),
 }
 
 

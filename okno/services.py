@@ -16,6 +16,7 @@ from channels.email.parse import EmailAdapter
 from channels.email.send import EmailSender
 from channels.telegram.parse import TelegramAdapter
 from channels.telegram.send import TelegramSender
+from channels.telephony.parse import TelephonyAdapter
 from channels.whatsapp.parse import WhatsAppAdapter
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
@@ -39,6 +40,7 @@ def parsers() -> dict[str, ChannelAdapter]:
         "api": ApiAdapter(),
         "email": EmailAdapter(),
         "telegram": TelegramAdapter(),
+        "telephony": TelephonyAdapter(),
         "whatsapp": WhatsAppAdapter(),
     }
 
@@ -112,6 +114,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
         after_ingest={"telegram": "client_bot_update"},
+        extras={"telephony": settings.telephony},
     )
     ctx["okno"] = jobs
     return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, jobs.senders)

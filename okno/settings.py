@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +65,27 @@ class IntakeSettings(BaseModel):
     sla_first_response_minutes: int = Field(default=60, gt=0)
 
 
+def _model_cache() -> Path:
+    """Where scripts/models-*.sh assemble the offline models (OKNO_MODEL_CACHE overrides)."""
+    return Path(os.environ.get("OKNO_MODEL_CACHE", Path.home() / ".cache" / "okno" / "models"))
+
+
+class TelephonySettings(BaseModel):
+    # Whisper: a CTranslate2 model directory, else a size name; the offline default is assembled by setup.
+    whisper_model: str = Field(default_factory=lambda: str(_model_cache() / "whisper-base"))
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = Field(default=1, ge=1)
+    whisper_language: str | None = "ru"  # None: detect per recording
+    whisper_vad: bool = True
+    whisper_batch_size: int = Field(default=8, ge=0)  # 0: no batched inference
+    whisper_threads: int = Field(default=0, ge=0)  # 0: CTranslate2 decides
+    operator_channel: Literal["left", "right"] = "left"
+    recordings_folder: Path | None = None  # watched by `okno listen` when set
+    filename_pattern: str = (
+        r"(?P<date>\d{8})-(?P<time>\d{6})_from-(?P<from_number>\+?\d+)_to-(?P<to_number>\+?\d+)"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -81,6 +103,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     queue: QueueSettings = QueueSettings()
     intake: IntakeSettings = IntakeSettings()
+    telephony: TelephonySettings = TelephonySettings()
 
     @field_validator("database_url")
     @classmethod

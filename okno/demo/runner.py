@@ -9,11 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, email, telegram, whatsapp
+from okno.demo.scenarios import api, email, telegram, telephony, whatsapp
 from okno.demo.stage import open_stage
 
 # One per channel; later channel issues append theirs.
-SCENARIOS = [("api", api.run), ("whatsapp", whatsapp.run), ("telegram", telegram.run), ("email", email.run)]
+SCENARIOS = [
+    ("api", api.run),
+    ("whatsapp", whatsapp.run),
+    ("telegram", telegram.run),
+    ("email", email.run),
+    ("telephony", telephony.run),
+]
 
 
 async def run_demo(
