@@ -174,7 +174,7 @@ async def test_a_reply_to_a_client_who_blocked_the_bot_fails_and_marks_them_unre
     await tg_live.drain()
     async with tg_live.services.db.session() as session:
         request = (await session.execute(select(Request))).scalars().one()
-    tg_live.sandbox.blocked_chats.add(int(str(IVAN["id"])))
+    tg_live.sandbox.blocked_chats.add(IVAN_ID)
     await queue_reply(
         tg_live.services.db,
         tg_live.services.queue,
