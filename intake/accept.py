@@ -16,6 +16,7 @@ from intake.request_link import attach_to_request
 from intake.schema import AttachmentRef, CallInfo, InboundMessage
 from storage.db import Database
 from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
+from storage.repos.accounts import staff_by_extension
 from storage.repos.clients import client_ids_of, mark_reachable
 from storage.repos.conversations import attachments_of, conversation_by_key, message_by_key, processed_event
 from storage.repos.outbox import outbox_by_platform_id
@@ -147,10 +148,14 @@ async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: 
             attachment.position = position
     if msg.text and not message.text:
         message.text = msg.text
-    if msg.call is not None:
-        await _store_call(session, message.id or 0, msg.call)
-    fetch = (fetch_follow_up(message.id or 0, msg.event_id),) if any(a.platform_ref for a in added) else ()
-    return Accepted("updated", message_id=message.id, request_id=message.request_id, follow_ups=fetch)
+    follow_ups: list[FollowUp] = []
+    if msg.call is not None and await _store_call(session, message.id or 0, msg.call):
+        follow_ups.append(transcribe_follow_up(message.id or 0))  # "recording ready" comes after the call
+    if any(a.platform_ref for a in added):
+        follow_ups.append(fetch_follow_up(message.id or 0, msg.event_id))
+    return Accepted(
+        "updated", message_id=message.id, request_id=message.request_id, follow_ups=tuple(follow_ups)
+    )
 
 
 async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
@@ -230,12 +235,14 @@ def _attachment(message_id: int, ref: AttachmentRef, position: int) -> Attachmen
     )
 
 
-async def _store_call(session: AsyncSession, message_id: int, info: CallInfo) -> None:
-    """Create or complete the call record; later PBX events fill in what earlier ones did not know."""
+async def _store_call(session: AsyncSession, message_id: int, info: CallInfo) -> bool:
+    """Create or complete the call record; later PBX events fill in what earlier ones did not know.
+    True when this event brought the first recording (so it is time to transcribe)."""
     call = (await session.execute(select(Call).where(col(Call.message_id) == message_id))).scalars().first()
     if call is None:
         call = Call(message_id=message_id, direction=info.direction)
         session.add(call)
+    had_recording = call.recording_ref is not None
     for field_name in (
         "from_number",
         "to_number",
@@ -250,6 +257,9 @@ async def _store_call(session: AsyncSession, message_id: int, info: CallInfo) ->
         if value is not None:
             setattr(call, field_name, value)
     call.missed = call.direction == "inbound" and call.answered_at is None and call.ended_at is not None
+    if info.operator_extension and call.operator_staff_id is None:
+        call.operator_staff_id = await staff_by_extension(session, extension=info.operator_extension)
+    return not had_recording and call.recording_ref is not None
 
 
 def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) -> tuple[FollowUp, ...]:
@@ -260,10 +270,14 @@ def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) ->
             FollowUp("fill_request_form", (request_id, message_id), f"fill_request_form:{message_id}", "llm")
         )
     if msg.call is not None and msg.call.recording_ref:
-        jobs.append(FollowUp("transcribe_call", (message_id,), f"transcribe_call:{message_id}", "transcribe"))
+        jobs.append(transcribe_follow_up(message_id))
     if any(ref.blob_key is None and (ref.file_id or ref.url) for ref in msg.attachments):
         jobs.append(fetch_follow_up(message_id, msg.event_id))
     return tuple(jobs)
+
+
+def transcribe_follow_up(message_id: int) -> FollowUp:
+    return FollowUp("transcribe_call", (message_id,), f"transcribe_call:{message_id}", "transcribe")
 
 
 def fetch_follow_up(message_id: int, event_id: str) -> FollowUp:

@@ -117,15 +117,24 @@ def staff() -> None:
 )
 @click.option("--telegram-id", type=int, default=None, help="Telegram user id, for the staff bot")
 @click.option("--email", default=None)
+@click.option("--extension", default=None, help="PBX extension, so their calls are linked to them")
 @click.option("--api-token", is_flag=True, help="issue a staff API token (printed once)")
-def staff_add(name: str, role: str, telegram_id: int | None, email: str | None, api_token: bool) -> None:
+def staff_add(
+    name: str, role: str, telegram_id: int | None, email: str | None, extension: str | None, api_token: bool
+) -> None:
     """Add a staff member."""
     token = token_source.token_urlsafe(32) if api_token else None
 
     async def work(db: Database, _box: SecretBox) -> int:
         async with db.session() as session:
             member = await add_staff(
-                session, name=name, role=role, telegram_user_id=telegram_id, email=email, api_token=token
+                session,
+                name=name,
+                role=role,
+                telegram_user_id=telegram_id,
+                email=email,
+                api_token=token,
+                extension=extension,
             )
             await session.commit()
             return member.id or 0

@@ -65,17 +65,15 @@ async def print_report(
         say("\n=== Объединённые контакты (merged identities) ===")
         for merge in (await session.execute(select(ContactMerge))).scalars().all():
             survivor = await session.get(Contact, merge.survivor_id)
+            moved = merge.moved.get("identity_ids", [])
             idents = (
-                (
-                    await session.execute(
-                        select(ChannelIdentity).where(col(ChannelIdentity.contact_id) == merge.survivor_id)
-                    )
-                )
+                (await session.execute(select(ChannelIdentity).where(col(ChannelIdentity.id).in_(moved))))
                 .scalars()
                 .all()
             )
-            names = ", ".join(f"{i.channel}:{i.external_id}" for i in idents)
-            say(f"{survivor.display_name if survivor else '?'} ({merge.reason}): {names}")
+            came = ", ".join(f"{i.channel}:{i.external_id}" for i in idents) or "—"
+            name = survivor.display_name if survivor else "?"
+            say(f"{name} ← {came} ({merge.reason}; {merge.evidence or ''})")
         counts = {
             "requests": len(requests),
             "clients": await _count(session, Client),

@@ -34,6 +34,9 @@ class Staff(SQLModel, table=True):
     role: str = Field(default="manager", max_length=20)  # manager | supervisor | admin
     telegram_user_id: int | None = Field(default=None, unique=True)
     email: str | None = Field(default=None, max_length=320, unique=True)
+    extension: str | None = Field(
+        default=None, max_length=32, unique=True
+    )  # PBX extension: calls -> operator
     active: bool = True
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)

@@ -49,6 +49,8 @@ async def add_staff(
     telegram_user_id: int | None = None,
     email: str | None = None,
     api_token: str | None = None,
+    password_hash: str | None = None,
+    extension: str | None = None,
 ) -> Staff:
     if role not in ("manager", "supervisor", "admin"):
         raise ValueError(f"unknown role {role!r}: manager, supervisor or admin")
@@ -58,6 +60,8 @@ async def add_staff(
         telegram_user_id=telegram_user_id,
         email=email.lower() if email else None,
         api_token_sha256=token_digest(api_token) if api_token else None,
+        password_hash=password_hash,
+        extension=extension,
     )
     session.add(staff)
     await session.flush()
@@ -66,6 +70,11 @@ async def add_staff(
 
 async def list_staff(session: AsyncSession) -> Sequence[Staff]:
     return (await session.execute(select(Staff).order_by(col(Staff.id)))).scalars().all()
+
+
+async def staff_by_extension(session: AsyncSession, *, extension: str) -> int | None:
+    query = select(Staff.id).where(col(Staff.extension) == extension, col(Staff.active).is_(True))
+    return (await session.execute(query)).scalars().first()
 
 
 async def staff_by_api_token(session: AsyncSession, *, token: str) -> Staff | None:
