@@ -110,7 +110,7 @@ class Live:
 
     async def drain(self) -> None:
         assert self.services.inline is not None
-        await self.services.inline.drain()
+        await self.services.inline.drain(timeout=300)  # a transcription loads Whisper on a busy 2-core box
 
 
 @pytest.fixture

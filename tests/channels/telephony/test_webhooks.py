@@ -51,7 +51,7 @@ async def test_generic_call_from_start_to_recording(telephony: Telephony) -> Non
         identity = (await session.execute(select(ChannelIdentity))).scalars().one()
         contact = await session.get(Contact, identity.contact_id)
     assert contact is not None and contact.phone == "+" + CLIENT  # an unknown number made a contact
-    assert await _transcribe(t) == 1
+    assert await _transcribe(t) == 0  # the recording event already started the transcription
     _message, call = await t.call("g-100")
     assert pbx.served == ["g1"] and call.recording_sha256 is not None
     assert call.transcript_status == "silent"  # the sandbox's file holds no speech
@@ -163,6 +163,8 @@ async def test_mango_events_and_the_signed_recording_post(telephony: Telephony) 
 
 async def test_corpus_vectors_over_http_pass_and_one_byte_fails(telephony: Telephony) -> None:
     t = telephony
+    # The corpus recordings live on the providers' own hosts, unreachable here: try each download once.
+    t.live.services.jobs.max_tries = 1
     zadarma = json.loads((CORPUS / "telephony/zadarma/signature_vectors.json").read_text(encoding="utf-8"))
     for vector in zadarma["vectors"]:
         headers = {"Signature": vector["expected_signature_header"]}
