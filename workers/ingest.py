@@ -39,7 +39,7 @@ class StoringSink:
         reason: str | None = None,
     ) -> int:
         async with self.db.session() as session:
-            raw = await add_raw_event(
+            raw_id = await add_raw_event(
                 session,
                 channel=channel,
                 account=account,
@@ -49,7 +49,6 @@ class StoringSink:
                 reason=reason,
             )
             await session.commit()
-            raw_id = raw.id or 0
         if status == "pending":
             try:
                 await self.queue.enqueue("ingest", raw_id, job_id=f"ingest:{raw_id}", queue="io")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,13 +22,25 @@ async def add_raw_event(
     body: bytes,
     status: str = "pending",
     reason: str | None = None,
-) -> RawEvent:
-    raw = RawEvent(
-        channel=channel, account=account, headers=dict(headers), body=body, status=status, reason=reason
+) -> int:
+    """One INSERT … RETURNING id, without the ORM unit of work: this runs on every webhook, before the ack."""
+    statement = (
+        insert(RawEvent)
+        .values(
+            channel=channel,
+            account=account,
+            headers=dict(headers),
+            body=body,
+            status=status,
+            reason=reason,
+            received_at=utcnow(),
+            attempts=0,
+        )
+        .returning(col(RawEvent.id))
     )
-    session.add(raw)
-    await session.flush()
-    return raw
+    raw_id = (await session.execute(statement)).scalar_one()
+    assert raw_id is not None
+    return raw_id
 
 
 async def get_raw_event(session: AsyncSession, *, raw_event_id: int) -> RawEvent | None:
