@@ -14,6 +14,7 @@ from okno.settings import SettingsError, load_settings
 from storage.crypto import SecretBox
 from storage.db import Database
 from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
+from web.passwords import hash_password
 
 T = TypeVar("T")
 # Secrets okno generates for a new account of a channel when they are not given.
@@ -119,11 +120,20 @@ def staff() -> None:
 @click.option("--email", default=None)
 @click.option("--extension", default=None, help="PBX extension, so their calls are linked to them")
 @click.option("--api-token", is_flag=True, help="issue a staff API token (printed once)")
+@click.option("--password", is_flag=True, help="prompt for a web UI password (hidden; stored argon2-hashed)")
 def staff_add(
-    name: str, role: str, telegram_id: int | None, email: str | None, extension: str | None, api_token: bool
+    name: str,
+    role: str,
+    telegram_id: int | None,
+    email: str | None,
+    extension: str | None,
+    api_token: bool,
+    password: bool,
 ) -> None:
     """Add a staff member."""
     token = token_source.token_urlsafe(32) if api_token else None
+    secret = click.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    digest = hash_password(secret) if secret else None
 
     async def work(db: Database, _box: SecretBox) -> int:
         async with db.session() as session:
@@ -134,6 +144,7 @@ def staff_add(
                 telegram_user_id=telegram_id,
                 email=email,
                 api_token=token,
+                password_hash=digest,
                 extension=extension,
             )
             await session.commit()

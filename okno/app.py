@@ -17,6 +17,7 @@ from channels.telephony import routes as telephony_channel
 from channels.whatsapp import routes as whatsapp_channel
 from okno.services import Services
 from web import api as staff_api
+from web import ui as staff_ui
 from workers.sweeper import sweep_forever
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
         )
     )
     app.add_routes(staff_api.routes())
+    staff_ui.mount(app, services)
     if sweep and services.inline is not None:
         app.cleanup_ctx.append(_inline_sweeper)
     return app

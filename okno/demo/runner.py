@@ -44,7 +44,9 @@ async def run_demo(
             print(f"\ndemo finished in {time.monotonic() - started:.1f}s", flush=True)
             if serve:
                 print(
-                    f"serving on {stage.base_url} (staff API token: {stage.staff_token}); Ctrl-C to stop",
+                    f"serving on {stage.base_url} (staff API token: {stage.staff_token}); Ctrl-C to stop\n"
+                    f"web UI: {stage.base_url}/ui/  login «Анна Петрова» (manager) or «Виктор Зайцев» "
+                    f"(supervisor), password: {stage.web_password}",
                     flush=True,
                 )
                 await stop.wait()

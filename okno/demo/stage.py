@@ -17,6 +17,7 @@ from sandbox.server import RECEIVER, sandbox_app
 from sandbox.webhook_receiver import WebhookReceiver
 from storage.migrate import upgrade
 from storage.repos.accounts import add_channel_account, add_staff
+from web.passwords import hash_password
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Stage:
     api_token: str
     staff_token: str
     runners: list[web.AppRunner] = field(default_factory=list)
+    web_password: str = ""  # the demo staff's web UI password (printed when the demo keeps serving)
     log: list[str] = field(default_factory=list)
 
     def say(self, line: str) -> None:
@@ -82,6 +84,7 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
     sandbox_runner, sandbox_port = await _start(sandbox)
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     api_token, staff_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    web_password = secrets.token_urlsafe(9)
     async with services.db.session() as session:
         await add_channel_account(
             session,
@@ -91,8 +94,11 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
             config={"webhook_url": f"{sandbox_url}/receiver/hook"},
             secrets={"inbound_token": api_token, "webhook_secret": webhook_secret},
         )
-        await add_staff(session, name="Анна Петрова", role="manager", api_token=staff_token)
-        await add_staff(session, name="Виктор Зайцев", role="supervisor")
+        digest = hash_password(web_password)
+        await add_staff(
+            session, name="Анна Петрова", role="manager", api_token=staff_token, password_hash=digest
+        )
+        await add_staff(session, name="Виктор Зайцев", role="supervisor", password_hash=digest)
         await session.commit()
     okno_runner, okno_port = await _start(build_app(services), port or 0)
     return Stage(
@@ -103,5 +109,6 @@ async def open_stage(data_dir: Path, *, port: int | None = None) -> Stage:
         receiver=sandbox[RECEIVER],
         api_token=api_token,
         staff_token=staff_token,
+        web_password=web_password,
         runners=[sandbox_runner, okno_runner],
     )

@@ -1,0 +1,266 @@
+"""The staff UI over a real HTTP connection: sign-in, roles, CSRF, headers, inert client content, forms."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import aiohttp
+import pytest
+from sqlmodel import col, select
+
+from storage.models import AuditLog, Contact, Outbox, Request, Task
+from tests.web.conftest import PASSWORD, Seeded, SignIn, inbound
+
+pytestmark = pytest.mark.storage
+
+
+async def test_anonymous_is_redirected_to_login(seeded: Seeded) -> None:
+    async with aiohttp.ClientSession() as http:
+        for path in (
+            "/",
+            "/ui/",
+            f"/ui/requests/{seeded.own_request_id}",
+            "/ui/dashboard",
+            "/ui/admin/staff",
+        ):
+            async with http.get(seeded.url + path, allow_redirects=True) as resp:
+                assert resp.status == 200 and resp.url.path == "/ui/login", path
+                assert 'name="password"' in await resp.text()
+
+
+async def test_wrong_password_fails_and_the_rate_limit_stops_guessing(seeded: Seeded) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(seeded.url + "/ui/login") as resp:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', await resp.text())
+        assert csrf is not None
+        statuses = []
+        for _ in range(6):
+            form = {"login": "anna@example.ru", "password": "nope", "csrf": csrf.group(1)}
+            async with http.post(seeded.url + "/ui/login", data=form, allow_redirects=False) as resp:
+                statuses.append(resp.status)
+        assert statuses == [401] * 5 + [429]
+        # Blocked even with the right password until the window passes.
+        form = {"login": "anna@example.ru", "password": PASSWORD, "csrf": csrf.group(1)}
+        async with http.post(seeded.url + "/ui/login", data=form, allow_redirects=False) as resp:
+            assert resp.status == 429
+
+
+async def test_session_cookie_is_encrypted_and_http_only(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    cookie = next(c for c in anna.http.cookie_jar if c.key == "okno_session")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    sealed = base64.urlsafe_b64decode(cookie.value + "=" * (-len(cookie.value) % 4))
+    assert sealed[:1] == b"\x80" and b'"sid"' not in sealed and b"csrf" not in sealed  # Fernet: no plaintext
+    # A tampered cookie is no session at all.
+    tampered = cookie.value[:-8] + ("A" * 8 if not cookie.value.endswith("A" * 8) else "B" * 8)
+    for value, expected in ((tampered, 303), (cookie.value, 200)):
+        async with (
+            aiohttp.ClientSession(cookies={"okno_session": value}) as http,
+            http.get(seeded.url + "/ui/", allow_redirects=False) as resp,
+        ):
+            assert resp.status == expected
+
+
+async def test_security_headers_and_csp_without_inline_script(sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    async with anna.http.get(anna.base + "/ui/") as resp:
+        csp = resp.headers["Content-Security-Policy"]
+        body = await resp.text()
+        assert (
+            resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
+        )
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body) is None  # no inline script element
+    assert re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", body) is None  # no inline event handlers
+
+
+async def test_form_without_csrf_token_is_403(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    for path, data in (
+        (f"/ui/requests/{seeded.own_request_id}/reply", {"text": "Готово"}),
+        (f"/ui/requests/{seeded.own_request_id}/form", {"status": "done"}),
+        ("/ui/tasks", {"title": "x"}),
+        ("/ui/logout", {}),
+    ):
+        resp = await anna.post(path, data, csrf=False)
+        assert resp.status == 403, path
+        bad = await anna.post(path, {**data, "csrf": "forged"}, csrf=False)
+        assert bad.status == 403, path
+    async with seeded.live.services.db.session() as session:
+        assert (await session.execute(select(Outbox))).scalars().first() is None
+        assert (await session.get(Request, seeded.own_request_id)).status == "new"  # type: ignore[union-attr]
+    # Login itself needs the token too.
+    async with aiohttp.ClientSession() as http:
+        form = {"login": "anna@example.ru", "password": PASSWORD}
+        async with http.post(seeded.url + "/ui/login", data=form, allow_redirects=False) as resp:
+            assert resp.status == 403
+
+
+async def test_manager_sees_own_and_unassigned_not_anothers(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    status, inbox = await anna.get("/ui/?queue=unanswered")
+    assert status == 200
+    assert "Ольга Смирнова" not in inbox or "ООО «Ромашка»" in inbox  # own request shows its client name
+    assert f'data-request="{seeded.own_request_id}"' in inbox
+    assert f'data-request="{seeded.unassigned_request_id}"' in inbox
+    assert f'data-request="{seeded.others_request_id}"' not in inbox and "Ирина Белова" not in inbox
+    status, _ = await anna.get(f"/ui/requests/{seeded.others_request_id}")
+    assert status == 404
+    resp = await anna.post(f"/ui/requests/{seeded.others_request_id}/reply", {"text": "чужое"})
+    assert resp.status == 404
+    for path in ("/ui/admin/staff", "/ui/dashboard"):
+        status, _ = await anna.get(path)
+        assert status == 403, path
+    resp = await anna.post("/ui/admin/staff", {"name": "x", "role": "admin", "password": "0123456789ab"})
+    assert resp.status == 403
+
+
+async def test_supervisor_sees_all_and_the_dashboard_admin_adds_staff(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    boss = await sign_in("viktor@example.ru")
+    status, inbox = await boss.get("/ui/?queue=unanswered")
+    assert status == 200 and f'data-request="{seeded.others_request_id}"' in inbox
+    status, page = await boss.get("/ui/dashboard")
+    assert status == 200 and page.count("<svg") >= 2 and "Когда будет акт" in page
+    status, _ = await boss.get("/ui/admin/staff")
+    assert status == 403
+    admin = await sign_in("galina@example.ru")
+    await admin.get("/ui/admin/staff")
+    resp = await admin.post(
+        "/ui/admin/staff",
+        {"name": "Дмитрий", "email": "dima@example.ru", "role": "manager", "password": PASSWORD},
+    )
+    assert resp.status == 303
+    dima = await sign_in("dima@example.ru")
+    assert (await dima.get("/ui/"))[0] == 200
+
+
+async def test_script_and_tracking_pixel_render_inert(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    status, page = await anna.get(f"/ui/requests/{seeded.unassigned_request_id}")
+    assert status == 200
+    assert "&lt;script&gt;alert(" in page and "onerror=&#34;alert(1)&#34;" in page  # shown, escaped
+    assert "<script>" not in page and not re.search(r"<script(?![^>]*/ui/static/app\.js)", page)
+    assert re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", page) is None  # no element carries an event handler
+    assert "tracker.example.net" not in page  # the pixel and the CSS background are gone
+    assert "Добрый день, счёт во вложении." in page  # the email's text survives
+    assert re.search(r"<img[^>]*src=\"(?!/ui/files/)", page) is None  # no image from anywhere else
+
+
+async def test_reply_goes_out_through_the_clients_channel(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    resp = await anna.post(
+        f"/ui/requests/{seeded.own_request_id}/reply", {"text": "Справку пришлём в четверг"}
+    )
+    assert resp.status == 303
+    await seeded.live.drain()
+    assert any("Справку пришлём в четверг" in str(item) for item in seeded.live.receiver.received)
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.own_request_id)
+        assert row is not None and row.status == "in_work" and row.first_response_at is not None
+
+
+async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    form = {
+        "company_name": "ООО «Ромашка»",
+        "inn": "7736207543",
+        "what": "Справка 2-НДФЛ",
+        "due_at": "2026-12-04",
+        "status": "waiting_client",
+        "assignee_id": str(seeded.manager_id),
+    }
+    resp = await anna.post(f"/ui/requests/{seeded.own_request_id}/form", form)
+    assert resp.status == 303
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.own_request_id)
+        assert row is not None
+        assert (row.company_name, row.inn, row.what, row.status) == (
+            "ООО «Ромашка»",
+            "7736207543",
+            "Справка 2-НДФЛ",
+            "waiting_client",
+        )
+        assert row.due_at is not None and row.due_at.date().isoformat() == "2026-12-04"
+        assert {v["source"] for v in row.field_sources.values()} == {"manager"}
+        actions = (
+            (await session.execute(select(AuditLog.action).where(col(AuditLog.entity_id) == row.id)))
+            .scalars()
+            .all()
+        )
+        assert "request.form" in actions and "request.status" in actions
+    # A manager cannot hand a request to somebody else.
+    resp = await anna.post(
+        f"/ui/requests/{seeded.own_request_id}/form", {**form, "assignee_id": str(seeded.other_manager_id)}
+    )
+    async with seeded.live.services.db.session() as session:
+        assert (await session.get(Request, seeded.own_request_id)).assignee_id == seeded.manager_id  # type: ignore[union-attr]
+
+
+async def test_tasks_merge_and_unmerge(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    status, board = await anna.get("/ui/tasks")
+    assert status == 200 and "task overdue" in board
+    resp = await anna.post(
+        "/ui/tasks", {"title": "Ежемесячный отчёт НДС", "recurrence": "monthly", "due": ""}
+    )
+    assert resp.status == 303
+    status, card = await anna.get(f"/ui/clients/{seeded.client_id}")
+    assert status == 200 and "merge-form" in card
+    survivor, merged = seeded.contact_ids
+    resp = await anna.post(
+        f"/ui/clients/{seeded.client_id}/merge", {"survivor_id": str(survivor), "merged_id": str(merged)}
+    )
+    assert resp.status == 303
+    async with seeded.live.services.db.session() as session:
+        assert (await session.get(Contact, merged)).merged_into_id == survivor  # type: ignore[union-attr]
+        task = (await session.execute(select(Task).where(col(Task.recurrence) == "monthly"))).scalars().one()
+        assert task.author_id == seeded.manager_id
+    status, card = await anna.get(f"/ui/clients/{seeded.client_id}")
+    undo = re.search(r"/ui/clients/\d+/merges/(\d+)/undo", card)
+    assert undo is not None
+    resp = await anna.post(undo.group(0), {})
+    assert resp.status == 303
+    async with seeded.live.services.db.session() as session:
+        assert (await session.get(Contact, merged)).merged_into_id is None  # type: ignore[union-attr]
+
+
+async def test_attachment_download_needs_a_session(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    _, page = await anna.get(f"/ui/requests/{seeded.unassigned_request_id}")
+    link = re.search(r'href="(/ui/files/\d+)" download', page)
+    assert link is not None
+    async with anna.http.get(anna.base + link.group(1)) as resp:
+        assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
+        assert resp.headers["Content-Type"] == "application/octet-stream"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(seeded.url + link.group(1), allow_redirects=False) as resp,
+    ):
+        assert resp.status == 303
+
+
+async def test_english_is_available(sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    _, russian = await anna.get("/ui/")
+    _, english = await anna.get("/ui/?lang=en")
+    assert "Неотвеченные" in russian and "Unanswered" in english
+
+
+async def test_live_updates_announce_a_new_client_message(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    path = f"/ui/events?request={seeded.own_request_id}"
+    async with anna.http.get(anna.base + path, timeout=aiohttp.ClientTimeout(total=20)) as stream:
+        assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+        await inbound(seeded.live, "e-own-2", {"id": "own", "name": "Ольга Смирнова"}, "И ещё акт сверки")
+        await seeded.live.drain()
+        seen = b""
+        while b"data: new" not in seen:
+            seen += await stream.content.readline()
+    status, _ = await anna.get(f"/ui/events?request={seeded.others_request_id}")
+    assert status == 404  # another manager's request: no stream either

@@ -1,0 +1,41 @@
+"""Admin: staff members and their web passwords."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+
+from storage.repos.accounts import add_staff, list_staff
+from web.passwords import hash_password
+from web.ui import flash, redirect, render, require_role, state
+
+ROLES = ("manager", "supervisor", "admin")
+MIN_PASSWORD = 10
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    async with state(request).services.db.session() as session:
+        members = await list_staff(session)
+    return render(request, "admin_staff.html", members=members, roles=ROLES)
+
+
+async def staff_add(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    form = await request.post()
+    name, email = str(form.get("name", "")).strip()[:255], str(form.get("email", "")).strip()[:320]
+    role, password = str(form.get("role", "")), str(form.get("password", ""))
+    if not name or role not in ROLES or len(password) < MIN_PASSWORD:
+        flash(request, "admin.bad")
+        raise redirect("/ui/admin/staff")
+    async with state(request).services.db.session() as session:
+        try:
+            await add_staff(
+                session, name=name, role=role, email=email or None, password_hash=hash_password(password)
+            )
+            await session.commit()
+        except IntegrityError:
+            flash(request, "admin.bad")
+            raise redirect("/ui/admin/staff") from None
+    flash(request, "admin.added")
+    raise redirect("/ui/admin/staff")

@@ -1,0 +1,54 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from storage.models import Staff
+from web.passwords import verify_password
+from web.session import SESSION
+from web.ui import redirect, render, state
+
+
+def _next(raw: str | None) -> str:
+    # Only local UI paths: never an open redirect to another host.
+    return raw if raw and raw.startswith("/ui/") and not raw.startswith("//") else "/ui/"
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render(request, "login.html", error=None, next=_next(request.query.get("next")), login="")
+
+
+async def login_post(request: web.Request) -> web.Response:
+    form = await request.post()
+    login = str(form.get("login", "")).strip()[:320]
+    password = str(form.get("password", ""))
+    target = _next(str(form.get("next", "")))
+    limiter = state(request).limiter
+    keys = (f"ip:{request.remote}", f"login:{login.lower()}")
+    if limiter.blocked(*keys):
+        return render(request, "login.html", status=429, error="login.limited", next=target, login=login)
+    async with state(request).services.db.session() as session:
+        query = select(Staff).where(
+            or_(col(Staff.email) == login.lower(), col(Staff.name) == login), col(Staff.active).is_(True)
+        )
+        staff = (await session.execute(query)).scalars().first()
+    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
+        limiter.fail(*keys)
+        return render(request, "login.html", status=401, error="login.bad", next=target, login=login)
+    data = request[SESSION]
+    data.clear()
+    # A fresh CSRF token on sign-in: a token planted before sign-in is worth nothing after.
+    data.update({"v": 1, "sid": staff.id, "csrf": secrets.token_urlsafe(24), "lang": data.get("lang", "ru")})
+    raise redirect(target)
+
+
+async def logout(request: web.Request) -> web.Response:
+    lang = request[SESSION].get("lang", "ru")
+    request[SESSION].clear()
+    request[SESSION].update({"v": 1, "csrf": secrets.token_urlsafe(24), "lang": lang})
+    raise redirect("/ui/login")

@@ -1,0 +1,100 @@
+"""The supervisor dashboard: first-response times, requests by status, overdue, conflicts, daily volume."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from storage.models import Alert, Message, Request
+from storage.types import utcnow
+from web.charts import hbars, stacked_days
+from web.queries import is_overdue, staff_names
+from web.ui import render, require_role, state, t
+
+DAYS = 14
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = (len(ordered) - 1) * q
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def _frt_rows(groups: dict[str, list[float]]) -> list[tuple[str, list[float]]]:
+    return [(name, [percentile(v, 0.5), percentile(v, 0.9)]) for name, v in sorted(groups.items())]
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    require_role(request, "supervisor", "admin")
+    now = utcnow()
+    since = now - timedelta(days=DAYS)
+    async with state(request).services.db.session() as session:
+        names = await staff_names(session)
+        requests = (
+            (
+                await session.execute(
+                    select(Request).where(col(Request.created_at) >= now - timedelta(days=90))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        alerts = (
+            (
+                await session.execute(
+                    select(Alert)
+                    .where(col(Alert.kind) == "conflict")
+                    .order_by(col(Alert.created_at).desc())
+                    .limit(30)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        volume = (
+            await session.execute(
+                select(Message.channel, Message.sent_at).where(
+                    col(Message.sent_at) >= since, col(Message.direction) == "inbound"
+                )
+            )
+        ).all()
+    per_manager: dict[str, list[float]] = defaultdict(list)
+    per_channel: dict[str, list[float]] = defaultdict(list)
+    for r in requests:
+        if r.first_response_at is not None:
+            minutes = (r.first_response_at - r.created_at).total_seconds() / 60
+            per_manager[names.get(r.assignee_id or 0, t(request, "unassigned"))].append(minutes)
+            per_channel[r.origin_channel].append(minutes)
+    days = [(now - timedelta(days=DAYS - 1 - i)).date().isoformat() for i in range(DAYS)]
+    series: dict[str, list[int]] = {}
+    for channel, sent_at in volume:
+        values = series.setdefault(str(channel), [0] * DAYS)
+        day = sent_at.date().isoformat()
+        if day in days:
+            values[days.index(day)] += 1
+    by_status = Counter(r.status for r in requests)
+    p_series = ["p50", "p90"]
+    unit = t(request, "dash.minutes")
+    return render(
+        request,
+        "dashboard.html",
+        frt_manager=hbars(_frt_rows(per_manager), series=p_series, unit=unit),
+        frt_channel=hbars(_frt_rows(per_channel), series=p_series, unit=unit),
+        frt_table=_frt_rows(per_manager),
+        by_status=by_status,
+        status_chart=hbars(
+            [(t(request, f"status.{s}"), [float(n)]) for s, n in sorted(by_status.items())],
+            series=["#"],
+            unit="",
+        ),
+        overdue=[r for r in requests if is_overdue(r, now)],
+        alerts=alerts,
+        volume=stacked_days(days, series),
+        staff=names,
+    )

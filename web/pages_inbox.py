@@ -1,0 +1,51 @@
+"""The inbox: four queues with counts, filters, rows sorted by how long the client has waited."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from storage.types import utcnow
+from web.queries import QUEUES, inbox_rows, queue_of, staff_names, visible_requests
+from web.ui import me, render, state
+
+CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
+
+
+async def inbox(request: web.Request) -> web.Response:
+    queue = request.query.get("queue", "unanswered")
+    if queue not in QUEUES:
+        queue = "unanswered"
+    channel = request.query.get("channel", "")
+    assignee = request.query.get("assignee", "")
+    client = request.query.get("client", "").strip()
+    overdue = request.query.get("overdue") == "1"
+    now = utcnow()
+    async with state(request).services.db.session() as session:
+        names = await staff_names(session)
+        visible = await visible_requests(session, me(request))
+        counts = dict.fromkeys(QUEUES, 0)
+        for row in visible:
+            counts[queue_of(row)] += 1
+        picked = [r for r in visible if queue_of(r) == queue]
+        if channel:
+            picked = [r for r in picked if r.origin_channel == channel]
+        if assignee == "none":
+            picked = [r for r in picked if r.assignee_id is None]
+        elif assignee.isdigit():
+            picked = [r for r in picked if r.assignee_id == int(assignee)]
+        rows = await inbox_rows(session, picked, names, now)
+    if client:
+        rows = [r for r in rows if client.lower() in r.client.lower()]
+    if overdue:
+        rows = [r for r in rows if r.overdue]
+    return render(
+        request,
+        "inbox.html",
+        queue=queue,
+        queues=list(QUEUES),
+        counts=counts,
+        rows=rows,
+        channels=CHANNELS,
+        staff=names,
+        filters={"channel": channel, "assignee": assignee, "client": client, "overdue": overdue},
+    )

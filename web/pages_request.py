@@ -1,0 +1,216 @@
+"""One request: the client's timeline across channels, the editable form, the reply box, alerts, files."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime, time
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Alert, Attachment, Message, Request, Staff
+from storage.models.requests import REQUEST_STATUSES
+from storage.repos.audit import audit
+from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
+from storage.types import utcnow
+from web.api import QUEUE
+from web.queries import alerts_of, client_label, may_see, sla_state, timeline
+from web.safe_html import clean_email_html
+from web.ui import flash, me, redirect, render, require_role, state
+from workers.outbound import NothingToReplyTo, queue_reply
+
+HTML_LIMIT = 512 * 1024
+
+
+async def _load(session: AsyncSession, request: web.Request) -> Request:
+    raw = request.match_info["id"]
+    row = await session.get(Request, int(raw)) if raw.isdigit() else None
+    # A request the staff member may not see is "not found": its existence is not disclosed.
+    if row is None or not may_see(me(request), row):
+        raise web.HTTPNotFound(text="not found")
+    return row
+
+
+async def conversation(request: web.Request) -> web.Response:
+    blobs = state(request).services.jobs.blobs
+    async with state(request).services.db.session() as session:
+        row = await _load(session, request)
+        items = await timeline(session, row)
+        for item in items:
+            for attachment in item.attachments:
+                key, size = attachment.blob_sha256, attachment.size or 0
+                if attachment.mime == "text/html" and key and size <= HTML_LIMIT and await blobs.exists(key):
+                    html = (await blobs.get(key)).decode("utf-8", "replace")
+                    item.html_parts.append(clean_email_html(html))
+        alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
+        staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
+        label = await client_label(session, row)
+    return render(
+        request,
+        "conversation.html",
+        req=row,
+        client=label,
+        items=items,
+        alerts=alerts,
+        staff=staff,
+        statuses=[row.status, *TRANSITIONS.get(row.status, ())],
+        all_statuses=REQUEST_STATUSES,
+        sla=sla_state(row, utcnow()),
+        # queue_reply answers in the channel of the request's own last inbound message
+        reply_channel=next(
+            (
+                i.message.channel
+                for i in reversed(items)
+                if i.message.direction == "inbound" and i.message.request_id == row.id
+            ),
+            None,
+        ),
+    )
+
+
+def _due(raw: str) -> datetime | None:
+    return (
+        datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(18, 0), tzinfo=UTC) if raw else None
+    )
+
+
+async def save_form(request: web.Request) -> web.Response:
+    form = await request.post()
+    staff = me(request)
+    now = utcnow()
+    async with state(request).services.db.session() as session:
+        row = await _load(session, request)
+        changed: dict[str, Any] = {}
+        for name in ("company_name", "inn", "what"):
+            value = str(form.get(name, "")).strip() or None
+            if value != getattr(row, name) and set_field(
+                row, field=name, value=value, source="manager", at=now
+            ):
+                changed[name] = value
+        try:
+            due = _due(str(form.get("due_at", "")).strip())
+        except ValueError:
+            flash(request, "conv.bad_due")
+            raise redirect(f"/ui/requests/{row.id}") from None
+        old_due = row.due_at.date() if row.due_at else None
+        if (due.date() if due else None) != old_due and set_field(
+            row, field="due_at", value=due, source="manager", at=now
+        ):
+            changed["due_at"] = due.isoformat() if due else None
+        assignee = str(form.get("assignee_id", ""))
+        new_assignee = int(assignee) if assignee.isdigit() else None
+        if new_assignee != row.assignee_id and _may_assign(staff, new_assignee):
+            changed["assignee_id"] = new_assignee
+            row.assignee_id = new_assignee
+        if changed:
+            await audit(
+                session,
+                actor_kind="staff",
+                actor_id=staff.id,
+                action="request.form",
+                entity="request",
+                entity_id=row.id,
+                details=dict(changed),
+            )
+        status = str(form.get("status", row.status))
+        notice = "conv.saved"
+        if status != row.status:
+            try:
+                await change_status(session, request=row, status=status, at=now, staff_id=staff.id)
+            except RequestTransitionError:
+                notice = "conv.bad_status"
+        await session.commit()
+    flash(request, notice)
+    raise redirect(f"/ui/requests/{row.id}")
+
+
+def _may_assign(staff: Staff, assignee_id: int | None) -> bool:
+    """A manager may take a request or hand it back; supervisors and admins assign anyone."""
+    return staff.role != "manager" or assignee_id in (None, staff.id)
+
+
+async def reply(request: web.Request) -> web.Response:
+    form = await request.post()
+    body = str(form.get("text", "")).strip()
+    async with state(request).services.db.session() as session:
+        row = await _load(session, request)
+    if not body:
+        flash(request, "conv.empty_reply")
+        raise redirect(f"/ui/requests/{row.id}")
+    try:
+        await queue_reply(
+            state(request).services.db,
+            request.config_dict[QUEUE],
+            request_id=row.id or 0,
+            staff_id=me(request).id or 0,
+            text=body[:4000],
+        )
+    except NothingToReplyTo:
+        raise web.HTTPNotFound(text="nothing to reply to") from None
+    flash(request, "conv.sent")
+    raise redirect(f"/ui/requests/{row.id}#reply")
+
+
+async def ack_alert(request: web.Request) -> web.Response:
+    require_role(request, "manager", "supervisor", "admin")
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        alert = await session.get(Alert, int(raw)) if raw.isdigit() else None
+        if alert is None:
+            raise web.HTTPNotFound(text="not found")
+        if alert.request_id is not None:
+            target = await session.get(Request, alert.request_id)
+            if target is None or not may_see(me(request), target):
+                raise web.HTTPNotFound(text="not found")
+        if alert.status == "new":
+            alert.status, alert.acked_by_id, alert.acked_at = "acked", me(request).id, utcnow()
+            await audit(
+                session,
+                actor_kind="staff",
+                actor_id=me(request).id,
+                action="alert.ack",
+                entity="alert",
+                entity_id=alert.id,
+            )
+            await session.commit()
+    back = request.headers.get("Referer", "")
+    raise redirect(back if back.startswith(str(request.url.origin()) + "/ui/") else "/ui/dashboard")
+
+
+async def attachment_file(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        attachment = await session.get(Attachment, int(raw)) if raw.isdigit() else None
+        message = await session.get(Message, attachment.message_id) if attachment else None
+        target = await session.get(Request, message.request_id) if message and message.request_id else None
+    if attachment is None or attachment.blob_sha256 is None:
+        raise web.HTTPNotFound(text="not found")
+    if target is not None and not may_see(me(request), target):
+        raise web.HTTPNotFound(text="not found")
+    blobs = state(request).services.jobs.blobs
+    if not await blobs.exists(attachment.blob_sha256):
+        raise web.HTTPNotFound(text="not found")
+    data = await blobs.get(attachment.blob_sha256)
+    mime = attachment.mime or mimetypes.guess_type(attachment.filename or "")[0] or "application/octet-stream"
+    inline = mime in (
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/wav",
+    )
+    name = (attachment.filename or f"file-{attachment.id}").replace('"', "")
+    from urllib.parse import quote
+
+    return web.Response(
+        body=data,
+        content_type=mime if inline else "application/octet-stream",
+        headers={
+            "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(name)}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

@@ -1,0 +1,104 @@
+"""The tasks board: columns by status, a filter by assignee, overdue tasks highlighted, a new-task form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from storage.models import Client, Task
+from storage.repos.audit import audit
+from storage.types import utcnow
+from web.queries import staff_names
+from web.ui import flash, me, redirect, render, state
+
+COLUMNS = ("open", "done", "cancelled")
+RECURRENCES = ("", "daily", "weekly", "monthly")
+
+
+async def board(request: web.Request) -> web.Response:
+    assignee = request.query.get("assignee", "")
+    query = select(Task).order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id)).limit(500)
+    if assignee.isdigit():
+        query = query.where(col(Task.assignee_id) == int(assignee))
+    async with state(request).services.db.session() as session:
+        tasks = (await session.execute(query)).scalars().all()
+        names = await staff_names(session)
+        clients = (await session.execute(select(Client).order_by(col(Client.name)))).scalars().all()
+    columns = {name: [t for t in tasks if t.status == name] for name in COLUMNS}
+    return render(
+        request,
+        "tasks.html",
+        columns=columns,
+        staff=names,
+        clients=clients,
+        assignee=assignee,
+        now=utcnow(),
+        recurrences=RECURRENCES,
+    )
+
+
+async def create(request: web.Request) -> web.Response:
+    form = await request.post()
+    title = str(form.get("title", "")).strip()[:500]
+    if not title:
+        flash(request, "tasks.no_title")
+        raise redirect("/ui/tasks")
+    assignee, client, due_raw = (str(form.get(k, "")) for k in ("assignee_id", "client_id", "due"))
+    recurrence = str(form.get("recurrence", ""))
+    try:
+        due = (
+            datetime.combine(datetime.strptime(due_raw, "%Y-%m-%d").date(), time(18, 0), tzinfo=UTC)
+            if due_raw
+            else None
+        )
+    except ValueError:
+        due = None
+    task = Task(
+        title=title,
+        author_id=me(request).id,
+        assignee_id=int(assignee) if assignee.isdigit() else me(request).id,
+        client_id=int(client) if client.isdigit() else None,
+        due_at=due,
+        recurrence=recurrence if recurrence in RECURRENCES and recurrence else None,
+    )
+    async with state(request).services.db.session() as session:
+        session.add(task)
+        await session.flush()
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="task.create",
+            entity="task",
+            entity_id=task.id,
+        )
+        await session.commit()
+    flash(request, "tasks.created")
+    raise redirect("/ui/tasks")
+
+
+async def set_status(request: web.Request) -> web.Response:
+    form = await request.post()
+    status = str(form.get("status", ""))
+    raw = request.match_info["id"]
+    if status not in COLUMNS:
+        raise web.HTTPBadRequest(text="bad status")
+    async with state(request).services.db.session() as session:
+        task = await session.get(Task, int(raw)) if raw.isdigit() else None
+        if task is None:
+            raise web.HTTPNotFound(text="not found")
+        task.status = status
+        task.done_at = utcnow() if status == "done" else None
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="task.status",
+            entity="task",
+            entity_id=task.id,
+            details={"to": status},
+        )
+        await session.commit()
+    raise redirect("/ui/tasks")

@@ -1,0 +1,191 @@
+"""The staff web UI as a sub-application at /ui: sessions, CSRF, sign-in, security headers, pages."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from okno.services import Services
+from storage.models import Staff
+from web.session import SESSION, CookieSessions, LoginLimiter, session_key
+from web.texts import text
+
+HERE = Path(__file__).parent
+ME = web.RequestKey("okno_web_me", Staff)
+PUBLIC = ("/ui/login", "/ui/static/")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+@dataclass
+class UiState:
+    services: Services
+    sessions: CookieSessions
+    limiter: LoginLimiter
+
+
+STATE = web.AppKey("okno_web_state", UiState)
+
+
+def state(request: web.Request) -> UiState:
+    return request.config_dict[STATE]
+
+
+def me(request: web.Request) -> Staff:
+    return request[ME]
+
+
+def lang(request: web.Request) -> str:
+    return str(request[SESSION].get("lang", "ru"))
+
+
+def t(request: web.Request, key: str) -> str:
+    return text(key, lang(request))
+
+
+def flash(request: web.Request, key: str) -> None:
+    request[SESSION]["flash"] = key
+
+
+def redirect(location: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location)
+
+
+def require_role(request: web.Request, *roles: str) -> None:
+    if me(request).role not in roles:
+        raise web.HTTPForbidden(text=t(request, "error.403"))
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers.update(SECURITY_HEADERS)
+        raise
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/ui/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.middleware
+async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.path.startswith("/ui/static/"):
+        return await handler(request)  # type: ignore[no-any-return]
+    store = state(request).sessions
+    data = store.load(request)
+    if request.query.get("lang") in ("ru", "en"):
+        data["lang"] = request.query["lang"]
+    request[SESSION] = data
+    before = json.dumps(data, sort_keys=True) if "okno_session" in request.cookies else ""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:
+        if json.dumps(request[SESSION], sort_keys=True) != before:
+            store.save(exc, request[SESSION])
+        raise
+    if json.dumps(request[SESSION], sort_keys=True) != before:
+        store.save(response, request[SESSION])
+    return response
+
+
+@web.middleware
+async def csrf(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every state-changing request carries the session's CSRF token (form field or X-CSRF-Token)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get("X-CSRF-Token")
+        if sent is None and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            form = await request.post()
+            value = form.get("csrf")
+            sent = value if isinstance(value, str) else None
+        expected = str(request[SESSION].get("csrf", ""))
+        if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise web.HTTPForbidden(text=t(request, "error.csrf"))
+    return await handler(request)  # type: ignore[no-any-return]
+
+
+@web.middleware
+async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.path.startswith(PUBLIC):
+        return await handler(request)  # type: ignore[no-any-return]
+    staff_id = request[SESSION].get("sid")
+    staff = None
+    if isinstance(staff_id, int):
+        async with state(request).services.db.session() as session:
+            staff = await session.get(Staff, staff_id)
+    if staff is None or not staff.active or staff.password_hash is None:
+        request[SESSION].pop("sid", None)
+        if request.method == "GET":
+            raise web.HTTPSeeOther(
+                f"/ui/login?next={request.path_qs}" if request.path != "/ui/" else "/ui/login"
+            )
+        raise web.HTTPUnauthorized(text="sign in first")
+    request[ME] = staff
+    return await handler(request)  # type: ignore[no-any-return]
+
+
+def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
+    language = lang(request)
+    session = request[SESSION]
+    notice = session.pop("flash", None)
+    return {
+        "t": lambda key: text(key, language),
+        "lang": language,
+        "csrf": session.get("csrf", ""),
+        "me": request.get(ME),
+        "notice": text(notice, language) if isinstance(notice, str) else None,
+        "path": request.path,
+        **values,
+    }
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, page_context(request, **values), status=status)
+
+
+def mount(app: web.Application, services: Services) -> None:
+    """Adds the UI under /ui (and / -> /ui/) to okno's application."""
+    from web.routes import ui_routes
+
+    ui = web.Application(middlewares=[security_headers, sessions, csrf, signed_in])
+    aiohttp_jinja2.setup(
+        ui,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    ui[STATE] = UiState(
+        services=services,
+        sessions=CookieSessions(session_key(services.settings)),
+        limiter=LoginLimiter(),
+    )
+    ui.add_routes(ui_routes())
+    ui.router.add_static("/static", HERE / "static")
+    app.add_subapp("/ui", ui)
+    app.router.add_get("/", _to_ui)
+
+
+async def _to_ui(_request: web.Request) -> web.Response:
+    raise web.HTTPFound("/ui/")
