@@ -88,14 +88,18 @@ async def enqueue_send(queue: JobQueue, outbox: Outbox) -> None:
 
 
 async def _last_inbound(session: AsyncSession, request_id: int) -> Message:
+    """The client's last written message: a call or a service message cannot be answered in writing."""
     query = (
         select(Message)
         .where(col(Message.request_id) == request_id, col(Message.direction) == "inbound")
+        .where(col(Message.kind).not_in(("call", "system")))
         .order_by(col(Message.sent_at).desc())
     )
     message = (await session.execute(query)).scalars().first()
     if message is None:
-        raise NothingToReplyTo(f"request {request_id} has no client message to answer")
+        raise NothingToReplyTo(
+            f"request {request_id} has no written client message to answer (calls are answered by phone)"
+        )
     return message
 
 

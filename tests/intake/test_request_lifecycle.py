@@ -139,3 +139,44 @@ async def test_out_of_order_processing_gives_the_same_request(db: Database) -> N
     assert (
         request.due_at is not None and request.due_at.isoformat() == "2026-11-27T15:00:00+00:00"
     )  # Friday 18:00
+
+
+async def test_a_reply_goes_to_the_last_written_message_not_to_a_call(services: Services) -> None:
+    from intake.schema import CallInfo
+    from storage.models import Outbox
+
+    db = services.db
+    await accept(
+        db,
+        inbound(
+            "w1",
+            channel="whatsapp",
+            account="main",
+            sender="79161234567",
+            phone="79161234567",
+            text="Нужна справка",
+        ),
+        policy=POLICY,
+    )
+    call = inbound(
+        "c1",
+        channel="telephony",
+        account="pbx",
+        sender="+79161234567",
+        phone="+79161234567",
+        kind="call",
+        text=None,
+        sent_at=NOW + timedelta(minutes=5),
+        call=CallInfo(direction="inbound", from_number="+79161234567", started_at=NOW),
+    )
+    await accept(db, call, policy=POLICY)
+    async with db.session() as session:
+        staff = await add_staff(session, name="Анна")
+        await session.commit()
+    [request] = await requests(db)
+    outbox = await queue_reply(
+        db, services.queue, request_id=request.id or 0, staff_id=staff.id or 0, text="Справка готова"
+    )
+    async with db.session() as session:
+        row = await session.get(Outbox, outbox.id)
+    assert row is not None and (row.channel, row.conversation_key) == ("whatsapp", "79161234567")
