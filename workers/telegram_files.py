@@ -21,9 +21,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 DOWNLOADABLE = ("image", "video", "audio", "voice", "document", "sticker", "other")
 POOL_KEY = "telegram.bots"
-# Attachments Telegram refused as too big although their size was unknown: not asked again by this process
-# (storage has no column to mark them; see the README).
-TOO_BIG_KEY = "telegram.too_big"
 
 
 def _pool(app: JobContext) -> BotPool:
@@ -46,6 +43,7 @@ def _pending() -> Any:
             col(Attachment.blob_sha256).is_(None),
             col(Attachment.platform_ref).is_not(None),
             col(Attachment.kind).in_(DOWNLOADABLE),
+            col(Attachment.fetch_note).is_(None),  # marked: over the Bot API limit, kept as a file_id
         )
     )
 
@@ -55,10 +53,7 @@ async def fetch_telegram_files(ctx: dict[str, Any], message_id: int) -> dict[str
     async with app.db.session() as session:
         rows = (await session.execute(_pending().where(col(Message.id) == message_id))).all()
     counts = {"stored": 0, "kept_as_file_id": 0}
-    too_big = app.extras.setdefault(TOO_BIG_KEY, set())
     for attachment, account_name in rows:
-        if attachment.id in too_big:
-            continue
         account = await app.accounts.by_name(CHANNEL, account_name)
         if account is None:
             log.warning("telegram files of message %d: account %r is gone", message_id, account_name)
@@ -73,19 +68,19 @@ async def fetch_telegram_files(ctx: dict[str, Any], message_id: int) -> dict[str
             raise Retry(defer=min(300, tries * 5)) from exc
         if got.data is None:
             counts["kept_as_file_id"] += 1
-            too_big.add(attachment.id)
             log.info("attachment %d kept as file_id: %s", attachment.id, got.kept_as_file_id)
+            await _mark(app, attachment.id or 0, fetch_note=str(got.kept_as_file_id))
             continue
         key = await app.blobs.put(got.data)
-        async with app.db.session() as session:
-            await session.execute(
-                update(Attachment)
-                .where(col(Attachment.id) == attachment.id)
-                .values(blob_sha256=key, size=attachment.size or len(got.data))
-            )
-            await session.commit()
+        await _mark(app, attachment.id or 0, blob_sha256=key, size=attachment.size or len(got.data))
         counts["stored"] += 1
     return counts
+
+
+async def _mark(app: JobContext, attachment_id: int, **values: Any) -> None:
+    async with app.db.session() as session:
+        await session.execute(update(Attachment).where(col(Attachment.id) == attachment_id).values(**values))
+        await session.commit()
 
 
 async def sweep_telegram_files(ctx: dict[str, Any]) -> int:
@@ -94,8 +89,7 @@ async def sweep_telegram_files(ctx: dict[str, Any]) -> int:
     query = _pending().where((col(Attachment.size).is_(None)) | (col(Attachment.size) <= MAX_DOWNLOAD))
     async with app.db.session() as session:
         rows = (await session.execute(query)).all()
-    too_big = app.extras.get(TOO_BIG_KEY, set())
-    message_ids = sorted({a.message_id for a, _ in rows if a.id not in too_big})
+    message_ids = sorted({a.message_id for a, _ in rows})
     queued = 0
     for message_id in message_ids:
         job_id = f"fetch_telegram_files:{message_id}"

@@ -53,6 +53,8 @@ async def test_files_are_fetched_deduplicated_and_big_ones_kept_as_file_ids(tg_l
     assert await tg_live.services.jobs.blobs.get(first) == b"%PDF-1.7 invoice 7707083893"
     kept = [(rows[n].blob_sha256, rows[n].platform_ref) for n in ("Видео.mp4", "Архив.zip")]
     assert kept == [(None, huge_known), (None, huge_unknown)]
+    assert all(rows[n].fetch_note for n in ("Видео.mp4", "Архив.zip"))  # marked, so no one asks again
+    assert rows["Счёт.pdf"].fetch_note is None
     assert len([c for c in api.calls if c.method == "getFile"]) == 3  # 2 fetched + 1 refused as too big
     assert await sweep_telegram_files(ctx) == 0  # nothing left worth asking for
 
