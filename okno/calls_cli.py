@@ -77,7 +77,7 @@ async def telephony_loops(services: Any, settings: Settings) -> list[Any]:
     from channels.telephony.ami_loop import AmiLoop
     from channels.telephony.folder import FolderWatchLoop
     from storage.repos.accounts import list_channel_accounts
-    from workers.transcribe import TranscriptionSweep
+    from workers.transcribe import transcription_sweep
 
     async with services.db.session() as session:
         rows = await list_channel_accounts(session, active_only=True)
@@ -101,5 +101,5 @@ async def telephony_loops(services: Any, settings: Settings) -> list[Any]:
                 tz=settings.company.tz,
             )
         )
-    loops.append(TranscriptionSweep(services.jobs))
+    loops.append(transcription_sweep(services.jobs))
     return loops

@@ -11,7 +11,7 @@ from storage.crypto import SecretBox
 from storage.repos.accounts import list_channel_accounts
 from workers.context import JobContext
 from workers.email_cursors import DatabaseCursors
-from workers.email_parts import PartSweep
+from workers.email_parts import part_sweep
 from workers.listeners import InboundLoop
 
 log = logging.getLogger(__name__)
@@ -35,4 +35,4 @@ async def email_loops(jobs: JobContext, box: SecretBox) -> list[InboundLoop]:
             continue
         if account.imap_host:
             loops.append(ImapLoop(account, cursors))
-    return [*loops, PartSweep(jobs)] if loops else []
+    return [*loops, part_sweep(jobs)] if loops else []

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from channels.base import RawEventSink
 from channels.email.parts import PREFIX, extract
 from storage.models import Attachment, Message, RawEvent
 from workers.context import JobContext, services
+from workers.listeners import PeriodicSweep
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -69,19 +69,5 @@ async def sweep_email_parts(ctx: dict[str, Any]) -> int:
     return queued
 
 
-class PartSweep:
-    """Runs in `okno listen`: moves attachments of newly accepted mail into blob storage."""
-
-    name = "email-parts"
-
-    def __init__(self, jobs: JobContext, *, every_s: float = 15.0) -> None:
-        self.jobs = jobs
-        self.every_s = every_s
-
-    async def run(self, sink: RawEventSink) -> None:
-        while True:
-            try:
-                await sweep_email_parts({"okno": self.jobs})
-            except Exception:
-                log.warning("email attachment sweep failed", exc_info=True)
-            await asyncio.sleep(self.every_s)
+def part_sweep(jobs: JobContext, *, every_s: float = 15.0) -> PeriodicSweep:
+    return PeriodicSweep("email-parts", sweep_email_parts, jobs, every_s=every_s)

@@ -7,13 +7,14 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from channels.base import RawEventSink
 from storage.db import Database
 from storage.repos.leases import release_lease, try_acquire_lease
+from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 LEASE = "okno-listen"
@@ -74,3 +75,29 @@ async def _acquire(db: Database, holder: str, ttl: timedelta) -> bool:
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+class PeriodicSweep:
+    """A loop that runs one sweep job every interval (one per install, under the leader's lease): the
+    safety net for work whose own follow-up was lost (a crash, an outage)."""
+
+    def __init__(
+        self,
+        name: str,
+        sweep: Callable[[dict[str, Any]], Awaitable[Any]],
+        jobs: JobContext,
+        *,
+        every_s: float,
+    ) -> None:
+        self.name = name
+        self.sweep = sweep
+        self.jobs = jobs
+        self.every_s = every_s
+
+    async def run(self, sink: RawEventSink) -> None:
+        while True:
+            try:
+                await self.sweep({"okno": self.jobs})
+            except Exception:
+                log.warning("%s failed; next in %.0fs", self.name, self.every_s, exc_info=True)
+            await asyncio.sleep(self.every_s)

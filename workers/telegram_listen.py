@@ -17,7 +17,7 @@ from channels.telegram.routes import WEBHOOK_SECRET, webhook_path
 from storage.crypto import SecretBox
 from storage.repos.accounts import list_channel_accounts
 from workers.context import JobContext
-from workers.listeners import InboundLoop
+from workers.listeners import InboundLoop, PeriodicSweep
 from workers.telegram_files import sweep_telegram_files
 
 log = logging.getLogger(__name__)
@@ -59,22 +59,8 @@ class WebhookRegistration:
             await pool.close()
 
 
-class FileSweep:
-    """Queues downloads of attachments that are still only Telegram file_ids."""
-
-    name = "telegram-files"
-
-    def __init__(self, jobs: JobContext, *, every_s: float = 15.0) -> None:
-        self.jobs = jobs
-        self.every_s = every_s
-
-    async def run(self, sink: RawEventSink) -> None:
-        while True:
-            try:
-                await sweep_telegram_files({"okno": self.jobs})
-            except Exception:
-                log.warning("telegram file sweep failed", exc_info=True)
-            await asyncio.sleep(self.every_s)
+def file_sweep(jobs: JobContext, *, every_s: float = 15.0) -> PeriodicSweep:
+    return PeriodicSweep("telegram-files", sweep_telegram_files, jobs, every_s=every_s)
 
 
 async def telegram_loops(jobs: JobContext, box: SecretBox, public_url: str | None) -> list[InboundLoop]:
@@ -96,5 +82,5 @@ async def telegram_loops(jobs: JobContext, box: SecretBox, public_url: str | Non
             "telegram webhook bots %s: no OKNO_HTTP__PUBLIC_URL, set the webhook by hand",
             [v.name for v in hooked],
         )
-    loops.append(FileSweep(jobs))
+    loops.append(file_sweep(jobs))
     return loops

@@ -23,6 +23,7 @@ from sqlmodel import col, delete, select
 from channels.telephony.recordings import RecordingUnavailable, fetch_recording
 from storage.models import Call, Message, TranscriptSegment
 from workers.context import JobContext, services
+from workers.listeners import PeriodicSweep
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
@@ -345,19 +346,5 @@ async def sweep_transcriptions(ctx: dict[str, Any], limit: int = 100) -> int:
     return queued
 
 
-class TranscriptionSweep:
-    """An `okno listen` loop: runs sweep_transcriptions every interval (one per install, under the lease)."""
-
-    name = "transcription-sweep"
-
-    def __init__(self, app: JobContext, every_s: float = 30.0) -> None:
-        self.app = app
-        self.every_s = every_s
-
-    async def run(self, sink: object) -> None:
-        while True:
-            try:
-                await sweep_transcriptions({"okno": self.app})
-            except Exception:
-                log.warning("transcription sweep failed", exc_info=True)
-            await asyncio.sleep(self.every_s)
+def transcription_sweep(jobs: JobContext, *, every_s: float = 30.0) -> PeriodicSweep:
+    return PeriodicSweep("transcription-sweep", sweep_transcriptions, jobs, every_s=every_s)

@@ -108,7 +108,7 @@ async def test_okno_listen_gets_one_imap_loop_per_configured_account(services: S
     from channels.email.imap import ImapLoop
     from storage.repos.accounts import add_channel_account
     from workers.email_listen import email_loops
-    from workers.email_parts import PartSweep
+    from workers.listeners import PeriodicSweep
 
     base = {"address": "sales@okno.test", "imap_host": "127.0.0.1"}
     async with services.db.session() as session:
@@ -127,5 +127,5 @@ async def test_okno_listen_gets_one_imap_loop_per_configured_account(services: S
             )
         await session.commit()
     loops = await email_loops(services.jobs, services.box)
-    assert [type(loop) for loop in loops] == [ImapLoop, PartSweep]
+    assert [type(loop) for loop in loops] == [ImapLoop, PeriodicSweep]
     assert loops[0].name == "imap:inbox"

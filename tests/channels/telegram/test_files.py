@@ -11,8 +11,9 @@ from storage.models import Attachment
 from storage.repos.accounts import add_channel_account
 from tests.channels.telegram.conftest import TOKEN, TelegramLive, account_view
 from tests.channels.telegram.updates import message
+from workers.listeners import PeriodicSweep
 from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
-from workers.telegram_listen import FileSweep, WebhookRegistration, telegram_loops
+from workers.telegram_listen import WebhookRegistration, telegram_loops
 
 pytestmark = pytest.mark.storage
 BIG = 25 * 1024 * 1024
@@ -74,7 +75,7 @@ async def test_listen_builds_the_loops_and_sets_the_webhook(tg_live: TelegramLiv
         await session.commit()
     loops = await telegram_loops(services.jobs, services.box, "https://okno.example.ru/")
     kinds = sorted(type(loop).__name__ for loop in loops)
-    assert kinds == sorted([PollingLoop.__name__, WebhookRegistration.__name__, FileSweep.__name__])
+    assert kinds == sorted([PollingLoop.__name__, WebhookRegistration.__name__, PeriodicSweep.__name__])
     registration = next(loop for loop in loops if isinstance(loop, WebhookRegistration))
     pool = tg_live.services.jobs.senders["telegram"].pool  # type: ignore[attr-defined]
     assert await registration.register(pool) == 1
