@@ -14,6 +14,7 @@ from aiohttp import web
 
 from okno.admin_cli import channel, staff
 from okno.calls_cli import calls
+from okno.models_cli import eval_command, models
 from okno.parse_cli import parse
 from okno.settings import Settings, SettingsError, load_settings
 
@@ -151,8 +152,8 @@ def listen() -> None:
         services = await build_services(settings)
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
         loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
-        loops += await email_loops(services.jobs, services.box)
         loops += await telephony_loops(services, settings)
+        loops += await email_loops(services.jobs, services.box)
         if not loops:
             log.info("no inbound loops configured; holding the leader lock for when they are")
         await run_listeners(services.db, loops, services.sink, stop=stop)
@@ -187,4 +188,6 @@ def demo(data_dir: Path | None, no_serve: bool) -> None:
 main.add_command(channel)
 main.add_command(staff)
 main.add_command(parse)
+main.add_command(models)
+main.add_command(eval_command)
 main.add_command(calls)

@@ -5,6 +5,7 @@ The registry lives in the composition root: jobs come from workers/, bots/ and a
 from __future__ import annotations
 
 from bots.client.feed import client_bot_update
+from workers.analyze import analyze_call, analyze_message, fill_request_form
 from workers.attachments import fetch_attachments
 from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.ingest import ingest
@@ -17,6 +18,9 @@ from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_wha
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
+    "analyze_message": (analyze_message, "llm"),
+    "fill_request_form": (fill_request_form, "llm"),
+    "analyze_call": (analyze_call, "llm"),  # enqueued after a transcript: args (message_id,)
     "send_outbox": (send_outbox, "io"),
     "fetch_attachments": (fetch_attachments, "io"),
     "sweep": (sweep, "io"),
@@ -27,9 +31,9 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "sweep_telegram_files": (sweep_telegram_files, "io"),
     "extract_email_parts": (extract_email_parts, "io"),
     "sweep_email_parts": (sweep_email_parts, "io"),
-    "client_bot_update": (client_bot_update, "io"),
     "transcribe_call": (transcribe_call, "transcribe"),
     "sweep_transcriptions": (sweep_transcriptions, "io"),
+    "client_bot_update": (client_bot_update, "io"),
 }
 
 

@@ -11,6 +11,8 @@ import phonenumbers
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.config import LlmSettings
+
 ENV_PREFIX = "OKNO_"
 NESTED = "__"
 
@@ -103,6 +105,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     queue: QueueSettings = QueueSettings()
     intake: IntakeSettings = IntakeSettings()
+    llm: LlmSettings = LlmSettings()
     telephony: TelephonySettings = TelephonySettings()
 
     @field_validator("database_url")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, email, telegram, telephony, whatsapp
+from okno.demo.scenarios import api, assistant, email, telegram, telephony, whatsapp
 from okno.demo.stage import open_stage
 
 # One per channel; later channel issues append theirs.
@@ -19,6 +19,7 @@ SCENARIOS = [
     ("telegram", telegram.run),
     ("email", email.run),
     ("telephony", telephony.run),
+    ("assistant", assistant.run),  # after the channels: it reads their messages
 ]
 
 

@@ -1,6 +1,7 @@
 """All tables, grouped by family. Importing this module registers every table on SQLModel.metadata."""
 
 from storage.models.accounts import ChannelAccount, Lease, Staff
+from storage.models.assistant import ClientSummary
 from storage.models.audit import AuditLog
 from storage.models.calls import Call, TranscriptSegment
 from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
@@ -20,6 +21,7 @@ __all__ = [
     "ChannelIdentity",
     "Client",
     "ClientContact",
+    "ClientSummary",
     "Contact",
     "ContactMerge",
     "Conversation",

@@ -1,0 +1,99 @@
+"""Client summary, incremental: the stored rolling summary plus only the messages since, folded in batches,
+so the prompt does not grow with the client's history. Every point cites message ids, checked in code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from assistant.llm import ChatRunner, Usage
+from assistant.prompting import fence, messages
+from assistant.schemas import ClientSummary, SummaryPoint
+
+BATCH = 20  # new messages per model call
+MESSAGE_CHARS = 400
+LANGUAGES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    at: datetime
+    channel: str
+    author: str  # client | staff name
+    text: str
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    name: str
+    inn: str | None = None
+    contacts: tuple[str, ...] = ()
+    open_requests: tuple[str, ...] = ()  # "#12 new: what, due 2026-11-27"
+
+
+@dataclass
+class SummaryResult:
+    points: list[SummaryPoint]
+    last_message_id: int
+    usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    dropped_cites: int = 0
+
+
+def _card(card: ClientCard) -> str:
+    lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
+    lines += [f"request {r}" for r in card.open_requests] or ["no open requests"]
+    return "\n".join(lines)
+
+
+def _previous(points: Sequence[SummaryPoint]) -> str:
+    if not points:
+        return "(empty)"
+    return "\n".join(json.dumps(p.model_dump(), ensure_ascii=False) for p in points)
+
+
+def _new(batch: Sequence[MessageView]) -> str:
+    return "\n".join(
+        f"id={m.id} {m.at:%Y-%m-%d %H:%M} {m.channel} {m.author}: "
+        f"<message>{fence(m.text[:MESSAGE_CHARS])}</message>"
+        for m in batch
+    )
+
+
+def _checked(points: Sequence[SummaryPoint], allowed: set[int]) -> tuple[list[SummaryPoint], int]:
+    """Keep only cites of ids the model was given; a point left with none goes (who may cite the card)."""
+    kept, dropped = [], 0
+    for point in points:
+        cites = [c for c in point.cites if c in allowed]
+        dropped += len(point.cites) - len(cites)
+        if cites or point.section == "who":
+            kept.append(point.model_copy(update={"cites": cites}))
+    return kept, dropped
+
+
+async def summarize(
+    runner: ChatRunner,
+    *,
+    card: ClientCard,
+    previous: Sequence[SummaryPoint],
+    last_message_id: int,
+    new: Sequence[MessageView],
+    language: str = "ru",
+) -> SummaryResult:
+    result = SummaryResult(list(previous), last_message_id)
+    system_language = LANGUAGES.get(language, language)
+    for start in range(0, len(new), BATCH):
+        batch = new[start : start + BATCH]
+        allowed = {c for p in result.points for c in p.cites} | {m.id for m in batch}
+        prompt = messages("summary", card=_card(card), previous=_previous(result.points), new=_new(batch))
+        prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
+        out, usage = await runner.run(ClientSummary, prompt, chain="summary")
+        result.points, dropped = _checked(out.points, allowed)
+        result.dropped_cites += dropped
+        result.usage.add(usage)
+        result.calls += 1
+        result.last_message_id = max(m.id for m in batch)
+    return result

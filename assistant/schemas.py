@@ -1,0 +1,90 @@
+"""Structured outputs of the chains (what the model must return), checked by pydantic."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+CATEGORIES = (
+    "dissatisfaction",
+    "missed_deadline",
+    "quality_claim",
+    "payment_dispute",
+    "churn_threat",
+    "legal_threat",
+    "rudeness",
+    "escalation_request",
+)
+Category = Literal[
+    "dissatisfaction",
+    "missed_deadline",
+    "quality_claim",
+    "payment_dispute",
+    "churn_threat",
+    "legal_threat",
+    "rudeness",
+    "escalation_request",
+    "none",
+]
+
+
+class ConflictVerdict(BaseModel):
+    """Is the client in conflict with us in this message? evidence: words copied from the message."""
+
+    conflict: bool
+    category: Category
+    severity: int = Field(ge=0, le=3, description="0 none, 1 mild, 2 serious, 3 threat")
+    evidence: str = Field(max_length=160, description="exact words copied from the message, or empty")
+    reason: str = Field(max_length=60, description="two to four words")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConflictVerdict:
+        # The 1.5B model sometimes answers conflict=true with category "none": treat it as no conflict.
+        if self.conflict and self.category == "none":
+            self.conflict = False
+        if self.conflict:
+            self.severity = max(1, self.severity)
+        return self
+
+
+class TaskDraft(BaseModel):
+    """One task as written: the assignee and due phrases are resolved in code, not by the model."""
+
+    title: str = Field(max_length=120)
+    assignee: str = Field(max_length=60, description="the person's name exactly as written, or empty")
+    due: str = Field(max_length=60, description="the deadline words exactly as written, or empty")
+    client: str = Field(max_length=80, description="client company named in the text, or empty")
+
+
+class TaskDrafts(BaseModel):
+    """Tasks a staff member asked for in the text; empty when it asks for none."""
+
+    tasks: list[TaskDraft] = Field(max_length=5)
+
+
+class FormFill(BaseModel):
+    """What the client's request is about, from the conversation; empty strings when not said."""
+
+    what: str = Field(max_length=200, description="what the client wants done, short")
+    company_name: str = Field(max_length=120, description="the client's company as written, or empty")
+    due: str = Field(max_length=60, description="the deadline words as written, or empty")
+
+
+class SummaryPoint(BaseModel):
+    section: Literal["who", "requests", "recent", "mood", "promises", "risks"]
+    text: str = Field(max_length=300)
+    cites: list[int] = Field(description="ids of the messages this point comes from")
+
+
+class ClientSummary(BaseModel):
+    """A rolling summary of one client; every point cites message ids."""
+
+    points: list[SummaryPoint] = Field(max_length=12)
+
+
+class Answer(BaseModel):
+    """An answer from retrieved messages, citing their ids."""
+
+    text: str = Field(max_length=600)
+    cites: list[int]

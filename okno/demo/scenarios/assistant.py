@@ -1,0 +1,75 @@
+"""The assistant on the demo's data: a conflict alert with its quote, a client summary with citations and a
+proposed task (shown, never created). Runs with OKNO_LLM__ENABLED=true and a prepared local model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from assistant.chains.tasks import extract_tasks
+from assistant.history import summarize_client
+from assistant.llm import LlmUnavailable
+from assistant.local_models import ModelMissing
+from okno.demo.stage import Stage
+from storage.models import Alert, Message, Request, Staff
+from workers.analyze import analyze_message, assistant_of
+
+ANGRY = "Третий раз пишу"  # Ольга Ким of ООО «СтройМаркет» in the API scenario
+
+
+async def run(stage: Stage) -> dict[str, Any]:
+    app = stage.services.jobs
+    try:
+        helper = assistant_of(app)
+    except (ModelMissing, LlmUnavailable) as exc:
+        stage.say(f"[assistant] no model: {exc}")
+        return {"skipped": str(exc)}
+    if helper is None:
+        stage.say(
+            "[assistant] off: run `OKNO_LLM__ENABLED=true okno demo` to see alerts, a summary and a task"
+        )
+        return {"skipped": "OKNO_LLM__ENABLED is not set"}
+    async with stage.services.db.session() as session:
+        angry = (
+            (await session.execute(select(Message).where(col(Message.text).contains(ANGRY))))
+            .scalars()
+            .first()
+        )
+        if angry is None or angry.request_id is None:
+            return {"skipped": "the API scenario's messages are missing"}
+        request = await session.get(Request, angry.request_id)
+        thread = (
+            (await session.execute(select(Message.id).where(col(Message.request_id) == angry.request_id)))
+            .scalars()
+            .all()
+        )
+        staff = [s.name for s in (await session.execute(select(Staff))).scalars().all()]
+    for message_id in thread:
+        outcome = await analyze_message({"okno": app}, message_id)
+        stage.say(f"[assistant] message #{message_id}: {outcome}")
+    async with stage.services.db.session() as session:
+        alerts = (await session.execute(select(Alert).where(col(Alert.kind) == "conflict"))).scalars().all()
+    for alert in alerts:
+        stage.say(
+            f"[assistant] ALERT {alert.category} severity {alert.severity}: «{alert.evidence_quote}» "
+            f"(message #{alert.source_message_id}, request #{alert.request_id})"
+        )
+    summary: list[dict[str, Any]] = []
+    if request is not None and request.client_id is not None:
+        async with stage.services.db.session() as session, session.begin():
+            points, _ = await summarize_client(session, helper.runner, request.client_id)
+        summary = [p.model_dump() for p in points]
+        stage.say(f"[assistant] summary of client #{request.client_id}:")
+        for point in points:
+            stage.say(f"  {point.section}: {point.text} [{', '.join(f'#{c}' for c in point.cites)}]")
+    note = f"{staff[0].split()[0]}, подготовь закрывающие документы для СтройМаркета до пятницы"
+    proposed = await extract_tasks(
+        helper.runner, note, author=staff[-1], staff=staff, now=app.clock().astimezone(helper.tz)
+    )
+    for task in proposed.tasks:
+        due = task.due.at.strftime("%d.%m %H:%M") if task.due else "—"
+        stage.say(
+            f"[assistant] proposed task (awaits confirmation): {task.title} → {task.assignee}, до {due}"
+        )
+    return {"alerts": len(alerts), "summary_points": len(summary), "tasks": len(proposed.tasks)}

@@ -1,0 +1,90 @@
+"""The model factory and the runner: clear errors, retries on bad output, timeouts, token accounting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage, HumanMessage
+from prometheus_client import REGISTRY
+
+from assistant.config import LlmSettings
+from assistant.llm import ChatRunner, LlmFailed, LlmUnavailable, build_chat_model
+from assistant.local_models import LocalModel, ModelMissing, _part_files, resolve
+from assistant.schemas import ConflictVerdict
+from tests.assistant.fakes import ToolCallingFake
+
+GOOD = {"conflict": False, "category": "none", "severity": 0, "evidence": "", "reason": "ok"}
+PROMPT: list[BaseMessage] = [HumanMessage("x")]
+
+
+def test_openai_provider_needs_a_url_and_builds_with_one() -> None:
+    with pytest.raises(LlmUnavailable, match="BASE_URL"):
+        build_chat_model(LlmSettings(provider="openai", model="m"))
+    chat = build_chat_model(LlmSettings(provider="openai", model="m", base_url="http://127.0.0.1:9/v1"))
+    assert type(chat).__name__ == "ChatOpenAI"
+
+
+def test_ollama_without_its_package_says_how_to_get_it() -> None:
+    try:
+        import langchain_ollama  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+    except ImportError:
+        with pytest.raises(LlmUnavailable, match="pip install langchain-ollama"):
+            build_chat_model(LlmSettings(provider="ollama", model="qwen2.5"))
+    else:
+        assert build_chat_model(LlmSettings(provider="ollama", model="qwen2.5"))
+
+
+def test_a_missing_local_model_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKNO_MODEL_CACHE", str(tmp_path))
+    with pytest.raises(ModelMissing, match=r"okno models prepare 1\.5b"):
+        resolve("1.5b")
+    with pytest.raises(ModelMissing, match="no GGUF file"):
+        resolve(str(tmp_path / "none.gguf"))
+    absent = LocalModel("x", "x.gguf", "okno-no-such-model-part", 2, "1.0", 1, "0" * 64)
+    with pytest.raises(ModelMissing, match="okno-no-such-model-part"):
+        _part_files(absent)
+
+
+def scripted(*answers: Any) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
+    queue = list(answers)
+
+    def answer(_messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+        item = queue.pop(0)
+        if isinstance(item, float):
+            time.sleep(item)
+            return GOOD
+        return dict(item)
+
+    return answer
+
+
+def counter(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_bad_output_is_retried_and_counted() -> None:
+    before = counter("okno_llm_calls_total", chain="t_retry", outcome="retry")
+    runner = ChatRunner(ToolCallingFake(responder=scripted({"conflict": "maybe"}, GOOD)), max_retries=1)
+    result, usage = await runner.run(ConflictVerdict, PROMPT, chain="t_retry")
+    assert result.reason == "ok"
+    assert counter("okno_llm_calls_total", chain="t_retry", outcome="retry") == before + 1
+    assert usage.completion_tokens > 0
+    assert counter("okno_llm_tokens_total", chain="t_retry", kind="completion") > 0
+
+
+async def test_no_valid_answer_within_the_retries_fails_and_is_totalled() -> None:
+    runner = ChatRunner(ToolCallingFake(responder=scripted({"x": 1}, {"y": 2})), max_retries=1)
+    with pytest.raises(LlmFailed):
+        await runner.run(ConflictVerdict, PROMPT, chain="t_fail")
+    assert runner.totals["t_fail"].failures == 1 and runner.totals["t_fail"].calls == 0
+
+
+async def test_a_slow_call_times_out_then_the_retry_answers() -> None:
+    # the timed-out call still holds the model (llama.cpp cannot be interrupted): the retry waits for it
+    runner = ChatRunner(ToolCallingFake(responder=scripted(0.3, GOOD)), timeout_s=0.2, max_retries=2)
+    result, _ = await runner.run(ConflictVerdict, PROMPT, chain="t_timeout")
+    assert result.conflict is False

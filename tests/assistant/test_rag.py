@@ -1,0 +1,66 @@
+"""Chroma index with the static embedding (offline, fast) and the question chain's citations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from assistant.llm import ChatRunner
+from assistant.rag import ask, message_item, month_days
+from storage.vectors import ChromaIndex, StaticEmbedding
+from tests.assistant.fakes import ToolCallingFake, user_text
+
+Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
+NOW = datetime.fromisoformat("2026-11-24T10:00:00+03:00")
+OCT = datetime.fromisoformat("2026-10-12T10:00:00+03:00")
+NOV = datetime.fromisoformat("2026-11-12T10:00:00+03:00")
+
+
+def index(tmp_path: Path) -> ChromaIndex:
+    idx = ChromaIndex(embedding=StaticEmbedding(), path=tmp_path / "chroma")
+    idx.add(
+        [
+            message_item(
+                message_id=1, client_id=7, text="Пришлите счёт за октябрь", at=OCT, channel="telegram"
+            ),
+            message_item(message_id=2, client_id=7, text="Счёт оплатили, спасибо", at=NOV, channel="email"),
+            message_item(
+                message_id=3, client_id=8, text="Пришлите счёт за октябрь", at=OCT, channel="telegram"
+            ),
+        ]
+    )
+    return idx
+
+
+def cite_all_and_one_more(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+    ids = [int(i) for i in re.findall(r"id=(\d+)", user_text(messages))]
+    return {"text": "Просили счёт за октябрь.", "cites": [*ids, 42]}
+
+
+def test_index_is_persistent_and_searches_one_client(tmp_path: Path) -> None:
+    index(tmp_path)
+    reopened = ChromaIndex(embedding=StaticEmbedding(), path=tmp_path / "chroma")
+    hits = reopened.search("счёт", where={"client_id": 7}, k=5)
+    assert {h.metadata["message_id"] for h in hits} == {1, 2}
+
+
+def test_month_words_become_a_date_range() -> None:
+    assert month_days("что Ромашка спрашивала про счета в октябре?", NOW) == (20261000, 20261031)
+    assert month_days("what did they ask in December?", NOW) == (20251200, 20251231)
+    assert month_days("что спрашивали про счета?", NOW) is None
+
+
+async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
+    tmp_path: Path, fake_runner: Build
+) -> None:
+    runner, model = fake_runner(cite_all_and_one_more)
+    out = await ask(
+        runner, index(tmp_path), client_id=7, question="что Ромашка спрашивала про счета в октябре?", now=NOW
+    )
+    assert out.cites == [1]
+    assert "<message>Пришлите счёт за октябрь</message>" in user_text(model.seen[-1])

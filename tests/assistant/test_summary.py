@@ -1,0 +1,105 @@
+"""The incremental client summary: stored points + only the messages since; cites checked against input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+from sqlmodel import select
+
+from assistant.chains.summary import BATCH, ClientCard, MessageView, summarize
+from assistant.history import summarize_client
+from assistant.llm import ChatRunner
+from assistant.schemas import SummaryPoint
+from intake.accept import accept
+from intake.policy import IntakePolicy
+from storage.db import Database
+from storage.models import Client, ClientSummary, Conversation
+from tests.assistant.fakes import ToolCallingFake, user_text
+from tests.factories import NOW, inbound
+
+Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
+
+
+def cite_new(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+    """Cites every id it was shown as new, plus one id it never saw (which the chain must drop)."""
+    new_part = user_text(messages).split("New messages:", 1)[1]
+    ids = [int(i) for i in re.findall(r"id=(\d+)", new_part)]
+    return {
+        "points": [
+            {"section": "recent", "text": f"{len(ids)} новых сообщений", "cites": [*ids, 999_999]},
+            {"section": "risks", "text": "выдумка", "cites": [999_998]},
+            {"section": "who", "text": "ООО Ромашка", "cites": []},
+        ]
+    }
+
+
+def views(start: int, count: int) -> list[MessageView]:
+    return [
+        MessageView(i, NOW + timedelta(minutes=i), "api", "client", f"сообщение {i}")
+        for i in range(start, start + count)
+    ]
+
+
+async def test_points_cite_only_given_ids_and_uncited_claims_are_dropped(fake_runner: Build) -> None:
+    runner, _ = fake_runner(cite_new)
+    out = await summarize(runner, card=ClientCard("Ромашка"), previous=[], last_message_id=0, new=views(1, 3))
+    assert [(p.section, p.cites) for p in out.points] == [("recent", [1, 2, 3]), ("who", [])]
+    assert out.dropped_cites == 2 and out.last_message_id == 3
+
+
+async def test_the_prompt_holds_the_stored_summary_and_only_new_messages(fake_runner: Build) -> None:
+    runner, model = fake_runner(cite_new)
+    previous = [SummaryPoint(section="recent", text="старое", cites=[5])]
+    out = await summarize(
+        runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=10, new=views(11, 2)
+    )
+    prompt = user_text(model.seen[-1])
+    assert "старое" in prompt and "id=11" in prompt and "id=5 " not in prompt
+    assert out.last_message_id == 12
+
+
+async def test_prompt_size_does_not_grow_with_history(fake_runner: Build) -> None:
+    """A long backlog is folded batch by batch: each call sees at most BATCH messages + the summary."""
+    runner, model = fake_runner(cite_new)
+    out = await summarize(
+        runner, card=ClientCard("Р"), previous=[], last_message_id=0, new=views(1, BATCH * 5)
+    )
+    sizes = [len(user_text(m)) for m in model.seen]
+    assert out.calls == 5 and max(sizes) < 1.3 * min(sizes)
+
+
+@pytest.mark.storage
+async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_time(
+    db: Database, fake_runner: Build
+) -> None:
+    runner, model = fake_runner(cite_new)
+    policy = IntakePolicy()
+    for n in range(3):
+        await accept(
+            db, inbound(f"e{n}", text=f"вопрос {n}", sent_at=NOW + timedelta(minutes=n)), policy=policy
+        )
+    async with db.session() as session, session.begin():
+        client = Client(name="ООО Ромашка", inn="7707083893")
+        session.add(client)
+        await session.flush()
+        for conversation in (await session.execute(select(Conversation))).scalars():
+            conversation.client_id = client.id
+        client_id = client.id or 0
+    async with db.session() as session, session.begin():
+        _, first = await summarize_client(session, runner, client_id)
+    assert first.calls == 1 and "7707083893" in user_text(model.seen[-1])
+    await accept(db, inbound("e9", text="новый вопрос", sent_at=NOW + timedelta(hours=1)), policy=policy)
+    async with db.session() as session, session.begin():
+        _, second = await summarize_client(session, runner, client_id)
+    assert second.calls == 1 and user_text(model.seen[-1]).count("<message>") == 1
+    async with db.session() as session:
+        stored = (await session.execute(select(ClientSummary))).scalars().one()
+    assert stored.messages_covered == 4 and stored.last_message_id == second.last_message_id
+    async with db.session() as session, session.begin():
+        _, third = await summarize_client(session, runner, client_id)
+    assert third.calls == 0  # nothing new: no model call

@@ -1,0 +1,98 @@
+"""Deterministic helpers around the model: evidence check and repair, email cleaning, names, deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from assistant.cleaning import strip_email_quotes
+from assistant.due_dates import resolve_due
+from assistant.evidence import verify_quote
+from assistant.staff_names import resolve_staff
+from tests.assistant.conftest import STAFF
+
+SOURCE = "Добрый день. Мы ждём поставку уже третью неделю! Это просто безобразие, я буду жаловаться."
+NOW = datetime.fromisoformat("2026-11-24T10:00:00+03:00")  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    ("quote", "how"),
+    [
+        ("Мы ждём поставку уже третью неделю!", "exact"),
+        ("«мы ждем поставку уже третью неделю»", "repaired"),  # case, ё and quotes
+        ("Это безобразие, я буду жаловаться", "repaired"),  # a dropped word
+        ("Вы всё сделали отлично, спасибо", "rejected"),  # invented
+        ("", "rejected"),
+    ],
+)
+def test_quote_is_verified_repaired_or_rejected(quote: str, how: str) -> None:
+    found, check = verify_quote(quote, SOURCE)
+    assert check == how
+    if how == "rejected":
+        assert found is None
+    else:
+        assert found is not None and found in SOURCE  # whatever comes back stands verbatim in the source
+
+
+def test_email_loses_quoted_history_and_reply_header() -> None:
+    text = "Спасибо, получили.\n\nOn Mon, 9 Nov 2026 at 10:02, Support <s@x.ru> wrote:\n> Это безобразие!"
+    assert strip_email_quotes(text) == "Спасибо, получили."
+    assert strip_email_quotes("Ок.\n> старое\n>> ещё старее") == "Ок."
+    assert (
+        strip_email_quotes("Жду.\n\nПн, 9 нояб. 2026 г. в 10:02, Иван <i@x.ru> написал:\n> раньше") == "Жду."
+    )
+
+
+@pytest.mark.parametrize(
+    ("mention", "who"),
+    [
+        ("Ивану", "Иван Соколов"),
+        ("Ивана", "Иван Соколов"),
+        ("Ване", "Иван Соколов"),
+        ("Соколову", "Иван Соколов"),
+        ("Маше", "Мария Петрова"),
+        ("Петровой", "Мария Петрова"),
+        ("Лёше", "Алексей Кузнецов"),
+        ("Оле", "Ольга Смирнова"),
+        ("John", "John Smith"),
+        ("мне", "Мария Петрова"),
+    ],
+)
+def test_russian_name_forms_resolve_to_one_staff_member(mention: str, who: str) -> None:
+    assert resolve_staff(mention, STAFF, author="Мария Петрова").staff == who
+
+
+def test_two_ivans_are_asked_about_and_an_unknown_name_is_nobody() -> None:
+    both = resolve_staff("Ивану", ["Иван Соколов", "Иван Петров"])
+    assert both.staff is None and set(both.candidates) == {"Иван Соколов", "Иван Петров"}
+    assert resolve_staff("Соколову", ["Иван Соколов", "Иван Петров"]).staff == "Иван Соколов"
+    assert resolve_staff("Олегу", STAFF).staff is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "label"),
+    [
+        ("до пятницы", "2026-11-27"),
+        ("завтра в 15:00", "2026-11-25T15:00"),
+        ("через неделю", "2026-12-01"),
+        ("во вторник", "2026-12-01"),  # today is Tuesday: the next one
+        ("послезавтра", "2026-11-26"),
+        ("через 2 часа", "2026-11-24T12:00"),
+        ("до конца месяца", "2026-11-30"),
+        ("к 5 декабря", "2026-12-05"),
+        ("by Friday", "2026-11-27"),
+        ("tomorrow at 3pm", "2026-11-25T15:00"),
+        ("до 18:00", "2026-11-24T18:00"),
+        ("до 1.12", "2026-12-01"),
+    ],
+)
+def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> None:
+    due = resolve_due(phrase, NOW)
+    assert due is not None and due.label() == label
+    assert due.at.tzinfo is not None
+
+
+def test_no_deadline_words_no_deadline() -> None:
+    assert resolve_due("позвонить клиенту", NOW) is None
+    assert resolve_due("", NOW) is None
