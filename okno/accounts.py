@@ -55,6 +55,7 @@ class StoredAccounts:
         return None
 
     async def by_name(self, channel: str, name: str) -> AccountView | None:
+        # Internal callers only (jobs, senders): a miss always looks again, so a just-added account is found.
         if (channel, name) not in self._by_name:
-            await self._refresh_on_miss()
+            await self.refresh()
         return self._by_name.get((channel, name))

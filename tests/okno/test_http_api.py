@@ -179,3 +179,23 @@ async def test_a_manager_undoes_a_merge_over_the_api(live: Live) -> None:
         f"{live.url}/api/v1/merges/{merge['id']}/undo", headers=live.staff_headers()
     ) as resp:
         assert resp.status == 409  # undone once only
+
+
+async def test_an_account_added_a_moment_ago_is_found_by_the_sender(live: Live) -> None:
+    """A reply to a client of a just-connected account must not fail with 'no account'."""
+    from storage.repos.accounts import add_channel_account
+
+    directory = live.services.accounts
+    await directory.refresh()
+    async with live.services.db.session() as session:
+        await add_channel_account(
+            session,
+            box=live.services.box,
+            channel="api",
+            name="new-site",
+            config={},
+            secrets={"inbound_token": "t", "webhook_secret": "s"},
+        )
+        await session.commit()
+    found = await directory.by_name("api", "new-site")
+    assert found is not None and found.secrets["webhook_secret"] == "s"
