@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aiohttp import web
+
+from channels.base import RawEventSink
+from channels.metrics import DELIVERIES_REFUSED
+
+log = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("Content-Type", "User-Agent", "X-Request-Id", "X-Forwarded-For")
 
@@ -34,3 +42,44 @@ def kept_headers(request: web.Request, extra: Iterable[str] = ()) -> dict[str, s
 
 def problem(status: int, error: str, detail: str, **extra: object) -> web.Response:
     return web.json_response({"error": error, "detail": detail, **extra}, status=status)
+
+
+def _error(cls: type[web.HTTPException], error: str, detail: str, **kwargs: Any) -> web.HTTPException:
+    return cls(text=json.dumps({"error": error, "detail": detail}), content_type="application/json", **kwargs)
+
+
+async def read_delivery(request: web.Request, *, channel: str, limit: int) -> bytes:
+    """The body, or 413 (counted) as soon as it passes the limit."""
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        DELIVERIES_REFUSED.labels(channel, "size").inc()
+        raise _error(
+            web.HTTPRequestEntityTooLarge,
+            "too_large",
+            f"body over {limit} bytes",
+            max_size=limit,
+            actual_size=request.content_length or limit + 1,
+        ) from None
+
+
+async def store_delivery(
+    sink: RawEventSink,
+    *,
+    channel: str,
+    account: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    status: str = "pending",
+    reason: str | None = None,
+) -> int:
+    """Commit the raw bytes (and schedule ingest), or 503 so the platform delivers again later."""
+    try:
+        return await sink.store(
+            channel=channel, account=account, headers=headers, body=body, status=status, reason=reason
+        )
+    except Exception:
+        log.exception("%s delivery: storage unavailable", channel)
+        raise _error(
+            web.HTTPServiceUnavailable, "unavailable", "storage is unavailable; retry later"
+        ) from None

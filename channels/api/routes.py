@@ -9,7 +9,7 @@ from aiohttp import web
 from channels.api.parse import validate
 from channels.api.verify import bearer_token
 from channels.base import AccountDirectory, AnomalousPayload, RawEventSink
-from channels.http_body import BodyTooLarge, kept_headers, problem, read_body
+from channels.http_body import kept_headers, problem, read_delivery, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
 
 log = logging.getLogger(__name__)
@@ -33,28 +33,21 @@ class InboundHandler:
             )
             response.headers["WWW-Authenticate"] = 'Bearer realm="okno"'
             return response
-        try:
-            body = await read_body(request, self.max_body_bytes)
-        except BodyTooLarge:
-            DELIVERIES_REFUSED.labels(CHANNEL, "size").inc()
-            return problem(413, "too_large", f"body over {self.max_body_bytes} bytes")
+        body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         status, reason = "pending", None
         try:
             validate(body)
         except AnomalousPayload as exc:
             status, reason = "anomalous", exc.reason
-        try:
-            raw_id = await self.sink.store(
-                channel=CHANNEL,
-                account=account.name,
-                headers=kept_headers(request),
-                body=body,
-                status=status,
-                reason=reason,
-            )
-        except Exception:
-            log.exception("api inbound: storage unavailable")
-            return problem(503, "unavailable", "storage is unavailable; retry later")
+        raw_id = await store_delivery(
+            self.sink,
+            channel=CHANNEL,
+            account=account.name,
+            headers=kept_headers(request),
+            body=body,
+            status=status,
+            reason=reason,
+        )
         if reason is not None:
             DELIVERIES_REFUSED.labels(CHANNEL, "schema").inc()
             return problem(422, "invalid", reason, raw_event_id=raw_id)

@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 
 from channels.base import AccountDirectory, AnomalousPayload, RawEventSink
-from channels.http_body import BodyTooLarge, kept_headers, problem, read_body
+from channels.http_body import kept_headers, problem, read_delivery, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
 from channels.telegram.parse import load_update
 
@@ -44,28 +44,21 @@ class WebhookHandler:
                 "wrong" if given else "no",
             )
             return problem(403, "forbidden", f"wrong or missing {SECRET_HEADER}")
-        try:
-            body = await read_body(request, self.max_body_bytes)
-        except BodyTooLarge:
-            DELIVERIES_REFUSED.labels(CHANNEL, "size").inc()
-            return problem(413, "too_large", f"body over {self.max_body_bytes} bytes")
+        body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         status, reason = "pending", None
         try:
             load_update(body)
         except AnomalousPayload as exc:
             status, reason = "anomalous", exc.reason
-        try:
-            raw_id = await self.sink.store(
-                channel=CHANNEL,
-                account=name,
-                headers=kept_headers(request),
-                body=body,
-                status=status,
-                reason=reason,
-            )
-        except Exception:
-            log.exception("telegram webhook: storage unavailable")
-            return problem(503, "unavailable", "storage is unavailable; Telegram will retry")
+        raw_id = await store_delivery(
+            self.sink,
+            channel=CHANNEL,
+            account=name,
+            headers=kept_headers(request),
+            body=body,
+            status=status,
+            reason=reason,
+        )
         if reason is not None:
             DELIVERIES_REFUSED.labels(CHANNEL, "schema").inc()
             return problem(400, "invalid", reason, raw_event_id=raw_id)

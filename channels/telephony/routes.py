@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from channels.base import AccountDirectory, AccountView, RawEventSink
-from channels.http_body import BodyTooLarge, kept_headers, problem, read_body
+from channels.http_body import kept_headers, problem, read_delivery, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
 from channels.telephony.calls import CHANNEL, PROVIDER_HEADER
 from channels.telephony.parse import TIMEZONE_HEADER
@@ -82,11 +82,7 @@ class WebhookHandler:
                 "telephony webhook for unknown %s account %r", provider, request.match_info["account"]
             )
             return problem(404, "not_found", "no such telephony account for this provider")
-        try:
-            body = await read_body(request, self.max_body_bytes)
-        except BodyTooLarge:
-            DELIVERIES_REFUSED.labels(CHANNEL, "size").inc()
-            return problem(413, "too_large", f"body over {self.max_body_bytes} bytes")
+        body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         if not verifier(account, request, body):
             DELIVERIES_REFUSED.labels(CHANNEL, "signature").inc()
             log.warning(
@@ -103,11 +99,9 @@ class WebhookHandler:
             headers[PATH_HEADER] = request.match_info["tail"]  # Mango names the event kind in the path
         if timezone := account.config.get("timezone"):
             headers[TIMEZONE_HEADER] = str(timezone)
-        try:
-            raw_id = await self.sink.store(channel=CHANNEL, account=account.name, headers=headers, body=body)
-        except Exception:
-            log.exception("telephony inbound: storage unavailable")
-            return problem(503, "unavailable", "storage is unavailable; retry later")
+        raw_id = await store_delivery(
+            self.sink, channel=CHANNEL, account=account.name, headers=headers, body=body
+        )
         EVENTS_RECEIVED.labels(CHANNEL).inc()
         return web.json_response({"status": "accepted", "raw_event_id": raw_id})
 

@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 
 from channels.base import AccountDirectory, AccountView, RawEventSink
-from channels.http_body import BodyTooLarge, kept_headers, problem, read_body
+from channels.http_body import kept_headers, problem, read_delivery, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
 from channels.whatsapp.verify import SIGNATURE_HEADER, challenge_answer, signature_ok
 
@@ -46,11 +46,7 @@ class WebhookHandler:
 
     async def deliver(self, request: web.Request) -> web.Response:
         account = await self._account(request)
-        try:
-            body = await read_body(request, self.max_body_bytes)
-        except BodyTooLarge:
-            DELIVERIES_REFUSED.labels(CHANNEL, "size").inc()
-            return problem(413, "too_large", f"body over {self.max_body_bytes} bytes")
+        body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         secret = account.secrets.get(APP_SECRET, "") if account else ""
         if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
             DELIVERIES_REFUSED.labels(CHANNEL, "signature").inc()
@@ -69,16 +65,13 @@ class WebhookHandler:
             )
             return problem(403, "forbidden", "X-Hub-Signature-256 does not match this account's app secret")
         assert account is not None
-        try:
-            raw_id = await self.sink.store(
-                channel=CHANNEL,
-                account=account.name,
-                headers=kept_headers(request, extra=(SIGNATURE_HEADER,)),
-                body=body,
-            )
-        except Exception:
-            log.exception("whatsapp delivery: storage unavailable")
-            return problem(503, "unavailable", "storage is unavailable; Meta will retry")
+        raw_id = await store_delivery(
+            self.sink,
+            channel=CHANNEL,
+            account=account.name,
+            headers=kept_headers(request, extra=(SIGNATURE_HEADER,)),
+            body=body,
+        )
         EVENTS_RECEIVED.labels(CHANNEL).inc()
         return web.json_response({"status": "stored", "raw_event_id": raw_id})
 

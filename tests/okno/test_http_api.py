@@ -199,3 +199,19 @@ async def test_an_account_added_a_moment_ago_is_found_by_the_sender(live: Live) 
         await session.commit()
     found = await directory.by_name("api", "new-site")
     assert found is not None and found.secrets["webhook_secret"] == "s"
+
+
+async def test_storage_down_answers_503_so_the_platform_retries(live: Live) -> None:
+    from storage.db import Database
+
+    sink = live.services.sink
+    working, sink.db = sink.db, Database("postgresql+asyncpg://okno@127.0.0.1:1/nowhere")  # nothing listens
+    try:
+        status, answer = await post(live, api_body("while-down"))
+    finally:
+        await sink.db.dispose()
+        sink.db = working
+    assert status == 503 and answer["error"] == "unavailable"
+    assert await count(live, RawEvent) == 0  # nothing half-stored; the platform delivers again
+    status, _ = await post(live, api_body("while-down"))
+    assert status == 202
