@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
-from aiogram.types import Message, MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, User
+from aiogram.types import (
+    Animation,
+    Document,
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    User,
+    Video,
+)
 
 from channels.telegram.texts import say
 from intake.schema import AttachmentRef
@@ -71,18 +81,18 @@ def _photo(message: Message, out: Content) -> None:
     )
 
 
-def _document(message: Message, out: Content) -> None:
-    doc = message.document
-    assert doc is not None
-    out.attachments.append(
-        AttachmentRef(
-            kind="document",
-            filename=doc.file_name,
-            mime=doc.mime_type,
-            size=doc.file_size,
-            file_id=doc.file_id,
-        )
+def _named_file(
+    kind: Literal["document", "video"], file: Document | Video | Animation | None
+) -> AttachmentRef:
+    """A file Telegram sends with its own name and MIME type (documents, videos, animations)."""
+    assert file is not None
+    return AttachmentRef(
+        kind=kind, filename=file.file_name, mime=file.mime_type, size=file.file_size, file_id=file.file_id
     )
+
+
+def _document(message: Message, out: Content) -> None:
+    out.attachments.append(_named_file("document", message.document))
 
 
 def _audio(message: Message, out: Content) -> None:
@@ -110,17 +120,7 @@ def _voice(message: Message, out: Content) -> None:
 
 
 def _video(message: Message, out: Content) -> None:
-    video = message.video
-    assert video is not None
-    out.attachments.append(
-        AttachmentRef(
-            kind="video",
-            filename=video.file_name,
-            mime=video.mime_type,
-            size=video.file_size,
-            file_id=video.file_id,
-        )
-    )
+    out.attachments.append(_named_file("video", message.video))
 
 
 def _video_note(message: Message, out: Content) -> None:
@@ -132,17 +132,7 @@ def _video_note(message: Message, out: Content) -> None:
 
 
 def _animation(message: Message, out: Content) -> None:
-    anim = message.animation
-    assert anim is not None
-    out.attachments.append(
-        AttachmentRef(
-            kind="video",
-            filename=anim.file_name,
-            mime=anim.mime_type,
-            size=anim.file_size,
-            file_id=anim.file_id,
-        )
-    )
+    out.attachments.append(_named_file("video", message.animation))
 
 
 def _sticker(message: Message, out: Content) -> None:
