@@ -38,7 +38,10 @@ async def fetch_attachments(ctx: dict[str, Any], message_id: int) -> int:
     if not pending:
         return 0
     if job := BY_MESSAGE.get(message.channel):
-        await app.queue.enqueue(job, message_id, job_id=f"{job}:{message_id}:{len(pending)}")
+        # One fetch per request (per album part): a part committed while an earlier fetch was already reading
+        # its rows is never left behind; a fetch that finds nothing pending does nothing.
+        trigger = ctx.get("job_id") or max(pending)
+        await app.queue.enqueue(job, message_id, job_id=f"{job}:{message_id}:{trigger}")
         return 1
     if job := BY_ATTACHMENT.get(message.channel):
         for attachment_id in pending:
