@@ -269,6 +269,8 @@ def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) ->
         jobs.append(
             FollowUp("fill_request_form", (request_id, message_id), f"fill_request_form:{message_id}", "llm")
         )
+    if msg.text:
+        jobs.append(FollowUp("index_message", (message_id,), f"index_message:{message_id}", "llm"))
     if msg.call is not None and msg.call.recording_ref:
         jobs.append(transcribe_follow_up(message_id))
     if any(ref.blob_key is None and (ref.file_id or ref.url) for ref in msg.attachments):

@@ -8,6 +8,7 @@ from bots.client.feed import client_bot_update
 from workers.analyze import analyze_call, analyze_message, fill_request_form
 from workers.attachments import fetch_attachments
 from workers.email_parts import extract_email_parts, sweep_email_parts
+from workers.indexing import index_message
 from workers.ingest import ingest
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
@@ -21,6 +22,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "analyze_message": (analyze_message, "llm"),
     "fill_request_form": (fill_request_form, "llm"),
     "analyze_call": (analyze_call, "llm"),  # enqueued after a transcript: args (message_id,)
+    "index_message": (index_message, "llm"),  # retrieval index: a message's text, a call's segments
     "send_outbox": (send_outbox, "io"),
     "fetch_attachments": (fetch_attachments, "io"),
     "sweep": (sweep, "io"),

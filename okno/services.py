@@ -114,7 +114,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
         after_ingest={"telegram": "client_bot_update"},
-        extras={"telephony": settings.telephony, "llm": settings.llm},
+        extras={"telephony": settings.telephony, "llm": settings.llm, "data_dir": settings.data_dir},
     )
     ctx["okno"] = jobs
     return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, jobs.senders)

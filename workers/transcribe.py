@@ -7,7 +7,6 @@ silent (no speech), unavailable (the recording could not be fetched)."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,11 +21,11 @@ from sqlmodel import col, delete, select
 
 from channels.telephony.recordings import RecordingUnavailable, fetch_recording
 from storage.models import Call, Message, TranscriptSegment
+from workers.audio_windows import SAMPLE_RATE, CorruptAudio, Source, probe, windows
 from workers.context import JobContext, services
 from workers.listeners import PeriodicSweep
 
 log = logging.getLogger(__name__)
-SAMPLE_RATE = 16000
 FINAL = frozenset({"done", "corrupt", "silent", "unavailable"})
 SILENCE_PEAK = 1e-3  # below this peak a channel holds no speech worth a model run
 FETCH_TRIES = 3
@@ -77,33 +76,11 @@ class Segment:
     text: str
 
 
-class CorruptAudio(Exception):
-    pass
-
-
-def split_channels(data: bytes, operator_channel: str) -> list[tuple[str, np.ndarray]]:
-    """(speaker, 16 kHz mono samples) per channel: stereo is operator + client, mono one unknown speaker."""
-    import av
-    from faster_whisper import decode_audio  # type: ignore[import-untyped]
-
-    try:
-        with av.open(io.BytesIO(data), metadata_errors="ignore") as container:
-            stereo = container.streams.audio[0].channels >= 2
-        decoded = decode_audio(io.BytesIO(data), sampling_rate=SAMPLE_RATE, split_stereo=stereo)
-    except Exception as exc:  # PyAV raises many kinds for bad input; all mean the same here
-        raise CorruptAudio(f"cannot decode the recording: {exc}") from exc
-    if not stereo:
-        return [("unknown", np.asarray(decoded))]
-    left, right = decoded
-    first, second = ("operator", "client") if operator_channel == "left" else ("client", "operator")
-    return [(first, left), (second, right)]
-
-
 class Transcriber:
     """One loaded model per process: loading costs seconds, so a worker keeps it warm."""
 
     def __init__(self, config: WhisperConfig) -> None:
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
+        from faster_whisper import BatchedInferencePipeline, WhisperModel  # type: ignore[import-untyped]
 
         self.config = config
         self.model = WhisperModel(
@@ -135,19 +112,38 @@ class Transcriber:
             segments += split_at_pauses(speaker, piece)
         return segments
 
-    def run(self, data: bytes, progress: list[float]) -> list[Segment]:
-        channels = split_channels(data, self.config.operator_channel)
-        total = sum(audio.size for _s, audio in channels) / SAMPLE_RATE or 1.0
-        done, segments = 0.0, []
-        for speaker, audio in channels:
-            offset = done
+    def run(self, source: Source, progress: list[float]) -> list[Segment]:
+        """Window by window (bounded memory for any call length), each channel on its own."""
+        info = probe(source)
+        speakers = self.speakers(info.channels)
+        total = info.duration_s or 0.0
+        segments: list[Segment] = []
+        for window in windows(source, channels=info.channels):
+            total = max(total, window.start_s + window.duration_s)
+            for index, (speaker, audio) in enumerate(zip(speakers, window.channels, strict=True)):
+                share = window.duration_s * index / len(speakers)
 
-            def report(end_s: float, offset: float = offset) -> None:
-                progress[0] = min(99.0, 100.0 * (offset + end_s) / total)
+                def report(
+                    end_s: float, start: float = window.start_s, share: float = share, total: float = total
+                ) -> None:
+                    done = start + share + end_s / len(speakers)
+                    progress[0] = min(99.0, 100.0 * done / (total or 1.0))
 
-            segments += self.channel(audio, speaker, report)
-            done += audio.size / SAMPLE_RATE
+                found = self.channel(audio, speaker, report)
+                segments += [shifted(s, window.start_s) for s in found]
         return merge(segments)
+
+    def speakers(self, channels: int) -> list[str]:
+        """Stereo is operator + client (which side is which is configured); mono is one unknown speaker."""
+        if channels < 2:
+            return ["unknown"]
+        return ["operator", "client"] if self.config.operator_channel == "left" else ["client", "operator"]
+
+
+def shifted(segment: Segment, offset_s: float) -> Segment:
+    if not offset_s:
+        return segment
+    return Segment(segment.speaker, segment.start_s + offset_s, segment.end_s + offset_s, segment.text)
 
 
 def split_at_pauses(speaker: str, piece: Any, pause_s: float = PAUSE_S) -> list[Segment]:
@@ -220,21 +216,36 @@ async def _download(app: JobContext, account: str, ref: str, roots: tuple[Path, 
 
 async def _recording(
     app: JobContext, ctx: dict[str, Any], call: Call, account: str, cfg: WhisperConfig
-) -> bytes:
-    """The recording bytes, fetched once: later runs read the blob (sha256-deduplicated)."""
-    if call.recording_sha256 and await app.blobs.exists(call.recording_sha256):
-        return await app.blobs.get(call.recording_sha256)
-    roots = (cfg.recordings_folder,) if cfg.recordings_folder else ()
-    data = await _download(app, account, call.recording_ref or "", roots)
-    key = await app.blobs.put(data)
-    await _set(app, call.id or 0, recording_sha256=key)
-    return data
+) -> Source:
+    """The recording, fetched once into the blob store (sha256-deduplicated); decoded from its file there, so
+    a long call is never held in memory whole."""
+    key, ref = call.recording_sha256, call.recording_ref or ""
+    if not key and ref.startswith("blob:"):
+        key = ref.removeprefix("blob:")  # already in the store (folder import, tests)
+    if not (key and await app.blobs.exists(key)):
+        roots = (cfg.recordings_folder,) if cfg.recordings_folder else ()
+        data = await _download(app, account, ref, roots)
+        key = await app.blobs.put(data)
+        del data
+    if call.recording_sha256 != key:
+        await _set(app, call.id or 0, recording_sha256=key)
+    local = _local_file(app.blobs, key)
+    return local if local is not None else await app.blobs.get(key)
 
 
-async def _transcribe(app: JobContext, call_id: int, data: bytes, cfg: WhisperConfig) -> list[Segment]:
+def _local_file(blobs: object, key: str) -> Path | None:
+    """The blob's file when the store keeps blobs as files (FileBlobStore); None for other stores."""
+    path_of: Any = getattr(blobs, "path", None)
+    if not callable(path_of):
+        return None
+    path = path_of(key)
+    return path if isinstance(path, Path) and path.exists() else None
+
+
+async def _transcribe(app: JobContext, call_id: int, source: Source, cfg: WhisperConfig) -> list[Segment]:
     engine = await asyncio.to_thread(transcriber, app, cfg)
     progress = [0.0]
-    work = asyncio.ensure_future(asyncio.to_thread(engine.run, data, progress))
+    work = asyncio.ensure_future(asyncio.to_thread(engine.run, source, progress))
     shown = 0.0
     while not work.done():
         await asyncio.wait({work}, timeout=PROGRESS_EVERY_S)
@@ -273,6 +284,9 @@ async def _follow_ups(app: JobContext, message_id: int) -> None:
     await app.queue.enqueue(
         "fill_request_form", request_id, message_id, job_id=f"fill_request_form:{message_id}", queue="llm"
     )
+    await app.queue.enqueue(
+        "index_message", message_id, job_id=f"index_message:{message_id}:transcript", queue="llm"
+    )
 
 
 async def _load(app: JobContext, message_id: int) -> tuple[Call | None, str]:
@@ -295,8 +309,8 @@ async def transcribe_call(ctx: dict[str, Any], message_id: int) -> str:
     await _set(app, call_id, transcript_status="running", transcript_progress=0.0)
     started = time.monotonic()
     try:
-        data = await _recording(app, ctx, call, account, cfg)
-        segments = await _transcribe(app, call_id, data, cfg)
+        source = await _recording(app, ctx, call, account, cfg)
+        segments = await _transcribe(app, call_id, source, cfg)
     except RecordingUnavailable as exc:
         if exc.retry and ctx.get("job_try", 1) < app.max_tries:
             await _set(app, call_id, transcript_status="queued")

@@ -9,7 +9,7 @@ from storage.models.conversations import Attachment, Conversation, Message, Proc
 from storage.models.mail import MailCursor
 from storage.models.outbox import Outbox
 from storage.models.raw import RawEvent
-from storage.models.requests import Request
+from storage.models.requests import Request, RequestNote
 from storage.models.work import Alert, Task
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ProcessedEvent",
     "RawEvent",
     "Request",
+    "RequestNote",
     "Staff",
     "Task",
     "TranscriptSegment",

@@ -38,6 +38,8 @@ class Staff(SQLModel, table=True):
         default=None, max_length=32, unique=True
     )  # PBX extension: calls -> operator
     active: bool = True
+    # Round-robin assignment picks only managers on duty (off on leave, sick days…).
+    on_duty: bool = True
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = None

@@ -38,3 +38,16 @@ class Request(SQLModel, table=True):
     field_sources: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # Notes the parser left for staff (e.g. an INN with a bad checksum).
     notes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class RequestNote(SQLModel, table=True):
+    """An internal note on a request: written by staff (web UI or `/note` in the staff bot), never sent."""
+
+    __tablename__ = "request_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    author_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    text: str
+    source: str = Field(default="web", max_length=20)  # web | telegram | api
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,106 @@
+"""The index_message job: a client's messages and call transcript segments into the vector index, so the
+assistant can answer questions about a client's history ("что Ромашка спрашивала про счета в октябре?").
+
+Runs on the "llm" queue only when the assistant is enabled (the embedding model costs CPU). Items are upserted
+by id ("message:42", "segment:7"), so an edited message or a new transcript replaces its old entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from assistant.config import LlmSettings
+from assistant.rag import index_from, message_item, segment_item
+from storage.models import Call, Conversation, Message, TranscriptSegment
+from storage.vectors import IndexedText, VectorIndex
+from workers.context import JobContext, services
+
+log = logging.getLogger(__name__)
+
+
+def index_of(app: JobContext) -> VectorIndex | None:
+    """One index per process, built on first use when the assistant is enabled (or put in extras by tests)."""
+    found = app.extras.get("vector_index")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    settings = app.extras.get("llm")
+    if not isinstance(settings, LlmSettings) or not settings.enabled:
+        return None
+    data_dir = app.extras.get("data_dir")
+    built = index_from(settings, Path(data_dir) if data_dir else Path(".okno"))
+    app.extras["vector_index"] = built
+    return built
+
+
+async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
+    """What one message contributes: its text, or a call's transcript segments (speaker-labelled)."""
+    async with app.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            return []
+        conversation = await session.get(Conversation, message.conversation_id)
+        client_id = conversation.client_id if conversation and conversation.client_id else 0
+        contact_id = conversation.contact_id if conversation else 0
+        if message.kind != "call":
+            if not (message.text or "").strip():
+                return []
+            item = message_item(
+                message_id=message_id,
+                client_id=client_id,
+                text=message.text or "",
+                at=message.sent_at,
+                channel=message.channel,
+            )
+            return [_with_contact(item, contact_id)]
+        call = (
+            (await session.execute(select(Call).where(col(Call.message_id) == message_id))).scalars().first()
+        )
+        if call is None:
+            return []
+        segments = (
+            (
+                await session.execute(
+                    select(TranscriptSegment)
+                    .where(col(TranscriptSegment.call_id) == call.id)
+                    .order_by(col(TranscriptSegment.position))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            _with_contact(
+                segment_item(
+                    segment_id=segment.id or 0,
+                    message_id=message_id,
+                    client_id=client_id,
+                    text=f"{segment.speaker}: {segment.text}",
+                    at=message.sent_at,
+                ),
+                contact_id,
+            )
+            for segment in segments
+            if segment.text.strip()
+        ]
+
+
+def _with_contact(item: IndexedText, contact_id: int) -> IndexedText:
+    """Contacts without a company are searchable too: retrieval filters by client_id or contact_id."""
+    return IndexedText(item.id, item.text, {**item.metadata, "contact_id": contact_id})
+
+
+async def index_message(ctx: Mapping[str, Any], message_id: int) -> str:
+    app = services(ctx)
+    index = index_of(app)
+    if index is None:
+        return "off"
+    items = await items_of(app, message_id)
+    if not items:
+        return "nothing"
+    await asyncio.to_thread(index.add, items)  # embedding is CPU work: off the event loop
+    return f"indexed {len(items)}"
