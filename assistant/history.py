@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from assistant.chains.summary import ClientCard, MessageView, SummaryResult, summarize
 from assistant.llm import ChatRunner
 from assistant.schemas import SummaryPoint
+from storage.db import Database
 from storage.models import (
     Client,
     ClientContact,
@@ -92,28 +93,32 @@ async def messages_since(session: AsyncSession, client_id: int, after_id: int) -
 
 
 async def summarize_client(
-    session: AsyncSession, runner: ChatRunner, client_id: int, *, language: str = "ru"
+    db: Database, runner: ChatRunner, client_id: int, *, language: str = "ru"
 ) -> tuple[Sequence[SummaryPoint], SummaryResult]:
-    """Fold the messages since the stored summary into it, store it, and return the points."""
-    stored = (
-        (await session.execute(select(ClientSummary).where(col(ClientSummary.client_id) == client_id)))
-        .scalars()
-        .first()
-    )
-    previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
-    last = stored.last_message_id if stored else 0
-    new = await messages_since(session, client_id, last)
-    card = await client_card(session, client_id)
+    """Fold the messages since the stored summary into it, store it, and return the points.
+
+    Read, model, write: the model runs outside any transaction (seconds to minutes; on SQLite an open write
+    transaction would hold every other writer), and the result is stored only when no other run stored a newer
+    summary meanwhile (then that one's points are returned)."""
+    async with db.session() as session:
+        stored = await _stored(session, client_id)
+        previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
+        last = stored.last_message_id if stored else 0
+        new = await messages_since(session, client_id, last)
+        card = await client_card(session, client_id)
     result = await summarize(
         runner, card=card, previous=previous, last_message_id=last, new=new, language=language
     )
-    if result.calls:
-        stored = stored or ClientSummary(client_id=client_id)
-        stored.points = [p.model_dump() for p in result.points]
-        stored.last_message_id = result.last_message_id
-        stored.messages_covered += len(new)
-        stored.updated_at = utcnow()
-        session.add(stored)
+    if not result.calls:
+        return result.points, result
+    async with db.session() as session:
+        row = await _stored(session, client_id) or ClientSummary(client_id=client_id)
+        if row.last_message_id != last:  # superseded by a concurrent run
+            return [SummaryPoint.model_validate(p) for p in row.points], result
+        row.points = [p.model_dump() for p in result.points]
+        row.last_message_id, row.updated_at = result.last_message_id, utcnow()
+        row.messages_covered += len(new)
+        session.add(row)
         await audit(
             session,
             actor_kind="assistant",
@@ -122,4 +127,10 @@ async def summarize_client(
             entity_id=client_id,
             details={"messages": len(new), "calls": result.calls},
         )
+        await session.commit()
     return result.points, result
+
+
+async def _stored(session: AsyncSession, client_id: int) -> ClientSummary | None:
+    query = select(ClientSummary).where(col(ClientSummary.client_id) == client_id)
+    return (await session.execute(query)).scalars().first()

@@ -131,13 +131,11 @@ async def measure(past: int, count: Callable[[str], int], folder: Path) -> dict[
     client_id = await seed(db, past)
     seen: list[int] = []
     runner = ChatRunner(summarizer(count, seen))
-    async with db.session() as session, session.begin():
-        _, backlog = await summarize_client(session, runner, client_id)  # the one-time fold of the history
+    _, backlog = await summarize_client(db, runner, client_id)  # the one-time fold of the history
     await add_new(db, client_id, past)
     seen.clear()
     started = time.perf_counter()
-    async with db.session() as session, session.begin():
-        _, result = await summarize_client(session, runner, client_id)
+    _, result = await summarize_client(db, runner, client_id)
     wall = time.perf_counter() - started
     await db.dispose()
     full_history = sum(count(p) for p in PHRASES) * (past + NEW) // len(PHRASES)

@@ -24,7 +24,8 @@ from storage.repos.outbox import outbox_by_platform_id
 log = logging.getLogger(__name__)
 MAX_TRIES = 5
 
-Outcome = Literal["created", "updated", "duplicate", "orphan"]
+# "again": this very delivery was accepted by an earlier run of its ingest job (see _again).
+Outcome = Literal["created", "updated", "duplicate", "orphan", "again"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ async def accept(db: Database, msg: InboundMessage, *, policy: IntakePolicy) -> 
     """Idempotent on (channel, account, event_id): a redelivery changes nothing and says 'duplicate'."""
     for attempt in range(1, MAX_TRIES + 1):
         async with db.session() as session:
-            if await processed_event(
+            seen = await processed_event(
                 session, channel=msg.channel, account=msg.account, event_id=msg.event_id
-            ):
+            )
+            if seen is not None:
+                if msg.raw_event_id is not None and seen.raw_event_id == msg.raw_event_id:
+                    return await _again(session, msg, seen)
                 return Accepted("duplicate")
             try:
                 result = await _accept_once(session, msg, policy=policy)
@@ -62,6 +66,21 @@ async def accept(db: Database, msg: InboundMessage, *, policy: IntakePolicy) -> 
                 await session.rollback()
                 log.debug("accept %s:%s retry %d after a conflict", msg.channel, msg.event_id, attempt)
     raise RuntimeError(f"accept {msg.channel}:{msg.event_id} kept conflicting after {MAX_TRIES} tries")
+
+
+async def _again(session: AsyncSession, msg: InboundMessage, seen: ProcessedEvent) -> Accepted:
+    """The same delivery accepted by an earlier run of its ingest job (killed after the commit, or swept
+    while still running): nothing is stored twice, and its follow-ups are handed out again — the earlier run
+    may have died before queueing them; their job ids are deterministic, so a queued one is not doubled."""
+    message = await session.get(Message, seen.message_id) if seen.message_id else None
+    if message is None:
+        return Accepted("again")
+    return Accepted(
+        "again",
+        message_id=message.id,
+        request_id=message.request_id,
+        follow_ups=_follow_ups(msg, message.id or 0, message.request_id),
+    )
 
 
 async def _accept_once(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
@@ -273,6 +292,8 @@ def _follow_ups(msg: InboundMessage, message_id: int, request_id: int | None) ->
         jobs.append(FollowUp("index_message", (message_id,), f"index_message:{message_id}", "llm"))
     if msg.call is not None and msg.call.recording_ref:
         jobs.append(transcribe_follow_up(message_id))
+    if msg.kind != "system":  # the staff forum mirrors every client message (a no-op without a staff bot)
+        jobs.append(FollowUp("mirror_to_topic", (message_id,), f"mirror_to_topic:{message_id}", "io"))
     if any(ref.blob_key is None and (ref.file_id or ref.url) for ref in msg.attachments):
         jobs.append(fetch_follow_up(message_id, msg.event_id))
     return tuple(jobs)

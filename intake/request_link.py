@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.policy import IntakePolicy
 from intake.request_form import extract_form, is_valid_inn
 from intake.schema import InboundMessage
+from intake.sla import sla_due_for
 from storage.models import Client, Contact, Request
+from storage.repos.assignment import assign_new_request
 from storage.repos.clients import (
     add_client,
     client_by_inn,
@@ -28,6 +30,7 @@ async def attach_to_request(
     request = await open_request_of(
         session, contact_ids=group, active_since=msg.sent_at - policy.request_window
     )
+    opened = request is None
     if request is None:
         client_ids = await client_ids_of(session, contact_id=contact_id)
         request = await add_request(
@@ -36,14 +39,16 @@ async def attach_to_request(
             client_id=client_ids[0] if client_ids else None,
             origin_channel=msg.channel,
             at=msg.sent_at,
-            sla_due_at=msg.sent_at + policy.sla_first_response,
+            sla_due_at=await sla_due_for(session, msg.sent_at, policy),
         )
     else:
         await record_client_activity(session, request=request, at=msg.sent_at)
         if msg.sent_at < request.created_at:  # an earlier message processed late: the request began then
             request.created_at = msg.sent_at
-            request.sla_due_at = msg.sent_at + policy.sla_first_response
+            request.sla_due_at = await sla_due_for(session, msg.sent_at, policy)
     await fill_form(session, request, msg, contact, policy=policy)
+    if opened:  # after the form: an INN in the first message may have named the client (and its manager)
+        await assign_new_request(session, request=request)
     return request
 
 

@@ -22,6 +22,7 @@ GENERATED_SECRETS = {
     "api": ("inbound_token", "webhook_secret"),
     "whatsapp": ("verify_token",),
     "telegram": ("webhook_secret",),
+    "telegram_staff": ("webhook_secret",),  # the staff bot (bots/staff): its own token and webhook
     "telephony": ("webhook_secret",),
 }
 
@@ -62,7 +63,7 @@ def channel() -> None:
 @click.argument(
     "channel_name",
     metavar="CHANNEL",
-    type=click.Choice(["telegram", "whatsapp", "email", "telephony", "api"]),
+    type=click.Choice(["telegram", "whatsapp", "email", "telephony", "api", "telegram_staff"]),
 )
 @click.argument("name")
 @click.option("--config", "config", multiple=True, help="KEY=VALUE, e.g. webhook_url=https://…")
@@ -166,3 +167,26 @@ def staff_list() -> None:
     for member in _with_db(work):
         state = "active" if member.active else "inactive"
         click.echo(f"{member.id}\t{member.role}\t{member.name}\t{member.telegram_user_id or '-'}\t{state}")
+
+
+@staff.command("invite")
+@click.option(
+    "--role", type=click.Choice(["manager", "supervisor", "admin"]), default="manager", show_default=True
+)
+@click.option("--name", default=None, help="the new member's name (default: their Telegram name)")
+@click.option("--days", type=int, default=7, show_default=True, help="how long the code stays valid")
+def staff_invite(role: str, name: str | None, days: int) -> None:
+    """A one-time code to join through the staff bot (/start CODE); shown once, only its hash is kept."""
+    from datetime import timedelta
+
+    from storage.repos.staff_bot import create_invite
+
+    async def work(db: Database, _box: SecretBox) -> str:
+        async with db.session() as session:
+            _invite, code = await create_invite(session, role=role, name=name, valid_for=timedelta(days=days))
+            await session.commit()
+            return code
+
+    code = _with_db(work)
+    click.echo(f"invite for a {role}{f' ({name})' if name else ''}, valid {days} day(s):")
+    click.echo(f"  code: {code}   (shown once; in the staff bot: /start {code})")

@@ -11,6 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from bots.staff import webhook as staff_bot
 from channels.api import routes as api_channel
 from channels.telegram import routes as telegram_channel
 from channels.telephony import routes as telephony_channel
@@ -18,6 +19,7 @@ from channels.whatsapp import routes as whatsapp_channel
 from okno.services import Services
 from web import api as staff_api
 from web import ui as staff_ui
+from workers.retention import retention_forever
 from workers.sweeper import sweep_forever
 
 log = logging.getLogger(__name__)
@@ -69,16 +71,28 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
             sink=services.sink, accounts=services.accounts, max_body_bytes=settings.http.max_body_bytes
         )
     )
+    app.add_routes(staff_bot.routes(services.jobs))  # the staff bot: its own webhook, never through intake
     app.add_routes(staff_api.routes())
     staff_ui.mount(app, services)
     if sweep and services.inline is not None:
         app.cleanup_ctx.append(_inline_sweeper)
+        app.cleanup_ctx.append(_inline_retention)
     return app
 
 
 async def _inline_sweeper(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     task = asyncio.create_task(sweep_forever(services.jobs, services.settings.queue.sweep_interval_s))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _inline_retention(app: web.Application) -> AsyncIterator[None]:
+    """152-FZ retention in a single-box install (arq workers run it as a cron job otherwise)."""
+    services = app[SERVICES]
+    task = asyncio.create_task(retention_forever(services.jobs, services.settings.retention.interval_s))
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

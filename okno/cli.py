@@ -16,6 +16,7 @@ from okno.admin_cli import channel, staff
 from okno.calls_cli import calls
 from okno.models_cli import eval_command, models
 from okno.parse_cli import parse
+from okno.privacy_cli import backup_command, privacy, restore_command
 from okno.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("okno")
@@ -48,10 +49,11 @@ def main() -> None:
     from okno.logs import setup_logging
 
     try:
-        level = load_settings().log_level
+        settings = load_settings()
+        level, jobs = settings.log_level, settings.log_jobs
     except SettingsError:
-        level = "INFO"  # the command itself reports the bad variables
-    setup_logging(level)
+        level, jobs = "INFO", False  # the command itself reports the bad variables
+    setup_logging(level, jobs=jobs)
 
 
 @main.command()
@@ -106,7 +108,7 @@ def worker(queues: str, burst: bool) -> None:
     from okno.jobs import JOBS
     from okno.services import build_services
     from workers.queue import QUEUES
-    from workers.settings import build_workers, counts, run_workers
+    from workers.settings import build_workers, counts, run_workers_through_outages
 
     names = tuple(q.strip() for q in queues.split(",") if q.strip())
     unknown = [q for q in names if q not in QUEUES]
@@ -116,25 +118,45 @@ def worker(queues: str, burst: bool) -> None:
 
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings, backend="arq")
-        workers = build_workers(
-            services.jobs,
-            jobs=JOBS,
-            redis_url=settings.queue.redis_url,
-            prefix=settings.queue.prefix,
-            queues=names,
-            burst=burst,
-            sweep_every_s=int(settings.queue.sweep_interval_s),
-        )
-        task = asyncio.ensure_future(run_workers(workers))
+        built: list[Any] = []
+
+        def build() -> list[Any]:  # fresh arq Workers after each Redis outage (okno keeps running)
+            built[:] = build_workers(
+                services.jobs,
+                jobs=JOBS,
+                redis_url=settings.queue.redis_url,
+                prefix=settings.queue.prefix,
+                queues=names,
+                burst=burst,
+                sweep_every_s=int(settings.queue.sweep_interval_s),
+            )
+            return built
+
+        task = asyncio.ensure_future(run_workers_through_outages(build))
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         task.cancel()
         stopper.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        log.info("worker done: %s", counts(workers))
+        log.info("worker done: %s", counts(built))
         await services.close()
 
     run_until_signal(run)
+
+
+async def staff_bot_loops(jobs: Any, public_url: str | None) -> list[Any]:
+    """The staff bot's polling (mode=polling) and its clock: alerts, escalation, SLA, reminders, digest."""
+    from bots.staff.webhook import staff_loops
+    from workers.listeners import PeriodicSweep
+    from workers.notify import staff_tick
+    from workers.staff_delivery import staff_account
+
+    if await staff_account(jobs) is None:
+        return []
+    return [
+        *await staff_loops(jobs, public_url),
+        PeriodicSweep("staff-notify", staff_tick, jobs, every_s=20.0),
+    ]
 
 
 @main.command()
@@ -154,6 +176,7 @@ def listen() -> None:
         loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
         loops += await telephony_loops(services, settings)
         loops += await email_loops(services.jobs, services.box)
+        loops += await staff_bot_loops(services.jobs, settings.http.public_url)
         if not loops:
             log.info("no inbound loops configured; holding the leader lock for when they are")
         await run_listeners(services.db, loops, services.sink, stop=stop)
@@ -191,3 +214,7 @@ main.add_command(parse)
 main.add_command(models)
 main.add_command(eval_command)
 main.add_command(calls)
+# Data protection (issue 11): backup / restore, and a person's data on request (152-FZ).
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(privacy)

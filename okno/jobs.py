@@ -5,13 +5,17 @@ The registry lives in the composition root: jobs come from workers/, bots/ and a
 from __future__ import annotations
 
 from bots.client.feed import client_bot_update
+from bots.staff.mirror import mirror_to_topic
 from workers.analyze import analyze_call, analyze_message, fill_request_form
 from workers.attachments import fetch_attachments
 from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.indexing import index_message
 from workers.ingest import ingest
+from workers.notify import notify_alert, staff_tick
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
+from workers.retention import enforce_retention
+from workers.summary import summarize_client
 from workers.sweeper import sweep
 from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
 from workers.transcribe import sweep_transcriptions, transcribe_call
@@ -36,6 +40,14 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "transcribe_call": (transcribe_call, "transcribe"),
     "sweep_transcriptions": (sweep_transcriptions, "io"),
     "client_bot_update": (client_bot_update, "io"),
+    # the web UI (issue 10): the client card's summary refresh (recurring tasks roll inside the sweep)
+    "summarize_client": (summarize_client, "llm"),
+    # The staff bot: client messages mirrored into forum topics (after accept); alerts, SLA, reminders.
+    "mirror_to_topic": (mirror_to_topic, "io"),
+    "notify_alert": (notify_alert, "io"),
+    "staff_tick": (staff_tick, "io"),
+    # 152-FZ retention: old call recordings and raw payloads (arq cron, or `okno serve` inline).
+    "enforce_retention": (enforce_retention, "io"),
 }
 
 

@@ -20,7 +20,8 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO") -> None:
+def setup_logging(level: str = "INFO", *, jobs: bool = False) -> None:
+    """`jobs`: keep arq's per-job lines (`→ okno:ingest:5:ingest(5)`, `← … ● accepted`) at INFO."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
@@ -29,3 +30,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("aiohttp.access", "arq.worker", "arq.jobs", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    if jobs:
+        logging.getLogger("arq.worker").setLevel(logging.INFO)

@@ -31,6 +31,9 @@ from storage.db import Database
 from workers.context import JobContext
 from workers.ingest import StoringSink
 from workers.queue import ArqQueue, InlineQueue, JobQueue
+from workers.retention import RetentionPolicy
+from workers.staff_delivery import close_staff_bots
+from workers.staffbot_config import StaffBotSettings
 from workers.whatsapp import StoredLastInbound
 
 
@@ -55,6 +58,20 @@ def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
     }
 
 
+def staffbot_of(settings: Settings) -> StaffBotSettings:
+    """Links in staff bot messages point at the public URL unless the staff bot names its own."""
+    cfg = settings.staffbot
+    return cfg if cfg.web_url else cfg.model_copy(update={"web_url": settings.http.public_url})
+
+
+def retention_of(settings: Settings) -> RetentionPolicy:
+    cfg = settings.retention
+    return RetentionPolicy(
+        recordings=timedelta(days=cfg.recordings_days) if cfg.recordings_days else None,
+        raw_payloads=timedelta(days=cfg.raw_payloads_days) if cfg.raw_payloads_days else None,
+    )
+
+
 def policy_from(settings: Settings) -> IntakePolicy:
     return IntakePolicy(
         tz=settings.company.tz,
@@ -77,6 +94,7 @@ class Services:
 
     async def close(self) -> None:
         await self.queue.close()
+        await close_staff_bots(self.jobs)
         for sender in self.senders.values():
             closer: Any = getattr(sender, "close", None)
             if closer is not None:
@@ -113,8 +131,15 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         blobs=blobs,
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
+        outbox_stuck_after_s=settings.queue.outbox_stuck_after_s,
         after_ingest={"telegram": "client_bot_update"},
-        extras={"telephony": settings.telephony, "llm": settings.llm, "data_dir": settings.data_dir},
+        extras={
+            "telephony": settings.telephony,
+            "llm": settings.llm,
+            "data_dir": settings.data_dir,
+            "staffbot": staffbot_of(settings),
+            "retention": retention_of(settings),
+        },
     )
     ctx["okno"] = jobs
     return Services(settings, db, box, accounts, queue, StoringSink(db, queue), jobs, jobs.senders)

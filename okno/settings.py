@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.config import LlmSettings
+from workers.staffbot_config import StaffBotSettings
 
 ENV_PREFIX = "OKNO_"
 NESTED = "__"
@@ -59,6 +60,8 @@ class QueueSettings(BaseModel):
     sweep_interval_s: float = Field(default=30.0, gt=0)
     sweep_min_age_s: float = Field(default=10.0, ge=0)  # leave fresh RawEvents to their own ingest job
     max_tries: int = Field(default=8, ge=1)
+    # A send that started longer ago than this died with its process: it is taken again (and counted).
+    outbox_stuck_after_s: float = Field(default=120.0, gt=0)
 
 
 class IntakeSettings(BaseModel):
@@ -88,6 +91,15 @@ class TelephonySettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long personal data that has done its job is kept (152-FZ); None keeps it. Enforced hourly by the
+    `enforce_retention` job (workers/retention.py)."""
+
+    recordings_days: float | None = Field(default=None, gt=0)  # call recordings (the audio files)
+    raw_payloads_days: float | None = Field(default=None, gt=0)  # the raw bytes of processed deliveries
+    interval_s: float = Field(default=3600.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -101,12 +113,18 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file okno.db in data_dir
     secret_key: SecretStr | None = None  # Fernet key for channel secrets; default: a key file in data_dir
     log_level: str = "INFO"
+    # One line per arq job start and finish (job id and result), for audits and the multi-process crash test.
+    log_jobs: bool = False
     company: CompanySettings = CompanySettings()
     http: HttpSettings = HttpSettings()
     queue: QueueSettings = QueueSettings()
     intake: IntakeSettings = IntakeSettings()
     llm: LlmSettings = LlmSettings()
     telephony: TelephonySettings = TelephonySettings()
+    # The staff bot (OKNO_STAFFBOT__*): account name, forum and supervisor chats, escalation, SLA calendar.
+    staffbot: StaffBotSettings = StaffBotSettings()
+    # Retention of call recordings and raw payloads (OKNO_RETENTION__RECORDINGS_DAYS=90, …).
+    retention: RetentionSettings = RetentionSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -175,13 +175,18 @@ async def _params(request: web.Request, sandbox: TelegramSandbox) -> dict[str, A
         return params
     if request.method == "POST":
         form = await request.post()
+        uploads: dict[str, str] = {}
         for key, value in form.items():
             if isinstance(value, web.FileField):
-                params[key] = "attach://" + sandbox.add_file(
+                params[key] = uploads[key] = "attach://" + sandbox.add_file(
                     value.file.read(), path=f"uploads/{value.filename}"
                 )
             else:
                 params[key] = value
+        # document=attach://<field> names the upload in that field, as Telegram reads it (aiogram sends so).
+        for key, value in list(params.items()):
+            if isinstance(value, str) and value.removeprefix("attach://") in uploads and key not in uploads:
+                params[key] = uploads[value.removeprefix("attach://")]
     for key in JSON_PARAMS & params.keys():
         if isinstance(params[key], str):
             with contextlib.suppress(json.JSONDecodeError):

@@ -137,6 +137,11 @@ class ChromaIndex:
                 metadatas=[dict(i.metadata) for i in items],
             )
 
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove entries by id (a forgotten person's messages and call segments); unknown ids are ignored."""
+        if ids:
+            self._collection.delete(ids=list(ids))
+
     def search(self, query: str, *, where: Mapping[str, Any] | None = None, k: int = 8) -> list[Hit]:
         found = self._collection.query(query_texts=[query], n_results=k, where=dict(where) if where else None)
         ids, docs = found["ids"][0], (found["documents"] or [[]])[0]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 from aiohttp import web
 
@@ -22,6 +20,8 @@ from sandbox.webhook_receiver import WebhookReceiver
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.repos.accounts import add_channel_account, add_staff
+from storage.scratch import scratch_postgres
+from tests.reliability.harness.infra import PrivateRedis
 
 PG_ADMIN = os.environ.get("OKNO_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("OKNO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -42,14 +42,8 @@ async def db_url(tmp_path: Path) -> AsyncIterator[str]:
     if not ON_POSTGRES:
         yield f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
         return
-    name = f"okno_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_postgres(PG_ADMIN, prefix="okno_test") as url:
+        yield url
 
 
 @pytest.fixture
@@ -140,3 +134,12 @@ async def live(services: Services, receiver: tuple[WebhookReceiver, str]) -> Asy
     async with aiohttp.ClientSession() as http:
         yield Live(services, url, api_token, staff_token, staff.id or 0, stand_in, http)
     await runner.cleanup()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis of the test's own on a free port, that a test may kill and restart (never the shared one)."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.close()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
+from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
+from storage.repos.audit import audit
 from web.passwords import hash_password
-from web.ui import flash, redirect, render, require_role, state
+from web.ui import flash, me, redirect, render, require_role, state
 
 ROLES = ("manager", "supervisor", "admin")
 MIN_PASSWORD = 10
@@ -38,4 +40,27 @@ async def staff_add(request: web.Request) -> web.Response:
             flash(request, "admin.bad")
             raise redirect("/ui/admin/staff") from None
     flash(request, "admin.added")
+    raise redirect("/ui/admin/staff")
+
+
+async def staff_duty(request: web.Request) -> web.Response:
+    """On duty or not (leave, sick day): round-robin assignment picks only managers on duty."""
+    require_role(request, "admin", "supervisor")
+    form = await request.post()
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
+        if member is None:
+            raise web.HTTPNotFound(text="not found")
+        member.on_duty = form.get("on_duty") == "1"
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="staff.duty",
+            entity="staff",
+            entity_id=member.id,
+            details={"on_duty": member.on_duty},
+        )
+        await session.commit()
     raise redirect("/ui/admin/staff")

@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Client, ClientContact, ContactMerge, Request, Task
+from storage.models import Client, ClientContact, ClientSummary, ContactMerge, Message, Request, Staff, Task
+from storage.repos.audit import audit
 from storage.repos.clients import merge_contacts, undo_merge
-from web.queries import may_see, staff_names
-from web.ui import flash, me, redirect, render, state
+from web.queries import may_see, may_see_client, staff_names
+from web.ui import flash, me, redirect, render, require_role, state
 from web.views import client_detail
 
 
-async def _client(session: AsyncSession, raw: str) -> Client:
+async def _client(session: AsyncSession, raw: str, staff: Staff) -> Client:
     client = await session.get(Client, int(raw)) if raw.isdigit() else None
-    if client is None:
+    # A client the manager may not see is "not found", like a request.
+    if client is None or not await may_see_client(session, staff, client):
         raise web.HTTPNotFound(text="not found")
     return client
 
 
+async def _summary(
+    session: AsyncSession, client_id: int, staff: Staff
+) -> tuple[ClientSummary | None, dict[int, str]]:
+    """The stored summary and, per cited message the reader may open, its anchor in the timeline."""
+    summary = (
+        (await session.execute(select(ClientSummary).where(col(ClientSummary.client_id) == client_id)))
+        .scalars()
+        .first()
+    )
+    cited = {int(c) for p in (summary.points if summary else []) for c in p.get("cites", [])}
+    links: dict[int, str] = {}
+    if cited:
+        rows = await session.execute(
+            select(Message.id, Request)
+            .join(Request, col(Request.id) == col(Message.request_id))
+            .where(col(Message.id).in_(cited))
+        )
+        for message_id, row in rows.all():
+            if may_see(staff, row):
+                links[int(message_id)] = f"/ui/requests/{row.id}#m{message_id}"
+    return summary, links
+
+
 async def client_card(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
-        client = await _client(session, request.match_info["id"])
+        client = await _client(session, request.match_info["id"], me(request))
         detail = await client_detail(session, client)
         contact_ids = [c["id"] for c in detail["contacts"]]
         all_ids = contact_ids + [i for c in detail["contacts"] for i in c["merged_contact_ids"]]
@@ -58,9 +84,23 @@ async def client_card(request: web.Request) -> web.Response:
             .all()
         )
         names = await staff_names(session)
+        managers = (
+            (
+                await session.execute(
+                    select(Staff).where(col(Staff.active).is_(True)).order_by(col(Staff.name))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        summary, cite_links = await _summary(session, client.id or 0, me(request))
     return render(
         request,
         "client.html",
+        summary=summary,
+        cite_links=cite_links,
+        managers=managers,
+        assistant_on=state(request).services.settings.llm.enabled,
         client=client,
         contacts=detail["contacts"],
         merges=merges,
@@ -74,7 +114,7 @@ async def merge(request: web.Request) -> web.Response:
     form = await request.post()
     survivor, merged = str(form.get("survivor_id", "")), str(form.get("merged_id", ""))
     async with state(request).services.db.session() as session:
-        client = await _client(session, request.match_info["id"])
+        client = await _client(session, request.match_info["id"], me(request))
         links = await session.execute(
             select(ClientContact.contact_id).where(col(ClientContact.client_id) == client.id)
         )
@@ -102,7 +142,7 @@ async def merge(request: web.Request) -> web.Response:
 async def unmerge(request: web.Request) -> web.Response:
     raw = request.match_info["merge"]
     async with state(request).services.db.session() as session:
-        client = await _client(session, request.match_info["id"])
+        client = await _client(session, request.match_info["id"], me(request))
         try:
             await undo_merge(session, merge_id=int(raw) if raw.isdigit() else 0, staff_id=me(request).id)
         except ValueError:
@@ -111,3 +151,46 @@ async def unmerge(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "client.unmerged_ok")
     raise redirect(f"/ui/clients/{client.id}")
+
+
+async def set_responsible(request: web.Request) -> web.Response:
+    """Supervisors and admins name the client's responsible manager; new requests then go to them."""
+    require_role(request, "supervisor", "admin")
+    form = await request.post()
+    raw = str(form.get("staff_id", ""))
+    async with state(request).services.db.session() as session:
+        client = await _client(session, request.match_info["id"], me(request))
+        staff = await session.get(Staff, int(raw)) if raw.isdigit() else None
+        if raw and (staff is None or not staff.active):
+            flash(request, "client.responsible_bad")
+            raise redirect(f"/ui/clients/{client.id}")
+        client.responsible_staff_id = staff.id if staff else None
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="client.responsible",
+            entity="client",
+            entity_id=client.id,
+            details={"staff_id": client.responsible_staff_id},
+        )
+        await session.commit()
+    flash(request, "client.responsible_ok")
+    raise redirect(f"/ui/clients/{client.id}")
+
+
+async def refresh_summary(request: web.Request) -> web.Response:
+    """Queues the assistant's summary job; says so plainly when the assistant is off."""
+    services = state(request).services
+    async with services.db.session() as session:
+        client = await _client(session, request.match_info["id"], me(request))
+        newest = await session.scalar(select(func.max(Message.id)))
+    if not services.settings.llm.enabled:
+        flash(request, "summary.off")
+    else:
+        # One job per client and newest message: pressing twice does not queue the model twice.
+        await services.queue.enqueue(
+            "summarize_client", client.id, job_id=f"summarize_client:{client.id}:{newest or 0}", queue="llm"
+        )
+        flash(request, "summary.queued")
+    raise redirect(f"/ui/clients/{client.id}#summary")

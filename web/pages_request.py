@@ -13,10 +13,13 @@ from sqlmodel import col, select
 from storage.models import Alert, Attachment, Message, Request, Staff
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.audit import audit
+from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
 from storage.types import utcnow
 from web.api import QUEUE
+from web.email_quotes import split_quoted
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
+from web.reply_window import reply_window, template_text
 from web.safe_html import clean_email_html
 from web.ui import flash, me, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
@@ -44,29 +47,35 @@ async def conversation(request: web.Request) -> web.Response:
                 if attachment.mime == "text/html" and key and size <= HTML_LIMIT and await blobs.exists(key):
                     html = (await blobs.get(key)).decode("utf-8", "replace")
                     item.html_parts.append(clean_email_html(html))
+            if item.message.channel == "email" and item.message.text:
+                item.text, item.quoted = split_quoted(item.message.text)
+        notes = await notes_of(session, request_id=row.id or 0)
+        window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
         staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
         label = await client_label(session, row)
+    # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
+    entries: list[tuple[str, Any]] = sorted(
+        [("message", i) for i in items] + [("note", n) for n in notes],
+        key=lambda e: e[1].message.sent_at if e[0] == "message" else e[1].created_at,
+    )
     return render(
         request,
         "conversation.html",
         req=row,
         client=label,
         items=items,
+        entries=entries,
+        notes=notes,
+        window=window,
         alerts=alerts,
         staff=staff,
+        staff_by_id={s.id: s.name for s in staff},
         statuses=[row.status, *TRANSITIONS.get(row.status, ())],
         all_statuses=REQUEST_STATUSES,
         sla=sla_state(row, utcnow()),
         # queue_reply answers in the channel of the request's own last inbound message
-        reply_channel=next(
-            (
-                i.message.channel
-                for i in reversed(items)
-                if i.message.direction == "inbound" and i.message.request_id == row.id
-            ),
-            None,
-        ),
+        reply_channel=window.channel,
     )
 
 
@@ -134,8 +143,15 @@ def _may_assign(staff: Staff, assignee_id: int | None) -> bool:
 async def reply(request: web.Request) -> web.Response:
     form = await request.post()
     body = str(form.get("text", "")).strip()
+    template = str(form.get("template", "")).strip()
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
+        if template:  # the WhatsApp window is closed: an approved template instead of free text
+            window = await reply_window(session, row.id or 0)
+            if template not in window.templates:
+                flash(request, "conv.bad_template")
+                raise redirect(f"/ui/requests/{row.id}#reply")
+            body = template_text(template, str(form.get("template_params", "")))
     if not body:
         flash(request, "conv.empty_reply")
         raise redirect(f"/ui/requests/{row.id}")

@@ -7,23 +7,29 @@ from datetime import UTC, datetime, time
 from aiohttp import web
 from sqlmodel import col, select
 
-from storage.models import Client, Task
+from storage.models import Client, Staff, Task
 from storage.repos.audit import audit
 from storage.types import utcnow
 from web.queries import staff_names
 from web.ui import flash, me, redirect, render, state
+from workers.recurring import spawn_next
 
 COLUMNS = ("open", "done", "cancelled")
 RECURRENCES = ("", "daily", "weekly", "monthly")
 
 
+def _on_board_of(task: Task, staff_id: int) -> bool:
+    """A staff member's board: the tasks they do and the tasks they watch."""
+    return task.assignee_id == staff_id or staff_id in task.watcher_ids
+
+
 async def board(request: web.Request) -> web.Response:
     assignee = request.query.get("assignee", "")
     query = select(Task).order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id)).limit(500)
-    if assignee.isdigit():
-        query = query.where(col(Task.assignee_id) == int(assignee))
     async with state(request).services.db.session() as session:
         tasks = (await session.execute(query)).scalars().all()
+        if assignee.isdigit():  # watchers are a JSON list: filtered here, not in SQL
+            tasks = [t for t in tasks if _on_board_of(t, int(assignee))]
         names = await staff_names(session)
         clients = (await session.execute(select(Client).order_by(col(Client.name)))).scalars().all()
     columns = {name: [t for t in tasks if t.status == name] for name in COLUMNS}
@@ -91,6 +97,8 @@ async def set_status(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="not found")
         task.status = status
         task.done_at = utcnow() if status == "done" else None
+        if status == "done":  # a recurring task's next occurrence appears at once, not at the next sweep
+            await spawn_next(session, task, now=utcnow(), tz=state(request).services.jobs.policy.tz)
         await audit(
             session,
             actor_kind="staff",
@@ -102,3 +110,33 @@ async def set_status(request: web.Request) -> web.Response:
         )
         await session.commit()
     raise redirect("/ui/tasks")
+
+
+async def watchers(request: web.Request) -> web.Response:
+    """Adds or removes a watcher: watchers see the task on their own board."""
+    form = await request.post()
+    raw, staff_raw, action = (
+        request.match_info["id"],
+        str(form.get("staff_id", "")),
+        str(form.get("action", "")),
+    )
+    if not staff_raw.isdigit() or action not in ("add", "remove"):
+        raise web.HTTPBadRequest(text="staff_id and action=add|remove")
+    async with state(request).services.db.session() as session:
+        task = await session.get(Task, int(raw)) if raw.isdigit() else None
+        watcher = await session.get(Staff, int(staff_raw))
+        if task is None or watcher is None:
+            raise web.HTTPNotFound(text="not found")
+        ids = [i for i in task.watcher_ids if i != watcher.id]
+        task.watcher_ids = [*ids, watcher.id or 0] if action == "add" else ids  # a new list: JSON change seen
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action=f"task.watcher_{action}",
+            entity="task",
+            entity_id=task.id,
+            details={"staff_id": watcher.id},
+        )
+        await session.commit()
+    raise redirect(f"/ui/tasks#task-{raw}")

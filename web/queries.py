@@ -46,6 +46,20 @@ def may_see(staff: Staff, request: Request) -> bool:
     return staff.role != "manager" or request.assignee_id in (None, staff.id)
 
 
+async def may_see_client(session: AsyncSession, staff: Staff, client: Client) -> bool:
+    """A manager sees a client they are responsible for, one with no responsible manager, or one with a
+    request they may see (the card shows the AI summary, which quotes the client's messages)."""
+    if staff.role != "manager" or client.responsible_staff_id in (None, staff.id):
+        return True
+    query = (
+        select(Request.id)
+        .where(col(Request.client_id) == client.id)
+        .where(or_(col(Request.assignee_id).is_(None), col(Request.assignee_id) == staff.id))
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
+
+
 def sla_state(request: Request, now: datetime) -> str:
     if request.first_response_at is not None:
         return "met"
@@ -164,6 +178,8 @@ class TimelineItem:
     segments: list[TranscriptSegment] = field(default_factory=list)
     html_parts: list[str] = field(default_factory=list)
     author: str | None = None
+    text: str | None = None  # what the page shows: an email's fresh part, else the message text
+    quoted: str = ""  # an email's quoted history, folded away under the fresh text
 
 
 async def timeline(session: AsyncSession, request: Request, limit: int = 500) -> list[TimelineItem]:
@@ -179,7 +195,7 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     messages = list(reversed((await session.execute(query)).scalars().all()))
     items = []
     for message in messages:
-        item = TimelineItem(message=message)
+        item = TimelineItem(message=message, text=message.text)
         item.attachments = list(
             (
                 await session.execute(

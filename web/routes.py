@@ -11,7 +11,10 @@ from web import (
     pages_dashboard,
     pages_events,
     pages_inbox,
+    pages_notes,
     pages_request,
+    pages_search,
+    pages_settings,
     pages_tasks,
 )
 
@@ -37,4 +40,15 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/events", pages_events.events),
         web.get("/admin/staff", pages_admin.staff_page),
         web.post("/admin/staff", pages_admin.staff_add),
+        web.post("/admin/staff/{id}/duty", pages_admin.staff_duty),
+        web.post("/requests/{id}/notes", pages_notes.note_add),
+        web.get("/search", pages_search.search_page),
+        web.post("/clients/{id}/responsible", pages_clients.set_responsible),
+        web.post("/clients/{id}/summary", pages_clients.refresh_summary),
+        web.post("/tasks/{id}/watchers", pages_tasks.watchers),
+        web.get("/admin/channels", pages_settings.channels_page),
+        web.post("/admin/channels", pages_settings.channel_add),
+        web.post("/admin/channels/{id}/active", pages_settings.channel_active),
+        web.get("/admin/sla", pages_settings.sla_page),
+        web.post("/admin/sla", pages_settings.sla_save),
     ]

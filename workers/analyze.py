@@ -75,7 +75,7 @@ async def _open_alert(session: AsyncSession, request_id: int, category: str) -> 
 
 async def _record_conflict(
     session: AsyncSession, message: Message, result: ConflictResult, *, segment_id: int | None = None
-) -> str:
+) -> tuple[str, int | None]:
     request = await session.get(Request, message.request_id) if message.request_id else None
     category = result.verdict.category
     if message.request_id is not None and session.get_bind().dialect.name == "postgresql":
@@ -85,7 +85,7 @@ async def _record_conflict(
             sql("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERT_LOCK + message.request_id}
         )
     if message.request_id is not None and await _open_alert(session, message.request_id, category):
-        return "duplicate"  # at most one open conflict alert per request and category
+        return "duplicate", None  # at most one open conflict alert per request and category
     alert = Alert(
         kind="conflict",
         severity=min(3, max(1, result.verdict.severity)),
@@ -107,7 +107,17 @@ async def _record_conflict(
         entity_id=alert.id,
         details={"message_id": message.id, "category": category, "severity": alert.severity},
     )
-    return "alerted"
+    return "alerted", alert.id
+
+
+async def _announce(app: JobContext, alert_id: int | None) -> None:
+    """Tell the staff at once (the staff bot); its periodic tick would catch a lost enqueue within seconds."""
+    if alert_id is None:
+        return
+    try:
+        await app.queue.enqueue("notify_alert", alert_id, job_id=f"notify_alert:{alert_id}", queue="io")
+    except Exception:  # the alert is stored; delivery is retried by staff_tick
+        log.warning("notify_alert %d not queued", alert_id, exc_info=True)
 
 
 async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
@@ -128,7 +138,8 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
     async with app.db.session() as session, session.begin():
         message = await session.get(Message, message_id)
         assert message is not None
-        outcome = await _record_conflict(session, message, result)
+        outcome, alert_id = await _record_conflict(session, message, result)
+    await _announce(app, alert_id)
     log.info("message %s: conflict %s (%s)", message_id, result.verdict.category, outcome)
     return outcome
 
@@ -156,7 +167,9 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
             async with app.db.session() as session, session.begin():
                 message = await session.get(Message, message_id)
                 assert message is not None
-                return await _record_conflict(session, message, result, segment_id=segment.id)
+                outcome, alert_id = await _record_conflict(session, message, result, segment_id=segment.id)
+            await _announce(app, alert_id)
+            return outcome
     return "no conflict"
 
 

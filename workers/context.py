@@ -26,6 +26,7 @@ class JobContext:
     blobs: BlobStore
     max_tries: int = 8
     sweep_min_age_s: float = 10.0
+    outbox_stuck_after_s: float = 120.0  # see workers/outbound.py: a send older than this died mid-way
     clock: Callable[[], datetime] = utcnow
     # channel -> job run with the raw event id once that event is accepted (e.g. the client-side bot dialogue)
     after_ingest: Mapping[str, str] = field(default_factory=dict)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from arq.worker import Retry
+from sqlalchemy.exc import SQLAlchemyError
 
 from channels.base import AnomalousPayload, RawPayload, UnsupportedEvent
 from intake.accept import Accepted, accept
@@ -61,22 +62,32 @@ class StoringSink:
 
 async def ingest(ctx: dict[str, Any], raw_event_id: int) -> str:
     app = services(ctx)
-    async with app.db.session() as session:
-        raw = await get_raw_event(session, raw_event_id=raw_event_id)
-        if raw is None:
-            return "missing"
-        if raw.status not in ("pending", "failed"):
-            return raw.status  # already ingested: a redelivered job changes nothing
-        attempts = await count_attempt(session, raw_event_id=raw_event_id)
-        await session.commit()
-        payload = RawPayload(
-            account=raw.account,
-            body=raw.body,
-            headers={str(k): str(v) for k, v in raw.headers.items()},
-            received_at=raw.received_at,
-            raw_event_id=raw.id,
-        )
-        channel = raw.channel
+    try:
+        async with app.db.session() as session:
+            raw = await get_raw_event(session, raw_event_id=raw_event_id)
+            if raw is None:
+                return "missing"
+            if raw.status not in ("pending", "failed"):
+                return raw.status  # already ingested: a redelivered job changes nothing
+            attempts = await count_attempt(session, raw_event_id=raw_event_id)
+            await session.commit()
+            payload = RawPayload(
+                account=raw.account,
+                body=raw.body,
+                headers={str(k): str(v) for k, v in raw.headers.items()},
+                received_at=raw.received_at,
+                raw_event_id=raw.id,
+            )
+            channel = raw.channel
+    except (
+        SQLAlchemyError,
+        OSError,
+    ) as exc:  # the database restarting: try again soon (the sweeper also would)
+        job_try = int(ctx.get("job_try", 1))
+        if job_try >= app.max_tries:
+            raise
+        log.warning("ingest %d: database unavailable (%r); retrying", raw_event_id, exc)
+        raise Retry(defer=min(30, 2**job_try)) from exc
     status, reason, messages = _parse(app, channel, payload)
     if not messages:
         await _finish(app, raw_event_id, status, reason)

@@ -24,8 +24,11 @@ from workers.metrics import OUTBOX_SENT
 from workers.queue import JobQueue
 
 log = logging.getLogger(__name__)
-# A send that started longer ago than this died with its process; it may be retried (and counted).
-STUCK_AFTER = timedelta(minutes=2)
+
+
+def stuck_after(app: JobContext) -> timedelta:
+    """A send that started longer ago than this died with its process; it may be retried (and counted)."""
+    return timedelta(seconds=app.outbox_stuck_after_s)
 
 
 class NothingToReplyTo(LookupError):
@@ -161,7 +164,7 @@ async def _claim(app: JobContext, outbox_id: int) -> Outbox | None:
         if row is None or row.status != "pending":
             return None
         held = row.sending_started_at is not None
-        if held and row.sending_started_at is not None and row.sending_started_at > now - STUCK_AFTER:
+        if held and row.sending_started_at is not None and row.sending_started_at > now - stuck_after(app):
             return None
         claimed = await session.execute(
             update(Outbox)

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.jobs import Job
 from arq.worker import Retry
 
 from workers.metrics import JOB_LATENCY_SECONDS, JOB_SECONDS
@@ -50,14 +52,27 @@ class ArqQueue:
             log.debug("job %s is not installed in this build: %s not queued", job, job_id)
             return False
         # arq keeps job ids in one keyspace (arq:job:<id>): the prefix keeps installs sharing a Redis apart.
-        queued = await self.redis.enqueue_job(
-            job,
-            *args,
-            _job_id=f"{self.prefix}:{job_id}",
-            _queue_name=queue_name(self.prefix, queue),
-            _defer_by=defer_s,
-        )
-        return queued is not None
+        full_id = f"{self.prefix}:{job_id}"
+        for _ in range(2):
+            queued = await self.redis.enqueue_job(
+                job, *args, _job_id=full_id, _queue_name=queue_name(self.prefix, queue), _defer_by=defer_s
+            )
+            if queued is not None:
+                return True
+            if not await self._free_after_failure(full_id):
+                return False  # queued, running or done: this copy would be a double
+        return False
+
+    async def _free_after_failure(self, full_id: str) -> bool:
+        """arq refuses an id for the hour it keeps the result. After a success that is right (the job is not
+        run twice), but a job that failed (its database was restarting, say) must run again when the sweeper
+        asks, or the event would wait an hour: drop a failed result so the id is free."""
+        if await self.redis.exists(job_key_prefix + full_id, in_progress_key_prefix + full_id):
+            return False
+        result = await Job(full_id, self.redis).result_info()
+        if result is None or result.success:
+            return False
+        return bool(await self.redis.delete(result_key_prefix + full_id))
 
     async def close(self) -> None:
         await self.redis.aclose(close_connection_pool=True)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Function, Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from workers.context import JobContext
 from workers.queue import JobFunc, queue_name
+from workers.retention import enforce_retention
 from workers.sweeper import sweep
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,16 @@ def build_workers(
                     run_at_startup=True,
                 )
             )
+            # 152-FZ retention: hourly is plenty for periods counted in days.
+            cron_jobs.append(
+                cron(
+                    cast(WorkerCoroutine, enforce_retention),
+                    name=f"cron:{prefix}:retention",
+                    minute=17,
+                    second=0,
+                    unique=True,
+                )
+            )
         workers.append(
             Worker(
                 functions=functions,
@@ -71,13 +86,55 @@ def build_workers(
 
 
 async def run_workers(workers: list[Worker]) -> None:
+    """All queues' workers until one stops; then every one is stopped and closed (none left polling alone)."""
+    runs = [asyncio.ensure_future(worker.async_run()) for worker in workers]
     try:
-        await asyncio.gather(*(worker.async_run() for worker in workers))
+        done, _pending = await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
+        for run in done:
+            run.result()  # a worker that stopped on an error ends them all with that error
+        await asyncio.gather(*runs)  # burst mode: the others finish their queues too
     finally:
+        for run in runs:
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
         results = await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
         for worker, result in zip(workers, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("closing worker %s failed: %r", worker.queue_name, result)
+                await _drop_pool(worker)
+
+
+async def _drop_pool(worker: Worker) -> None:
+    """A close that failed half-way (Redis gone) leaves the worker's pool open: close its sockets anyway."""
+    pool: Any = getattr(worker, "_pool", None)
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            await pool.aclose(close_connection_pool=True)
+        worker._pool = None
+
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+async def run_workers_through_outages(
+    build: Callable[[], list[Worker]], *, first_delay_s: float = 1.0, max_delay_s: float = 30.0
+) -> list[Worker]:
+    """Run the workers; when Redis goes away (a restart, a failover) build fresh ones and go on, instead of
+    ending the process. A job cut off mid-run is retried by arq like one whose worker was killed: jobs are
+    idempotent. Returns the last workers (their counts) once they stop normally (burst mode, cancellation)."""
+    delay = first_delay_s
+    while True:
+        workers = build()
+        started = time.monotonic()
+        try:
+            await run_workers(workers)
+            return workers
+        except REDIS_DOWN as exc:
+            if time.monotonic() - started > 60:
+                delay = first_delay_s  # it ran a good while: a fresh outage, not the same one
+            log.warning("Redis unavailable (%s): the workers start again in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay_s)
 
 
 def counts(workers: list[Worker]) -> dict[str, Any]:

@@ -4,12 +4,12 @@ the 24-hour window is computed from (channels/whatsapp stays storage-free, DESIG
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 from arq.worker import Retry
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from channels.base import SendFailed
@@ -17,7 +17,8 @@ from channels.whatsapp.graph import GraphAccount, GraphError
 from channels.whatsapp.media import ALLOWED_PREFIXES, MediaRefused, download_media
 from channels.whatsapp.send import WhatsAppSender
 from storage.db import Database
-from storage.models import Attachment, Conversation, Message
+from storage.models import Attachment, Message
+from storage.repos.conversations import last_inbound_at
 from workers.context import JobContext, services
 
 log = logging.getLogger(__name__)
@@ -132,19 +133,7 @@ class StoredLastInbound:
         self.db = db
 
     async def __call__(self, *, account: str, wa_id: str) -> datetime | None:
-        query = (
-            select(func.max(Message.sent_at))
-            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-            .where(
-                col(Conversation.channel) == "whatsapp",
-                col(Conversation.account) == account,
-                col(Conversation.conversation_key) == wa_id,
-                col(Message.direction) == "inbound",
-                col(Message.kind).in_(CLIENT_KINDS),
-            )
-        )
         async with self.db.session() as session:
-            last = (await session.execute(query)).scalar()
-        if last is None:
-            return None
-        return last if last.tzinfo else last.replace(tzinfo=UTC)
+            return await last_inbound_at(
+                session, channel="whatsapp", account=account, conversation_key=wa_id, kinds=CLIENT_KINDS
+            )

@@ -15,7 +15,7 @@ from intake.schema import AttachmentRef, InboundMessage, Sender
 def validate(body: bytes) -> ApiInbound:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise AnomalousPayload(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise AnomalousPayload("body must be a JSON object")

@@ -139,7 +139,7 @@ def load_update(body: bytes) -> dict[str, Any]:
     """The JSON object of one Update with an integer update_id, or AnomalousPayload with the reason."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise AnomalousPayload(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise AnomalousPayload("an Update must be a JSON object")

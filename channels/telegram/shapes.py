@@ -30,11 +30,20 @@ def sender_of(message: Message) -> Sender:
     """The person, else the chat that speaks (anonymous admins, channels)."""
     user = message.from_user
     if user is not None and not (message.sender_chat is not None and user.is_bot):
-        return Sender(external_id=str(user.id), display_name=full_name(user) or None, username=user.username)
+        return Sender(
+            external_id=str(user.id), display_name=_fit(full_name(user) or None), username=_fit(user.username)
+        )
     chat = message.sender_chat or message.chat
     return Sender(
-        external_id=f"chat:{chat.id}", display_name=chat.title or chat.full_name, username=chat.username
+        external_id=f"chat:{chat.id}",
+        display_name=_fit(chat.title or chat.full_name),
+        username=_fit(chat.username),
     )
+
+
+def _fit(name: str | None) -> str | None:
+    """Telegram caps names at 64 characters; a longer one (a forged update) is cut, not a crash."""
+    return name[:255] if name else name
 
 
 def inbound(

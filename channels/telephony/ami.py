@@ -93,7 +93,10 @@ class CallTracker:
 
     def _at(self, packet: Packet) -> datetime:
         stamp = packet.get("timestamp")
-        return datetime.fromtimestamp(float(stamp), UTC) if stamp else self.clock()
+        try:
+            return datetime.fromtimestamp(float(stamp), UTC) if stamp else self.clock()
+        except (ValueError, OverflowError, OSError):
+            return self.clock()  # a garbled Timestamp must not stop the listener's tracking
 
     def _on_newchannel(self, key: str, packet: Packet) -> list[dict[str, Any]]:
         channel = packet.get("channel", "")

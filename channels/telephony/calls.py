@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import phonenumbers
 
+from channels.base import AnomalousPayload
 from intake.schema import CallInfo, InboundMessage, Sender
 
 CHANNEL = "telephony"
+MAX_CALL_S = 7 * 86_400  # a longer "duration" is a broken payload, not a call
 PROVIDER_HEADER = "X-Okno-Provider"
 Stage = Literal["started", "answered", "ended", "recording"]
 Direction = Literal["inbound", "outbound", "internal"]
@@ -34,6 +37,28 @@ class CallEvent:
     ended_at: datetime | None = None
     duration_s: float | None = None
     recording_ref: str | None = None
+
+
+def seconds(value: object, name: str) -> float:
+    """A duration as PBXs send it ("42", 42.0) -> seconds, or AnomalousPayload (not a number, negative, NaN,
+    beyond a week: datetime arithmetic would overflow on the rest)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise AnomalousPayload(f"{name} must be a number of seconds, got {str(value)[:40]!r}") from None
+    if not math.isfinite(number) or not 0 <= number <= MAX_CALL_S:
+        raise AnomalousPayload(f"{name} must be 0..{MAX_CALL_S} seconds, got {str(value)[:40]!r}")
+    return number
+
+
+def unix_time(value: object, name: str) -> datetime:
+    """Unix seconds -> aware UTC, or AnomalousPayload when it is not a time a calendar holds."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise AnomalousPayload(f"{name} must be Unix seconds, got {str(value)[:40]!r}")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise AnomalousPayload(f"{name} is out of range: {str(value)[:40]!r}") from None
 
 
 def e164(number: str | None, region: str = "RU") -> str | None:

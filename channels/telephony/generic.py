@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import AnomalousPayload, UnsupportedEvent
@@ -37,6 +37,10 @@ def _when(body: dict[str, Any], name: str) -> datetime | None:
         raise AnomalousPayload(f"'{name}' is not an ISO 8601 time: {value!r}") from exc
     if moment.tzinfo is None:
         raise AnomalousPayload(f"'{name}' needs a time zone (e.g. 2026-11-24T10:15:00+03:00)")
+    try:
+        moment.astimezone(UTC)  # year 1 at +03:00 has no UTC time
+    except OverflowError:
+        raise AnomalousPayload(f"'{name}' is out of range: {value!r}") from None
     return moment
 
 
@@ -54,7 +58,7 @@ def _recording(body: dict[str, Any], *, local: bool) -> str | None:
 def load(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise AnomalousPayload(f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise AnomalousPayload("body must be a JSON object")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from channels.base import AnomalousPayload, UnsupportedEvent
-from channels.telephony.calls import CallEvent, Direction, Stage, e164
+from channels.telephony.calls import CallEvent, Direction, Stage, e164, unix_time
 from channels.telephony.verify import form_fields
 
 CALL_STATES: dict[str, Stage] = {"Appeared": "started", "Connected": "answered", "Disconnected": "ended"}
@@ -16,24 +16,25 @@ SUMMARY_DIRECTIONS: dict[int, Direction] = {0: "internal", 1: "inbound", 2: "out
 Handler = Callable[[dict[str, Any]], CallEvent]
 
 
-def _side(data: dict[str, Any], name: str) -> dict[str, Any]:
+def _side(data: dict[str, Any], name: str) -> dict[str, str]:
+    """A call side's fields as text (Mango sends strings; anything else in a number is not a number)."""
     side = data.get(name) or {}
-    return side if isinstance(side, dict) else {}
+    if not isinstance(side, dict):
+        return {}
+    return {k: str(v) for k, v in side.items() if isinstance(v, str | int) and not isinstance(v, bool)}
 
 
 def _moment(value: object) -> datetime:
-    if not isinstance(value, int | float) or value <= 0:
-        raise AnomalousPayload(f"a Mango timestamp must be Unix seconds, got {value!r}")
-    return datetime.fromtimestamp(value, UTC)
+    return unix_time(value, "a Mango timestamp")
 
 
-def _direction(source: dict[str, Any], target: dict[str, Any]) -> Direction:
+def _direction(source: dict[str, str], target: dict[str, str]) -> Direction:
     if source.get("extension") and target.get("extension"):
         return "internal"
     return "outbound" if source.get("extension") else "inbound"
 
 
-def _client(direction: Direction, source: dict[str, Any], target: dict[str, Any]) -> str | None:
+def _client(direction: Direction, source: dict[str, str], target: dict[str, str]) -> str | None:
     first, second = (target, source) if direction == "outbound" else (source, target)
     return e164(first.get("number")) or e164(second.get("number"))
 
@@ -61,7 +62,8 @@ def _call(data: dict[str, Any]) -> CallEvent:
 
 def _summary(data: dict[str, Any]) -> CallEvent:
     source, target = _side(data, "from"), _side(data, "to")
-    direction = SUMMARY_DIRECTIONS.get(int(data.get("call_direction", 1)), "inbound")
+    code = str(data.get("call_direction", 1))
+    direction = SUMMARY_DIRECTIONS.get(int(code), "inbound") if code.isdecimal() else "inbound"
     talk = data.get("talk_time") or 0
     ended = _moment(data.get("end_time"))
     operator = (target if direction == "inbound" else source).get("extension")
@@ -79,7 +81,7 @@ def _summary(data: dict[str, Any]) -> CallEvent:
         # entry_result 1 means the call was talked; talk_time is when.
         answered_at=_moment(talk) if data.get("entry_result") == 1 and talk else None,
         ended_at=ended,
-        duration_s=max(0.0, float(data["end_time"]) - float(talk)) if talk else 0.0,
+        duration_s=max(0.0, ended.timestamp() - _moment(talk).timestamp()) if talk else 0.0,
     )
 
 
@@ -116,7 +118,7 @@ def decode(body: bytes) -> dict[str, Any]:
     raw = text if text.lstrip().startswith("{") else form_fields(body).get("json", "")
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise AnomalousPayload(f"Mango json field is not JSON: {exc}") from exc
     if not isinstance(data, dict) or not data.get("entry_id"):
         raise AnomalousPayload("a Mango event is a JSON object with entry_id")

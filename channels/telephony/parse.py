@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from channels.base import AnomalousPayload, RawPayload, UnsupportedEvent
 from channels.telephony import generic
 from channels.telephony.ami import CallTracker, packets
@@ -82,7 +84,7 @@ def sniff(body: bytes) -> str:
     if head.startswith(b"{"):
         try:
             data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise AnomalousPayload(f"body is not JSON: {exc}") from exc
         if isinstance(data, dict) and "vectors" in data:
             raise UnsupportedEvent("signature test vectors, not a PBX event")
@@ -118,4 +120,9 @@ class TelephonyAdapter:
             events = parser(raw, received)
         except KeyError as exc:
             raise AnomalousPayload(f"{provider} event without {exc}") from exc
-        return [to_message(raw.account, event) for event in events]
+        try:
+            return [to_message(raw.account, event) for event in events]
+        except ValidationError as exc:  # e.g. a lone surrogate in an id: valid JSON, not storable text
+            raise AnomalousPayload(
+                f"{provider} event does not make a call message: {exc.errors()[0]['msg']}"
+            ) from None

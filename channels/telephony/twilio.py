@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from channels.base import AnomalousPayload, UnsupportedEvent
-from channels.telephony.calls import CallEvent, Direction, Stage, is_extension
+from channels.telephony.calls import CallEvent, Direction, Stage, is_extension, seconds
 from channels.telephony.verify import form_fields
 
 CALL_STAGES: dict[str, Stage] = {
@@ -32,9 +32,11 @@ def _at(fields: dict[str, str], received: datetime) -> datetime:
     if not stamp:
         return received
     try:
-        return parsedate_to_datetime(stamp)
+        moment = parsedate_to_datetime(stamp)
     except (TypeError, ValueError) as exc:
         raise AnomalousPayload(f"Timestamp is not RFC 2822: {stamp!r}") from exc
+    # RFC 2822's "-0000" means UTC with the sender's zone unknown; the parser leaves such a time naive.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _client_side(number: str | None) -> str | None:
@@ -49,8 +51,8 @@ def _call(fields: dict[str, str], received: datetime) -> CallEvent:
         raise UnsupportedEvent(f"Twilio CallStatus {status!r} is not a call stage")
     direction = _direction(fields)
     at = _at(fields, received)
-    duration = fields.get("CallDuration")
-    answered = stage == "ended" and status == "completed" and duration not in (None, "", "0")
+    duration = seconds(fields["CallDuration"], "CallDuration") if fields.get("CallDuration") else None
+    answered = stage == "ended" and status == "completed" and bool(duration)
     operator = fields.get("To") if direction == "inbound" else fields.get("From")
     return CallEvent(
         event_id=f"{fields['CallSid']}:{status}:{fields.get('SequenceNumber', '')}",
@@ -61,9 +63,9 @@ def _call(fields: dict[str, str], received: datetime) -> CallEvent:
         from_number=_client_side(fields.get("From")),
         to_number=_client_side(fields.get("To")),
         operator_extension=operator if is_extension(operator) else None,
-        duration_s=float(duration) if duration else None,
+        duration_s=duration,
         # A completed call with talk time was answered, even when the in-progress callback is not subscribed.
-        answered_at=at - timedelta(seconds=float(duration or 0)) if answered else None,
+        answered_at=at - timedelta(seconds=duration or 0) if answered else None,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from channels.base import AnomalousPayload, UnsupportedEvent
-from channels.telephony.calls import CallEvent
+from channels.telephony.calls import CallEvent, seconds
 from channels.telephony.verify import form_fields
 
 Handler = Callable[[dict[str, str], datetime, datetime], CallEvent]
@@ -57,7 +57,7 @@ def _out_start(fields: dict[str, str], start: datetime, received: datetime) -> C
 
 def _end(fields: dict[str, str], start: datetime, received: datetime) -> CallEvent:
     outbound = fields["event"] == "NOTIFY_OUT_END"
-    duration = float(fields.get("duration") or 0)
+    duration = seconds(fields.get("duration") or 0, "duration")
     answered = fields.get("disposition") == "answered"
     ended = max(received, start + timedelta(seconds=duration))
     return CallEvent(

@@ -140,7 +140,7 @@ def interactive_message(item: Obj, where: str) -> Draft:
 def _flow_answers(reply: Obj) -> str:
     try:
         answers = json.loads(str(reply.get("response_json") or "{}"))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         answers = {}
     shown = (
         "; ".join(f"{k}: {v}" for k, v in answers.items() if k != "flow_token")

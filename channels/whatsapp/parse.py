@@ -62,7 +62,7 @@ class WhatsAppAdapter:
 def _decode(body: bytes) -> Obj:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise AnomalousPayload(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise AnomalousPayload("body must be a JSON object")

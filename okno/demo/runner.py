@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, assistant, email, telegram, telephony, whatsapp
+from okno.demo.scenarios import api, assistant, email, staffbot, telegram, telephony, whatsapp
 from okno.demo.stage import open_stage
 
 # One per channel; later channel issues append theirs.
@@ -20,6 +20,7 @@ SCENARIOS = [
     ("email", email.run),
     ("telephony", telephony.run),
     ("assistant", assistant.run),  # after the channels: it reads their messages
+    ("staffbot", staffbot.run),  # the staff bot on everything above: a summary, a task, an alert
 ]
 
 

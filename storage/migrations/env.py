@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.search_schema import is_search_object
 
 target_metadata = SQLModel.metadata
 
@@ -20,6 +21,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # full-text search objects live outside the models (revision w10s): autogenerate leaves them alone
+        include_name=lambda name, _kind, _parent: not is_search_object(name),
     )
     with context.begin_transaction():
         context.run_migrations()

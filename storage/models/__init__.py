@@ -5,11 +5,13 @@ from storage.models.assistant import ClientSummary
 from storage.models.audit import AuditLog
 from storage.models.calls import Call, TranscriptSegment
 from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
+from storage.models.company import CompanySetting
 from storage.models.conversations import Attachment, Conversation, Message, ProcessedEvent
 from storage.models.mail import MailCursor
 from storage.models.outbox import Outbox
 from storage.models.raw import RawEvent
 from storage.models.requests import Request, RequestNote
+from storage.models.staffbot import ForumTopic, StaffDraft, StaffInvite, StaffNotice
 from storage.models.work import Alert, Task
 
 __all__ = [
@@ -22,9 +24,11 @@ __all__ = [
     "Client",
     "ClientContact",
     "ClientSummary",
+    "CompanySetting",
     "Contact",
     "ContactMerge",
     "Conversation",
+    "ForumTopic",
     "Lease",
     "MailCursor",
     "Message",
@@ -34,6 +38,9 @@ __all__ = [
     "Request",
     "RequestNote",
     "Staff",
+    "StaffDraft",
+    "StaffInvite",
+    "StaffNotice",
     "Task",
     "TranscriptSegment",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,3 +67,25 @@ async def count_messages(session: AsyncSession) -> dict[str, int]:
         )
     )
     return {f"{channel}:{direction}": int(n) for channel, direction, n in rows.all()}
+
+
+async def last_inbound_at(
+    session: AsyncSession, *, channel: str, account: str, conversation_key: str, kinds: Sequence[str]
+) -> datetime | None:
+    """When the client last wrote in this conversation (messages of these kinds), aware UTC; None if never.
+    WhatsApp's 24-hour customer-service window is counted from it."""
+    query = (
+        select(func.max(Message.sent_at))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            col(Conversation.channel) == channel,
+            col(Conversation.account) == account,
+            col(Conversation.conversation_key) == conversation_key,
+            col(Message.direction) == "inbound",
+            col(Message.kind).in_(kinds),
+        )
+    )
+    last = (await session.execute(query)).scalar()
+    if last is None:
+        return None
+    return last if last.tzinfo else last.replace(tzinfo=UTC)  # SQLite's max() loses the column's type

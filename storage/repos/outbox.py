@@ -49,10 +49,11 @@ async def outbox_by_platform_id(
 
 async def due_outbox(
     session: AsyncSession, *, now: datetime, stuck_after: timedelta, limit: int = 200
-) -> Sequence[int]:
-    """Pending rows whose next attempt is due and that no live sender holds (a crash leaves them held)."""
+) -> Sequence[tuple[int, int]]:
+    """(id, attempts) of pending rows whose next attempt is due and that no live sender holds (a crash leaves
+    them held)."""
     query = (
-        select(Outbox.id)
+        select(Outbox.id, col(Outbox.attempts))
         .where(col(Outbox.status) == "pending")
         .where(col(Outbox.next_attempt_at) <= now)
         .where(
@@ -61,7 +62,7 @@ async def due_outbox(
         .order_by(col(Outbox.id))
         .limit(limit)
     )
-    return [int(i) for i in (await session.execute(query)).scalars().all()]
+    return [(int(i), int(a)) for i, a in (await session.execute(query)).all()]
 
 
 async def count_outbox(session: AsyncSession) -> dict[str, int]:

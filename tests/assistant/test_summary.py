@@ -90,16 +90,13 @@ async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_tim
         for conversation in (await session.execute(select(Conversation))).scalars():
             conversation.client_id = client.id
         client_id = client.id or 0
-    async with db.session() as session, session.begin():
-        _, first = await summarize_client(session, runner, client_id)
+    _, first = await summarize_client(db, runner, client_id)
     assert first.calls == 1 and "7707083893" in user_text(model.seen[-1])
     await accept(db, inbound("e9", text="новый вопрос", sent_at=NOW + timedelta(hours=1)), policy=policy)
-    async with db.session() as session, session.begin():
-        _, second = await summarize_client(session, runner, client_id)
+    _, second = await summarize_client(db, runner, client_id)
     assert second.calls == 1 and user_text(model.seen[-1]).count("<message>") == 1
     async with db.session() as session:
         stored = (await session.execute(select(ClientSummary))).scalars().one()
     assert stored.messages_covered == 4 and stored.last_message_id == second.last_message_id
-    async with db.session() as session, session.begin():
-        _, third = await summarize_client(session, runner, client_id)
+    _, third = await summarize_client(db, runner, client_id)
     assert third.calls == 0  # nothing new: no model call

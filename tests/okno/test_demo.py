@@ -17,3 +17,5 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path) -> None:
     assert counts["merges"] >= 1 and counts["webhooks"] >= 2
     assert counts["raw_duplicate"] >= 1 and counts["raw_anomalous"] >= 1
     assert counts["requests"] >= 7 and counts["clients"] >= 5
+    staffbot = result["scenarios"]["staffbot"]  # a summary, a task created on ✅, an SLA alert taken
+    assert staffbot == {"summary_sent": True, "tasks": 1, "alert_acked": True}

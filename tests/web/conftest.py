@@ -13,11 +13,14 @@ import aiohttp
 import pytest
 from sqlmodel import col, select
 
+from intake.accept import accept
 from storage.models import Alert, Attachment, ChannelIdentity, Message, Request, Staff, Task
-from storage.repos.accounts import add_staff
+from storage.repos.accounts import add_channel_account, add_staff
 from storage.repos.clients import add_client, link_contact_to_client
 from storage.types import utcnow
 from tests.conftest import Live
+from tests.factories import inbound as inbound_message
+from tests.web.browser import Browser
 from web.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -151,6 +154,56 @@ async def seeded(live: Live) -> Seeded:
     return seeded
 
 
+QUOTED_EMAIL = "Спасибо, акт получили.\n\n12.11.2026 Анна написала:\n> Высылаю акт сверки\n> за октябрь"
+
+
+async def whatsapp_request(live: Live) -> int:
+    """A WhatsApp client who last wrote 30 hours ago (the 24-hour window is closed) to a number with two
+    approved templates."""
+    async with live.services.db.session() as session:
+        await add_channel_account(
+            session,
+            box=live.services.box,
+            channel="whatsapp",
+            name="main",
+            config={"phone_number_id": "1065", "template": "okno_followup", "templates": ["invoice_ready"]},
+            secrets={"token": "wa-secret-token"},
+        )
+        await session.commit()
+    message = inbound_message(
+        "wamid.1",
+        channel="whatsapp",
+        account="main",
+        sender="79161234567",
+        phone="+79161234567",
+        name="Степан",
+        text="Пришлите акт",
+        sent_at=utcnow() - timedelta(hours=30),
+    )
+    await accept(live.services.db, message, policy=live.services.jobs.policy)
+    return await _request_from(live, "whatsapp")
+
+
+async def email_request(live: Live) -> int:
+    """An email reply that quotes the earlier letter."""
+    message = inbound_message(
+        "<m1@romashka.example>",
+        channel="email",
+        account="box",
+        sender="olga@romashka.example",
+        email="olga@romashka.example",
+        text=QUOTED_EMAIL,
+    )
+    await accept(live.services.db, message, policy=live.services.jobs.policy)
+    return await _request_from(live, "email")
+
+
+async def _request_from(live: Live, channel: str) -> int:
+    async with live.services.db.session() as session:
+        query = select(Request.id).where(col(Request.origin_channel) == channel)
+        return int((await session.execute(query)).scalars().one())
+
+
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -178,6 +231,15 @@ class Browserless:
 
 
 SignIn = Callable[[str], Awaitable[Browserless]]
+
+
+@pytest.fixture
+async def browser(seeded: Seeded) -> AsyncIterator[Browser]:
+    """Depends on `seeded` so the browser closes (and drops its SSE stream) before okno stops."""
+    driver = Browser()
+    await driver.start()
+    yield driver
+    await driver.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ merge, dashboard, and client content that must stay inert. Each test saves a scr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,15 +22,6 @@ pytestmark = [
     ),
     pytest.mark.timeout(120),
 ]
-
-
-@pytest.fixture
-async def browser(seeded: Seeded) -> AsyncIterator[Browser]:
-    """Depends on `seeded` so the browser closes (and drops its SSE stream) before okno stops."""
-    driver = Browser()
-    await driver.start()
-    yield driver
-    await driver.close()
 
 
 async def sign_in(browser: Browser, seeded: Seeded, login: str = "anna@example.ru") -> None:

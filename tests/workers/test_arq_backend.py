@@ -23,6 +23,7 @@ from storage.models import Message, Outbox
 from storage.repos.accounts import add_channel_account, add_staff
 from tests.conftest import REDIS_URL, make_settings, start_app
 from tests.factories import api_body
+from workers.queue import ArqQueue
 from workers.settings import build_workers, counts, run_workers
 
 pytestmark = [pytest.mark.storage, pytest.mark.redis]
@@ -104,3 +105,42 @@ async def test_the_same_job_id_is_queued_once(arq_services: Services) -> None:
     assert await queue.enqueue("ingest", 999, job_id="ingest:999") is True
     assert await queue.enqueue("ingest", 999, job_id="ingest:999") is False
     assert await queue.enqueue("not_installed", 1, job_id="x:1") is False
+
+
+async def test_a_failed_job_id_may_run_again_a_queued_or_done_one_not(arq_services: Services) -> None:
+    """A deterministic id is never run twice once it succeeded, and never doubled while queued; but a job
+    that failed (the database was restarting) must run when the sweeper asks again, not an hour later."""
+    runs: list[int] = []
+
+    async def flaky(_ctx: dict[str, object], n: int) -> None:
+        runs.append(n)
+        if len(runs) == 1:
+            raise ConnectionError("the database is restarting")
+
+    settings = arq_services.settings
+    redis = await create_pool(RedisSettings.from_dsn(settings.queue.redis_url))
+    queue = ArqQueue(redis, prefix=settings.queue.prefix, installed=frozenset({"flaky"}))
+
+    async def burst() -> None:
+        workers = build_workers(
+            arq_services.jobs,
+            jobs={"flaky": (flaky, "io")},
+            redis_url=settings.queue.redis_url,
+            prefix=settings.queue.prefix,
+            queues=("io",),
+            burst=True,
+        )
+        await asyncio.wait_for(run_workers(workers), timeout=60)
+
+    try:
+        assert await queue.enqueue("flaky", 1, job_id="flaky:1")
+        assert not await queue.enqueue("flaky", 1, job_id="flaky:1")  # still queued: no double
+        await burst()
+        assert runs == [1]
+        assert await redis.exists(f"arq:result:{settings.queue.prefix}:flaky:1")  # arq keeps the failure
+        assert await queue.enqueue("flaky", 2, job_id="flaky:1")  # finished (failed): may run again
+        await burst()
+        assert runs == [1, 2]
+        assert not await queue.enqueue("flaky", 3, job_id="flaky:1")  # succeeded: never run twice
+    finally:
+        await queue.close()

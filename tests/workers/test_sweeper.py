@@ -11,6 +11,8 @@ from arq.connections import ArqRedis
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from channels.base import RawPayload
+from intake.policy import IntakePolicy
 from okno.services import Services
 from storage.models import Message, RawEvent
 from tests.factories import api_body
@@ -19,6 +21,7 @@ from workers.queue import ArqQueue
 from workers.sweeper import sweep
 
 pytestmark = pytest.mark.storage
+POLICY = IntakePolicy()
 
 
 def dead_port() -> int:
@@ -82,3 +85,41 @@ async def test_unknown_channel_is_kept_as_unsupported(services: Services) -> Non
         statuses = (await session.execute(select(col(RawEvent.status), col(RawEvent.reason)))).all()
     assert statuses == [("unsupported", "no parser installed for channel 'viber'")]
     assert raw_id
+
+
+async def test_a_rerun_of_an_accepted_delivery_is_its_own_not_a_duplicate(services: Services) -> None:
+    """A worker killed after accept() committed but before the RawEvent was marked (or a sweep copy running
+    beside a slow first run): the rerun stores nothing new, marks the event accepted, and hands the
+    follow-ups out again, since the killed run may never have queued them."""
+    from intake.accept import accept
+    from intake.schema import InboundMessage
+    from workers.ingest import ingest
+
+    body = json.dumps(api_body("rerun-1", text="Нужен акт сверки до пятницы")).encode()
+    raw_id = await services.sink.store(channel="api", account="site", headers={}, body=body)
+    assert services.inline is not None
+    await services.inline.drain()
+    async with services.db.session() as session:
+        raw = await session.get(RawEvent, raw_id)
+        assert raw is not None and raw.status == "accepted"
+        raw.status = "pending"  # as if the run died between accept's commit and marking the event
+        await session.commit()
+    assert await ingest({"okno": services.jobs, "job_try": 1}, raw_id) == "accepted"
+    assert await messages(services) == 1
+    async with services.db.session() as session:
+        raw = await session.get(RawEvent, raw_id)
+        assert raw is not None and raw.status == "accepted"
+
+    parsed: InboundMessage = services.jobs.parsers["api"].parse(_payload(raw))[0]
+    again = await accept(services.db, parsed.model_copy(update={"raw_event_id": raw_id}), policy=POLICY)
+    assert again.outcome == "again" and again.message_id is not None
+    assert "analyze_message" in {f.job for f in again.follow_ups}
+    other = await accept(services.db, parsed.model_copy(update={"raw_event_id": None}), policy=POLICY)
+    assert other.outcome == "duplicate" and not other.follow_ups  # a platform's redelivery: a new raw event
+
+
+def _payload(raw: RawEvent) -> RawPayload:
+    return RawPayload(
+        account=raw.account, body=raw.body, headers=dict(raw.headers), received_at=raw.received_at,
+        raw_event_id=raw.id,
+    )  # fmt: skip

@@ -57,8 +57,7 @@ async def run(stage: Stage) -> dict[str, Any]:
         )
     summary: list[dict[str, Any]] = []
     if request is not None and request.client_id is not None:
-        async with stage.services.db.session() as session, session.begin():
-            points, _ = await summarize_client(session, helper.runner, request.client_id)
+        points, _ = await summarize_client(stage.services.db, helper.runner, request.client_id)
         summary = [p.model_dump() for p in points]
         stage.say(f"[assistant] summary of client #{request.client_id}:")
         for point in points:

@@ -1,0 +1,116 @@
+"""Alert buttons: «Беру» (acknowledge and take the request), «Назначить…» (pick a manager), «Не конфликт»
+(dismissed, stored as feedback for the evals). Supervisors, admins and the request's assignee may act."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bots.staff.texts import say
+from storage.models import Alert, Request, Staff
+from storage.repos.audit import audit
+from storage.repos.staff_bot import active_staff
+from workers.context import JobContext
+from workers.staff_cards import AlertAction, alert_text
+from workers.staff_delivery import deliver
+from workers.staffbot_config import StaffBotSettings
+
+
+async def _allowed(session: AsyncSession, alert: Alert, staff: Staff) -> bool:
+    if staff.role in ("supervisor", "admin"):
+        return True
+    request = await session.get(Request, alert.request_id) if alert.request_id else None
+    return request is not None and request.assignee_id == staff.id
+
+
+async def on_alert(
+    query: CallbackQuery,
+    callback_data: AlertAction,
+    staff: Staff,
+    app: JobContext,
+    cfg: StaffBotSettings,
+    lang: str,
+    bot: Bot,
+) -> None:
+    async with app.db.session() as session:
+        alert = await session.get(Alert, callback_data.alert_id)
+        if alert is None or alert.status not in ("new", "acked"):
+            await query.answer(say("alert_gone", lang))
+            return
+        if not await _allowed(session, alert, staff):
+            await query.answer(say("alert_not_allowed", lang), show_alert=True)
+            return
+        if callback_data.action == "assign":
+            managers = await active_staff(session, roles=("manager", "supervisor"))
+            await query.answer(say("alert_pick", lang))
+            if query.message is not None:
+                await bot.edit_message_reply_markup(
+                    chat_id=query.message.chat.id,
+                    message_id=query.message.message_id,
+                    reply_markup=_pick(alert.id or 0, managers),
+                )
+            return
+        answer = await _decide(session, alert, staff, callback_data, app, lang)
+        await session.commit()
+        text = await alert_text(session, alert, web_url=cfg.web_url, lang=lang)
+        chosen = await session.get(Staff, callback_data.staff_id) if callback_data.action == "to" else None
+    await query.answer(answer)
+    if chosen is not None and chosen.id != staff.id and chosen.telegram_user_id:
+        await deliver(  # the manager it was handed to hears it from the bot, once
+            app,
+            key=f"alert:{alert.id}:assigned:{chosen.id}",
+            kind="alert",
+            chat_id=chosen.telegram_user_id,
+            text=text,
+            staff_id=chosen.id,
+            alert_id=alert.id,
+        )
+    if query.message is not None:
+        await bot.edit_message_text(text, chat_id=query.message.chat.id, message_id=query.message.message_id)
+
+
+async def _decide(
+    session: AsyncSession, alert: Alert, staff: Staff, data: AlertAction, app: JobContext, lang: str
+) -> str:
+    now = app.clock()
+    dismissed = data.action == "fp"
+    alert.status = "dismissed" if dismissed else "acked"
+    alert.acked_by_id, alert.acked_at = staff.id, now
+    if dismissed:
+        alert.feedback = False  # a false positive: the evals learn from it
+    elif alert.request_id is not None:
+        request = await session.get(Request, alert.request_id)
+        if request is not None:
+            request.assignee_id = data.staff_id or staff.id
+    await audit(
+        session,
+        actor_kind="staff",
+        actor_id=staff.id,
+        action="alert.dismiss" if dismissed else "alert.ack",
+        entity="alert",
+        entity_id=alert.id,
+        details={"assignee_id": data.staff_id or staff.id, "via": "staff_bot"},
+    )
+    return say("alert_dismissed" if dismissed else "alert_taken", lang)
+
+
+def _pick(alert_id: int, people: Sequence[Staff]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=p.name,
+                callback_data=AlertAction(action="to", alert_id=alert_id, staff_id=p.id or 0).pack(),
+            )
+        ]
+        for p in people
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows[:10])
+
+
+def alerts_router() -> Router:
+    router = Router(name="staff-alerts")
+    router.callback_query.register(on_alert, AlertAction.filter())
+    return router

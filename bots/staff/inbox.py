@@ -1,0 +1,149 @@
+"""One inbox in Telegram: in the staff supergroup each client conversation has a topic (bots/staff/mirror.py
+creates it and mirrors the client's messages). A staff member's message in a topic goes to the client through
+the original channel (the Outbox, workers/outbound.queue_reply: first response, in_work); /note is an
+internal note, never sent; /done, /assign Имя, /due 01.12 act on the topic's request."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from assistant.due_dates import resolve_due
+from assistant.staff_names import resolve_staff
+from bots.staff.texts import say
+from storage.models import Request, Staff
+from storage.repos.audit import audit
+from storage.repos.notes import add_note
+from storage.repos.requests import RequestTransitionError, change_status, set_field
+from storage.repos.staff_bot import active_staff, topic_by_thread
+from workers.context import JobContext
+from workers.outbound import NothingToReplyTo, queue_reply
+from workers.staffbot_config import StaffBotSettings
+
+log = logging.getLogger(__name__)
+
+
+async def _request_id(message: Message, app: JobContext) -> int | None:
+    if message.message_thread_id is None:
+        return None
+    async with app.db.session() as session:
+        topic = await topic_by_thread(session, chat_id=message.chat.id, thread_id=message.message_thread_id)
+    return topic.request_id if topic is not None else None
+
+
+async def note(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+    request_id = await _request_id(message, app)
+    if request_id is None or not (command.args or "").strip():
+        await message.reply(say("topic_no_request", lang))
+        return
+    async with app.db.session() as session:
+        await add_note(
+            session,
+            request_id=request_id,
+            text=command.args or "",
+            author_staff_id=staff.id,
+            source="telegram",
+        )
+        await session.commit()
+    await message.reply(say("topic_note", lang))
+
+
+async def done(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
+    request_id = await _request_id(message, app)
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+        return
+    async with app.db.session() as session:
+        request = await session.get(Request, request_id)
+        assert request is not None
+        try:
+            await change_status(session, request=request, status="done", at=app.clock(), staff_id=staff.id)
+        except RequestTransitionError as exc:
+            await message.reply(say("topic_bad_status", lang, reason=str(exc)))
+            return
+        await session.commit()
+    await message.reply(say("topic_done", lang, id=request_id))
+
+
+async def assign(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+    request_id, wanted = await _request_id(message, app), (command.args or "").strip().lstrip("@")
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+        return
+    async with app.db.session() as session:
+        people = list(await active_staff(session))
+        found = resolve_staff(wanted, [p.name for p in people], author=staff.name)
+        target = next((p for p in people if p.name == found.staff), None)
+        if target is None:
+            await message.reply(say("topic_assign_unknown", lang, name=wanted[:60]))
+            return
+        request = await session.get(Request, request_id)
+        assert request is not None
+        request.assignee_id = target.id
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=staff.id,
+            action="request.assign",
+            entity="request",
+            entity_id=request_id,
+            details={"assignee_id": target.id, "via": "staff_bot"},
+        )
+        await session.commit()
+    await message.reply(say("topic_assigned", lang, id=request_id, name=target.name))
+
+
+async def due(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+    request_id = await _request_id(message, app)
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+        return
+    now = app.clock()
+    when = resolve_due(command.args or "", now.astimezone(app.policy.tz))
+    if when is None:
+        await message.reply(say("topic_due_bad", lang))
+        return
+    async with app.db.session() as session:
+        request = await session.get(Request, request_id)
+        assert request is not None
+        set_field(request, field="due_at", value=when.at, source="manager", at=now, note="staff bot")
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=staff.id,
+            action="request.due",
+            entity="request",
+            entity_id=request_id,
+            details={"due_at": when.at.isoformat(), "via": "staff_bot"},
+        )
+        await session.commit()
+    await message.reply(say("topic_due", lang, id=request_id, due=when.at.strftime("%d.%m.%Y %H:%M")))
+
+
+async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
+    """Anything else a staff member writes in a client's topic is the answer to that client."""
+    request_id = await _request_id(message, app)
+    if request_id is None:
+        return  # a topic okno did not create: staff talk among themselves
+    try:
+        await queue_reply(
+            app.db, app.queue, request_id=request_id, staff_id=staff.id or 0, text=message.text or ""
+        )
+    except NothingToReplyTo as exc:
+        await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
+
+
+def inbox_router(cfg: StaffBotSettings) -> Router:
+    router = Router(name="staff-inbox")
+    if cfg.forum_chat_id is None:
+        return router
+    router.message.filter(F.chat.id == cfg.forum_chat_id, F.message_thread_id)
+    router.message.register(note, Command("note"))
+    router.message.register(done, Command("done"))
+    router.message.register(assign, Command("assign"))
+    router.message.register(due, Command("due"))
+    router.message.register(reply, F.text, ~F.text.startswith("/"))
+    return router

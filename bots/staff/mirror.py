@@ -1,0 +1,164 @@
+"""Client messages from every channel mirrored into the staff forum: a job enqueued after accept (follow-up
+`mirror_to_topic:<message id>`), one topic per client conversation (createForumTopic on the first message),
+idempotent per message through its StaffNotice key. Client text goes as plain text: data, not commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from storage.models import (
+    Attachment,
+    Call,
+    Client,
+    Contact,
+    Conversation,
+    ForumTopic,
+    Message,
+    TranscriptSegment,
+)
+from storage.repos.staff_bot import notice_status, topic_of_conversation
+from workers.context import JobContext, services
+from workers.notify_texts import say
+from workers.staff_delivery import deliver, staff_bot, staffbot_settings
+
+log = logging.getLogger(__name__)
+ICONS = {"telegram": "✈️", "whatsapp": "🟢", "email": "✉️", "telephony": "📞", "api": "🔌"}
+MAX_FILE = 20 * 1024 * 1024
+MAX_TRANSCRIPT = 3000
+
+
+async def mirror_to_topic(ctx: dict[str, Any], message_id: int) -> str:
+    app = services(ctx)
+    cfg = staffbot_settings(app)
+    if cfg.forum_chat_id is None:
+        return "no forum"
+    if await _already(app, message_id):
+        return "mirrored"
+    bot = await staff_bot(app)
+    if bot is None:
+        return "no staff bot"
+    async with app.db.session() as session:  # one session at a time: SQLite transactions take the lock
+        message = await session.get(Message, message_id)
+        conversation = await session.get(Conversation, message.conversation_id) if message else None
+    if message is None or conversation is None or message.direction != "inbound":
+        return "skipped"
+    text, files = await _body(app, message, cfg.language)
+    topic = await _topic(app, bot, conversation, message, cfg.forum_chat_id, cfg.language)
+    if topic is None:
+        return "no topic"
+    sent = await deliver(
+        app,
+        key=f"mirror:{message_id}",
+        kind="mirror",
+        chat_id=topic.chat_id,
+        thread_id=topic.message_thread_id,
+        text=text,
+        files=files,
+    )
+    return "mirrored" if sent is not None else "not sent"
+
+
+async def _already(app: JobContext, message_id: int) -> bool:
+    async with app.db.session() as session:
+        return await notice_status(session, key=f"mirror:{message_id}") in ("sent", "failed")
+
+
+async def _label(app: JobContext, conversation: Conversation) -> str:
+    async with app.db.session() as session:
+        client = await session.get(Client, conversation.client_id) if conversation.client_id else None
+        contact = await session.get(Contact, conversation.contact_id)
+    if client is not None:
+        return client.name
+    if contact is not None:
+        return contact.display_name or contact.phone or contact.email or f"#{contact.id}"
+    return conversation.conversation_key
+
+
+async def _topic(
+    app: JobContext, bot: Bot, conversation: Conversation, message: Message, chat_id: int, lang: str
+) -> ForumTopic | None:
+    """The conversation's topic, made on its first message; it follows the latest request."""
+    async with app.db.session() as session:
+        topic = await topic_of_conversation(session, conversation_id=conversation.id or 0)
+        if topic is not None:
+            if message.request_id is not None and topic.request_id != message.request_id:
+                topic.request_id = message.request_id
+                await session.commit()
+            return topic
+    name = say("topic_name", lang, client=await _label(app, conversation), channel=conversation.channel)[:128]
+    try:
+        created = await bot.create_forum_topic(chat_id=chat_id, name=name)
+    except TelegramAPIError as exc:
+        log.warning("forum topic for conversation %s not created: %s", conversation.id, exc.message)
+        return None
+    async with app.db.session() as session:
+        topic = ForumTopic(
+            conversation_id=conversation.id or 0,
+            request_id=message.request_id,
+            chat_id=chat_id,
+            message_thread_id=created.message_thread_id,
+            name=name,
+        )
+        session.add(topic)
+        try:
+            await session.commit()
+        except IntegrityError:  # a concurrent mirror of the same conversation made one first: use it
+            await session.rollback()
+            return await topic_of_conversation(session, conversation_id=conversation.id or 0)
+    return topic
+
+
+async def _body(app: JobContext, message: Message, lang: str) -> tuple[str, list[tuple[str, bytes]]]:
+    async with app.db.session() as session:
+        contact = await session.get(Contact, message.author_contact_id) if message.author_contact_id else None
+        attachments = (
+            (await session.execute(select(Attachment).where(col(Attachment.message_id) == message.id)))
+            .scalars()
+            .all()
+        )
+        call = (
+            (await session.execute(select(Call).where(col(Call.message_id) == message.id))).scalars().first()
+        )
+        segments = (
+            (
+                await session.execute(
+                    select(TranscriptSegment)
+                    .where(col(TranscriptSegment.call_id) == call.id)
+                    .order_by(col(TranscriptSegment.position))
+                )
+            )
+            .scalars()
+            .all()
+            if call is not None
+            else []
+        )
+    author = (contact.display_name or contact.phone or contact.email) if contact else None
+    icon = ICONS.get(message.channel, "💬")
+    lines = [say("mirror_head", lang, icon=icon, author=author or "—", channel=message.channel)]
+    if message.subject:
+        lines.append(message.subject)
+    if message.text:
+        lines.append(message.text)
+    if call is not None:
+        duration = f" {call.duration_s} с" if call.duration_s else ""
+        lines.append(say("mirror_call", lang, duration=duration))
+        if segments:
+            lines.append(say("mirror_transcript", lang))
+            lines.append("\n".join(f"{s.speaker}: {s.text}" for s in segments)[:MAX_TRANSCRIPT])
+    files: list[tuple[str, bytes]] = []
+    for attachment in attachments:
+        name = attachment.filename or f"{attachment.kind}-{attachment.id}"
+        note = f" ({attachment.fetch_note})" if attachment.fetch_note else ""
+        lines.append(say("mirror_file", lang, name=name, note=note))
+        if attachment.blob_sha256 and (attachment.size or 0) <= MAX_FILE:
+            try:
+                files.append((name, await app.blobs.get(attachment.blob_sha256)))
+            except (OSError, KeyError):
+                log.warning("attachment %s: blob missing, mirrored by name only", attachment.id)
+    return "\n".join(lines), files

@@ -1,0 +1,154 @@
+"""The staff bot on the demo's data, on a loopback Bot API: a manager asks for a client summary, a supervisor
+turns a Russian sentence into a task (created on ✅, the assignee told), and an SLA alert is acknowledged
+with «Беру» (the clock moved a week on, so the unanswered requests are past their SLA in business time)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from aiogram.types import Update
+from aiohttp import web
+from sqlmodel import col, select
+
+from bots.staff.bot import StaffBot
+from okno.demo.stage import Stage
+from sandbox.telegram import TelegramSandbox
+from storage.models import Alert, Staff, Task
+from storage.repos.accounts import add_channel_account
+from workers.notify import check_sla, notify_alert
+from workers.staff_delivery import close_staff_bots, staffbot_settings
+
+TOKEN = "700300400:AAF-demo-okno-staff-bot"  # noqa: S105 (the sandbox bot, not a real one)
+ANNA, VIKTOR = 81001, 81002
+_ids = itertools.count(1)
+
+
+class Chat:
+    """A person writing to the staff bot; returns what the bot said (sent and edited texts)."""
+
+    def __init__(self, stage: Stage, api: TelegramSandbox, bot: StaffBot, user_id: int, name: str) -> None:
+        self.stage, self.api, self.bot, self.user_id = stage, api, bot, user_id
+        first, last = name.split()
+        self.user = {"id": user_id, "is_bot": False, "first_name": first, "last_name": last}
+
+    async def _feed(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        before = len(self.api.calls)
+        await self.bot.feed_raw(Update.model_validate({"update_id": next(_ids), **body}, context={}))
+        return [{"method": c.method, **c.params} for c in self.api.calls[before:] if c.ok]
+
+    async def write(self, text: str) -> list[dict[str, Any]]:
+        self.stage.say(f"  {self.user['first_name']} → бот: {text}")
+        message = {
+            "message_id": next(_ids),
+            "from": self.user,
+            "chat": {"id": self.user_id, "type": "private"},
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self._said(await self._feed({"message": message}))
+
+    async def press(self, data: str, label: str, message_id: int) -> list[dict[str, Any]]:
+        self.stage.say(f"  {self.user['first_name']} нажимает «{label}»")
+        chat = {"id": self.user_id, "type": "private"}
+        bot_message = {"message_id": message_id, "chat": chat, "date": int(time.time()), "text": "…"}
+        query = {
+            "id": f"q{next(_ids)}",
+            "from": self.user,
+            "chat_instance": "demo",
+            "data": data,
+            "message": bot_message,
+        }
+        return self._said(await self._feed({"callback_query": query}))
+
+    def _said(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for call in calls:
+            if call["method"] in ("sendMessage", "editMessageText"):
+                verb = "бот" if call["method"] == "sendMessage" else "бот (правка)"
+                to = "" if str(call["chat_id"]) == str(self.user_id) else f" [→ {call['chat_id']}]"
+                self.stage.say(f"  {verb}{to}: " + str(call["text"]).replace("\n", "\n      "))
+        return calls
+
+
+def _button(call: dict[str, Any], label: str) -> str:
+    rows = call.get("reply_markup", {}).get("inline_keyboard", [])
+    return str(next(b["callback_data"] for row in rows for b in row if b["text"] == label))
+
+
+async def run(stage: Stage) -> dict[str, Any]:
+    api = TelegramSandbox()
+    api.add_bot(TOKEN, "okno_staff_demo_bot")
+    runner = web.AppRunner(api.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    stage.runners.append(runner)
+    api_base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    app = stage.services.jobs
+    async with stage.services.db.session() as session:
+        await add_channel_account(
+            session,
+            box=stage.services.box,
+            channel="telegram_staff",
+            name=staffbot_settings(app).account,
+            config={"api_base": api_base, "mode": "webhook"},
+            secrets={"bot_token": TOKEN, "webhook_secret": "demo"},
+        )
+        staff = {s.name: s for s in (await session.execute(select(Staff))).scalars()}
+        staff["Анна Петрова"].telegram_user_id, staff["Виктор Зайцев"].telegram_user_id = ANNA, VIKTOR
+        await session.commit()
+    stage.say(
+        f"[staffbot] the staff bot (its own token, channel telegram_staff) on the loopback Bot API {api_base}"
+    )
+    app.extras["staffbot"] = staffbot_settings(app).model_copy(update={"web_url": stage.base_url})
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # an INFO line per update
+    bot = StaffBot(app)
+    anna = Chat(stage, api, bot, ANNA, "Анна Петрова")
+    viktor = Chat(stage, api, bot, VIKTOR, "Виктор Зайцев")
+    try:
+        summary = await anna.write("что с Ромашкой?")
+        card = await viktor.write("поставь Анне задачу позвонить в Ромашку до пятницы")
+        proposal = next(c for c in card if c["method"] == "sendMessage")
+        await viktor.press(_button(proposal, "✅ Создать"), "✅ Создать", proposal.get("message_id", 1001))
+        acked = await _sla_alert(stage, viktor)
+        async with stage.services.db.session() as session:
+            tasks = (await session.execute(select(Task))).scalars().all()
+    finally:
+        await close_staff_bots(app)
+    return {"summary_sent": bool(summary), "tasks": len(tasks), "alert_acked": acked}
+
+
+async def _sla_alert(stage: Stage, viktor: Chat) -> bool:
+    app = stage.services.jobs
+    real_clock = app.clock
+    app.clock = lambda: (
+        real_clock() + timedelta(days=7)
+    )  # a week on: the unanswered requests are past the SLA
+    try:
+        opened = await check_sla(app)
+        async with stage.services.db.session() as session:
+            alert = (
+                (await session.execute(select(Alert).where(col(Alert.kind) == "sla_breach")))
+                .scalars()
+                .first()
+            )
+        stage.say(f"[staffbot] a week later: {opened} request(s) past the SLA in business time → alerts")
+        if alert is None:
+            return False
+        before = len(viktor.api.calls)
+        await notify_alert({"okno": app}, alert.id or 0)
+        sent = [c for c in viktor.api.calls[before:] if c.ok and str(c.params.get("chat_id")) == str(VIKTOR)]
+        if not sent:
+            return False
+        viktor._said([{"method": "sendMessage", **sent[0].params}])
+        await viktor.press(_button({"reply_markup": sent[0].params["reply_markup"]}, "Беру"), "Беру", 1002)
+        async with stage.services.db.session() as session:
+            stored = await session.get(Alert, alert.id)
+        return stored is not None and stored.status == "acked"
+    finally:
+        app.clock = real_clock

@@ -1,0 +1,200 @@
+"""Alerts: a conflict goes to the assignee and the first supervisor with its buttons; not acknowledged within
+N minutes it escalates to the next person (the clock is injected); «Беру» acknowledges and takes the request;
+«Не конфликт» is stored as feedback. SLA breaches count business time only; reminders and the digest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from intake.accept import accept
+from intake.policy import IntakePolicy
+from storage.models import Alert, Request, StaffNotice, Task
+from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
+from tests.bots.staff.conftest import StaffDesk, buttons
+from tests.factories import NOW, inbound
+from workers.notify import staff_tick
+
+pytestmark = pytest.mark.storage
+
+
+async def _conflict(desk: StaffDesk, *, assignee: str | None = "Иван") -> Alert:
+    result = await accept(
+        desk.services.db,
+        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"),
+        policy=IntakePolicy(),
+    )
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, result.request_id)
+        assert request is not None
+        request.assignee_id = desk.staff[assignee].id if assignee else None
+        request.first_response_at = NOW  # answered: this test is about the conflict, not the SLA
+        alert = Alert(
+            kind="conflict",
+            severity=2,
+            category="missed_deadline",
+            evidence_quote="Сколько можно ждать акт?!",
+            source_message_id=result.message_id,
+            client_id=request.client_id,
+            request_id=request.id,
+            created_at=desk.now,
+        )
+        session.add(alert)
+        await session.commit()
+    return alert
+
+
+def _sent_to(desk: StaffDesk, chat: int, *, digests: bool = False) -> list[dict[str, object]]:
+    """What one person got; the daily digest (due at 10:00 Moscow, the desk's clock) only when asked."""
+    return [
+        p
+        for p in desk.api.sent("sendMessage")
+        if str(p["chat_id"]) == str(chat) and (digests or "Сводка за сутки" not in str(p["text"]))
+    ]
+
+
+async def tick(desk: StaffDesk) -> dict[str, int]:
+    return await staff_tick({"okno": desk.app})
+
+
+async def test_a_conflict_alert_is_escalated_after_the_timeout(desk: StaffDesk) -> None:
+    alert = await _conflict(desk)
+    await tick(desk)
+    [to_ivan] = _sent_to(desk, 7002)
+    [to_viktor] = _sent_to(desk, 7003)
+    assert to_ivan["text"] == to_viktor["text"]
+    lines = str(to_ivan["text"]).splitlines()
+    assert lines[0] == "⚠️ Конфликт · серьёзность 2/3 · missed_deadline"
+    assert (
+        "Клиент: ООО «Ромашка»" in lines and "Канал: api" in lines and "«Сколько можно ждать акт?!»" in lines
+    )
+    assert any(line.startswith("Открыть: https://okno.example/ui/requests/") for line in lines)
+    assert [label for label, _ in buttons(to_ivan)] == ["Беру", "Назначить…", "Не конфликт"]
+    assert _sent_to(desk, 7004) == []
+    desk.now += timedelta(minutes=14)
+    assert (await tick(desk))["escalated"] == 0 and _sent_to(desk, 7004) == []  # not yet, and nothing twice
+    desk.now += timedelta(minutes=2)
+    assert (await tick(desk))["escalated"] == 1
+    [to_olga] = _sent_to(desk, 7004)  # the admin: the next one up after the only supervisor
+    assert str(to_olga["text"]).startswith("⬆️ Эскалация (уровень 1)")
+    async with desk.services.db.session() as session:
+        stored = await session.get(Alert, alert.id)
+        assert stored is not None and stored.escalation_level == 1
+    desk.now += timedelta(hours=2)
+    assert (await tick(desk))["escalated"] == 0  # the chain is exhausted: nobody is told twice
+    assert len(_sent_to(desk, 7002) + _sent_to(desk, 7003) + _sent_to(desk, 7004)) == 3
+
+
+async def test_take_acknowledges_assigns_and_stops_the_escalation(desk: StaffDesk) -> None:
+    alert = await _conflict(desk, assignee=None)
+    await tick(desk)
+    [card] = _sent_to(desk, 7003)
+    take = dict(buttons(card))["Беру"]
+    calls = await desk.press(7003, take, message_id=1001)
+    assert [c["method"] for c in calls] == ["answerCallbackQuery", "editMessageText"]
+    assert calls[0]["text"] == "Взято" and "✅ Взял(а): Виктор Зайцев" in calls[1]["text"]
+    async with desk.services.db.session() as session:
+        stored = await session.get(Alert, alert.id)
+        request = await session.get(Request, alert.request_id)
+    assert stored is not None and request is not None
+    assert (stored.status, stored.acked_by_id) == ("acked", desk.staff["Виктор"].id)
+    assert request.assignee_id == desk.staff["Виктор"].id
+    desk.now += timedelta(hours=1)
+    assert (await tick(desk))["escalated"] == 0
+
+
+async def test_not_a_conflict_is_feedback_and_a_manager_may_not_dismiss_others(desk: StaffDesk) -> None:
+    alert = await _conflict(desk, assignee="Иван")
+    await tick(desk)
+    [card] = _sent_to(desk, 7002)
+    dismiss = dict(buttons(card))["Не конфликт"]
+    refused = await desk.press(7001, dismiss, message_id=1001)  # Анна: neither supervisor nor assignee
+    assert refused[0]["text"].startswith("Это может сделать")
+    await desk.press(7002, dismiss, message_id=1001)
+    async with desk.services.db.session() as session:
+        stored = await session.get(Alert, alert.id)
+    assert stored is not None and (stored.status, stored.feedback) == ("dismissed", False)
+
+
+async def test_assign_picks_a_manager(desk: StaffDesk) -> None:
+    alert = await _conflict(desk, assignee=None)
+    await tick(desk)
+    [card] = _sent_to(desk, 7003)
+    [_, markup] = await desk.press(7003, dict(buttons(card))["Назначить…"], message_id=1001)
+    assert markup["method"] == "editMessageReplyMarkup"
+    anna = next(data for label, data in buttons(markup) if label == "Анна Петрова")
+    await desk.press(7003, anna, message_id=1001)
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, alert.request_id)
+    assert request is not None and request.assignee_id == desk.staff["Анна"].id
+    [told] = _sent_to(desk, 7001)  # the manager it was handed to hears it from the bot
+    text = str(told["text"])
+    assert "«Сколько можно ждать акт?!»" in text and "Взял(а): Виктор Зайцев" in text
+
+
+async def test_sla_counts_business_hours_only(desk: StaffDesk) -> None:
+    # the company calendar, as an admin sets it in the web UI
+    async with desk.services.db.session() as session:
+        await save_sla_settings(session, SlaSettings(60, BusinessHours()), staff_id=None)
+        await session.commit()
+    friday_evening = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)  # 17:30 in Moscow, 30 minutes before close
+    await accept(
+        desk.services.db,
+        inbound("e9", text="Срочно нужен счёт", sent_at=friday_evening),
+        policy=IntakePolicy(),
+    )
+    desk.now = datetime(2026, 11, 30, 6, 20, tzinfo=UTC)  # Monday 09:20: 30 + 20 business minutes < 60
+    assert (await tick(desk))["sla"] == 0
+    desk.now = datetime(2026, 11, 30, 6, 31, tzinfo=UTC)  # 09:31: 61 business minutes
+    assert (await tick(desk))["sla"] == 1
+    async with desk.services.db.session() as session:
+        [alert] = (await session.execute(select(Alert))).scalars().all()
+    assert alert.kind == "sla_breach"
+    [to_viktor] = _sent_to(desk, 7003)  # nobody assigned: the supervisor at once
+    assert str(to_viktor["text"]).startswith("⏰ Нет ответа клиенту")
+    assert (await tick(desk))["sla"] == 0  # one alert per request
+
+
+async def test_task_reminder_then_overdue_to_assignee_then_supervisor(desk: StaffDesk) -> None:
+    async with desk.services.db.session() as session:
+        session.add(
+            Task(
+                title="Позвонить в Ромашку",
+                assignee_id=desk.staff["Иван"].id,
+                due_at=desk.now + timedelta(minutes=30),
+            )
+        )
+        await session.commit()
+    await tick(desk)
+    assert [str(p["text"]) for p in _sent_to(desk, 7002)] == [
+        "🔔 Напоминание: «Позвонить в Ромашку» — срок 24.11 10:30"
+    ]
+    desk.now += timedelta(minutes=31)
+    await tick(desk)
+    assert str(_sent_to(desk, 7002)[-1]["text"]).startswith("⏰ Просрочено")
+    assert _sent_to(desk, 7003) == []
+    desk.now += timedelta(minutes=15)
+    await tick(desk)
+    [to_viktor] = _sent_to(desk, 7003)
+    assert "Иван Соколов" in str(to_viktor["text"])
+    await tick(desk)
+    assert len(_sent_to(desk, 7002) + _sent_to(desk, 7003)) == 3
+
+
+async def test_the_daily_digest_goes_once_to_supervisors(desk: StaffDesk) -> None:
+    await _conflict(desk)
+    desk.now = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # 08:00 Moscow: before the digest hour
+    await tick(desk)
+    assert not any("Сводка за сутки" in str(p["text"]) for p in _sent_to(desk, 7003, digests=True))
+    desk.now = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)
+    await tick(desk)
+    await tick(desk)
+    digests = [
+        str(p["text"]) for p in _sent_to(desk, 7003, digests=True) if "Сводка за сутки" in str(p["text"])
+    ]
+    assert len(digests) == 1 and "Конфликтов: 1" in digests[0] and "Иван Соколов" in digests[0]
+    async with desk.services.db.session() as session:
+        kinds = {n.kind for n in (await session.execute(select(StaffNotice))).scalars()}
+    assert "digest" in kinds

@@ -1,0 +1,127 @@
+"""One inbox in Telegram: a WhatsApp client's message is mirrored into its own forum topic (once, however
+often the job runs); a manager's reply in the topic reaches the client through the Graph API stand-in and
+sets the first response; /note stays internal; /done, /assign, /due act on the topic's request."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import col, select
+
+from bots.staff.mirror import mirror_to_topic
+from channels.whatsapp.send import WhatsAppSender
+from channels.whatsapp.window import CustomerWindow
+from okno.app import build_app
+from sandbox.whatsapp import GraphApiStandIn
+from storage.models import ForumTopic, Message, Request, RequestNote
+from storage.repos.accounts import add_channel_account
+from tests.bots.staff.conftest import FORUM, StaffDesk, texts
+from tests.channels.whatsapp.conftest import account_of
+from tests.conftest import start_app
+from workers.whatsapp import StoredLastInbound
+
+pytestmark = pytest.mark.storage
+WA_ID = "79161234567"
+
+
+@pytest.fixture
+async def graph(desk: StaffDesk) -> AsyncIterator[GraphApiStandIn]:
+    """okno serving the WhatsApp webhook, a whatsapp account on the Graph API stand-in."""
+    stand_in = GraphApiStandIn(access_token=secrets.token_urlsafe(24), app_secret=secrets.token_hex(16))
+    graph_runner, stand_in.base_url = await start_app(stand_in.app())
+    services = desk.services
+    view = account_of(stand_in)
+    async with services.db.session() as session:
+        await add_channel_account(
+            session,
+            box=services.box,
+            channel="whatsapp",
+            name=view.name,
+            config=dict(view.config),
+            secrets=dict(view.secrets),
+        )
+        await session.commit()
+    sender = WhatsAppSender(window=CustomerWindow(StoredLastInbound(services.db)), blobs=services.jobs.blobs)
+    services.jobs.senders = {**services.jobs.senders, "whatsapp": sender}
+    runner, url = await start_app(build_app(services, sweep=False))
+    stand_in.webhook_url = f"{url}/whatsapp/{view.name}/webhook"
+    yield stand_in
+    await sender.close()
+    await runner.cleanup()
+    await graph_runner.cleanup()
+
+
+async def _client_writes(desk: StaffDesk, graph: GraphApiStandIn, text: str) -> None:
+    desk.services.jobs.clock = lambda: datetime.now(UTC)  # the WhatsApp window checks real time
+    await graph.client_writes(WA_ID, "Ирина Соколова", {"type": "text", "text": {"body": text}})
+    await desk.drain()  # ingest -> accept -> mirror_to_topic (a follow-up)
+
+
+async def test_a_reply_in_the_topic_reaches_the_whatsapp_client(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    await _client_writes(desk, graph, "Добрый день! Нужна справка 2-НДФЛ до пятницы")
+    [topic_call] = desk.api.sent("createForumTopic")
+    assert topic_call["name"] == "Ирина Соколова · whatsapp" and int(topic_call["chat_id"]) == FORUM
+    [mirrored] = desk.api.sent("sendMessage")
+    thread = int(mirrored["message_thread_id"])
+    assert "Нужна справка 2-НДФЛ" in mirrored["text"] and mirrored["text"].startswith(
+        "🟢 Ирина Соколова · whatsapp"
+    )
+    calls = await desk.write(7001, "Ирина, добрый день! Подготовим к четвергу.", chat_id=FORUM, thread=thread)
+    assert calls == []  # the answer goes to the client, not back into the topic
+    await desk.drain()  # send_outbox -> WhatsAppSender -> the Graph API stand-in
+    [sent] = graph.sent
+    assert sent["to"] == WA_ID and sent["text"]["body"] == "Ирина, добрый день! Подготовим к четвергу."
+    async with desk.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+        reply = (
+            (await session.execute(select(Message).where(Message.direction == "outbound"))).scalars().one()
+        )
+    assert request.status == "in_work" and request.first_response_at is not None
+    assert request.assignee_id == desk.staff["Анна"].id and reply.author_staff_id == desk.staff["Анна"].id
+
+
+async def test_mirroring_is_idempotent_per_message(desk: StaffDesk, graph: GraphApiStandIn) -> None:
+    await _client_writes(desk, graph, "Первый вопрос")
+    await _client_writes(desk, graph, "Второй вопрос")
+    async with desk.services.db.session() as session:
+        ids = [m.id for m in (await session.execute(select(Message).order_by(col(Message.id)))).scalars()]
+        assert (
+            len((await session.execute(select(ForumTopic))).scalars().all()) == 1
+        )  # one conversation, one topic
+    for message_id in ids:  # a redelivered job posts nothing twice
+        assert await mirror_to_topic({"okno": desk.app}, message_id or 0) == "mirrored"
+    assert len(desk.api.sent("createForumTopic")) == 1
+    assert [p["text"].splitlines()[-1] for p in desk.api.sent("sendMessage")] == [
+        "Первый вопрос",
+        "Второй вопрос",
+    ]
+
+
+async def test_topic_commands_act_on_the_request_and_notes_stay_internal(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    await _client_writes(desk, graph, "Нужен акт сверки")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    [noted] = texts(
+        await desk.write(7003, "/note клиент просил звонить после обеда", chat_id=FORUM, thread=thread)
+    )
+    assert "Заметка сохранена" in noted
+    [assigned] = texts(await desk.write(7003, "/assign @Иван", chat_id=FORUM, thread=thread))
+    assert "Иван Соколов" in assigned
+    [due] = texts(await desk.write(7003, "/due 01.12", chat_id=FORUM, thread=thread))
+    assert "01.12.2026 18:00" in due
+    [done] = texts(await desk.write(7003, "/done", chat_id=FORUM, thread=thread))
+    assert "закрыта" in done
+    await desk.drain()
+    assert graph.sent == []  # nothing of this went to the client
+    async with desk.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+        [note] = (await session.execute(select(RequestNote))).scalars().all()
+    assert (request.status, request.assignee_id) == ("done", desk.staff["Иван"].id)
+    assert request.due_at is not None and request.field_sources["due_at"]["source"] == "manager"
+    assert note.text == "клиент просил звонить после обеда" and note.source == "telegram"

@@ -1,0 +1,147 @@
+"""The staff UI's work tools in Debian's Chromium: notes, header search, the client summary's citations,
+task watchers, the WhatsApp template picker, folded email quotes, the admin pages, and every page on a phone.
+Each test saves a screenshot."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from storage.models import ClientSummary, Message, Outbox, Task
+from tests.web.browser import CHROMIUM, Browser
+from tests.web.conftest import Seeded, email_request, whatsapp_request
+from tests.web.test_browser import SHOTS, sign_in
+
+pytestmark = [
+    pytest.mark.storage,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)"
+    ),
+    pytest.mark.timeout(120),
+]
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+async def test_an_internal_note_joins_the_timeline(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/requests/{seeded.own_request_id}")
+    await browser.fill("#note-form textarea", "Клиент просил звонить после 15:00")
+    await browser.click("#note-form button")
+    assert "Клиент просил звонить после 15:00" in await browser.text("#timeline li.note")
+    assert "Клиент просил звонить после 15:00" in await browser.text("#notes")
+    await browser.screenshot(SHOTS / "11_internal_note.png")
+    async with seeded.live.services.db.session() as session:
+        assert (await session.execute(select(Outbox))).scalars().first() is None  # never sent
+
+
+async def test_search_from_the_header(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded)
+    await browser.fill("header form.search input[name=q]", "справку")
+    await browser.click("header form.search button")
+    assert (await browser.path).startswith("/ui/search?q=")
+    assert await browser.text(".messages-hits mark") == "справка"
+    await browser.click(".messages-hits a")
+    assert await browser.path == f"/ui/requests/{seeded.own_request_id}"
+    await browser.goto(seeded.url + "/ui/search?q=7736207543")
+    assert "ООО «Ромашка»" in await browser.text(".hits.clients")
+    await browser.screenshot(SHOTS / "12_search.png")
+
+
+async def test_summary_citations_lead_into_the_timeline(browser: Browser, seeded: Seeded) -> None:
+    async with seeded.live.services.db.session() as session:
+        query = select(Message.id).where(col(Message.request_id) == seeded.own_request_id)
+        cited = int((await session.execute(query)).scalars().first() or 0)
+        text = "Ждёт справку 2-НДФЛ к пятнице"
+        session.add(
+            ClientSummary(
+                client_id=seeded.client_id,
+                points=[{"section": "requests", "text": text, "cites": [cited]}],
+                last_message_id=cited,
+            )
+        )
+        await session.commit()
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/clients/{seeded.client_id}")
+    assert "Ждёт справку 2-НДФЛ" in await browser.text("#summary")
+    await browser.screenshot(SHOTS / "13_client_summary.png")
+    await browser.click("#summary a.cite")
+    assert await browser.eval("location.hash") == f"#m{cited}"
+    assert await browser.count(f"li#m{cited}") == 1
+
+
+async def test_task_watchers(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded)
+    await browser.goto(seeded.url + "/ui/tasks")
+    await browser.fill(".task .watch-add select", str(seeded.other_manager_id))
+    await browser.click(".task .watch-add button")
+    assert "Борис" in await browser.text(".task .watchers")
+    await browser.screenshot(SHOTS / "14_task_watchers.png")
+    async with seeded.live.services.db.session() as session:
+        task = (await session.execute(select(Task))).scalars().one()
+        assert task.watcher_ids == [seeded.other_manager_id]
+
+
+async def test_whatsapp_template_picker(browser: Browser, seeded: Seeded) -> None:
+    request_id = await whatsapp_request(seeded.live)
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/requests/{request_id}")
+    assert "закрыто" in await browser.text("#wa-window")
+    await browser.fill("#template-form select[name=template]", "invoice_ready")
+    await browser.fill("#template-form input[name=template_params]", "Степан | 25.11")
+    await browser.screenshot(SHOTS / "15_whatsapp_template.png")
+    await browser.click("#template-form button")
+    async with seeded.live.services.db.session() as session:
+        sent = (await session.execute(select(Outbox))).scalars().one()
+    assert sent.payload["text"] == "/template invoice_ready | Степан | 25.11"
+
+
+async def test_quoted_email_is_folded(browser: Browser, seeded: Seeded) -> None:
+    request_id = await email_request(seeded.live)
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/requests/{request_id}")
+    assert await browser.eval("document.querySelector('details.quoted').open") is False
+    visible = await browser.text("#timeline")
+    assert "Спасибо, акт получили." in visible and "Высылаю акт сверки" not in visible
+    await browser.screenshot(SHOTS / "16_email_quote_folded.png")
+
+
+async def test_admin_channels_and_sla_pages(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded, "galina@example.ru")
+    await browser.goto(seeded.url + "/ui/admin/channels")
+    await browser.fill("#channel-form select[name=channel]", "telegram")
+    await browser.fill("#channel-form input[name=name]", "support-bot")
+    await browser.fill("#channel-form textarea[name=secrets]", "token=123:SECRET-XYZ")
+    await browser.click("#channel-form button")
+    page = await browser.text("body")
+    assert "support-bot" in page and "SECRET-XYZ" not in page
+    await browser.screenshot(SHOTS / "17_admin_channels.png")
+    await browser.goto(seeded.url + "/ui/admin/sla")
+    await browser.fill("#sla-form input[name=first_response_minutes]", "45")
+    await browser.click("#sla-form button")
+    assert "сохранены" in await browser.text(".notice")
+    await browser.screenshot(SHOTS / "18_admin_sla.png")
+
+
+async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded, "galina@example.ru")  # the admin sees every page
+    await browser.viewport(390, 844, mobile=True)
+    pages = {
+        "inbox": "/ui/",
+        "conversation": f"/ui/requests/{seeded.unassigned_request_id}",
+        "client": f"/ui/clients/{seeded.client_id}",
+        "tasks": "/ui/tasks",
+        "dashboard": "/ui/dashboard",
+        "search": "/ui/search?q=справка",
+        "staff": "/ui/admin/staff",
+        "channels": "/ui/admin/channels",
+        "sla": "/ui/admin/sla",
+    }
+    too_wide = []
+    for name, path in pages.items():
+        await browser.goto(seeded.url + path)
+        if not await browser.eval(NO_SIDEWAYS_SCROLL):
+            too_wide.append(name)
+        if name in ("conversation", "tasks", "client"):
+            await browser.screenshot(SHOTS / f"19_phone_{name}.png")
+    assert too_wide == []

@@ -1,0 +1,175 @@
+"""Admin: channel accounts (list, add, switch off; secrets go in sealed and never come back out) and the
+company settings the intake reads (SLA minutes, business hours, round-robin assignment)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelAccount
+from storage.repos.accounts import add_channel_account, list_channel_accounts
+from storage.repos.audit import audit
+from storage.repos.company_settings import (
+    AssignmentSettings,
+    BusinessHours,
+    SlaSettings,
+    assignment_settings,
+    save_assignment_settings,
+    save_sla_settings,
+    sla_settings,
+)
+from web.ui import flash, me, redirect, render, require_role, state
+
+CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+PAIRS_MAX = 30
+
+
+def pairs(raw: str) -> dict[str, str]:
+    """`key=value` per line -> dict; a line without "=" is a mistake the admin hears about."""
+    found: dict[str, str] = {}
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(line.strip()[:40])
+        found[key.strip()] = value.strip()
+    if len(found) > PAIRS_MAX:
+        raise ValueError("too many lines")
+    return found
+
+
+async def channels_page(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    async with state(request).services.db.session() as session:
+        accounts = await list_channel_accounts(session)
+    # Only which secrets are set is shown, never their values.
+    box = state(request).services.box
+    secret_keys = {a.id: sorted(box.open(a.secrets_encrypted)) for a in accounts}
+    return render(
+        request, "admin_channels.html", accounts=accounts, channels=CHANNELS, secret_keys=secret_keys
+    )
+
+
+async def channel_add(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    form = await request.post()
+    channel, name = str(form.get("channel", "")), str(form.get("name", "")).strip()
+    try:
+        config, secrets = pairs(str(form.get("config", ""))), pairs(str(form.get("secrets", "")))
+    except ValueError:
+        flash(request, "channels.bad_pairs")
+        raise redirect("/ui/admin/channels") from None
+    if channel not in CHANNELS or not NAME.match(name):
+        flash(request, "channels.bad")
+        raise redirect("/ui/admin/channels")
+    services = state(request).services
+    async with services.db.session() as session:
+        try:
+            account = await add_channel_account(
+                session, box=services.box, channel=channel, name=name, config=config, secrets=secrets
+            )
+            await _audit(session, request, "channel.add", account)
+            await session.commit()
+        except IntegrityError:
+            flash(request, "channels.exists")
+            raise redirect("/ui/admin/channels") from None
+    await services.accounts.refresh()
+    flash(request, "channels.added")
+    raise redirect("/ui/admin/channels")
+
+
+async def channel_active(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    form = await request.post()
+    raw = request.match_info["id"]
+    services = state(request).services
+    async with services.db.session() as session:
+        account = await session.get(ChannelAccount, int(raw)) if raw.isdigit() else None
+        if account is None:
+            raise web.HTTPNotFound(text="not found")
+        account.active = form.get("active") == "1"
+        await _audit(session, request, "channel.active" if account.active else "channel.inactive", account)
+        await session.commit()
+    await services.accounts.refresh()
+    raise redirect("/ui/admin/channels")
+
+
+async def _audit(session: AsyncSession, request: web.Request, action: str, account: ChannelAccount) -> None:
+    await audit(
+        session,
+        actor_kind="staff",
+        actor_id=me(request).id,
+        action=action,
+        entity="channel_account",
+        entity_id=account.id,
+        details={"channel": account.channel, "name": account.name},  # never the secrets
+    )
+
+
+async def sla_page(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    async with state(request).services.db.session() as session:
+        sla, assignment = await sla_settings(session), await assignment_settings(session)
+    default = int(state(request).services.jobs.policy.sla_first_response.total_seconds() // 60)
+    hours = sla.business_hours
+    return render(
+        request,
+        "admin_sla.html",
+        sla=sla,
+        hours=hours or BusinessHours(),
+        hours_on=hours is not None,
+        holidays=", ".join(d.strftime("%d.%m.%Y") for d in sorted((hours or BusinessHours()).holidays)),
+        default_minutes=default,
+        round_robin=assignment.round_robin,
+        weekdays=range(7),
+    )
+
+
+def _sla_from(form: dict[str, str], days: list[str]) -> SlaSettings:
+    minutes_raw = form.get("first_response_minutes", "").strip()
+    minutes = int(minutes_raw) if minutes_raw else None
+    if minutes is not None and not 1 <= minutes <= 100_000:
+        raise ValueError("minutes")
+    hours = None
+    if form.get("hours_on") == "1":
+        hours = BusinessHours(
+            days=tuple(sorted({int(d) for d in days})),
+            start=time.fromisoformat(form.get("start", "")),
+            end=time.fromisoformat(form.get("end", "")),
+            holidays=_holidays(form.get("holidays", "")),
+        )
+    return SlaSettings(first_response_minutes=minutes, business_hours=hours)
+
+
+def _holidays(text: str) -> frozenset[date]:
+    """ "31.12.2026, 01.01.2027" (or ISO dates); a bad date is a ValueError like any bad field."""
+    days = set()
+    for part in text.replace(";", ",").replace("\n", ",").split(","):
+        if part := part.strip():
+            days.add(date.fromisoformat(part) if "-" in part else datetime.strptime(part, "%d.%m.%Y").date())
+    return frozenset(days)
+
+
+async def sla_save(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    form = await request.post()
+    fields = {k: str(v) for k, v in form.items()}
+    try:
+        sla = _sla_from(fields, [str(d) for d in form.getall("days", [])])
+    except ValueError:  # a bad number, time or weekday: nothing is saved
+        flash(request, "sla.bad")
+        raise redirect("/ui/admin/sla") from None
+    async with state(request).services.db.session() as session:
+        await save_sla_settings(session, sla, staff_id=me(request).id)
+        await save_assignment_settings(
+            session, AssignmentSettings(round_robin=fields.get("round_robin") == "1"), staff_id=me(request).id
+        )
+        await session.commit()
+    flash(request, "sla.saved")
+    raise redirect("/ui/admin/sla")

@@ -1,0 +1,96 @@
+"""The reply box's WhatsApp side: is the 24-hour window open, and which approved templates may go out instead.
+
+The rule is the sender's own (channels.whatsapp.window: 24 hours since the client's last message to the
+number, counted as workers.whatsapp counts it), read in the page's own session: on SQLite a second session
+would wait for the first one's lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from channels.whatsapp.window import WINDOW
+from storage.models import ChannelAccount, Conversation, Message
+from storage.repos.conversations import last_inbound_at
+from storage.types import utcnow
+from workers.whatsapp import CLIENT_KINDS
+
+TEMPLATE_PARAMS_MAX = 10
+
+
+@dataclass
+class ReplyWindow:
+    channel: str | None
+    open: bool = True
+    until: datetime | None = None  # when the window closes (WhatsApp only)
+    templates: list[str] = field(default_factory=list)
+
+
+async def _last_inbound(session: AsyncSession, request_id: int) -> Message | None:
+    query = (
+        select(Message)
+        .where(col(Message.request_id) == request_id, col(Message.direction) == "inbound")
+        .order_by(col(Message.sent_at).desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+def configured_templates(account: ChannelAccount | None) -> list[str]:
+    """The account's `template` and `templates` (a list or a comma-separated string), in that order."""
+    if account is None:
+        return []
+    found: list[str] = []
+    raw = account.config.get("templates")
+    items = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    for name in [account.config.get("template"), *items]:
+        if isinstance(name, str) and name.strip() and " " not in name.strip() and name.strip() not in found:
+            found.append(name.strip())
+    return found
+
+
+async def reply_window(session: AsyncSession, request_id: int) -> ReplyWindow:
+    inbound = await _last_inbound(session, request_id)
+    if inbound is None:
+        return ReplyWindow(channel=None)
+    if inbound.channel != "whatsapp":
+        return ReplyWindow(channel=inbound.channel)
+    conversation = await session.get(Conversation, inbound.conversation_id)
+    account = (
+        (
+            await session.execute(
+                select(ChannelAccount).where(
+                    col(ChannelAccount.channel) == "whatsapp", col(ChannelAccount.name) == inbound.account
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    last = (
+        await last_inbound_at(
+            session,
+            channel="whatsapp",
+            account=inbound.account,
+            conversation_key=conversation.conversation_key,
+            kinds=CLIENT_KINDS,
+        )
+        if conversation
+        else None
+    )
+    until = last + WINDOW if last else None
+    return ReplyWindow(
+        channel="whatsapp",
+        open=until is not None and utcnow() < until,
+        until=until,
+        templates=configured_templates(account),
+    )
+
+
+def template_text(name: str, params: str) -> str:
+    """The `/template NAME | p | p` directive the WhatsApp sender turns into a template message."""
+    parts = [p.strip() for p in params.replace("\n", "|").split("|") if p.strip()][:TEMPLATE_PARAMS_MAX]
+    return " | ".join([f"/template {name}", *parts])

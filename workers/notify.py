@@ -1,0 +1,238 @@
+"""Staff notifications as jobs: conflict/SLA alerts to the assignee and supervisors, escalation one level up
+when nobody acknowledges within N minutes (the clock is JobContext.clock, so tests inject it), SLA checks in
+business time, task reminders and overdue notices, and the supervisors' daily digest (workers/digest.py).
+`staff_tick` runs them all: an arq cron job on the io queue, or a PeriodicSweep in `okno listen`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from storage.models import Alert, Request, Staff, Task
+from storage.repos.audit import audit
+from storage.repos.staff_bot import active_staff
+from workers.context import JobContext, services
+from workers.digest import send_digests
+from workers.notify_texts import say
+from workers.staff_cards import alert_keyboard, alert_text
+from workers.staff_delivery import deliver, staff_account, staffbot_settings
+
+log = logging.getLogger(__name__)
+ALERT_KINDS = ("conflict", "sla_breach")
+RECENT_ALERT = timedelta(days=1)
+RECENT_TASK = timedelta(days=7)  # overdue longer than this: the board shows it; no late reminders
+
+
+async def escalation_chain(app: JobContext) -> list[Staff]:
+    """Who is told, level by level: supervisors (on duty first), then admins; only those the bot can reach."""
+    async with app.db.session() as session:
+        supervisors = await active_staff(session, roles=("supervisor",))
+        admins = await active_staff(session, roles=("admin",))
+    ordered = sorted(supervisors, key=lambda s: (not s.on_duty, s.id or 0)) + list(admins)
+    return [s for s in ordered if s.telegram_user_id]
+
+
+def recipients(kind: str, level: int, assignee: Staff | None, chain: Sequence[Staff]) -> list[Staff]:
+    """A conflict goes to the assignee and the first supervisor at once; an SLA breach to the assignee first
+    (the first supervisor when nobody is assigned). Each escalation adds the next person of the chain."""
+    first = [assignee] if assignee is not None and assignee.telegram_user_id else []
+    step = level if kind == "conflict" or not first else level - 1
+    if level == 0:
+        extra = chain[:1] if kind == "conflict" or not first else []
+        return first + [s for s in extra if s.id != (assignee.id if assignee else None)]
+    return [chain[step]] if 0 <= step < len(chain) else []
+
+
+async def _assignee(app: JobContext, alert: Alert) -> Staff | None:
+    async with app.db.session() as session:
+        request = await session.get(Request, alert.request_id) if alert.request_id else None
+        if request is None or request.assignee_id is None:
+            return None
+        staff = await session.get(Staff, request.assignee_id)
+    return staff if staff is not None and staff.active else None
+
+
+async def _send_alert(app: JobContext, alert: Alert, people: Sequence[Staff], level: int) -> int:
+    cfg = staffbot_settings(app)
+    async with app.db.session() as session:
+        text = await alert_text(session, alert, web_url=cfg.web_url, lang=cfg.language, level=level)
+    sent = 0
+    for person in people:
+        assert person.telegram_user_id is not None
+        message_id = await deliver(
+            app,
+            key=f"alert:{alert.id}:staff:{person.id}",
+            kind="escalation" if level else "alert",
+            chat_id=person.telegram_user_id,
+            text=text,
+            markup=alert_keyboard(alert.id or 0, cfg.language),
+            staff_id=person.id,
+            alert_id=alert.id,
+        )
+        sent += message_id is not None
+    if level == 0 and cfg.supervisor_chat_id is not None and alert.kind == "conflict":
+        sent += (
+            await deliver(
+                app,
+                key=f"alert:{alert.id}:chat:{cfg.supervisor_chat_id}",
+                kind="alert",
+                chat_id=cfg.supervisor_chat_id,
+                text=text,
+                markup=alert_keyboard(alert.id or 0, cfg.language),
+                alert_id=alert.id,
+            )
+            is not None
+        )
+    return sent
+
+
+async def notify_alert(ctx: dict[str, Any], alert_id: int) -> int:
+    """Level 0 of one alert (enqueue it right after the alert commits; staff_tick catches any it missed)."""
+    app = services(ctx)
+    async with app.db.session() as session:
+        alert = await session.get(Alert, alert_id)
+    if alert is None or alert.status != "new" or await staff_account(app) is None:
+        return 0
+    people = recipients(alert.kind, 0, await _assignee(app, alert), await escalation_chain(app))
+    return await _send_alert(app, alert, people, 0)
+
+
+async def escalate_alerts(app: JobContext) -> int:
+    """An alert still `new` after escalation_minutes × (level + 1) goes one level up, once per level."""
+    cfg = staffbot_settings(app)
+    now = app.clock()
+    async with app.db.session() as session:
+        query = select(Alert).where(col(Alert.status) == "new", col(Alert.kind).in_(ALERT_KINDS))
+        # An alert older than a day was seen (or missed) long ago: a new staff bot does not replay history.
+        query = query.where(col(Alert.created_at) >= now - RECENT_ALERT)
+        alerts = (await session.execute(query)).scalars().all()
+    chain = await escalation_chain(app)
+    escalated = 0
+    for alert in alerts:
+        await notify_alert({"okno": app}, alert.id or 0)
+        level = alert.escalation_level + 1
+        if now < alert.created_at + timedelta(minutes=cfg.escalation_minutes * level):
+            continue
+        people = recipients(alert.kind, level, await _assignee(app, alert), chain)
+        if not people or not await _raise_level(app, alert, level):
+            continue
+        await _send_alert(app, alert, people, level)
+        escalated += 1
+    return escalated
+
+
+async def _raise_level(app: JobContext, alert: Alert, level: int) -> bool:
+    """A conditional UPDATE: two ticks at once raise a level only once."""
+    async with app.db.session() as session:
+        done = await session.execute(
+            update(Alert)
+            .where(col(Alert.id) == alert.id, col(Alert.status) == "new")
+            .where(col(Alert.escalation_level) == level - 1)
+            .values(escalation_level=level)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return False
+        await audit(
+            session,
+            actor_kind="system",
+            action="alert.escalate",
+            entity="alert",
+            entity_id=alert.id,
+            details={"level": level},
+        )
+        await session.commit()
+    return True
+
+
+async def check_sla(app: JobContext) -> int:
+    """Requests still without a first answer past their SLA deadline become sla_breach alerts (one per
+    request); delivery and escalation then follow the alert path. The deadline is the one intake set from the
+    company calendar (business hours, holidays: intake/sla.py), so the inbox and the bot agree on it."""
+    now = app.clock()
+    opened = 0
+    async with app.db.session() as session:
+        query = select(Request).where(col(Request.status) == "new", col(Request.first_response_at).is_(None))
+        for request in (await session.execute(query)).scalars().all():
+            due = request.sla_due_at or request.created_at + app.policy.sla_first_response
+            if now < due:
+                continue
+            known = select(Alert.id).where(
+                col(Alert.kind) == "sla_breach", col(Alert.request_id) == request.id
+            )
+            if (await session.execute(known)).first() is not None:
+                continue
+            alert = Alert(
+                kind="sla_breach",
+                severity=2,
+                category="first_response",
+                request_id=request.id,
+                client_id=request.client_id,
+                created_at=now,
+            )
+            session.add(alert)
+            await session.flush()
+            await audit(
+                session, actor_kind="system", action="alert.create", entity="alert", entity_id=alert.id
+            )
+            opened += 1
+        await session.commit()
+    return opened
+
+
+async def task_reminders(app: JobContext) -> int:
+    """Before the due time: the assignee; past it: the assignee, then (escalation_minutes on) a supervisor."""
+    cfg = staffbot_settings(app)
+    now, tz, lang = app.clock(), app.policy.tz, cfg.language
+    async with app.db.session() as session:
+        query = select(Task).where(col(Task.status) == "open", col(Task.due_at) >= now - RECENT_TASK)
+        tasks = (await session.execute(query)).scalars().all()
+        people = {s.id: s for s in await active_staff(session)}
+    chain = await escalation_chain(app)
+    sent = 0
+    for task in tasks:
+        assert task.due_at is not None
+        due = task.due_at.astimezone(tz).strftime("%d.%m %H:%M")
+        assignee = people.get(task.assignee_id)
+        steps: list[tuple[str, Staff | None, str]] = []
+        if task.due_at - timedelta(minutes=cfg.reminder_minutes) <= now < task.due_at:
+            steps.append(("remind", assignee, say("task_reminder", lang, title=task.title, due=due)))
+        if now >= task.due_at:
+            steps.append(("overdue", assignee, say("task_overdue", lang, title=task.title, due=due)))
+        if now >= task.due_at + timedelta(minutes=cfg.escalation_minutes) and chain:
+            name = assignee.name if assignee else "—"
+            text = say("task_overdue_supervisor", lang, title=task.title, assignee=name, due=due)
+            steps.append(("overdue_supervisor", chain[0], text))
+        for step, person, text in steps:
+            if person is None or not person.telegram_user_id:
+                continue
+            key = f"task:{task.id}:{step}:{person.id}"
+            sent += (
+                await deliver(
+                    app,
+                    key=key,
+                    kind="task_reminder",
+                    chat_id=person.telegram_user_id,
+                    text=text,
+                    staff_id=person.id,
+                )
+                is not None
+            )
+    return sent
+
+
+async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
+    """Everything time-driven, once; idempotent, so overlapping or repeated ticks send nothing twice."""
+    app = services(ctx)
+    if await staff_account(app) is None:
+        return {}
+    return {
+        "sla": await check_sla(app),
+        "escalated": await escalate_alerts(app),
+        "reminders": await task_reminders(app),
+        "digests": await send_digests(app),
+    }

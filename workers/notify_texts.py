@@ -1,0 +1,77 @@
+"""What the staff bot says on its own (alerts, reminders, digests, mirrored messages); ru, en."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "ru": {
+        "btn_take": "Беру",
+        "btn_assign": "Назначить…",
+        "btn_not_conflict": "Не конфликт",
+        "alert_conflict": "⚠️ Конфликт · серьёзность {severity}/3 · {category}",
+        "alert_sla_breach": "⏰ Нет ответа клиенту дольше срока SLA",
+        "alert_overdue_task": "⏰ Просрочена задача",
+        "alert_missed_call": "📞 Пропущенный звонок",
+        "escalated": "⬆️ Эскалация (уровень {level}): ",
+        "alert_client": "Клиент: {client}",
+        "alert_channel": "Канал: {channel}",
+        "alert_link": "Открыть: {link}",
+        "alert_taken": "✅ Взял(а): {name}",
+        "alert_dismissed": "🚫 Не конфликт (отметил(а) {name})",
+        "unknown_client": "не определён",
+        "task_reminder": "🔔 Напоминание: «{title}» — срок {due}",
+        "task_overdue": "⏰ Просрочено: «{title}» — срок был {due}",
+        "task_overdue_supervisor": "⏰ Просрочена задача «{title}» ({assignee}), срок был {due}",
+        "task_assigned": "📌 Новая задача от {author}: «{title}»{due}",
+        "task_due": ", срок {due}",
+        "digest_head": "📊 Сводка за сутки ({day})",
+        "digest_line": (
+            "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}"
+        ),
+        "digest_frt_head": "Первый ответ (среднее по менеджерам):",
+        "digest_frt": "  {name}: {minutes} мин ({count})",
+        "digest_frt_none": "  нет ответов за сутки",
+        "mirror_head": "{icon} {author} · {channel}",
+        "mirror_call": "📞 Звонок{duration}",
+        "mirror_transcript": "Расшифровка:",
+        "mirror_file": "📎 {name}{note}",
+        "topic_name": "{client} · {channel}",
+    },
+    "en": {
+        "btn_take": "Take it",
+        "btn_assign": "Assign…",
+        "btn_not_conflict": "Not a conflict",
+        "alert_conflict": "⚠️ Conflict · severity {severity}/3 · {category}",
+        "alert_sla_breach": "⏰ A client has waited past the SLA",
+        "alert_overdue_task": "⏰ A task is overdue",
+        "alert_missed_call": "📞 Missed call",
+        "escalated": "⬆️ Escalation (level {level}): ",
+        "alert_client": "Client: {client}",
+        "alert_channel": "Channel: {channel}",
+        "alert_link": "Open: {link}",
+        "alert_taken": "✅ Taken by {name}",
+        "alert_dismissed": "🚫 Not a conflict (marked by {name})",
+        "unknown_client": "unknown",
+        "task_reminder": "🔔 Reminder: «{title}» — due {due}",
+        "task_overdue": "⏰ Overdue: «{title}» — was due {due}",
+        "task_overdue_supervisor": "⏰ Task «{title}» ({assignee}) is overdue, was due {due}",
+        "task_assigned": "📌 New task from {author}: «{title}»{due}",
+        "task_due": ", due {due}",
+        "digest_head": "📊 The last 24 hours ({day})",
+        "digest_line": (
+            "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}"
+        ),
+        "digest_frt_head": "First response (average per manager):",
+        "digest_frt": "  {name}: {minutes} min ({count})",
+        "digest_frt_none": "  no answers in the last 24 hours",
+        "mirror_head": "{icon} {author} · {channel}",
+        "mirror_call": "📞 Call{duration}",
+        "mirror_transcript": "Transcript:",
+        "mirror_file": "📎 {name}{note}",
+        "topic_name": "{client} · {channel}",
+    },
+}
+
+
+def say(key: str, lang: str = "ru", **values: object) -> str:
+    table = TEXTS.get(lang, TEXTS["ru"])
+    return table.get(key, TEXTS["ru"][key]).format(**values)

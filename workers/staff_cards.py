@@ -1,0 +1,80 @@
+"""What an alert looks like in the staff bot (text and buttons), shared by the notify jobs that send it and
+the bot that edits it after a button press. Client words appear only as a quote: plain text, no markup."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Alert, Client, Message, Request, Staff
+from workers.notify_texts import say
+
+QUOTE_CHARS = 300
+
+
+class AlertAction(CallbackData, prefix="al"):
+    action: str  # take | assign | to | fp
+    alert_id: int
+    staff_id: int = 0
+
+
+def alert_keyboard(alert_id: int, lang: str = "ru") -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=say("btn_take", lang),
+                    callback_data=AlertAction(action="take", alert_id=alert_id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=say("btn_assign", lang),
+                    callback_data=AlertAction(action="assign", alert_id=alert_id).pack(),
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    text=say("btn_not_conflict", lang),
+                    callback_data=AlertAction(action="fp", alert_id=alert_id).pack(),
+                )
+            ],
+        ]
+    )
+
+
+def request_link(web_url: str | None, request_id: int | None, message_id: int | None = None) -> str:
+    if request_id is None:
+        return ""
+    if not web_url:
+        return f"#{request_id}"
+    anchor = f"#m{message_id}" if message_id else ""
+    return f"{web_url.rstrip('/')}/ui/requests/{request_id}{anchor}"
+
+
+async def alert_text(
+    session: AsyncSession, alert: Alert, *, web_url: str | None, lang: str = "ru", level: int = 0
+) -> str:
+    client = await session.get(Client, alert.client_id) if alert.client_id else None
+    request = await session.get(Request, alert.request_id) if alert.request_id else None
+    source = await session.get(Message, alert.source_message_id) if alert.source_message_id else None
+    head = say(f"alert_{alert.kind}", lang, severity=alert.severity, category=alert.category or "—")
+    lines = [say("escalated", lang, level=level) + head if level else head]
+    who = client.name if client else (request.company_name if request and request.company_name else None)
+    lines.append(say("alert_client", lang, client=who or say("unknown_client", lang)))
+    if source is not None:
+        lines.append(say("alert_channel", lang, channel=source.channel))
+    if alert.evidence_quote:
+        lines.append(f"«{alert.evidence_quote[:QUOTE_CHARS]}»")
+    if link := request_link(web_url, alert.request_id, alert.source_message_id):
+        lines.append(say("alert_link", lang, link=link))
+    if alert.status != "new":
+        lines.append(await _outcome(session, alert, lang))
+    return "\n".join(lines)
+
+
+async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:
+    who = await session.get(Staff, alert.acked_by_id) if alert.acked_by_id else None
+    name = who.name if who else "—"
+    if alert.status == "dismissed":
+        return say("alert_dismissed", lang, name=name)
+    return say("alert_taken", lang, name=name)
