@@ -1,10 +1,12 @@
 """Transcription benchmark: one stereo call (Russian, both speakers, >= 2 minutes, festival + sox) through
 okno's transcribe_call job and through bare faster-whisper doing the same work (same model, compute type,
-threads, VAD, batching, both channels, decode included), alternating, best of N each. The model is loaded once
-before timing. Prints figures; last line JSON with ratio (okno speed / bare speed) and x_realtime (call
-duration / okno's wall time). Targets: ratio >= 0.95, x_realtime >= 10 (2 cores, Whisper base int8).
+threads, VAD, batching, both channels, decode included), in paired rounds that alternate who goes first. The
+model is loaded once before timing. Prints figures; last line JSON with ratio (okno speed / bare speed: the
+median of the rounds' paired ratios, since one lucky run on either side moves a best-of-N comparison by more
+than the gap it measures; `ratio_best` is best okno vs best bare) and x_realtime (call duration / okno's best
+wall time). Targets: ratio >= 0.95, x_realtime >= 10 (2 cores, Whisper base int8).
 
-    python bench/transcribe.py [--rounds 2] [--minutes 2.2]
+    python bench/transcribe.py [--rounds 5] [--minutes 2.2]
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import io
 import json
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -119,12 +122,14 @@ async def main(rounds: int, minutes: float) -> dict[str, Any]:
             )
         await services.close()
     okno_s, bare_s = min(t[0] for t in okno_times), min(t[0] for t in bare_times)
+    paired = statistics.median(b[0] / o[0] for b, o in zip(bare_times, okno_times, strict=True))
     okno_cpu, bare_cpu = min(t[1] for t in okno_times), min(t[1] for t in bare_times)
     return {
         "duration_s": round(duration, 1),
         "okno_s": round(okno_s, 2),
         "bare_s": round(bare_s, 2),
-        "ratio": round(bare_s / okno_s, 3),
+        "ratio": round(paired, 3),
+        "ratio_best": round(bare_s / okno_s, 3),
         "x_realtime": round(duration / okno_s, 2),
         "bare_x_realtime": round(duration / bare_s, 2),
         # CPU seconds of the whole process: steadier than wall time when other work shares the cores.
@@ -137,7 +142,7 @@ async def main(rounds: int, minutes: float) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--minutes", type=float, default=2.2)
     args = parser.parse_args()
     result = asyncio.run(main(args.rounds, args.minutes))

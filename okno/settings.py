@@ -83,7 +83,7 @@ class TelephonySettings(BaseModel):
     whisper_language: str | None = "ru"  # None: detect per recording
     whisper_vad: bool = True
     whisper_batch_size: int = Field(default=8, ge=0)  # 0: no batched inference
-    whisper_threads: int = Field(default=0, ge=0)  # 0: CTranslate2 decides
+    whisper_threads: int = Field(default=0, ge=0)  # 0: one per CPU core
     operator_channel: Literal["left", "right"] = "left"
     recordings_folder: Path | None = None  # watched by `okno listen` when set
     filename_pattern: str = (
