@@ -18,8 +18,9 @@ from assistant.chains.conflict import ConflictResult, Turn, analyze_conflict
 from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
 from assistant.llm import ChatRunner
-from storage.models import Alert, Call, Message, Request, TranscriptSegment
+from storage.models import Alert, Message, Request
 from storage.repos.audit import audit
+from storage.repos.calls import call_transcript
 from storage.repos.requests import set_field
 from workers.context import JobContext, services
 
@@ -148,13 +149,7 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
     """A call transcript, per client turn with the turns before it as context; the first conflict alerts."""
     app = services(ctx)
     async with app.db.session() as session:
-        query = (
-            select(TranscriptSegment)
-            .join(Call, col(Call.id) == col(TranscriptSegment.call_id))
-            .where(col(Call.message_id) == message_id)
-            .order_by(col(TranscriptSegment.position))
-        )
-        segments = (await session.execute(query)).scalars().all()
+        _call, segments = await call_transcript(session, message_id=message_id)
     helper = assistant_of(app) if segments else None
     if helper is None:
         return "assistant off" if segments else "no transcript"

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
-
 from assistant.config import LlmSettings
 from assistant.rag import index_from, message_item, segment_item
-from storage.models import Call, Conversation, Message, TranscriptSegment
+from storage.models import Conversation, Message
+from storage.repos.calls import call_transcript
 from storage.vectors import IndexedText, VectorIndex
 from workers.context import JobContext, services
 
@@ -57,22 +56,7 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
                 channel=message.channel,
             )
             return [_with_contact(item, contact_id)]
-        call = (
-            (await session.execute(select(Call).where(col(Call.message_id) == message_id))).scalars().first()
-        )
-        if call is None:
-            return []
-        segments = (
-            (
-                await session.execute(
-                    select(TranscriptSegment)
-                    .where(col(TranscriptSegment.call_id) == call.id)
-                    .order_by(col(TranscriptSegment.position))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        _call, segments = await call_transcript(session, message_id=message_id)
         return [
             _with_contact(
                 segment_item(

@@ -14,14 +14,13 @@ from sqlmodel import col, select
 
 from storage.models import (
     Attachment,
-    Call,
     Client,
     Contact,
     Conversation,
     ForumTopic,
     Message,
-    TranscriptSegment,
 )
+from storage.repos.calls import call_transcript
 from storage.repos.staff_bot import notice_status, topic_of_conversation
 from workers.context import JobContext, services
 from workers.notify_texts import say
@@ -122,22 +121,7 @@ async def _body(app: JobContext, message: Message, lang: str) -> tuple[str, list
             .scalars()
             .all()
         )
-        call = (
-            (await session.execute(select(Call).where(col(Call.message_id) == message.id))).scalars().first()
-        )
-        segments = (
-            (
-                await session.execute(
-                    select(TranscriptSegment)
-                    .where(col(TranscriptSegment.call_id) == call.id)
-                    .order_by(col(TranscriptSegment.position))
-                )
-            )
-            .scalars()
-            .all()
-            if call is not None
-            else []
-        )
+        call, segments = await call_transcript(session, message_id=message.id or 0)
     author = (contact.display_name or contact.phone or contact.email) if contact else None
     icon = ICONS.get(message.channel, "💬")
     lines = [say("mirror_head", lang, icon=icon, author=author or "—", channel=message.channel)]
