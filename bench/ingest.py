@@ -221,7 +221,8 @@ async def drop_redis_prefix(prefix: str) -> None:
     from redis.asyncio import Redis
 
     redis = Redis.from_url(REDIS_URL)
-    keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
+    # the queues ({prefix}:io, …) and arq's job and result keys (arq:job:{prefix}:…, arq:result:…)
+    keys = [k async for k in redis.scan_iter(match=f"*{prefix}*")]
     if keys:
         await redis.delete(*keys)
     await redis.aclose()

@@ -7,7 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+LONE_STATEMENT = "okno_lone_statement"
 
 
 class Database:
@@ -30,6 +38,19 @@ class Database:
         async with self.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def lone_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for one write statement, committed by the database as it runs: no BEGIN and
+        COMMIT round trips around it (on hot paths such as the webhook ack). Only for a single statement: two
+        would not be one transaction."""
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:  # our BEGIN IMMEDIATE hook steps aside (SQLAlchemy's AUTOCOMMIT would not)
+                await conn.execution_options(**{LONE_STATEMENT: True})
+            else:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+            await conn.commit()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -50,6 +71,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(LONE_STATEMENT):
+            return  # see Database.lone_statement(): SQLite makes the statement a transaction by itself
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

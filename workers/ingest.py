@@ -39,9 +39,9 @@ class StoringSink:
         status: str = "pending",
         reason: str | None = None,
     ) -> int:
-        async with self.db.session() as session:
+        async with self.db.lone_statement() as conn:
             raw_id = await add_raw_event(
-                session,
+                conn,
                 channel=channel,
                 account=account,
                 headers=headers,
@@ -49,7 +49,6 @@ class StoringSink:
                 status=status,
                 reason=reason,
             )
-            await session.commit()
         if status == "pending":
             try:
                 await self.queue.enqueue("ingest", raw_id, job_id=f"ingest:{raw_id}", queue="io")
