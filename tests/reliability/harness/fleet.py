@@ -29,6 +29,7 @@ class OknoProcess:
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     kills: int = 0
+    killed_at: list[float] = field(default_factory=list)  # time.time() of each SIGKILL
     _log_offset: int = 0
 
     @property
@@ -58,6 +59,7 @@ class OknoProcess:
         """SIGKILL: no handler runs, nothing is flushed or released, as in a power cut of that process."""
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGKILL)
+            self.killed_at.append(time.time())
             self.process.wait(timeout=10)
             self.kills += 1
 

@@ -83,6 +83,11 @@ class Report:
         found += self._outbox_problems()
         if twice := self.jobs.twice(self.redis_back_at):
             found.append(f"{len(twice)} arq jobs finished more than once, e.g. {twice[:3]}")
+        worker_kills = sum(n for name, n in self.kills.items() if name.startswith("worker"))
+        if len(again := self.jobs.finished_then_killed(self.redis_back_at)) > worker_kills:
+            found.append(
+                f"{len(again)} jobs re-run after their worker was killed, {worker_kills} worker kills"
+            )
         return found
 
     def _outbox_problems(self) -> list[str]:
@@ -141,6 +146,7 @@ class Report:
             "worker_crashes": self.worker_crashes,
             "jobs_by_worker": self.jobs.summary(),
             "jobs_finished_twice": len(self.jobs.twice(self.redis_back_at)),
+            "jobs_finished_then_killed": len(self.jobs.finished_then_killed(self.redis_back_at)),
             "jobs_rerun_after_kill": self.jobs.rerun_after_kill(),
             "seconds": {k: round(v, 1) for k, v in self.seconds.items()},
             "problems": len(self.problems()),
@@ -164,8 +170,9 @@ class Report:
             f"{s['outbox']}; repeated sends counted {s['outbox_repeated_sends']}, repeats received "
             f"{s['repeats_received']}, worker crashes {s['worker_crashes']}",
             f"  arq jobs per worker: {s['jobs_by_worker']}",
-            f"  jobs finished twice: {s['jobs_finished_twice']}; "
-            f"re-run after a kill: {s['jobs_rerun_after_kill']}",
+            f"  jobs finished twice: {s['jobs_finished_twice']}; re-run after a kill: "
+            f"{s['jobs_rerun_after_kill']}, of which finished but killed before arq's ack: "
+            f"{s['jobs_finished_then_killed']}",
             f"  seconds: {s['seconds']}",
             *(f"  PROBLEM: {p}" for p in self.problems()),
         ]

@@ -238,7 +238,7 @@ async def _run(config: CrashConfig, env: Environment) -> Report:
         await db.dispose()
     jobs = JobLines()
     for process in fleet.workers:
-        jobs.read(process.name, process.log_path)
+        jobs.read(process.name, process.log_path, process.killed_at)
     expected = wanted.expected()
     clock["total"] = time.monotonic() - started
     return Report(

@@ -20,6 +20,9 @@ from storage.models import Message, Outbox, ProcessedEvent, RawEvent
 from tests.reliability.harness.outbound import TAG
 
 Key = tuple[str, str, str]
+# arq logs "←" and then acknowledges in Redis (one round trip, milliseconds); a kill this soon after the line
+# can fall in between. Generous for a loaded 2-core box; the count is still bounded by the worker kills.
+KILL_AFTER_FINISH_S = 5.0
 # arq.worker lines: "→ <job id>:<function>(args)" started, "← … ●" finished, "↻ …" retry, "! …" failed.
 JOB_LINE = re.compile(r"([→←↻!]) (\S+?)(?:\(|\s|$)")
 
@@ -79,10 +82,14 @@ class JobLines:
 
     per_process: dict[str, Counter[str]] = field(default_factory=dict)
     finished: Counter[str] = field(default_factory=Counter)  # job ref -> finishes over all processes
-    finished_at: dict[str, list[float]] = field(default_factory=dict)  # job ref -> when (log time)
+    finished_at: dict[str, list[tuple[float, str]]] = field(
+        default_factory=dict
+    )  # ref -> (log time, process)
     started: Counter[str] = field(default_factory=Counter)
+    killed_at: dict[str, list[float]] = field(default_factory=dict)  # process -> its SIGKILLs
 
-    def read(self, name: str, path: Path) -> None:
+    def read(self, name: str, path: Path, killed_at: list[float] | None = None) -> None:
+        self.killed_at[name] = list(killed_at or [])
         counts = self.per_process.setdefault(name, Counter())
         text = path.read_text(errors="replace") if path.exists() else ""
         for line in text.splitlines():
@@ -98,21 +105,38 @@ class JobLines:
                 self.started[ref] += 1
             elif mark == "←":
                 self.finished[ref] += 1
-                self.finished_at.setdefault(ref, []).append(_logged_at(line))
+                self.finished_at.setdefault(ref, []).append((_logged_at(line), name))
 
     def twice(self, redis_back_at: list[float] | None = None) -> list[str]:
-        """Job ids that finished more than once while Redis kept its memory, in any processes: arq must never
-        hand one job to two. A Redis restart (no persistence, as in the test) forgets every id and result, so
-        an id queued again after it is a new job: finishes are compared within each Redis lifetime."""
+        """Job ids that finished more than once while Redis kept its memory, in any processes, other than
+        those `finished_then_killed`: arq must never hand one job to two. A Redis restart (no persistence, as
+        in the test) forgets every id and result, so an id queued again after it is a new job: finishes are
+        compared within each Redis lifetime."""
+        return sorted(ref for ref, again in self._repeats(redis_back_at) if not all(again))
+
+    def finished_then_killed(self, redis_back_at: list[float] | None = None) -> list[str]:
+        """Job ids run again because the worker that finished them was SIGKILLed in the moment between
+        arq's "←" log line and its acknowledgement in Redis (arq logs first): at-least-once delivery, which
+        the job's idempotence absorbs. At most one per worker kill."""
+        return sorted(ref for ref, again in self._repeats(redis_back_at) if all(again))
+
+    def _repeats(self, redis_back_at: list[float] | None) -> list[tuple[str, list[bool]]]:
+        """(ref, for each repeated finish: was the finish before it followed by its worker's SIGKILL)."""
         epochs = sorted(redis_back_at or [])
         found = []
-        for ref, times in self.finished_at.items():
+        for ref, finishes in self.finished_at.items():
             if ref.startswith("cron:"):  # cron ticks share one ref (arq keeps them apart by run time)
                 continue
-            per_epoch = Counter(bisect.bisect_right(epochs, at) for at in times)
-            if any(n > 1 for n in per_epoch.values()):
-                found.append(ref)
-        return sorted(found)
+            by_epoch: dict[int, list[tuple[float, str]]] = {}
+            for at, name in sorted(finishes):
+                by_epoch.setdefault(bisect.bisect_right(epochs, at), []).append((at, name))
+            for runs in by_epoch.values():
+                if len(runs) > 1:
+                    found.append((ref, [self._killed_after(at, name) for at, name in runs[:-1]]))
+        return found
+
+    def _killed_after(self, at: float, name: str, within_s: float = KILL_AFTER_FINISH_S) -> bool:
+        return any(0 <= killed - at <= within_s for killed in self.killed_at.get(name, []))
 
     def rerun_after_kill(self) -> int:
         """Starts of a job id beyond its first that were not retries: the worker running it died."""
