@@ -11,17 +11,19 @@ import time
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-from langchain_core.outputs import LLMResult
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from assistant.config import LlmSettings
 from assistant.local_models import resolve
+
+if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s start-up, seconds and MBs)
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+    from langchain_core.outputs import LLMResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -61,7 +63,7 @@ class ChainTotals:
     usage: Usage = field(default_factory=Usage)
 
 
-class _UsageCallback(BaseCallbackHandler):
+class _UsageCounter:
     """Reads token counts from either llm_output (llama.cpp) or usage_metadata (OpenAI-style messages)."""
 
     def __init__(self) -> None:
@@ -76,6 +78,14 @@ class _UsageCallback(BaseCallbackHandler):
             for gen in generations:
                 meta = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
                 self.usage.add(Usage(meta.get("input_tokens", 0), meta.get("output_tokens", 0)))
+
+
+@cache
+def _usage_callback_class() -> type[_UsageCounter]:
+    """The counter as langchain's callback handler, made on first use (langchain is imported lazily)."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    return type("_UsageCallback", (_UsageCounter, BaseCallbackHandler), {})
 
 
 def build_chat_model(settings: LlmSettings, *, model: str | None = None) -> BaseChatModel:
@@ -147,13 +157,14 @@ class ChatRunner:
             function_calling=settings.provider == "openai",
         )
 
-    def _invoke(self, schema: type[T], messages: list[BaseMessage], callback: _UsageCallback) -> T:
+    def _invoke(self, schema: type[T], messages: list[BaseMessage], callback: _UsageCounter) -> T:
         kwargs: dict[str, Any] = {"include_raw": True}
         if self.function_calling:
             kwargs["method"] = "function_calling"  # json_schema answers HTTP 500 on llama.cpp's server
         bound = self.model.with_structured_output(schema, **kwargs)
         with self._lock:
-            out = bound.invoke(messages, config={"callbacks": [callback]})
+            # the counter is a BaseCallbackHandler at run time (_usage_callback_class)
+            out = bound.invoke(messages, config={"callbacks": [callback]})  # type: ignore[arg-type]
         parsed = out.get("parsed") if isinstance(out, dict) else out
         if isinstance(parsed, schema):
             return parsed
@@ -165,7 +176,7 @@ class ChatRunner:
         usage = Usage()
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
-            callback = _UsageCallback()
+            callback = _usage_callback_class()()
             started = time.perf_counter()
             try:
                 result = await asyncio.wait_for(

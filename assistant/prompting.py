@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 PROMPTS = Path(__file__).parent / "prompts"
 
@@ -22,4 +24,6 @@ def fence(text: str) -> str:
 
 def messages(chain: str, **values: str) -> list[BaseMessage]:
     """The fixed system prompt first (llama.cpp keeps that prefix cached), then the filled user template."""
+    from langchain_core.messages import HumanMessage, SystemMessage  # lazily: see assistant/llm.py
+
     return [SystemMessage(prompt(chain, "system")), HumanMessage(prompt(chain, "user").format(**values))]

