@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
 from arq.connections import RedisSettings, create_pool
 
 from channels.api.parse import ApiAdapter
@@ -32,7 +34,7 @@ from workers.context import JobContext
 from workers.ingest import StoringSink
 from workers.queue import ArqQueue, InlineQueue, JobQueue
 from workers.retention import RetentionPolicy
-from workers.staff_delivery import close_staff_bots
+from workers.staff_delivery import FSM_STORAGE, close_staff_bots
 from workers.staffbot_config import StaffBotSettings
 from workers.whatsapp import StoredLastInbound
 
@@ -95,6 +97,9 @@ class Services:
     async def close(self) -> None:
         await self.queue.close()
         await close_staff_bots(self.jobs)
+        fsm = self.jobs.extras.get(FSM_STORAGE)
+        if fsm is not None:
+            await fsm.close()
         for sender in self.senders.values():
             closer: Any = getattr(sender, "close", None)
             if closer is not None:
@@ -106,6 +111,9 @@ class Services:
         return self.queue if isinstance(self.queue, InlineQueue) else None
 
 
+CHAT_STATE_TTL = timedelta(days=1)
+
+
 async def build_services(settings: Settings, *, backend: str | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
@@ -113,10 +121,19 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
     accounts = StoredAccounts(db, box)
     blobs = FileBlobStore(settings.data_dir / "blobs")
     ctx: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
     queue: JobQueue
     if (backend or settings.queue.backend) == "arq":
         redis = await create_pool(RedisSettings.from_dsn(settings.queue.redis_url))
         queue = ArqQueue(redis, prefix=settings.queue.prefix, installed=frozenset(JOBS))
+        # Staff-bot chat state (the client a chat looks at, a field being edited) shared by every process:
+        # with N servers behind a proxy, a chat's next update may reach another one.
+        extras[FSM_STORAGE] = RedisStorage.from_url(
+            settings.queue.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=f"{settings.queue.prefix}:staffbot"),
+            state_ttl=CHAT_STATE_TTL,
+            data_ttl=CHAT_STATE_TTL,
+        )
     else:
         queue = InlineQueue(
             {name: job for name, (job, _q) in JOBS.items()}, ctx=ctx, max_tries=settings.queue.max_tries
@@ -134,6 +151,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         outbox_stuck_after_s=settings.queue.outbox_stuck_after_s,
         after_ingest={"telegram": "client_bot_update"},
         extras={
+            **extras,
             "telephony": settings.telephony,
             "llm": settings.llm,
             "data_dir": settings.data_dir,

@@ -23,6 +23,7 @@ from workers.staffbot_config import StaffBotSettings
 log = logging.getLogger(__name__)
 CHANNEL = "telegram_staff"  # its own ChannelAccount kind: never a client channel, never through intake
 POOL = "staff_bot_pool"
+FSM_STORAGE = "staff_bot_fsm_storage"  # set by the composition root where Redis is there (okno/services.py)
 SETTINGS = "staffbot"
 MAX_TRIES = 5
 

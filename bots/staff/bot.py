@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import Update
 
@@ -17,7 +18,7 @@ from bots.staff.my import my_router
 from bots.staff.summary import follow_up_router, summary_router
 from bots.staff.tasks import tasks_router
 from workers.context import JobContext
-from workers.staff_delivery import staff_bot, staffbot_settings
+from workers.staff_delivery import FSM_STORAGE, staff_bot, staffbot_settings
 
 log = logging.getLogger(__name__)
 KEY = "staff_bot_dispatcher"
@@ -25,12 +26,14 @@ KEY = "staff_bot_dispatcher"
 
 class StaffBot:
     """One dispatcher per process. FSM state (the client a chat is looking at, a field being edited) is kept
-    in memory: a restart forgets it, nothing else."""
+    in Redis where the install has it (arq backend: shared by every process, a day's TTL), else in memory
+    (a single-box install: a restart forgets it, nothing else)."""
 
     def __init__(self, app: JobContext) -> None:
         self.app = app
         self.cfg = staffbot_settings(app)
-        self.dispatcher = Dispatcher(storage=MemoryStorage())
+        shared = app.extras.get(FSM_STORAGE)
+        self.dispatcher = Dispatcher(storage=shared if isinstance(shared, BaseStorage) else MemoryStorage())
         self.dispatcher.update.outer_middleware(StaffAccess())
         self.dispatcher.include_routers(
             access_router(),
