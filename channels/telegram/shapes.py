@@ -49,16 +49,21 @@ def _fit(name: str | None) -> str | None:
 def inbound(
     account: str, update_id: int, *, key: str, conversation: str, sender: Sender, at: datetime, **fields: Any
 ) -> InboundMessage:
-    return InboundMessage(
-        channel=CHANNEL,
-        account=account,
-        event_id=str(update_id),
-        message_key=key,
-        conversation_key=conversation,
-        sender=sender,
-        sent_at=at,
-        **fields,
-    )
+    try:
+        return InboundMessage(
+            channel=CHANNEL,
+            account=account,
+            event_id=str(update_id),
+            message_key=key,
+            conversation_key=conversation,
+            sender=sender,
+            sent_at=at,
+            **fields,
+        )
+    except ValidationError as exc:  # a value past okno's limits (a forged 270-digit message_id, say)
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise AnomalousPayload(f"update {update_id}: {where}: {first['msg']}") from None
 
 
 def at(value: datetime | int) -> datetime:

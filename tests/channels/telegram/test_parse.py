@@ -153,6 +153,12 @@ def test_reaction_targets_the_message() -> None:
         (b'{"update_id": 1}', AnomalousPayload, "exactly one update field"),
         (b'{"update_id": 1, "message": {"text": "no chat"}}', AnomalousPayload, "Bot API shape"),
         (b'{"update_id": 1, "message": "text"}', AnomalousPayload, "JSON object"),
+        (  # found by the fuzz test: lax ints let a 270-digit message_id through to a key past 255 characters
+            b'{"update_id": 1, "message": {"message_id": "' + b"7" * 270 + b'", "date": 1682191229, '
+            b'"chat": {"id": 5, "type": "private"}, "text": "hi"}}',
+            AnomalousPayload,
+            "message_key: String should have at most 255 characters",
+        ),
         (b'{"update_id": 1, "brand_new_kind": {}}', UnsupportedEvent, "brand_new_kind"),
         (b'{"update_id": 1, "poll": {}}', UnsupportedEvent, "poll"),
     ],
