@@ -19,11 +19,15 @@ def validate(model: type[TelegramObject], field: str, data: Any) -> Any:
     try:
         return model.model_validate(data, context={})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         raise AnomalousPayload(
-            f"{field} does not match the Bot API shape ({exc.error_count()} errors; {where}: {first['msg']})"
+            f"{field} does not match the Bot API shape ({exc.error_count()} errors; {_first_error(exc)})"
         ) from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    """ "where: what" of pydantic's first complaint, for a refusal's reason."""
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
 
 
 def sender_of(message: Message) -> Sender:
@@ -61,9 +65,7 @@ def inbound(
             **fields,
         )
     except ValidationError as exc:  # a value past okno's limits (a forged 270-digit message_id, say)
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise AnomalousPayload(f"update {update_id}: {where}: {first['msg']}") from None
+        raise AnomalousPayload(f"update {update_id}: {_first_error(exc)}") from None
 
 
 def at(value: datetime | int) -> datetime:
