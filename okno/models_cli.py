@@ -41,8 +41,21 @@ def prepare_models(names: tuple[str, ...]) -> None:
 @click.option("--model", default=None, help="0.5b, 1.5b, a GGUF path or an OpenAI-compatible URL")
 @click.option("--sample", type=int, default=None, help="only N cases, evenly spaced through the file")
 @click.option("--quiet", is_flag=True, help="print only the figures")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    help="conflicts on a local model: P(conflict) from which it alerts [OKNO_LLM__CONFLICT_THRESHOLD]",
+)
 def eval_command(
-    kind: str, path: Path | None, split: str, bare: bool, model: str | None, sample: int | None, quiet: bool
+    kind: str,
+    path: Path | None,
+    split: str,
+    bare: bool,
+    model: str | None,
+    sample: int | None,
+    quiet: bool,
+    threshold: float | None,
 ) -> None:
     """Precision, recall, F1, accuracy, latency and tokens of a chain on a labelled set (last line: JSON)."""
     from assistant.evals.runner import default_file, load_cases, run_eval
@@ -66,6 +79,7 @@ def eval_command(
     except (ModelMissing, LlmUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     echo = (lambda _line: None) if quiet else click.echo
-    figures = asyncio.run(run_eval(kind, runner, path, bare=bare, echo=echo))
+    threshold = threshold or llm.conflict_threshold
+    figures = asyncio.run(run_eval(kind, runner, path, bare=bare, echo=echo, threshold=threshold))
     figures["model"] = model or llm.model if llm.provider == "local" else f"{llm.provider}:{llm.base_url}"
     click.echo(json.dumps(figures, ensure_ascii=False))

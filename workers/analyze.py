@@ -14,7 +14,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from assistant.chains.conflict import ConflictResult, Turn, analyze_conflict
+from assistant.chains.conflict import THRESHOLD, ConflictResult, Turn, analyze_conflict
 from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
 from assistant.llm import ChatRunner
@@ -35,6 +35,7 @@ CHANNEL_KIND = {"email": "email", "telephony": "call"}  # everything else reads 
 class AssistantServices:
     runner: ChatRunner
     tz: ZoneInfo
+    conflict_threshold: float = THRESHOLD
 
 
 def assistant_of(app: JobContext) -> AssistantServices | None:
@@ -45,7 +46,7 @@ def assistant_of(app: JobContext) -> AssistantServices | None:
     settings = app.extras.get("llm")  # put there by the composition root (okno/services.py)
     if not isinstance(settings, LlmSettings) or not settings.enabled:
         return None
-    built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz)
+    built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz, settings.conflict_threshold)
     app.extras["assistant"] = built
     return built
 
@@ -96,7 +97,11 @@ async def _record_conflict(
         source_segment_id=segment_id,
         client_id=request.client_id if request else None,
         request_id=message.request_id,
-        details={"reason": result.verdict.reason, "evidence_check": result.evidence_check},
+        details={
+            "reason": result.verdict.reason,
+            "evidence_check": result.evidence_check,
+            "confidence": None if result.confidence is None else round(result.confidence, 3),
+        },
     )
     session.add(alert)
     await session.flush()
@@ -133,7 +138,9 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
     helper = assistant_of(app)
     if helper is None:
         return "assistant off"
-    result = await analyze_conflict(helper.runner, text, channel=channel, context=context)
+    result = await analyze_conflict(
+        helper.runner, text, channel=channel, context=context, threshold=helper.conflict_threshold
+    )
     if not result.alert:
         return "rejected quote" if result.verdict.conflict else "no conflict"
     async with app.db.session() as session, session.begin():
@@ -157,7 +164,9 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
         if segment.speaker != "client" or not segment.text.strip():
             continue
         context = [Turn(s.speaker, s.text) for s in segments[max(0, n - CONTEXT_MESSAGES) : n]]
-        result = await analyze_conflict(helper.runner, segment.text, channel="call", context=context)
+        result = await analyze_conflict(
+            helper.runner, segment.text, channel="call", context=context, threshold=helper.conflict_threshold
+        )
         if result.alert:
             async with app.db.session() as session, session.begin():
                 message = await session.get(Message, message_id)

@@ -1,18 +1,55 @@
-"""Conflict analysis: is the client unhappy with us in this message, with a verified verbatim quote."""
+"""Conflict analysis: is the client unhappy with us in this message, with a verified verbatim quote.
+
+A local model answers in the few-shot line format `yes | kind | severity | quote` or `no`: the verdict, kind
+and severity are read from its token probabilities (one pass each, no JSON written) and only the quote is
+generated. A remote model (OpenAI-compatible, Ollama) answers one structured ConflictVerdict instead."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from assistant.cleaning import strip_email_quotes
+from assistant.config import CONFLICT_THRESHOLD
 from assistant.evidence import verify_quote
 from assistant.llm import ChatRunner, Usage
-from assistant.prompting import fence, messages
+from assistant.prompting import fence, messages, prompt
 from assistant.schemas import ConflictVerdict
+from assistant.scoring import Turn as ChatTurn
+from assistant.scoring import probability
 
 CONTEXT_TURNS = 4  # the last few messages before this one; more costs latency without changing verdicts
 CONTEXT_CHARS = 300
+SOURCE_CHARS = 2000  # the new text of a long email: a conflict is stated near its top
+THRESHOLD = CONFLICT_THRESHOLD  # P(yes) from which a local model's verdict is a conflict
+QUOTE_TOKENS = 48
+
+# The one-word kinds the local prompt offers (distinct first tokens), and the categories they stand for.
+KINDS = {
+    "late": "missed_deadline",
+    "defect": "quality_claim",
+    "invoice": "payment_dispute",
+    "leaving": "churn_threat",
+    "court": "legal_threat",
+    "insult": "rudeness",
+    "manager": "escalation_request",
+    "service": "dissatisfaction",
+}
+REASONS = {
+    "missed_deadline": "we missed a deadline",
+    "quality_claim": "defective goods or work",
+    "payment_dispute": "disputes our bill",
+    "churn_threat": "threatens to leave us",
+    "legal_threat": "threatens legal action",
+    "rudeness": "insults our staff",
+    "escalation_request": "demands a manager",
+    "dissatisfaction": "unhappy with our service",
+}
+_EXAMPLE = re.compile(r"^<message>(?P<text>.*)</message> (?P<answer>yes\b.*|no)$")
+_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*")
+OPENING_WORDS = 4  # a sentence is offered to the model by its first words (cheap to score, still distinct)
 
 
 @dataclass(frozen=True)
@@ -26,8 +63,10 @@ class ConflictResult:
     verdict: ConflictVerdict
     source: str  # the text that was judged (an email without its quoted history)
     evidence: str | None  # an exact substring of source, or None
-    evidence_check: str  # exact | repaired | rejected | none
+    # exact | repaired | picked (a source sentence, after a failed quote) | rejected | none
+    evidence_check: str
     usage: Usage
+    confidence: float | None = None  # P(conflict) from a local model's token probabilities
 
     @property
     def alert(self) -> bool:
@@ -36,7 +75,8 @@ class ConflictResult:
 
 
 def source_text(text: str, channel: str) -> str:
-    return strip_email_quotes(text) if channel == "email" else text.strip()
+    source = strip_email_quotes(text) if channel == "email" else text.strip()
+    return source[:SOURCE_CHARS]
 
 
 def _context(turns: Sequence[Turn]) -> str:
@@ -45,22 +85,132 @@ def _context(turns: Sequence[Turn]) -> str:
     return "\n".join(f"[{t.speaker}] {fence(t.text[:CONTEXT_CHARS])}" for t in turns[-CONTEXT_TURNS:])
 
 
-def _checked(verdict: ConflictVerdict, source: str, usage: Usage) -> ConflictResult:
+def _checked(
+    verdict: ConflictVerdict, source: str, usage: Usage, confidence: float | None = None
+) -> ConflictResult:
     if not verdict.conflict:
-        return ConflictResult(verdict, source, None, "none", usage)
+        return ConflictResult(verdict, source, None, "none", usage, confidence)
     quote, how = verify_quote(verdict.evidence, source)
-    return ConflictResult(verdict, source, quote, how, usage)
+    return ConflictResult(verdict, source, quote, how, usage, confidence)
+
+
+def _no_conflict(reason: str) -> ConflictVerdict:
+    return ConflictVerdict(conflict=False, category="none", severity=0, evidence="", reason=reason)
+
+
+@cache
+def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
+    """A framing's fixed prefix: instructions, then each example as a user turn and the answer it gets."""
+    turns: list[ChatTurn] = [("system", prompt(framing, "system"))]
+    for line in prompt(framing, "examples").splitlines():
+        found = _EXAMPLE.match(line.strip())
+        if not found:
+            raise ValueError(f"{framing}.examples.md: not an example line: {line!r}")
+        user = prompt("conflict_local", "user").format(channel="chat", context="(none)", text=found["text"])
+        turns += [("user", user), ("assistant", found["answer"])]
+    return tuple(turns)
+
+
+async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> tuple[float, str, str]:
+    """P(yes) of one framing for this message; (P, the prompt, its fixed start kept cached)."""
+    assert runner.scorer is not None
+    base = runner.scorer.render([*_local_turns(framing), ("user", user)])
+    at = base.rfind(user)
+    keep = base[:at] if at > 0 else ""
+    scores, used = await runner.choose(base, ["yes", "Yes", "no", "No"], chain="conflict", keep=keep)
+    usage.add(used)
+    return probability(scores, [0, 1]), base, keep
+
+
+async def _local_verdict(
+    runner: ChatRunner, source: str, channel: str, context: Sequence[Turn], threshold: float
+) -> tuple[ConflictVerdict, Usage, float, bool]:
+    """(verdict, usage, P(conflict), whether the quote is a sentence the model picked after its own failed).
+
+    Two framings of the question, each with its own examples, are averaged: "is this a conflict?" and "does
+    the client blame the company they write to?" (a small model often takes a complaint about the client's
+    own supplier or bank for one against us; the second framing catches many of those)."""
+    user = prompt("conflict_local", "user").format(
+        channel=channel, context=_context(context), text=fence(source)
+    )
+    usage = Usage()
+    p_blame, _, _ = await _p_yes(runner, "conflict_blame", user, usage)
+    # the framing with the answer format goes last: the kind, severity and quote continue its prompt
+    p_conflict, base, keep = await _p_yes(runner, "conflict_local", user, usage)
+    p_yes = (p_conflict + p_blame) / 2
+    if p_yes < threshold:
+        return _no_conflict("no conflict"), usage, p_yes, False
+    kinds = list(KINDS)
+    scores, used = await runner.choose(base + "yes |", [f" {k}" for k in kinds], chain="conflict", keep=keep)
+    usage.add(used)
+    kind = kinds[scores.index(max(scores))]
+    scores, used = await runner.choose(
+        f"{base}yes | {kind} |", [" 1", " 2", " 3"], chain="conflict", keep=keep
+    )
+    usage.add(used)
+    severity = scores.index(max(scores)) + 1
+    answer = f"{base}yes | {kind} | {severity} |"
+    quote, used = await runner.complete(answer, chain="conflict", max_tokens=QUOTE_TOKENS, keep=keep)
+    usage.add(used)
+    quote = quote.strip()
+    picked = None
+    if verify_quote(quote, source)[0] is None:
+        picked = await _pick_sentence(runner, answer, source, keep, usage)
+    category = KINDS[kind]
+    verdict = ConflictVerdict(
+        conflict=True,
+        category=category,
+        severity=severity,
+        evidence=(picked or quote)[:160],
+        reason=REASONS[category],
+    )
+    return verdict, usage, p_yes, picked is not None
+
+
+def _sentences(source: str) -> list[str]:
+    """The source's sentences, each a verbatim substring, at most the schema's 160 characters."""
+    found = []
+    for match in _SENTENCE.finditer(source):
+        sentence = match.group().strip()
+        if len(sentence) > 160:
+            sentence = sentence[:160].rsplit(" ", 1)[0]
+        if len(sentence) >= 3 and sentence not in found:
+            found.append(sentence)
+    return found
+
+
+async def _pick_sentence(runner: ChatRunner, answer: str, source: str, keep: str, usage: Usage) -> str | None:
+    """The model's quote did not stand in the source: let it pick the source sentence it would quote."""
+    sentences = _sentences(source)
+    openings: dict[str, str] = {}
+    for sentence in sentences:
+        openings.setdefault(" " + " ".join(sentence.split()[:OPENING_WORDS]), sentence)
+    if len(openings) < 2:
+        return sentences[0] if sentences else None
+    scores, used = await runner.choose(answer, list(openings), chain="conflict", keep=keep)
+    usage.add(used)
+    return list(openings.values())[scores.index(max(scores))]
 
 
 async def analyze_conflict(
-    runner: ChatRunner, text: str, *, channel: str, context: Sequence[Turn] = ()
+    runner: ChatRunner,
+    text: str,
+    *,
+    channel: str,
+    context: Sequence[Turn] = (),
+    threshold: float = THRESHOLD,
 ) -> ConflictResult:
     source = source_text(text, channel)
     if not source:
-        empty = ConflictVerdict(conflict=False, category="none", severity=0, evidence="", reason="empty")
-        return ConflictResult(empty, source, None, "none", Usage())
-    prompt = messages("conflict", channel=channel, context=_context(context), text=fence(source))
-    verdict, usage = await runner.run(ConflictVerdict, prompt, chain="conflict")
+        return ConflictResult(_no_conflict("empty"), source, None, "none", Usage())
+    if runner.scorer is not None:
+        verdict, usage, p_yes, picked = await _local_verdict(runner, source, channel, context, threshold)
+        result = _checked(verdict, source, usage, p_yes)
+        if picked and result.evidence is not None:
+            result.evidence_check = "picked"
+        return result
+    prompt_messages = messages("conflict", channel=channel, context=_context(context), text=fence(source))
+    verdict, usage = await runner.run(ConflictVerdict, prompt_messages, chain="conflict")
     return _checked(verdict, source, usage)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.chains.conflict import Turn, analyze_conflict, bare_conflict
+from assistant.chains.conflict import THRESHOLD, Turn, analyze_conflict, bare_conflict
 from assistant.chains.tasks import bare_tasks, extract_tasks
 from assistant.evals.metrics import Tally
 from assistant.llm import ChatRunner, LlmFailed
@@ -37,7 +37,12 @@ def _channel(case: dict[str, Any]) -> str:
 
 
 async def eval_conflicts(
-    runner: ChatRunner, cases: list[dict[str, Any]], *, bare: bool, echo: Echo
+    runner: ChatRunner,
+    cases: list[dict[str, Any]],
+    *,
+    bare: bool,
+    echo: Echo,
+    threshold: float = THRESHOLD,
 ) -> dict[str, Any]:
     tally = Tally()
     category_hits = evidence_exact = evidence_kept = failures = 0
@@ -48,7 +53,9 @@ async def eval_conflicts(
             if bare:
                 result = await bare_conflict(runner, case["text"])
             else:
-                result = await analyze_conflict(runner, case["text"], channel=_channel(case), context=context)
+                result = await analyze_conflict(
+                    runner, case["text"], channel=_channel(case), context=context, threshold=threshold
+                )
         except LlmFailed as exc:
             failures += 1
             tally.count(False, bool(case["conflict"]))
@@ -63,11 +70,12 @@ async def eval_conflicts(
         tally.count(predicted, expected)
         if predicted and expected:
             category_hits += result.verdict.category == case.get("category")
-            evidence_exact += bool(result.verdict.evidence) and result.verdict.evidence in case["text"]
+            evidence_exact += result.evidence_check == "exact"
             evidence_kept += result.evidence is not None and result.evidence in case["text"]
         mark = "ok " if predicted == expected else "ERR"
+        p = "" if result.confidence is None else f" p={result.confidence:.2f}"
         echo(
-            f"{mark} {case['id']} expect={expected} got={predicted} {result.verdict.category} "
+            f"{mark} {case['id']} expect={expected} got={predicted}{p} {result.verdict.category} "
             f"q={result.evidence!r:.60} ({result.evidence_check})"
         )
     figures: dict[str, Any] = tally.figures()
@@ -76,6 +84,8 @@ async def eval_conflicts(
     figures["evidence_exact_tp"] = round(evidence_exact / tally.tp, 3) if tally.tp else 0.0
     figures["evidence_verified_tp"] = round(evidence_kept / tally.tp, 3) if tally.tp else 0.0
     figures["failures"] = failures
+    if not bare and runner.scorer is not None:
+        figures["threshold"] = threshold
     return figures
 
 
@@ -130,10 +140,12 @@ async def eval_tasks(
     return figures
 
 
-async def run_eval(kind: str, runner: ChatRunner, path: Path, *, bare: bool, echo: Echo) -> dict[str, Any]:
+async def run_eval(
+    kind: str, runner: ChatRunner, path: Path, *, bare: bool, echo: Echo, threshold: float = THRESHOLD
+) -> dict[str, Any]:
     cases = list(load_cases(path))
     if kind == "conflicts":
-        figures = await eval_conflicts(runner, cases, bare=bare, echo=echo)
+        figures = await eval_conflicts(runner, cases, bare=bare, echo=echo, threshold=threshold)
     elif kind == "tasks":
         figures = await eval_tasks(runner, cases, bare=bare, echo=echo)
     else:

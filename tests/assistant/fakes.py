@@ -59,3 +59,39 @@ def user_text(messages: list[BaseMessage]) -> str:
 
 def always(args: dict[str, Any]) -> Responder:
     return lambda _messages, _tool: args
+
+
+class ScriptedScorer:
+    """Stands in for a local model's scorer (assistant/scoring.py): the prompt as plain text, and scripted
+    answers — `choices(prompt, options)` gives each option's log-probability, `quote(prompt)` the text."""
+
+    def __init__(
+        self,
+        choices: Callable[[str, Sequence[str]], list[float]],
+        quote: Callable[[str], str] = lambda _prompt: "",
+    ) -> None:
+        self.choices = choices
+        self.quote = quote
+        self.asked: list[tuple[str, tuple[str, ...]]] = []
+        self.completed: list[str] = []
+
+    def render(self, turns: Sequence[tuple[str, str]]) -> str:
+        return "".join(f"<{role}>\n{content}\n" for role, content in turns) + "<assistant>\n"
+
+    def choose(self, prompt: str, options: Sequence[str], *, keep: str = "") -> tuple[list[float], int, int]:
+        assert prompt.startswith(keep), "the kept prefix is the start of the prompt"
+        self.asked.append((prompt, tuple(options)))
+        return self.choices(prompt, options), len(prompt) // 4, 10
+
+    def complete(
+        self, prompt: str, *, max_tokens: int, stop: Sequence[str], keep: str = ""
+    ) -> tuple[str, int, int]:
+        assert prompt.startswith(keep), "the kept prefix is the start of the prompt"
+        self.completed.append(prompt)
+        text = self.quote(prompt)
+        return text, len(prompt) // 4, len(text) // 4 + 1
+
+
+def favour(*wanted: str) -> Callable[[str, Sequence[str]], list[float]]:
+    """Every option named in `wanted` gets log-probability -0.1, the others -5."""
+    return lambda _prompt, options: [-0.1 if o.strip() in wanted else -5.0 for o in options]

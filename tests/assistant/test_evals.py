@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from langchain_core.messages import BaseMessage
 
+from assistant.chains.conflict import source_text
 from assistant.evals.runner import SETS, load_cases, run_eval
 from assistant.llm import ChatRunner
 from assistant.schemas import CATEGORIES
@@ -39,7 +40,9 @@ def test_conflict_set_sizes_languages_channels_and_hard_negatives() -> None:
 
 
 def test_test_and_dev_splits_do_not_share_texts_and_few_shots_stay_out() -> None:
-    system = (Path(__file__).parents[2] / "assistant/prompts/conflict.system.md").read_text()
+    prompts = Path(__file__).parents[2] / "assistant/prompts"
+    # every file the conflict chains put in front of the model: instructions and few-shot examples
+    system = "\n".join(p.read_text() for p in sorted(prompts.glob("conflict*.md")))
     for kind in ("conflicts", "tasks", "summary"):
         test, dev = cases(kind, "test"), cases(kind, "dev")
         key = "text" if kind != "summary" else "messages"
@@ -68,7 +71,8 @@ def oracle(labels: dict[str, dict[str, Any]]) -> Callable[[list[BaseMessage], st
 
 async def test_runner_scores_a_perfect_model_at_one(fake_runner: Build) -> None:
     dev = cases("conflicts", "dev")
-    runner, _ = fake_runner(oracle({c["text"].strip(): c for c in dev}))
+    # keyed by the text the chain judges (an email without its quoted history)
+    runner, _ = fake_runner(oracle({source_text(c["text"], c["channel"]): c for c in dev}))
     figures = await run_eval(
         "conflicts", runner, SETS / "conflicts.dev.jsonl", bare=False, echo=lambda _l: None
     )

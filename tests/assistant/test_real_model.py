@@ -31,11 +31,54 @@ async def test_a_conflict_and_a_calm_message_through_the_real_model(runner: Chat
         runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat"
     )
     calm = await analyze_conflict(runner, "Спасибо, документы получили, всё в порядке.", channel="chat")
-    assert angry.usage.prompt_tokens > 0 and angry.usage.completion_tokens > 0
+    assert angry.usage.prompt_tokens > 0
+    assert angry.confidence is not None and calm.confidence is not None  # the local scorer's path
+    assert angry.confidence > calm.confidence
     if angry.alert:  # whatever the small model says, an alert's quote stands in the source
         assert angry.evidence is not None and angry.evidence in angry.source
     assert not calm.alert
-    assert runner.totals["conflict"].calls == 2
+    assert runner.totals["conflict"].calls >= 4
+
+
+async def test_a_kept_prefix_comes_back_after_another_chain_used_the_model(runner: ChatRunner) -> None:
+    scorer = runner.scorer
+    assert scorer is not None
+    keep = scorer.render([("system", "Answer yes or no. " * 40)])
+    prompt = keep + "<|im_start|>user\nIs the sky green?<|im_end|>\n<|im_start|>assistant\n"
+    first, _, _ = scorer.choose(prompt, ["yes", "no"], keep=keep)
+    # another chain runs a different prompt on the same llama.cpp instance and replaces the KV cache
+    await runner.complete("Write one word:", chain="t_other", max_tokens=2)
+    again, total, evaluated = scorer.choose(prompt, ["yes", "no"], keep=keep)
+    assert evaluated < total / 4, "only the message after the kept prefix is evaluated again"
+    assert again == pytest.approx(first, abs=0.05)
+
+
+def test_the_scorer_reads_the_models_own_rope_settings() -> None:
+    """ChatLlamaCpp's default RoPE base (10,000) would override Qwen2.5's 1,000,000: compare with a plain
+    llama.cpp load that takes every setting from the GGUF."""
+    from llama_cpp import Llama
+
+    from assistant.scoring import LocalScorer
+
+    runner = ChatRunner.from_settings(LlmSettings(model="0.5b", n_ctx=1024, n_threads=2), model="0.5b")
+    plain = LocalScorer(Llama(model_path=str(model_path("0.5b")), n_ctx=1024, n_threads=2, verbose=False))
+    assert runner.scorer is not None
+    text = "Вы обещали доставку во вторник, сегодня пятница. " * 12 + "Это конфликт? Ответ:"
+    prompt = plain.render([("user", text)])
+    ours, _, _ = runner.scorer.choose(prompt, [" да", " нет"])
+    theirs, _, _ = plain.choose(prompt, [" да", " нет"])
+    assert ours == pytest.approx(theirs, abs=0.05)
+
+
+def test_options_that_share_tokens_or_merge_with_the_prompt_are_scored_whole(runner: ChatRunner) -> None:
+    scorer = runner.scorer
+    assert scorer is not None
+    prompt = scorer.render([("user", "Reply with a colour.")])
+    # " blue" and " blue sky" share their first token; a prompt ending in a space merges with the options
+    shared, _, _ = scorer.choose(prompt + "The colour is", [" blue", " blue sky"])
+    merged, _, _ = scorer.choose(prompt + "The colour is ", ["blue", "blue sky"])
+    assert shared[1] < shared[0] and merged[1] < merged[0]  # a longer continuation carries more tokens
+    assert all(score < 0 for score in shared + merged)
 
 
 async def test_a_task_note_through_the_real_model(runner: ChatRunner) -> None:
