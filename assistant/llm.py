@@ -40,6 +40,11 @@ LLM_SECONDS = Histogram(
 )
 
 
+# Below this a model ignores few-shot framings: the 0.5B model's P(yes) did not separate conflicts from calm
+# messages at all (F1 0 on the test split), so it answers in JSON instead.
+SCORED_MIN_PARAMS = 1_000_000_000
+
+
 class LlmUnavailable(RuntimeError):
     """The configured provider cannot be built (missing package, model or URL)."""
 
@@ -165,8 +170,12 @@ class ChatRunner:
     @classmethod
     def from_settings(cls, settings: LlmSettings, *, model: str | None = None) -> ChatRunner:
         chat = build_chat_model(settings, model=model)
-        # the same llama.cpp instance: one copy of the weights, one KV cache (the scorer saves its prefixes)
-        scorer = LocalScorer(chat.client) if settings.provider == "local" else None  # type: ignore[attr-defined]
+        scorer = None
+        if settings.provider == "local" and settings.conflict_method != "structured":
+            # the same llama.cpp instance: one copy of the weights, one KV cache (prefixes are saved)
+            scorer = LocalScorer(chat.client)  # type: ignore[attr-defined]
+            if settings.conflict_method == "auto" and scorer.n_params < SCORED_MIN_PARAMS:
+                scorer = None
         return cls(
             chat,
             timeout_s=settings.timeout_s,

@@ -73,6 +73,10 @@ class LocalScorer:
         self._kept: dict[str, tuple[list[int], Any]] = {}  # keep text -> (its tokens, the saved KV state)
         self._lock = threading.Lock()
 
+    @property
+    def n_params(self) -> int:
+        return int(self._llama._model.n_params())
+
     @staticmethod
     def _special(llama: Llama, token: int) -> str:
         return llama.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""

@@ -54,11 +54,21 @@ def _assignee(
     return None, ()
 
 
+def _written(phrase: str, text: str) -> bool:
+    """The phrase stands in the note (case and spacing aside)."""
+    words = " ".join(phrase.casefold().split())
+    return bool(words) and words in " ".join(text.casefold().split())
+
+
 def _proposal(
     draft: TaskDraft, text: str, staff: Sequence[str], author: str, now: datetime, only: bool
 ) -> ProposedTask:
     assignee, candidates = _assignee(draft, text, staff, author, only)
-    due = resolve_due(draft.due, now) or (resolve_due(text, now) if only else None)
+    due = None
+    if only and draft.due.strip() and not _written(draft.due, text):
+        # the model reworded the deadline ("после завтра", "через Thursday"): read it from the note itself
+        due = resolve_due(text, now)
+    due = due or resolve_due(draft.due, now) or (resolve_due(text, now) if only else None)
     return ProposedTask(draft.title.strip(), assignee, candidates, due, draft.client.strip() or None)
 
 

@@ -15,6 +15,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)
     completion_tokens: list[int] = field(default_factory=list)
+    evaluated_tokens: list[int] = field(default_factory=list)  # prompt tokens not served by the prefix cache
 
     def count(self, predicted: bool, expected: bool) -> None:
         if predicted and expected:
@@ -42,4 +43,5 @@ class Tally:
             "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
             "prompt_tokens_mean": round(statistics.mean(self.prompt_tokens or [0]), 1),
             "completion_tokens_mean": round(statistics.mean(self.completion_tokens or [0]), 1),
+            "evaluated_tokens_mean": round(statistics.mean(self.evaluated_tokens or [0]), 1),
         }

@@ -64,6 +64,7 @@ async def eval_conflicts(
         tally.latencies.append(time.perf_counter() - started)
         tally.prompt_tokens.append(result.usage.prompt_tokens)
         tally.completion_tokens.append(result.usage.completion_tokens)
+        tally.evaluated_tokens.append(result.usage.evaluated_tokens)
         # bare: the model's own verdict; okno: an alert needs a verified quote
         predicted = result.verdict.conflict if bare else result.alert
         expected = bool(case["conflict"])

@@ -117,6 +117,23 @@ async def test_a_single_task_takes_name_and_deadline_from_the_note_when_the_mode
     )
 
 
+async def test_a_reworded_deadline_is_read_from_the_note_itself(fake_runner: Build) -> None:
+    # the 1.5B model wrote "после завтра" for "послезавтра" and "через неделю" for "next Monday"
+    for note, reworded, want in (
+        ("Маша, сделай сверку с бухгалтерией послезавтра", "после завтра", "2026-11-26"),
+        ("Alexey should visit the warehouse next Monday", "через неделю", "2026-11-30"),
+    ):
+        runner, _ = fake_runner(drafts(("Сделать", "Маша", reworded)))
+        out = await extract_tasks(runner, note, author="М", staff=STAFF, now=NOW)
+        assert out.tasks[0].due is not None and out.tasks[0].due.label() == want
+    # words that do stand in the note are taken as the model read them
+    runner, _ = fake_runner(drafts(("Счёт", "Маше", "завтра в 12:00"), ("Замер", "Диме", "в пятницу")))
+    out = await extract_tasks(
+        runner, "Маше — счёт завтра в 12:00, Диме — замер в пятницу", author="М", staff=STAFF, now=NOW
+    )
+    assert [t.due.label() if t.due else None for t in out.tasks] == ["2026-11-25T12:00", "2026-11-27"]
+
+
 async def test_no_tasks_in_thanks(fake_runner: Build) -> None:
     runner, _ = fake_runner(always({"tasks": []}))
     assert (await extract_tasks(runner, "Спасибо всем!", author="М", staff=STAFF, now=NOW)).tasks == []

@@ -31,16 +31,34 @@ async def test_a_conflict_and_a_calm_message_through_the_real_model(runner: Chat
         runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat"
     )
     calm = await analyze_conflict(runner, "Спасибо, документы получили, всё в порядке.", channel="chat")
-    assert angry.usage.prompt_tokens > 0
-    assert angry.confidence is not None and calm.confidence is not None  # the local scorer's path
-    assert angry.confidence > calm.confidence
+    assert angry.usage.prompt_tokens > 0 and angry.usage.completion_tokens > 0
+    assert runner.scorer is None, "a 0.5B model answers conflicts in JSON (it ignores few-shot framings)"
     if angry.alert:  # whatever the small model says, an alert's quote stands in the source
         assert angry.evidence is not None and angry.evidence in angry.source
     assert not calm.alert
-    assert runner.totals["conflict"].calls >= 4
+    assert runner.totals["conflict"].calls == 2
 
 
-async def test_a_kept_prefix_comes_back_after_another_chain_used_the_model(runner: ChatRunner) -> None:
+@pytest.fixture(scope="module")
+def scored() -> ChatRunner:
+    """The same model with the scorer forced on: the scorer's mechanics, not the 0.5B model's verdicts."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is built by scripts/setup.sh")
+    settings = LlmSettings(model="0.5b", n_ctx=2048, n_threads=2, conflict_method="scored")
+    return ChatRunner.from_settings(settings, model="0.5b")
+
+
+async def test_the_scored_conflict_path_runs_end_to_end(scored: ChatRunner) -> None:
+    result = await analyze_conflict(
+        scored, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat", threshold=0.01
+    )
+    assert result.confidence is not None and 0 < result.confidence < 1
+    assert result.verdict.conflict and result.verdict.category != "none"
+    assert result.evidence is None or result.evidence in result.source
+    assert result.usage.evaluated_tokens > 0 and scored.totals["conflict"].calls >= 5
+
+
+async def test_a_kept_prefix_comes_back_after_another_chain_used_the_model(scored: ChatRunner) -> None:
+    runner = scored
     scorer = runner.scorer
     assert scorer is not None
     keep = scorer.render([("system", "Answer yes or no. " * 40)])
@@ -60,18 +78,23 @@ def test_the_scorer_reads_the_models_own_rope_settings() -> None:
 
     from assistant.scoring import LocalScorer
 
-    runner = ChatRunner.from_settings(LlmSettings(model="0.5b", n_ctx=1024, n_threads=2), model="0.5b")
-    plain = LocalScorer(Llama(model_path=str(model_path("0.5b")), n_ctx=1024, n_threads=2, verbose=False))
-    assert runner.scorer is not None
-    text = "Вы обещали доставку во вторник, сегодня пятница. " * 12 + "Это конфликт? Ответ:"
-    prompt = plain.render([("user", text)])
-    ours, _, _ = runner.scorer.choose(prompt, [" да", " нет"])
-    theirs, _, _ = plain.choose(prompt, [" да", " нет"])
-    assert ours == pytest.approx(theirs, abs=0.05)
+    settings = LlmSettings(model="0.5b", n_ctx=1024, n_threads=2, conflict_method="scored")
+    runner = ChatRunner.from_settings(settings, model="0.5b")
+    llama = Llama(model_path=str(model_path("0.5b")), n_ctx=1024, n_threads=2, verbose=False)
+    try:
+        plain = LocalScorer(llama)
+        assert runner.scorer is not None
+        text = "Вы обещали доставку во вторник, сегодня пятница. " * 12 + "Это конфликт? Ответ:"
+        prompt = plain.render([("user", text)])
+        ours, _, _ = runner.scorer.choose(prompt, [" да", " нет"])
+        theirs, _, _ = plain.choose(prompt, [" да", " нет"])
+        assert ours == pytest.approx(theirs, abs=0.05)
+    finally:
+        llama.close()
 
 
-def test_options_that_share_tokens_or_merge_with_the_prompt_are_scored_whole(runner: ChatRunner) -> None:
-    scorer = runner.scorer
+def test_options_that_share_tokens_or_merge_with_the_prompt_are_scored_whole(scored: ChatRunner) -> None:
+    scorer = scored.scorer
     assert scorer is not None
     prompt = scorer.render([("user", "Reply with a colour.")])
     # " blue" and " blue sky" share their first token; a prompt ending in a space merges with the options

@@ -171,7 +171,8 @@ async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seed
         "company_name": "ООО «Ромашка»",
         "inn": "7736207543",
         "what": "Справка 2-НДФЛ",
-        "due_at": "2026-12-04",
+        # a Wednesday: the seeded "к пятнице" resolves to a Friday, so this is a change whatever today is
+        "due_at": "2026-12-09",
         "status": "waiting_client",
         "assignee_id": str(seeded.manager_id),
     }
@@ -186,7 +187,7 @@ async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seed
             "Справка 2-НДФЛ",
             "waiting_client",
         )
-        assert row.due_at is not None and row.due_at.date().isoformat() == "2026-12-04"
+        assert row.due_at is not None and row.due_at.date().isoformat() == "2026-12-09"
         assert {v["source"] for v in row.field_sources.values()} == {"manager"}
         actions = (
             (await session.execute(select(AuditLog.action).where(col(AuditLog.entity_id) == row.id)))
