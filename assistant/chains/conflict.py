@@ -47,7 +47,9 @@ REASONS = {
     "escalation_request": "demands a manager",
     "dissatisfaction": "unhappy with our service",
 }
-_EXAMPLE = re.compile(r"^<message>(?P<text>.*)</message> (?P<answer>yes\b.*|no)$")
+_EXAMPLE = re.compile(
+    r"^(?:<context>(?P<context>.*)</context>)?<message>(?P<text>.*)</message> (?P<answer>yes\b.*|no)$"
+)
 _SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*")
 OPENING_WORDS = 4  # a sentence is offered to the model by its first words (cheap to score, still distinct)
 
@@ -106,7 +108,9 @@ def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
         found = _EXAMPLE.match(line.strip())
         if not found:
             raise ValueError(f"{framing}.examples.md: not an example line: {line!r}")
-        user = prompt("conflict_local", "user").format(channel="chat", context="(none)", text=found["text"])
+        # "[client] …" turns of the earlier messages, separated by " // " in the file
+        context = "\n".join(found["context"].split(" // ")) if found["context"] else "(none)"
+        user = prompt("conflict_local", "user").format(channel="chat", context=context, text=found["text"])
         turns += [("user", user), ("assistant", found["answer"])]
     return tuple(turns)
 
