@@ -203,17 +203,25 @@ class ChatRunner:
             totals.failures += 1
             raise LlmFailed(f"chain {chain}: {exc!r}"[:300]) from exc
         finally:
-            elapsed = time.perf_counter() - started
-            LLM_SECONDS.labels(chain).observe(elapsed)
-            totals.seconds += elapsed
+            self._timed(chain, started)
         LLM_CALLS.labels(chain, "ok").inc()
         totals.calls += 1
         return result
 
-    def _count(self, chain: str, usage: Usage) -> Usage:
-        self.totals[chain].usage.add(usage)
+    def _timed(self, chain: str, started: float) -> None:
+        """One call's wall time into the histogram and the chain's totals (runs and scorer calls alike)."""
+        elapsed = time.perf_counter() - started
+        LLM_SECONDS.labels(chain).observe(elapsed)
+        self.totals[chain].seconds += elapsed
+
+    @staticmethod
+    def _tokens(chain: str, usage: Usage) -> None:
         LLM_TOKENS.labels(chain, "prompt").inc(usage.prompt_tokens)
         LLM_TOKENS.labels(chain, "completion").inc(usage.completion_tokens)
+
+    def _count(self, chain: str, usage: Usage) -> Usage:
+        self.totals[chain].usage.add(usage)
+        self._tokens(chain, usage)
         return usage
 
     async def choose(
@@ -266,12 +274,9 @@ class ChatRunner:
                 log.warning("chain %s attempt %d failed: %s", chain, attempt + 1, str(exc)[:200])
                 continue
             finally:
-                elapsed = time.perf_counter() - started
-                LLM_SECONDS.labels(chain).observe(elapsed)
-                totals.seconds += elapsed
+                self._timed(chain, started)
                 usage.add(callback.usage)
-                LLM_TOKENS.labels(chain, "prompt").inc(callback.usage.prompt_tokens)
-                LLM_TOKENS.labels(chain, "completion").inc(callback.usage.completion_tokens)
+                self._tokens(chain, callback.usage)
             LLM_CALLS.labels(chain, "ok").inc()
             totals.calls += 1
             totals.usage.add(usage)

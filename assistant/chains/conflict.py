@@ -126,6 +126,13 @@ async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> t
     return probability(scores, [0, 1]), base, keep
 
 
+async def _best(runner: ChatRunner, prompt: str, options: list[str], keep: str, usage: Usage) -> int:
+    """The index of the option the model finds most likely after prompt."""
+    scores, used = await runner.choose(prompt, options, chain="conflict", keep=keep)
+    usage.add(used)
+    return scores.index(max(scores))
+
+
 async def _local_verdict(
     runner: ChatRunner, source: str, channel: str, context: Sequence[Turn], threshold: float
 ) -> tuple[ConflictVerdict, Usage, float, bool]:
@@ -145,14 +152,8 @@ async def _local_verdict(
     if p_yes < threshold:
         return _no_conflict("no conflict"), usage, p_yes, False
     kinds = list(KINDS)
-    scores, used = await runner.choose(base + "yes |", [f" {k}" for k in kinds], chain="conflict", keep=keep)
-    usage.add(used)
-    kind = kinds[scores.index(max(scores))]
-    scores, used = await runner.choose(
-        f"{base}yes | {kind} |", [" 1", " 2", " 3"], chain="conflict", keep=keep
-    )
-    usage.add(used)
-    severity = scores.index(max(scores)) + 1
+    kind = kinds[await _best(runner, base + "yes |", [f" {k}" for k in kinds], keep, usage)]
+    severity = await _best(runner, f"{base}yes | {kind} |", [" 1", " 2", " 3"], keep, usage) + 1
     answer = f"{base}yes | {kind} | {severity} |"
     quote, used = await runner.complete(answer, chain="conflict", max_tokens=QUOTE_TOKENS, keep=keep)
     usage.add(used)
@@ -191,9 +192,7 @@ async def _pick_sentence(runner: ChatRunner, answer: str, source: str, keep: str
         openings.setdefault(" " + " ".join(sentence.split()[:OPENING_WORDS]), sentence)
     if len(openings) < 2:
         return sentences[0] if sentences else None
-    scores, used = await runner.choose(answer, list(openings), chain="conflict", keep=keep)
-    usage.add(used)
-    return list(openings.values())[scores.index(max(scores))]
+    return list(openings.values())[await _best(runner, answer, list(openings), keep, usage)]
 
 
 async def analyze_conflict(

@@ -64,11 +64,13 @@ def _proposal(
     draft: TaskDraft, text: str, staff: Sequence[str], author: str, now: datetime, only: bool
 ) -> ProposedTask:
     assignee, candidates = _assignee(draft, text, staff, author, only)
-    due = None
-    if only and draft.due.strip() and not _written(draft.due, text):
-        # the model reworded the deadline ("после завтра", "через Thursday"): read it from the note itself
+    # a deadline the model reworded ("после завтра", "через Thursday") is read from the note itself first
+    reworded = only and bool(draft.due.strip()) and not _written(draft.due, text)
+    due = None if reworded else resolve_due(draft.due, now)
+    if due is None and only:
         due = resolve_due(text, now)
-    due = due or resolve_due(draft.due, now) or (resolve_due(text, now) if only else None)
+    if due is None and reworded:  # the note has no deadline words of its own
+        due = resolve_due(draft.due, now)
     return ProposedTask(draft.title.strip(), assignee, candidates, due, draft.client.strip() or None)
 
 
