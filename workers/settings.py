@@ -15,6 +15,7 @@ from arq.typing import WorkerCoroutine
 from arq.worker import Function, Worker, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from workers.context import JobContext
 from workers.queue import JobFunc, queue_name
@@ -116,6 +117,12 @@ async def _drop_pool(worker: Worker) -> None:
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+def _redis_down(exc: BaseException) -> bool:
+    # redis-py reports a connection lost inside a WATCH (arq claiming a job) as a WatchError, not a
+    # ConnectionError; a real watch conflict is arq's to handle and never reaches here
+    return isinstance(exc, REDIS_DOWN) or (isinstance(exc, WatchError) and "ConnectionError" in str(exc))
+
+
 async def run_workers_through_outages(
     build: Callable[[], list[Worker]], *, first_delay_s: float = 1.0, max_delay_s: float = 30.0
 ) -> list[Worker]:
@@ -129,7 +136,9 @@ async def run_workers_through_outages(
         try:
             await run_workers(workers)
             return workers
-        except REDIS_DOWN as exc:
+        except Exception as exc:
+            if not _redis_down(exc):
+                raise
             if time.monotonic() - started > 60:
                 delay = first_delay_s  # it ran a good while: a fresh outage, not the same one
             log.warning("Redis unavailable (%s): the workers start again in %.0f s", exc, delay)

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import WatchError
 
 from okno.services import Services
 from tests.reliability.harness.infra import PrivateRedis
 from workers.queue import queue_name
-from workers.settings import build_workers, run_workers_through_outages
+from workers.settings import _redis_down, build_workers, run_workers_through_outages
 
 pytestmark = pytest.mark.redis
 
@@ -59,3 +61,11 @@ async def test_worker_survives_a_redis_restart(services: Services, private_redis
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+def test_a_connection_lost_inside_a_watch_counts_as_redis_down() -> None:
+    # seen once under load: the restart cut arq's WATCH and redis-py raised this WatchError, ending the worker
+    assert _redis_down(WatchError("A ConnectionError occurred on while watching one or more keys"))
+    assert _redis_down(RedisConnectionError("Connection reset by peer"))
+    assert not _redis_down(WatchError("Watched variable changed."))
+    assert not _redis_down(ValueError("a bug in a job"))
