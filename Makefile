@@ -1,8 +1,8 @@
 .PHONY: demo test setup bench quality
 
-# The main job: the demo on embedded defaults (set-up included).
+# The main job: the demo on embedded defaults (set-up included, with the 1.5B model its assistant runs on).
 demo:
-	@bash scripts/setup.sh && .venv/bin/okno demo $(ARGS)
+	@bash scripts/quality.sh && .venv/bin/okno demo $(ARGS)
 
 # Every test, with its own set-up (see scripts/test.sh).
 test:

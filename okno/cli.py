@@ -201,11 +201,14 @@ def sandbox(host: str, port: int, webhook_secret: str) -> None:
 @main.command()
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="keep the demo's data here")
 @click.option("--no-serve", is_flag=True, help="exit after the report instead of serving")
-def demo(data_dir: Path | None, no_serve: bool) -> None:
+@click.option("--no-assistant", is_flag=True, help="skip the assistant scenario (the local model)")
+def demo(data_dir: Path | None, no_serve: bool, no_assistant: bool) -> None:
     """Run the demo scenarios on embedded defaults and print a report."""
     from okno.demo.runner import run_demo
 
-    run_until_signal(lambda stop: run_demo(data_dir=data_dir, serve=not no_serve, stop=stop))
+    run_until_signal(
+        lambda stop: run_demo(data_dir=data_dir, serve=not no_serve, stop=stop, assistant=not no_assistant)
+    )
 
 
 main.add_command(channel)

@@ -38,13 +38,14 @@ class AssistantServices:
     conflict_threshold: float = THRESHOLD
 
 
-def assistant_of(app: JobContext) -> AssistantServices | None:
-    """One loaded model per worker process, built on first use when OKNO_LLM__ENABLED (or put in extras)."""
+def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices | None:
+    """One loaded model per worker process, built on first use when OKNO_LLM__ENABLED (or put in extras).
+    `force`: build it from the same settings even when not enabled (the demo shows the assistant)."""
     found = app.extras.get("assistant")
     if isinstance(found, AssistantServices):
         return found
     settings = app.extras.get("llm")  # put there by the composition root (okno/services.py)
-    if not isinstance(settings, LlmSettings) or not settings.enabled:
+    if not isinstance(settings, LlmSettings) or not (settings.enabled or force):
         return None
     built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz, settings.conflict_threshold)
     app.extras["assistant"] = built

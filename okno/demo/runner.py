@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, assistant, email, staffbot, telegram, telephony, whatsapp
+from okno.demo.scenarios import api, email, staffbot, telegram, telephony, whatsapp
+from okno.demo.scenarios import assistant as assistant_scenario
 from okno.demo.stage import open_stage
 
 # One per channel; later channel issues append theirs.
@@ -19,13 +20,18 @@ SCENARIOS = [
     ("telegram", telegram.run),
     ("email", email.run),
     ("telephony", telephony.run),
-    ("assistant", assistant.run),  # after the channels: it reads their messages
+    ("assistant", assistant_scenario.run),  # after the channels: it reads their messages
     ("staffbot", staffbot.run),  # the staff bot on everything above: a summary, a task, an alert
 ]
 
 
 async def run_demo(
-    *, data_dir: Path | None, serve: bool, stop: asyncio.Event, port: int | None = None
+    *,
+    data_dir: Path | None,
+    serve: bool,
+    stop: asyncio.Event,
+    port: int | None = None,
+    assistant: bool = True,
 ) -> dict[str, Any]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="okno-demo-") as tmp:
@@ -33,6 +39,7 @@ async def run_demo(
         directory.mkdir(parents=True, exist_ok=True)
         print(f"okno demo: data in {directory} (SQLite, inline queue, sandbox in-process)", flush=True)
         stage = await open_stage(directory, port=port)
+        stage.assistant = assistant
         try:
             results = {}
             for name, scenario in SCENARIOS:

@@ -31,6 +31,7 @@ class Stage:
     staff_token: str
     runners: list[web.AppRunner] = field(default_factory=list)
     web_password: str = ""  # the demo staff's web UI password (printed when the demo keeps serving)
+    assistant: bool = True  # run the assistant scenario on the local model (off: --no-assistant)
     log: list[str] = field(default_factory=list)
 
     def say(self, line: str) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from okno.demo.runner import run_demo
 
 
-async def test_demo_runs_every_scenario_and_reports(tmp_path: Path) -> None:
+async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the 0.5B model the test set-up prepares (`make demo` prepares and picks the 1.5B one)
+    monkeypatch.setenv("OKNO_LLM__MODEL", "0.5b")
     result = await run_demo(data_dir=tmp_path / "demo", serve=False, stop=asyncio.Event())
     api = result["scenarios"]["api"]
     assert set(api["posted"]) == {202} and len(api["posted"]) >= 15
@@ -17,5 +21,8 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path) -> None:
     assert counts["merges"] >= 1 and counts["webhooks"] >= 2
     assert counts["raw_duplicate"] >= 1 and counts["raw_anomalous"] >= 1
     assert counts["requests"] >= 7 and counts["clients"] >= 5
+    assistant = result["scenarios"]["assistant"]  # ran on the real model: a summary with citations
+    assert "skipped" not in assistant and assistant["summary_points"] >= 1
+    assert isinstance(assistant["alerts"], int) and isinstance(assistant["tasks"], int)
     staffbot = result["scenarios"]["staffbot"]  # a summary, a task created on ✅, an SLA alert taken
     assert staffbot == {"summary_sent": True, "tasks": 1, "alert_acked": True}
