@@ -31,7 +31,9 @@ async def run(stage: Stage) -> dict[str, Any]:
     except (ModelMissing, LlmUnavailable) as exc:
         stage.say(f"[assistant] no model: {exc}")
         return {"skipped": str(exc)}
-    assert helper is not None
+    if helper is None:  # no LLM settings in the job context: nothing to build the model from
+        stage.say("[assistant] no LLM settings")
+        return {"skipped": "no LLM settings"}
     model = getattr(helper.runner.model, "model_path", stage.services.settings.llm.model)
     stage.say(f"[assistant] model: {Path(str(model)).name}")
     async with stage.services.db.session() as session:
