@@ -4,6 +4,7 @@ so the prompt does not grow with the client's history. Every point cites message
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,9 @@ class SummaryResult:
     dropped_cites: int = 0
 
 
+_FENCE = re.compile(r"<\s*/?\s*message>")
+
+
 def _card(card: ClientCard) -> str:
     lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
     lines += [f"request {r}" for r in card.open_requests] or ["no open requests"]
@@ -70,7 +74,9 @@ def _checked(points: Sequence[SummaryPoint], allowed: set[int]) -> tuple[list[Su
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
         if cites or point.section == "who":
-            kept.append(point.model_copy(update={"cites": cites}))
+            # a small model copies the prompt's <message> fences into its text: not the client's words
+            text = _FENCE.sub("", point.text).strip()
+            kept.append(point.model_copy(update={"cites": cites, "text": text}))
     return kept, dropped
 
 

@@ -100,3 +100,12 @@ async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_tim
     assert stored.messages_covered == 4 and stored.last_message_id == second.last_message_id
     _, third = await summarize_client(db, runner, client_id)
     assert third.calls == 0  # nothing new: no model call
+
+
+def test_the_prompt_fences_a_model_copies_are_taken_out_of_a_point() -> None:
+    from assistant.chains.summary import _checked
+
+    text = "api client: <message>Будем искать другую бухгалтерию.</message>"
+    copied = SummaryPoint(section="mood", text=text, cites=[7])
+    kept, dropped = _checked([copied], {7})
+    assert (kept[0].text, kept[0].cites, dropped) == ("api client: Будем искать другую бухгалтерию.", [7], 0)
