@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,14 @@ def prompt(chain: str, part: str) -> str:
 def fence(text: str) -> str:
     """Client text inside <message>…</message>: a closing tag it carries cannot end the fence early."""
     return text.replace("</", "< /").strip()
+
+
+_FENCE = re.compile(r"<\s*/?\s*message>")
+
+
+def unfence(text: str) -> str:
+    """A model's answer without the <message> fences it copied from the prompt (not anyone's words)."""
+    return _FENCE.sub("", text).strip()
 
 
 def messages(chain: str, **values: str) -> list[BaseMessage]:

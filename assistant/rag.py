@@ -12,7 +12,7 @@ from typing import Any
 from assistant.config import LlmSettings
 from assistant.due_dates import _MONTHS
 from assistant.llm import ChatRunner, Usage
-from assistant.prompting import fence, messages
+from assistant.prompting import fence, messages, unfence
 from assistant.schemas import Answer
 from storage.vectors import Hit, IndexedText, VectorIndex, build_index
 
@@ -84,7 +84,7 @@ async def ask(
     )
     out, usage = await runner.run(Answer, messages("rag", found=found, question=fence(question)), chain="rag")
     allowed = {int(h.metadata["message_id"]) for h in hits}
-    return Answered(out.text, [c for c in out.cites if c in allowed], hits, usage)
+    return Answered(unfence(out.text), [c for c in out.cites if c in allowed], hits, usage)
 
 
 def index_messages(index: VectorIndex, items: Sequence[IndexedText]) -> None:

@@ -4,13 +4,12 @@ so the prompt does not grow with the client's history. Every point cites message
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from assistant.llm import ChatRunner, Usage
-from assistant.prompting import fence, messages
+from assistant.prompting import fence, messages, unfence
 from assistant.schemas import ClientSummary, SummaryPoint
 
 BATCH = 20  # new messages per model call
@@ -44,9 +43,6 @@ class SummaryResult:
     dropped_cites: int = 0
 
 
-_FENCE = re.compile(r"<\s*/?\s*message>")
-
-
 def _card(card: ClientCard) -> str:
     lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
     lines += [f"request {r}" for r in card.open_requests] or ["no open requests"]
@@ -74,9 +70,7 @@ def _checked(points: Sequence[SummaryPoint], allowed: set[int]) -> tuple[list[Su
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
         if cites or point.section == "who":
-            # a small model copies the prompt's <message> fences into its text: not the client's words
-            text = _FENCE.sub("", point.text).strip()
-            kept.append(point.model_copy(update={"cites": cites, "text": text}))
+            kept.append(point.model_copy(update={"cites": cites, "text": unfence(point.text)}))
     return kept, dropped
 
 

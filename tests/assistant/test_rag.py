@@ -40,7 +40,8 @@ def index(tmp_path: Path) -> ChromaIndex:
 
 def cite_all_and_one_more(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
     ids = [int(i) for i in re.findall(r"id=(\d+)", user_text(messages))]
-    return {"text": "Просили счёт за октябрь.", "cites": [*ids, 42]}
+    # a small model copies the prompt's fences into its answer; the staff never see them
+    return {"text": "Просили <message>счёт за октябрь</message>.", "cites": [*ids, 42]}
 
 
 def test_index_is_persistent_and_searches_one_client(tmp_path: Path) -> None:
@@ -63,5 +64,5 @@ async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
     out = await ask(
         runner, index(tmp_path), client_id=7, question="что Ромашка спрашивала про счета в октябре?", now=NOW
     )
-    assert out.cites == [1]
+    assert out.cites == [1] and out.text == "Просили счёт за октябрь."
     assert "<message>Пришлите счёт за октябрь</message>" in user_text(model.seen[-1])
