@@ -64,13 +64,12 @@ def _proposal(
     draft: TaskDraft, text: str, staff: Sequence[str], author: str, now: datetime, only: bool
 ) -> ProposedTask:
     assignee, candidates = _assignee(draft, text, staff, author, only)
-    # a deadline the model reworded ("после завтра", "через Thursday") is read from the note itself first
-    reworded = only and bool(draft.due.strip()) and not _written(draft.due, text)
-    due = None if reworded else resolve_due(draft.due, now)
-    if due is None and only:
-        due = resolve_due(text, now)
-    if due is None and reworded:  # the note has no deadline words of its own
-        due = resolve_due(draft.due, now)
+    # the model's deadline words first; the note itself when there is one task, and first when the model
+    # reworded the deadline ("после завтра", "через Thursday")
+    phrases = [draft.due, text] if only else [draft.due]
+    if only and draft.due.strip() and not _written(draft.due, text):
+        phrases.reverse()
+    due = next((found for phrase in phrases if (found := resolve_due(phrase, now)) is not None), None)
     return ProposedTask(draft.title.strip(), assignee, candidates, due, draft.client.strip() or None)
 
 
