@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-CONFLICT_THRESHOLD = 0.35  # tuned on the conflicts dev split with the 1.5B model (assistant/evals/)
+CONFLICT_THRESHOLD = 0.45  # tuned on the conflicts dev split with the 1.5B model (assistant/evals/)
 
 
 class LlmSettings(BaseModel):

@@ -115,15 +115,21 @@ def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
     return tuple(turns)
 
 
-async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> tuple[float, str, str]:
-    """P(yes) of one framing for this message; (P, the prompt, its fixed start kept cached)."""
+async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> float:
+    """P(yes) of one framing for this message."""
+    assert runner.scorer is not None
+    base, keep = _framed(runner, framing, user)
+    scores, used = await runner.choose(base, ["yes", "Yes", "no", "No"], chain="conflict", keep=keep)
+    usage.add(used)
+    return probability(scores, [0, 1])
+
+
+def _framed(runner: ChatRunner, framing: str, user: str) -> tuple[str, str]:
+    """(the framing's prompt for this message, its fixed start that stays cached)."""
     assert runner.scorer is not None
     base = runner.scorer.render([*_local_turns(framing), ("user", user)])
     at = base.rfind(user)
-    keep = base[:at] if at > 0 else ""
-    scores, used = await runner.choose(base, ["yes", "Yes", "no", "No"], chain="conflict", keep=keep)
-    usage.add(used)
-    return probability(scores, [0, 1]), base, keep
+    return base, base[:at] if at > 0 else ""
 
 
 async def _best(runner: ChatRunner, prompt: str, options: list[str], keep: str, usage: Usage) -> int:
@@ -138,19 +144,19 @@ async def _local_verdict(
 ) -> tuple[ConflictVerdict, Usage, float, bool]:
     """(verdict, usage, P(conflict), whether the quote is a sentence the model picked after its own failed).
 
-    Two framings of the question, each with its own examples, are averaged: "is this a conflict?" and "does
-    the client blame the company they write to?" (a small model often takes a complaint about the client's
-    own supplier or bank for one against us; the second framing catches many of those)."""
+    The verdict is P(yes) of one question, "does the client blame the company they write to?" (a small model
+    often takes a complaint about the client's own supplier or bank for one against us; this framing catches
+    many of those). On the dev split it ranked conflicts better alone (ROC AUC 0.98) than averaged with the
+    broader "is this a conflict?" framing (0.928), which now only continues a positive verdict with the kind,
+    severity and quote in its answer format: a calm message costs one pass over its tokens."""
     user = prompt("conflict_local", "user").format(
         channel=channel, context=_context(context), text=fence(source)
     )
     usage = Usage()
-    p_blame, _, _ = await _p_yes(runner, "conflict_blame", user, usage)
-    # the framing with the answer format goes last: the kind, severity and quote continue its prompt
-    p_conflict, base, keep = await _p_yes(runner, "conflict_local", user, usage)
-    p_yes = (p_conflict + p_blame) / 2
+    p_yes = await _p_yes(runner, "conflict_blame", user, usage)
     if p_yes < threshold:
         return _no_conflict("no conflict"), usage, p_yes, False
+    base, keep = _framed(runner, "conflict_local", user)
     kinds = list(KINDS)
     kind = kinds[await _best(runner, base + "yes |", [f" {k}" for k in kinds], keep, usage)]
     severity = await _best(runner, f"{base}yes | {kind} |", [" 1", " 2", " 3"], keep, usage) + 1
