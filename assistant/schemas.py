@@ -83,6 +83,18 @@ class ClientSummary(BaseModel):
     points: list[SummaryPoint] = Field(max_length=12)
 
 
+class NarrativePoint(BaseModel):
+    section: Literal["recent", "mood", "promises", "risks"]
+    text: str = Field(max_length=300)
+    cites: list[int] = Field(description="ids of the messages this point comes from")
+
+
+class ClientNarrative(BaseModel):
+    """What the messages tell about one client (who they are and their requests come from the card)."""
+
+    points: list[NarrativePoint] = Field(max_length=8)
+
+
 class Answer(BaseModel):
     """An answer from retrieved messages, citing their ids."""
 

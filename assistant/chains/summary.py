@@ -1,5 +1,9 @@
 """Client summary, incremental: the stored rolling summary plus only the messages since, folded in batches,
-so the prompt does not grow with the client's history. Every point cites message ids, checked in code."""
+so the prompt does not grow with the client's history. Every point cites message ids, checked in code.
+
+The model writes only what the messages tell (recent, mood, promises, risks). Who the client is and their open
+requests come from the client card in code (`card_points`): a small model asked to copy them spent its tokens
+on it and put the card into other sections (the demo's "mood" was the client's name and phone)."""
 
 from __future__ import annotations
 
@@ -10,11 +14,18 @@ from datetime import datetime
 
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
-from assistant.schemas import ClientSummary, SummaryPoint
+from assistant.schemas import ClientNarrative, NarrativePoint, SummaryPoint
 
 BATCH = 20  # new messages per model call
 MESSAGE_CHARS = 400
 LANGUAGES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
+NARRATIVE = ("recent", "mood", "promises", "risks")  # the sections the model writes
+# the card's labels: (INN, contacts, no open requests)
+CARD_LABELS = {
+    "ru": ("ИНН", "контакты", "открытых запросов нет"),
+    "uk": ("ІПН", "контакти", "відкритих запитів немає"),
+    "en": ("INN", "contacts", "no open requests"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,19 @@ def _card(card: ClientCard) -> str:
     return "\n".join(lines)
 
 
+def card_points(card: ClientCard, language: str = "ru") -> list[SummaryPoint]:
+    """Who the client is and their open requests, from the card (not the model): always current and exact."""
+    inn, contacts, no_requests = CARD_LABELS.get(language, CARD_LABELS["en"])
+    who = card.name + (f", {inn} {card.inn}" if card.inn else "")
+    if card.contacts:
+        who += f"; {contacts}: {', '.join(card.contacts)}"
+    requests = [SummaryPoint(section="requests", text=r[:300], cites=[]) for r in card.open_requests]
+    return [
+        SummaryPoint(section="who", text=who[:300], cites=[]),
+        *(requests or [SummaryPoint(section="requests", text=no_requests, cites=[])]),
+    ]
+
+
 def _previous(points: Sequence[SummaryPoint]) -> str:
     if not points:
         return "(empty)"
@@ -63,14 +87,14 @@ def _new(batch: Sequence[MessageView]) -> str:
     )
 
 
-def _checked(points: Sequence[SummaryPoint], allowed: set[int]) -> tuple[list[SummaryPoint], int]:
-    """Keep only cites of ids the model was given; a point left with none goes (who may cite the card)."""
+def _checked(points: Sequence[NarrativePoint], allowed: set[int]) -> tuple[list[SummaryPoint], int]:
+    """Keep only cites of ids the model was given; a point left with none goes."""
     kept, dropped = [], 0
     for point in points:
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
-        if cites or point.section == "who":
-            kept.append(point.model_copy(update={"cites": cites, "text": unfence(point.text)}))
+        if cites:
+            kept.append(SummaryPoint(section=point.section, text=unfence(point.text), cites=cites))
     return kept, dropped
 
 
@@ -83,14 +107,15 @@ async def summarize(
     new: Sequence[MessageView],
     language: str = "ru",
 ) -> SummaryResult:
-    result = SummaryResult(list(previous), last_message_id)
+    # a summary stored before the card was built in code may still hold who/requests points
+    result = SummaryResult([p for p in previous if p.section in NARRATIVE], last_message_id)
     system_language = LANGUAGES.get(language, language)
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         allowed = {c for p in result.points for c in p.cites} | {m.id for m in batch}
         prompt = messages("summary", card=_card(card), previous=_previous(result.points), new=_new(batch))
         prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
-        out, usage = await runner.run(ClientSummary, prompt, chain="summary")
+        out, usage = await runner.run(ClientNarrative, prompt, chain="summary")
         result.points, dropped = _checked(out.points, allowed)
         result.dropped_cites += dropped
         result.usage.add(usage)

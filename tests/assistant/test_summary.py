@@ -11,10 +11,10 @@ import pytest
 from langchain_core.messages import BaseMessage
 from sqlmodel import select
 
-from assistant.chains.summary import BATCH, ClientCard, MessageView, summarize
+from assistant.chains.summary import BATCH, NARRATIVE, ClientCard, MessageView, card_points, summarize
 from assistant.history import summarize_client
 from assistant.llm import ChatRunner
-from assistant.schemas import SummaryPoint
+from assistant.schemas import NarrativePoint, SummaryPoint
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.db import Database
@@ -33,7 +33,7 @@ def cite_new(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         "points": [
             {"section": "recent", "text": f"{len(ids)} новых сообщений", "cites": [*ids, 999_999]},
             {"section": "risks", "text": "выдумка", "cites": [999_998]},
-            {"section": "who", "text": "ООО Ромашка", "cites": []},
+            {"section": "mood", "text": "без ссылок", "cites": []},
         ]
     }
 
@@ -48,8 +48,29 @@ def views(start: int, count: int) -> list[MessageView]:
 async def test_points_cite_only_given_ids_and_uncited_claims_are_dropped(fake_runner: Build) -> None:
     runner, _ = fake_runner(cite_new)
     out = await summarize(runner, card=ClientCard("Ромашка"), previous=[], last_message_id=0, new=views(1, 3))
-    assert [(p.section, p.cites) for p in out.points] == [("recent", [1, 2, 3]), ("who", [])]
+    assert [(p.section, p.cites) for p in out.points] == [("recent", [1, 2, 3])]
     assert out.dropped_cites == 2 and out.last_message_id == 3
+
+
+async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Build) -> None:
+    card = ClientCard(
+        "ООО Ромашка", "7707083893", ("Анна +79001234567",), ("#12 new: 30 стульев, due 2026-11-27 18:00",)
+    )
+    assert [(p.section, p.text, p.cites) for p in card_points(card)] == [
+        ("who", "ООО Ромашка, ИНН 7707083893; контакты: Анна +79001234567", []),
+        ("requests", "#12 new: 30 стульев, due 2026-11-27 18:00", []),
+    ]
+    assert [p.text for p in card_points(ClientCard("Beta Corp"), "en")] == ["Beta Corp", "no open requests"]
+    # a summary stored before the card was built in code: its who point neither reaches the model nor stays
+    runner, model = fake_runner(cite_new)
+    stored = [
+        SummaryPoint(section="who", text="ООО Ромашка, тел. +79001234567", cites=[]),
+        SummaryPoint(section="promises", text="Иван обещал счёт", cites=[5]),
+    ]
+    out = await summarize(runner, card=card, previous=stored, last_message_id=10, new=views(11, 1))
+    assert "тел. +79001234567" not in user_text(model.seen[-1]).split("New messages:")[0]
+    assert "Иван обещал счёт" in user_text(model.seen[-1])
+    assert all(p.section in NARRATIVE for p in out.points)
 
 
 async def test_the_prompt_holds_the_stored_summary_and_only_new_messages(fake_runner: Build) -> None:
@@ -106,6 +127,6 @@ def test_the_prompt_fences_a_model_copies_are_taken_out_of_a_point() -> None:
     from assistant.chains.summary import _checked
 
     text = "api client: <message>Будем искать другую бухгалтерию.</message>"
-    copied = SummaryPoint(section="mood", text=text, cites=[7])
+    copied = NarrativePoint(section="mood", text=text, cites=[7])
     kept, dropped = _checked([copied], {7})
     assert (kept[0].text, kept[0].cites, dropped) == ("api client: Будем искать другую бухгалтерию.", [7], 0)

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from assistant.chains.summary import card_points
 from assistant.chains.tasks import extract_tasks
-from assistant.history import summarize_client
+from assistant.history import client_card, summarize_client
 from assistant.llm import LlmUnavailable
 from assistant.local_models import ModelMissing
 from okno.demo.stage import Stage
@@ -61,10 +62,13 @@ async def run(stage: Stage) -> dict[str, Any]:
             f"[assistant] ALERT {alert.category} severity {alert.severity}: «{alert.evidence_quote}» "
             f"(message #{alert.source_message_id}, request #{alert.request_id})"
         )
-    summary: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []  # what the model wrote (each point citing messages)
     if request is not None and request.client_id is not None:
-        points, _ = await summarize_client(stage.services.db, helper.runner, request.client_id)
-        summary = [p.model_dump() for p in points]
+        narrative, _ = await summarize_client(stage.services.db, helper.runner, request.client_id)
+        async with stage.services.db.session() as session:
+            card = await client_card(session, request.client_id)
+        points = [*card_points(card), *narrative]  # what the staff bot and the web card show together
+        summary = [p.model_dump() for p in narrative]
         stage.say(f"[assistant] summary of client #{request.client_id}:")
         for point in points:
             stage.say(f"  {point.section}: {point.text} [{', '.join(f'#{c}' for c in point.cites)}]")

@@ -44,7 +44,7 @@ async def _clients(desk: StaffDesk) -> dict[str, int]:
 
 def summary_of(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
     ids = [int(i) for i in re.findall(r"id=(\d+)", user_text(messages).split("New messages:", 1)[1])]
-    return {"points": [{"section": "requests", "text": "Просит акт сверки до 30.11", "cites": ids}]}
+    return {"points": [{"section": "recent", "text": "Просит акт сверки до 30.11", "cites": ids}]}
 
 
 async def test_an_ambiguous_name_asks_to_pick_then_shows_the_card(desk: StaffDesk) -> None:
