@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
-from assistant.config import LlmSettings
+from assistant.config import (
+    CONFLICT_THRESHOLD,
+    SMALL_MODEL_CONFLICT_THRESHOLD,
+    SMALL_MODEL_PARAMS,
+    LlmSettings,
+)
 from assistant.local_models import resolve
 from assistant.scoring import LocalScorer, Scorer
 
@@ -38,11 +43,6 @@ LLM_TOKENS = Counter(
 LLM_SECONDS = Histogram(
     "okno_llm_call_seconds", "Wall time of one chain call", ["chain"], buckets=(0.5, 1, 2, 3, 5, 10, 30, 60)
 )
-
-
-# Below this a model ignores few-shot framings: the 0.5B model's P(yes) did not separate conflicts from calm
-# messages at all (F1 0 on the test split), so it answers in JSON instead.
-SCORED_MIN_PARAMS = 1_000_000_000
 
 
 class LlmUnavailable(RuntimeError):
@@ -165,6 +165,7 @@ class ChatRunner:
         self.function_calling = function_calling
         self.scorer = scorer
         self.totals: dict[str, ChainTotals] = defaultdict(ChainTotals)
+        self.conflict_threshold = CONFLICT_THRESHOLD  # a local model's P(conflict) to alert from
         self._lock = threading.Lock()
 
     @classmethod
@@ -174,15 +175,18 @@ class ChatRunner:
         if settings.provider == "local" and settings.conflict_method != "structured":
             # the same llama.cpp instance: one copy of the weights, one KV cache (prefixes are saved)
             scorer = LocalScorer(chat.client)  # type: ignore[attr-defined]
-            if settings.conflict_method == "auto" and scorer.n_params < SCORED_MIN_PARAMS:
-                scorer = None
-        return cls(
+        runner = cls(
             chat,
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
             function_calling=settings.provider == "openai",
             scorer=scorer,
         )
+        if settings.conflict_threshold is not None:
+            runner.conflict_threshold = settings.conflict_threshold
+        elif scorer is not None and scorer.n_params < SMALL_MODEL_PARAMS:
+            runner.conflict_threshold = SMALL_MODEL_CONFLICT_THRESHOLD
+        return runner
 
     async def _scored(self, chain: str, call: Callable[[Scorer], R]) -> R:
         """One scorer call in a thread, under the runner's lock, with its timeout and the chain's counts."""

@@ -47,7 +47,8 @@ def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices |
     settings = app.extras.get("llm")  # put there by the composition root (okno/services.py)
     if not isinstance(settings, LlmSettings) or not (settings.enabled or force):
         return None
-    built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz, settings.conflict_threshold)
+    runner = ChatRunner.from_settings(settings)
+    built = AssistantServices(runner, app.policy.tz, runner.conflict_threshold)
     app.extras["assistant"] = built
     return built
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.chains.conflict import analyze_conflict
 from assistant.chains.tasks import extract_tasks
-from assistant.config import LlmSettings
+from assistant.config import SMALL_MODEL_CONFLICT_THRESHOLD, LlmSettings
 from assistant.llm import ChatRunner
 from assistant.local_models import ModelMissing, model_path
 from tests.assistant.conftest import STAFF
@@ -27,38 +27,44 @@ def runner() -> ChatRunner:
 
 
 async def test_a_conflict_and_a_calm_message_through_the_real_model(runner: ChatRunner) -> None:
+    assert runner.scorer is not None and runner.conflict_threshold == SMALL_MODEL_CONFLICT_THRESHOLD
+    threshold = runner.conflict_threshold
+    angry = await analyze_conflict(
+        runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat", threshold=threshold
+    )
+    calm = await analyze_conflict(
+        runner, "Спасибо, документы получили, всё в порядке.", channel="chat", threshold=threshold
+    )
+    assert angry.confidence is not None and calm.confidence is not None
+    assert angry.confidence > calm.confidence and not calm.alert
+    assert angry.alert and angry.evidence is not None and angry.evidence in angry.source
+
+
+async def test_the_structured_path_answers_in_json_through_the_real_model() -> None:
+    """What a remote model does, on the local one: one schema-checked verdict, its quote verified."""
+    settings = LlmSettings(model="0.5b", n_ctx=4096, n_threads=2, conflict_method="structured")
+    runner = ChatRunner.from_settings(settings, model="0.5b")
+    assert runner.scorer is None
     angry = await analyze_conflict(
         runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat"
     )
-    calm = await analyze_conflict(runner, "Спасибо, документы получили, всё в порядке.", channel="chat")
     assert angry.usage.prompt_tokens > 0 and angry.usage.completion_tokens > 0
-    assert runner.scorer is None, "a 0.5B model answers conflicts in JSON (it ignores few-shot framings)"
     if angry.alert:  # whatever the small model says, an alert's quote stands in the source
         assert angry.evidence is not None and angry.evidence in angry.source
-    assert not calm.alert
-    assert runner.totals["conflict"].calls == 2
+    assert runner.totals["conflict"].calls == 1
 
 
-@pytest.fixture(scope="module")
-def scored() -> ChatRunner:
-    """The same model with the scorer forced on: the scorer's mechanics, not the 0.5B model's verdicts."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is built by scripts/setup.sh")
-    settings = LlmSettings(model="0.5b", n_ctx=4096, n_threads=2, conflict_method="scored")
-    return ChatRunner.from_settings(settings, model="0.5b")
-
-
-async def test_the_scored_conflict_path_runs_end_to_end(scored: ChatRunner) -> None:
+async def test_the_scored_conflict_path_runs_end_to_end(runner: ChatRunner) -> None:
     result = await analyze_conflict(
-        scored, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat", threshold=0.01
+        runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat", threshold=0.01
     )
     assert result.confidence is not None and 0 < result.confidence < 1
     assert result.verdict.conflict and result.verdict.category != "none"
     assert result.evidence is None or result.evidence in result.source
-    assert result.usage.evaluated_tokens > 0 and scored.totals["conflict"].calls >= 4
+    assert result.usage.evaluated_tokens > 0 and runner.totals["conflict"].calls >= 4
 
 
-async def test_a_kept_prefix_comes_back_after_another_chain_used_the_model(scored: ChatRunner) -> None:
-    runner = scored
+async def test_a_kept_prefix_comes_back_after_another_chain_used_the_model(runner: ChatRunner) -> None:
     scorer = runner.scorer
     assert scorer is not None
     keep = scorer.render([("system", "Answer yes or no. " * 40)])
@@ -93,8 +99,8 @@ def test_the_scorer_reads_the_models_own_rope_settings() -> None:
         llama.close()
 
 
-def test_options_that_share_tokens_or_merge_with_the_prompt_are_scored_whole(scored: ChatRunner) -> None:
-    scorer = scored.scorer
+def test_options_that_share_tokens_or_merge_with_the_prompt_are_scored_whole(runner: ChatRunner) -> None:
+    scorer = runner.scorer
     assert scorer is not None
     prompt = scorer.render([("user", "Reply with a colour.")])
     # " blue" and " blue sky" share their first token; a prompt ending in a space merges with the options
