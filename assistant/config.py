@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 # P(conflict) from which a local model alerts, tuned on the conflicts dev split (assistant/evals/) per size:
 # the 0.5B model's probabilities sit low and close together (0.13-0.33 on dev), the 1.5B model's spread out.
-CONFLICT_THRESHOLD = 0.45  # 1.5B
+CONFLICT_THRESHOLD = 0.5  # 1.5B and up
 SMALL_MODEL_CONFLICT_THRESHOLD = 0.16  # 0.5B
 SMALL_MODEL_PARAMS = 1_000_000_000  # below this a model gets the small model's threshold
 

@@ -146,7 +146,7 @@ async def _local_verdict(
 
     The verdict is P(yes) of one question, "does the client blame the company they write to?" (a small model
     often takes a complaint about the client's own supplier or bank for one against us; this framing catches
-    many of those). On the dev split it ranked conflicts better alone (ROC AUC 0.98) than averaged with the
+    many of those). On the dev split it ranked conflicts better alone (ROC AUC 0.985) than averaged with the
     broader "is this a conflict?" framing (0.928), which now only continues a positive verdict with the kind,
     severity and quote in its answer format: a calm message costs one pass over its tokens."""
     user = prompt("conflict_local", "user").format(
