@@ -119,3 +119,8 @@ async def test_a_task_note_through_the_real_model(runner: ChatRunner) -> None:
     task = out.tasks[0]
     assert task.assignee in (*STAFF, "?", None)  # checked against the directory, never free text
     assert task.due is None or task.due.at.tzinfo is not None
+
+
+def test_a_set_threshold_wins_over_the_size_default() -> None:
+    settings = LlmSettings(model="0.5b", n_ctx=1024, n_threads=2, conflict_threshold=0.3)
+    assert ChatRunner.from_settings(settings, model="0.5b").conflict_threshold == 0.3
