@@ -79,7 +79,6 @@ def eval_command(
     except (ModelMissing, LlmUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     echo = (lambda _line: None) if quiet else click.echo
-    threshold = threshold or runner.conflict_threshold
     figures = asyncio.run(run_eval(kind, runner, path, bare=bare, echo=echo, threshold=threshold))
     figures["model"] = model or llm.model if llm.provider == "local" else f"{llm.provider}:{llm.base_url}"
     click.echo(json.dumps(figures, ensure_ascii=False))

@@ -14,7 +14,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from assistant.chains.conflict import THRESHOLD, ConflictResult, Turn, analyze_conflict
+from assistant.chains.conflict import ConflictResult, Turn, analyze_conflict
 from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
 from assistant.llm import ChatRunner
@@ -35,7 +35,6 @@ CHANNEL_KIND = {"email": "email", "telephony": "call"}  # everything else reads 
 class AssistantServices:
     runner: ChatRunner
     tz: ZoneInfo
-    conflict_threshold: float = THRESHOLD
 
 
 def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices | None:
@@ -47,8 +46,7 @@ def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices |
     settings = app.extras.get("llm")  # put there by the composition root (okno/services.py)
     if not isinstance(settings, LlmSettings) or not (settings.enabled or force):
         return None
-    runner = ChatRunner.from_settings(settings)
-    built = AssistantServices(runner, app.policy.tz, runner.conflict_threshold)
+    built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz)
     app.extras["assistant"] = built
     return built
 
@@ -140,9 +138,7 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
     helper = assistant_of(app)
     if helper is None:
         return "assistant off"
-    result = await analyze_conflict(
-        helper.runner, text, channel=channel, context=context, threshold=helper.conflict_threshold
-    )
+    result = await analyze_conflict(helper.runner, text, channel=channel, context=context)
     if not result.alert:
         return "rejected quote" if result.verdict.conflict else "no conflict"
     async with app.db.session() as session, session.begin():
@@ -166,9 +162,7 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
         if segment.speaker != "client" or not segment.text.strip():
             continue
         context = [Turn(s.speaker, s.text) for s in segments[max(0, n - CONTEXT_MESSAGES) : n]]
-        result = await analyze_conflict(
-            helper.runner, segment.text, channel="call", context=context, threshold=helper.conflict_threshold
-        )
+        result = await analyze_conflict(helper.runner, segment.text, channel="call", context=context)
         if result.alert:
             async with app.db.session() as session, session.begin():
                 message = await session.get(Message, message_id)

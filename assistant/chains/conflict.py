@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from assistant.cleaning import strip_email_quotes
-from assistant.config import CONFLICT_THRESHOLD
 from assistant.evidence import verify_quote
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, prompt
@@ -23,7 +22,6 @@ from assistant.scoring import probability
 CONTEXT_TURNS = 4  # the last few messages before this one; more costs latency without changing verdicts
 CONTEXT_CHARS = 300
 SOURCE_CHARS = 2000  # the new text of a long email: a conflict is stated near its top
-THRESHOLD = CONFLICT_THRESHOLD  # P(yes) from which a local model's verdict is a conflict
 QUOTE_TOKENS = 48
 
 # The one-word kinds the local prompt offers (distinct first tokens), and the categories they stand for.
@@ -117,7 +115,6 @@ def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
 
 async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> float:
     """P(yes) of one framing for this message."""
-    assert runner.scorer is not None
     base, keep = _framed(runner, framing, user)
     scores, used = await runner.choose(base, ["yes", "Yes", "no", "No"], chain="conflict", keep=keep)
     usage.add(used)
@@ -207,12 +204,14 @@ async def analyze_conflict(
     *,
     channel: str,
     context: Sequence[Turn] = (),
-    threshold: float = THRESHOLD,
+    threshold: float | None = None,  # None: the runner's, tuned for its model's size
 ) -> ConflictResult:
     source = source_text(text, channel)
     if not source:
         return ConflictResult(_no_conflict("empty"), source, None, "none", Usage())
     if runner.scorer is not None:
+        if threshold is None:
+            threshold = runner.conflict_threshold
         verdict, usage, p_yes, picked = await _local_verdict(runner, source, channel, context, threshold)
         result = _checked(verdict, source, usage, p_yes)
         if picked and result.evidence is not None:

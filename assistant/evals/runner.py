@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.chains.conflict import THRESHOLD, Turn, analyze_conflict, bare_conflict
+from assistant.chains.conflict import Turn, analyze_conflict, bare_conflict
 from assistant.chains.tasks import bare_tasks, extract_tasks
 from assistant.evals.metrics import Tally
 from assistant.llm import ChatRunner, LlmFailed
@@ -42,7 +42,7 @@ async def eval_conflicts(
     *,
     bare: bool,
     echo: Echo,
-    threshold: float = THRESHOLD,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     tally = Tally()
     category_hits = evidence_exact = evidence_kept = failures = 0
@@ -86,7 +86,7 @@ async def eval_conflicts(
     figures["evidence_verified_tp"] = round(evidence_kept / tally.tp, 3) if tally.tp else 0.0
     figures["failures"] = failures
     if not bare and runner.scorer is not None:
-        figures["threshold"] = threshold
+        figures["threshold"] = runner.conflict_threshold if threshold is None else threshold
     return figures
 
 
@@ -142,7 +142,7 @@ async def eval_tasks(
 
 
 async def run_eval(
-    kind: str, runner: ChatRunner, path: Path, *, bare: bool, echo: Echo, threshold: float = THRESHOLD
+    kind: str, runner: ChatRunner, path: Path, *, bare: bool, echo: Echo, threshold: float | None = None
 ) -> dict[str, Any]:
     cases = list(load_cases(path))
     if kind == "conflicts":

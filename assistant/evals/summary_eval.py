@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from assistant.chains.summary import NARRATIVE, ClientCard, MessageView, card_points, summarize
+from assistant.chains.summary import ClientCard, MessageView, card_points, summarize
 from assistant.evals.metrics import Tally
 from assistant.llm import ChatRunner, LlmFailed, Usage
 from assistant.prompting import messages
@@ -41,9 +41,12 @@ async def eval_summary(
         try:
             if bare:
                 points, usage = await _bare(runner, views)
+                claims = points
             else:
                 result = await summarize(runner, card=card, previous=[], last_message_id=0, new=views)
-                points, usage = card_points(card) + result.points, result.usage
+                # the card's points are data, not claims: only what the model wrote must cite messages
+                claims, usage = result.points, result.usage
+                points = card_points(card) + claims
         except LlmFailed as exc:
             failures += 1
             facts_total += len(case["facts"])
@@ -58,8 +61,6 @@ async def eval_summary(
         facts_found += sum(found)
         facts_total += len(found)
         complete += all(found)
-        # the card's points are data, not claims: only what the model wrote must cite messages
-        claims = points if bare else [p for p in points if p.section in NARRATIVE]
         all_points += len(claims)
         cited_points += sum(bool(p.cites) and set(p.cites) <= ids for p in claims)
         echo(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from assistant.chains.conflict import KINDS, THRESHOLD, Turn, _local_turns, _sentences, analyze_conflict
+from assistant.chains.conflict import KINDS, Turn, _local_turns, _sentences, analyze_conflict
+from assistant.config import CONFLICT_THRESHOLD
 from assistant.llm import ChatRunner, LlmFailed
 from tests.assistant.fakes import ScriptedScorer, ToolCallingFake, always, favour
 
@@ -42,7 +43,7 @@ async def test_an_unlikely_yes_stops_after_the_verdict() -> None:
     scorer = ScriptedScorer(favour("no"))
     result = await analyze_conflict(runner_with(scorer), "Спасибо, документы получили.", channel="chat")
     assert not result.alert and not result.verdict.conflict and result.evidence_check == "none"
-    assert result.confidence is not None and result.confidence < THRESHOLD
+    assert result.confidence is not None and result.confidence < CONFLICT_THRESHOLD
     assert len(scorer.asked) == 1 and scorer.completed == []
 
 
