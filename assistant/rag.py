@@ -13,7 +13,7 @@ from assistant.config import LlmSettings
 from assistant.due_dates import _MONTHS
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
-from assistant.schemas import Answer
+from assistant.schemas import answer_citing
 from storage.vectors import Hit, IndexedText, VectorIndex, build_index
 
 K = 6
@@ -82,8 +82,10 @@ async def ask(
         )
         or "(none)"
     )
-    out, usage = await runner.run(Answer, messages("rag", found=found, question=fence(question)), chain="rag")
     allowed = {int(h.metadata["message_id"]) for h in hits}
+    out, usage = await runner.run(
+        answer_citing(allowed), messages("rag", found=found, question=fence(question)), chain="rag"
+    )
     return Answered(unfence(out.text), [c for c in out.cites if c in allowed], hits, usage)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Collection
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, JsonValue, create_model, model_validator
 
 CATEGORIES = (
     "dissatisfaction",
@@ -100,3 +101,37 @@ class Answer(BaseModel):
 
     text: str = Field(max_length=600)
     cites: list[int]
+
+
+def _citing(ids: Collection[int], **schema: Any) -> Any:
+    """A `cites` field whose JSON schema offers only ids: llama.cpp compiles the enum into the grammar the
+    model writes under, and an OpenAI-compatible model reads it in the tool's schema. Parsing still takes any
+    int, so that the chain drops a stray id (and counts it) rather than failing the whole answer."""
+    enum: list[JsonValue] = [*sorted(ids)]
+    items: dict[str, JsonValue] = {"type": "integer", "enum": enum}
+    return Field(
+        description="ids of the messages this comes from", json_schema_extra={"items": items, **schema}
+    )
+
+
+def narrative_citing(ids: Collection[int]) -> type[ClientNarrative]:
+    """ClientNarrative whose schema asks for one or more points, each citing one or more of ids.
+
+    With a free `list[int]` the 1.5B model cited ids it was not given or none, and every such point was
+    dropped: the demo's summary sometimes came back empty."""
+    point = create_model(
+        "NarrativePoint", __base__=NarrativePoint, cites=(list[int], _citing(ids, minItems=1, maxItems=3))
+    )
+    return create_model(
+        "ClientNarrative",
+        __base__=ClientNarrative,
+        __doc__=ClientNarrative.__doc__,
+        points=(list[point], Field(max_length=8, json_schema_extra={"minItems": 1})),
+    )
+
+
+def answer_citing(ids: Collection[int]) -> type[Answer]:
+    """Answer whose schema offers only the retrieved messages' ids (none retrieved: the plain Answer)."""
+    if not ids:
+        return Answer
+    return create_model("Answer", __base__=Answer, __doc__=Answer.__doc__, cites=(list[int], _citing(ids)))

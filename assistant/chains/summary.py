@@ -8,14 +8,16 @@ on it and put the card into other sections (the demo's "mood" was the client's n
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
-from assistant.schemas import ClientNarrative, NarrativePoint, SummaryPoint
+from assistant.schemas import NarrativePoint, SummaryPoint, narrative_citing
 
+log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
 MESSAGE_CHARS = 400
 LANGUAGES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
@@ -95,6 +97,10 @@ def _checked(points: Sequence[NarrativePoint], allowed: set[int]) -> tuple[list[
         dropped += len(point.cites) - len(cites)
         if cites:
             kept.append(SummaryPoint(section=point.section, text=unfence(point.text), cites=cites))
+        else:  # ids only, never the text: it is client data
+            log.info(
+                "summary: a %s point dropped, it cites none of the given ids (%s)", point.section, point.cites
+            )
     return kept, dropped
 
 
@@ -115,7 +121,7 @@ async def summarize(
         allowed = {c for p in result.points for c in p.cites} | {m.id for m in batch}
         prompt = messages("summary", card=_card(card), previous=_previous(result.points), new=_new(batch))
         prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
-        out, usage = await runner.run(ClientNarrative, prompt, chain="summary")
+        out, usage = await runner.run(narrative_citing(allowed), prompt, chain="summary")
         result.points, dropped = _checked(out.points, allowed)
         result.dropped_cites += dropped
         result.usage.add(usage)

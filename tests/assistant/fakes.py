@@ -20,6 +20,7 @@ class ToolCallingFake(BaseChatModel):
 
     responder: Responder
     seen: list[list[BaseMessage]] = Field(default_factory=list)
+    tools: list[dict[str, Any]] = Field(default_factory=list)  # the tool (schema) each call was given
     tokens_per_char: float = 0.25
 
     def _generate(
@@ -32,6 +33,7 @@ class ToolCallingFake(BaseChatModel):
         tools = kwargs.get("tools") or []
         name = tools[0]["function"]["name"] if tools else "answer"
         self.seen.append(messages)
+        self.tools.append(tools[0] if tools else {})
         args = self.responder(messages, name)
         message = AIMessage(
             content="", tool_calls=[{"name": name, "args": args, "id": f"call_{len(self.seen)}"}]

@@ -65,4 +65,6 @@ async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
         runner, index(tmp_path), client_id=7, question="что Ромашка спрашивала про счета в октябре?", now=NOW
     )
     assert out.cites == [1] and out.text == "Просили счёт за октябрь."
+    # the schema offers only the retrieved ids: a local model cannot write another under its grammar
+    assert model.tools[-1]["function"]["parameters"]["properties"]["cites"]["items"]["enum"] == [1]
     assert "<message>Пришлите счёт за октябрь</message>" in user_text(model.seen[-1])

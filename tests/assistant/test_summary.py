@@ -52,6 +52,17 @@ async def test_points_cite_only_given_ids_and_uncited_claims_are_dropped(fake_ru
     assert out.dropped_cites == 2 and out.last_message_id == 3
 
 
+async def test_the_schema_offers_only_the_given_ids_and_asks_for_a_cited_point(fake_runner: Build) -> None:
+    runner, model = fake_runner(cite_new)
+    previous = [SummaryPoint(section="promises", text="Иван обещал счёт", cites=[2])]
+    await summarize(runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=3, new=views(4, 2))
+    points = model.tools[-1]["function"]["parameters"]["properties"]["points"]
+    cites = points["items"]["properties"]["cites"]
+    assert (
+        points["minItems"] == 1 and cites["items"]["enum"] == [2, 4, 5] and cites["minItems"] == 1
+    )  # the grammar a local model writes under
+
+
 async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Build) -> None:
     card = ClientCard(
         "ООО Ромашка", "7707083893", ("Анна +79001234567",), ("#12 new: 30 стульев, due 2026-11-27 18:00",)
