@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage
 from assistant.chains.conflict import source_text
 from assistant.evals.runner import SETS, load_cases, run_eval
 from assistant.llm import ChatRunner
+from assistant.prompting import fence
 from assistant.schemas import CATEGORIES
 from okno.cli import main
 from tests.assistant.fakes import ToolCallingFake, user_text
@@ -56,7 +57,7 @@ def oracle(labels: dict[str, dict[str, Any]]) -> Callable[[list[BaseMessage], st
 
     def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         text = user_text(messages).rsplit("<message>", 1)[1].split("</message>")[0]
-        case = next(c for t, c in labels.items() if text.startswith(t[:20].strip()))
+        case = next(c for t, c in labels.items() if fence(t) == text)  # paired cases share their openings
         quote = " ".join(text.splitlines()[0].split(" ")[:5]) if case["conflict"] else ""
         return {
             "conflict": case["conflict"],
