@@ -52,15 +52,27 @@ async def test_points_cite_only_given_ids_and_uncited_claims_are_dropped(fake_ru
     assert out.dropped_cites == 2 and out.last_message_id == 3
 
 
-async def test_the_schema_offers_only_the_given_ids_and_asks_for_a_cited_point(fake_runner: Build) -> None:
-    runner, model = fake_runner(cite_new)
+async def test_an_answer_citing_nothing_given_is_asked_again_under_a_schema_of_the_given_ids(
+    fake_runner: Build,
+) -> None:
+    answers = iter(
+        [
+            {"points": [{"section": "recent", "text": "просит счёт", "cites": [999]}]},
+            {"points": [{"section": "recent", "text": "просит счёт", "cites": [4]}]},
+        ]
+    )
+    runner, model = fake_runner(lambda _messages, _tool: next(answers))
     previous = [SummaryPoint(section="promises", text="Иван обещал счёт", cites=[2])]
-    await summarize(runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=3, new=views(4, 2))
-    points = model.tools[-1]["function"]["parameters"]["properties"]["points"]
-    cites = points["items"]["properties"]["cites"]
-    assert (
-        points["minItems"] == 1 and cites["items"]["enum"] == [2, 4, 5] and cites["minItems"] == 1
-    )  # the grammar a local model writes under
+    out = await summarize(
+        runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=3, new=views(4, 2)
+    )
+    assert [(p.text, p.cites) for p in out.points] == [("просит счёт", [4])] and out.calls == 2
+    first, second = (tool["function"]["parameters"]["properties"]["points"] for tool in model.tools)
+    assert "enum" not in first["items"]["properties"]["cites"].get("items", {})
+    cites = second["items"]["properties"]["cites"]
+    # the grammar a local model writes under: at least one point, each citing 1-3 of the ids it was given
+    assert second["minItems"] == 1 and cites["items"]["enum"] == [2, 4, 5]
+    assert (cites["minItems"], cites["maxItems"]) == (1, 3)
 
 
 async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Build) -> None:
