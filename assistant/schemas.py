@@ -117,8 +117,8 @@ def _citing(ids: Collection[int], **schema: Any) -> Any:
 def narrative_citing(ids: Collection[int]) -> type[ClientNarrative]:
     """ClientNarrative whose schema asks for one or more points, each citing one or more of ids.
 
-    With a free `list[int]` the 1.5B model cited ids it was not given or none, and every such point was
-    dropped: the demo's summary sometimes came back empty."""
+    The summary's second ask, when under a free `list[int]` no point cited a given id (on the 1.5B model the
+    demo's summary once came back empty that way)."""
     point = create_model(
         "NarrativePoint", __base__=NarrativePoint, cites=(list[int], _citing(ids, minItems=1, maxItems=3))
     )
