@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
 MESSAGE_CHARS = 400
 LANGUAGES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
+_REQUEST_NUMBER = re.compile(r"^#\d+\s*")
 NARRATIVE = ("recent", "mood", "promises", "risks")  # the sections the model writes
 # the card's labels: (INN, contacts, no open requests)
 CARD_LABELS = {
@@ -58,7 +60,8 @@ class SummaryResult:
 
 def _card(card: ClientCard) -> str:
     lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
-    lines += [f"request {r}" for r in card.open_requests] or ["no open requests"]
+    # without its number: the demo's 1.5B model cited request #5 as if it were message id 5 in every point
+    lines += [f"request: {_REQUEST_NUMBER.sub('', r)}" for r in card.open_requests] or ["no open requests"]
     return "\n".join(lines)
 
 

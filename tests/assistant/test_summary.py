@@ -94,6 +94,8 @@ async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Bu
     assert "тел. +79001234567" not in user_text(model.seen[-1]).split("New messages:")[0]
     assert "Иван обещал счёт" in user_text(model.seen[-1])
     assert all(p.section in NARRATIVE for p in out.points)
+    # the request reaches the model without its number, which it would cite as a message id
+    assert "request: new: 30 стульев" in user_text(model.seen[-1]) and "#12" not in user_text(model.seen[-1])
 
 
 async def test_the_prompt_holds_the_stored_summary_and_only_new_messages(fake_runner: Build) -> None:
