@@ -67,6 +67,7 @@ async def test_an_answer_citing_nothing_given_is_asked_again_under_a_schema_of_t
         runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=3, new=views(4, 2)
     )
     assert [(p.text, p.cites) for p in out.points] == [("просит счёт", [4])] and out.calls == 2
+    assert out.dropped_cites == 1  # the first answer's stray id still counts
     first, second = (tool["function"]["parameters"]["properties"]["points"] for tool in model.tools)
     assert "enum" not in first["items"]["properties"]["cites"].get("items", {})
     cites = second["items"]["properties"]["cites"]
