@@ -8,7 +8,7 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from assistant.chains.summary import ClientCard, MessageView, SummaryResult, summarize
+from assistant.chains.summary import CardRequest, ClientCard, MessageView, SummaryResult, summarize
 from assistant.llm import ChatRunner
 from assistant.schemas import SummaryPoint
 from storage.db import Database
@@ -54,6 +54,7 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
                 select(Request)
                 .where(col(Request.client_id) == client_id)
                 .where(col(Request.status).in_(OPEN_STATUSES))
+                .order_by(col(Request.id))
             )
         )
         .scalars()
@@ -63,10 +64,7 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
         name=client.name,
         inn=client.inn,
         contacts=tuple(" ".join(filter(None, (c.display_name, c.phone, c.email))) for c in contacts),
-        open_requests=tuple(
-            f"#{r.id} {r.status}: {r.what or '?'}" + (f", due {r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "")
-            for r in requests
-        ),
+        open_requests=tuple(CardRequest(r.id or 0, r.status, r.what, r.due_at) for r in requests),
     )
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
@@ -22,13 +21,17 @@ log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
 MESSAGE_CHARS = 400
 LANGUAGES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
-_REQUEST_NUMBER = re.compile(r"^#\d+\s*")
 NARRATIVE = ("recent", "mood", "promises", "risks")  # the sections the model writes
-# the card's labels: (INN, contacts, no open requests)
+# the card's labels: (INN, contacts, no open requests, due)
 CARD_LABELS = {
-    "ru": ("ИНН", "контакты", "открытых запросов нет"),
-    "uk": ("ІПН", "контакти", "відкритих запитів немає"),
-    "en": ("INN", "contacts", "no open requests"),
+    "ru": ("ИНН", "контакты", "открытых запросов нет", "срок"),
+    "uk": ("ІПН", "контакти", "відкритих запитів немає", "термін"),
+    "en": ("INN", "contacts", "no open requests", "due"),
+}
+STATUS_LABELS = {
+    "ru": {"new": "новый", "in_work": "в работе", "waiting_client": "ждём клиента"},
+    "uk": {"new": "новий", "in_work": "у роботі", "waiting_client": "чекаємо на клієнта"},
+    "en": {"new": "new", "in_work": "in work", "waiting_client": "waiting for the client"},
 }
 
 
@@ -42,11 +45,19 @@ class MessageView:
 
 
 @dataclass(frozen=True)
+class CardRequest:
+    number: int
+    status: str  # one of storage's OPEN_STATUSES
+    what: str | None = None
+    due_at: datetime | None = None  # aware
+
+
+@dataclass(frozen=True)
 class ClientCard:
     name: str
     inn: str | None = None
     contacts: tuple[str, ...] = ()
-    open_requests: tuple[str, ...] = ()  # "#12 new: what, due 2026-11-27"
+    open_requests: tuple[CardRequest, ...] = ()
 
 
 @dataclass
@@ -60,18 +71,34 @@ class SummaryResult:
 
 def _card(card: ClientCard) -> str:
     lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
-    # without its number: the demo's 1.5B model cited request #5 as if it were message id 5 in every point
-    lines += [f"request: {_REQUEST_NUMBER.sub('', r)}" for r in card.open_requests] or ["no open requests"]
+    # without its number: the demo's 1.5B model cited request #5 as if it were message id 5 in every point;
+    # times in UTC like the messages' own
+    for r in card.open_requests:
+        due = f", due {r.due_at.astimezone(UTC):%Y-%m-%d %H:%M}" if r.due_at else ""
+        lines.append(f"request: {r.status}: {r.what or '?'}{due}")
+    if not card.open_requests:
+        lines.append("no open requests")
     return "\n".join(lines)
 
 
-def card_points(card: ClientCard, language: str = "ru") -> list[SummaryPoint]:
+def card_points(card: ClientCard, language: str = "ru", tz: tzinfo = UTC) -> list[SummaryPoint]:
     """Who the client is and their open requests, from the card (not the model): always current and exact."""
-    inn, contacts, no_requests = CARD_LABELS.get(language, CARD_LABELS["en"])
+    inn, contacts, no_requests, due = CARD_LABELS.get(language, CARD_LABELS["en"])
+    statuses = STATUS_LABELS.get(language, STATUS_LABELS["en"])
     who = card.name + (f", {inn} {card.inn}" if card.inn else "")
     if card.contacts:
         who += f"; {contacts}: {', '.join(card.contacts)}"
-    requests = [SummaryPoint(section="requests", text=r[:300], cites=[]) for r in card.open_requests]
+    requests = [
+        SummaryPoint(
+            section="requests",
+            text=(
+                f"#{r.number} {statuses.get(r.status, r.status)}: {r.what or '?'}"
+                + (f", {due} {r.due_at.astimezone(tz):%d.%m.%Y %H:%M}" if r.due_at else "")
+            )[:300],
+            cites=[],
+        )
+        for r in card.open_requests
+    ]
     return [
         SummaryPoint(section="who", text=who[:300], cites=[]),
         *(requests or [SummaryPoint(section="requests", text=no_requests, cites=[])]),

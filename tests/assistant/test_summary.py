@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from langchain_core.messages import BaseMessage
 from sqlmodel import select
 
-from assistant.chains.summary import BATCH, NARRATIVE, ClientCard, MessageView, card_points, summarize
+from assistant.chains.summary import (
+    BATCH,
+    NARRATIVE,
+    CardRequest,
+    ClientCard,
+    MessageView,
+    card_points,
+    summarize,
+)
 from assistant.history import summarize_client
 from assistant.llm import ChatRunner
 from assistant.schemas import NarrativePoint, SummaryPoint
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.db import Database
-from storage.models import Client, ClientSummary, Conversation
+from storage.models import Client, ClientSummary, Conversation, Request
 from tests.assistant.fakes import ToolCallingFake, user_text
 from tests.factories import NOW, inbound
 
@@ -77,13 +86,19 @@ async def test_an_answer_citing_nothing_given_is_asked_again_under_a_schema_of_t
 
 
 async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Build) -> None:
+    due = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     card = ClientCard(
-        "ООО Ромашка", "7707083893", ("Анна +79001234567",), ("#12 new: 30 стульев, due 2026-11-27 18:00",)
+        "ООО Ромашка",
+        "7707083893",
+        ("Анна +79001234567",),
+        (CardRequest(12, "new", "30 стульев", due), CardRequest(14, "waiting_client")),
     )
-    assert [(p.section, p.text, p.cites) for p in card_points(card)] == [
+    assert [(p.section, p.text, p.cites) for p in card_points(card, tz=ZoneInfo("Europe/Moscow"))] == [
         ("who", "ООО Ромашка, ИНН 7707083893; контакты: Анна +79001234567", []),
-        ("requests", "#12 new: 30 стульев, due 2026-11-27 18:00", []),
+        ("requests", "#12 новый: 30 стульев, срок 27.11.2026 18:00", []),
+        ("requests", "#14 ждём клиента: ?", []),
     ]
+    assert [p.text for p in card_points(card, "en")][1] == "#12 new: 30 стульев, due 27.11.2026 15:00"
     assert [p.text for p in card_points(ClientCard("Beta Corp"), "en")] == ["Beta Corp", "no open requests"]
     # a summary stored before the card was built in code: its who point neither reaches the model nor stays
     runner, model = fake_runner(cite_new)
@@ -96,7 +111,9 @@ async def test_who_and_requests_come_from_the_card_not_the_model(fake_runner: Bu
     assert "Иван обещал счёт" in user_text(model.seen[-1])
     assert all(p.section in NARRATIVE for p in out.points)
     # the request reaches the model without its number, which it would cite as a message id
-    assert "request: new: 30 стульев" in user_text(model.seen[-1]) and "#12" not in user_text(model.seen[-1])
+    prompt = user_text(model.seen[-1])
+    assert "request: new: 30 стульев, due 2026-11-27 15:00" in prompt
+    assert "#12" not in prompt and "#14" not in prompt
 
 
 async def test_the_prompt_holds_the_stored_summary_and_only_new_messages(fake_runner: Build) -> None:
@@ -136,9 +153,13 @@ async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_tim
         await session.flush()
         for conversation in (await session.execute(select(Conversation))).scalars():
             conversation.client_id = client.id
+        for request in (await session.execute(select(Request))).scalars():
+            request.client_id, request.what, request.due_at = client.id, "сверка за ноябрь", NOW
         client_id = client.id or 0
     _, first = await summarize_client(db, runner, client_id)
-    assert first.calls == 1 and "7707083893" in user_text(model.seen[-1])
+    card = user_text(model.seen[-1]).split("New messages:")[0]
+    assert first.calls == 1 and "7707083893" in card
+    assert f"request: new: сверка за ноябрь, due {NOW:%Y-%m-%d %H:%M}" in card and "#" not in card
     await accept(db, inbound("e9", text="новый вопрос", sent_at=NOW + timedelta(hours=1)), policy=policy)
     _, second = await summarize_client(db, runner, client_id)
     assert second.calls == 1 and user_text(model.seen[-1]).count("<message>") == 1

@@ -67,7 +67,8 @@ async def run(stage: Stage) -> dict[str, Any]:
         narrative, _ = await summarize_client(stage.services.db, helper.runner, request.client_id)
         async with stage.services.db.session() as session:
             card = await client_card(session, request.client_id)
-        points = [*card_points(card), *narrative]  # what the staff bot and the web card show together
+        # what the staff bot and the web card show together
+        points = [*card_points(card, tz=helper.tz), *narrative]
         summary = [p.model_dump() for p in narrative]
         stage.say(f"[assistant] summary of client #{request.client_id}:")
         for point in points:
