@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +92,7 @@ async def messages_since(session: AsyncSession, client_id: int, after_id: int) -
 
 
 async def summarize_client(
-    db: Database, runner: ChatRunner, client_id: int, *, language: str = "ru"
+    db: Database, runner: ChatRunner, client_id: int, *, language: str = "ru", tz: tzinfo = UTC
 ) -> tuple[Sequence[SummaryPoint], SummaryResult]:
     """Fold the messages since the stored summary into it, store it, and return the points.
 
@@ -105,7 +106,7 @@ async def summarize_client(
         new = await messages_since(session, client_id, last)
         card = await client_card(session, client_id)
     result = await summarize(
-        runner, card=card, previous=previous, last_message_id=last, new=new, language=language
+        runner, card=card, previous=previous, last_message_id=last, new=new, language=language, tz=tz
     )
     if not result.calls:
         return result.points, result

@@ -13,3 +13,4 @@ class IntakePolicy:
     region: str = "RU"
     request_window: timedelta = timedelta(hours=72)
     sla_first_response: timedelta = timedelta(hours=1)
+    language: str = "ru"  # what okno writes for every staff member alike (the stored client summary)

@@ -80,6 +80,7 @@ def policy_from(settings: Settings) -> IntakePolicy:
         region=settings.company.default_region,
         request_window=timedelta(hours=settings.intake.request_window_hours),
         sla_first_response=timedelta(minutes=settings.intake.sla_first_response_minutes),
+        language=settings.company.language,
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from storage.models import Staff
 from web.passwords import verify_password
 from web.session import SESSION
-from web.ui import redirect, render, state
+from web.ui import lang, redirect, render, state
 
 
 def _next(raw: str | None) -> str:
@@ -40,15 +40,15 @@ async def login_post(request: web.Request) -> web.Response:
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
         limiter.fail(*keys)
         return render(request, "login.html", status=401, error="login.bad", next=target, login=login)
-    data = request[SESSION]
+    data, chosen = request[SESSION], lang(request)  # the language picked before signing in stays
     data.clear()
     # A fresh CSRF token on sign-in: a token planted before sign-in is worth nothing after.
-    data.update({"v": 1, "sid": staff.id, "csrf": secrets.token_urlsafe(24), "lang": data.get("lang", "ru")})
+    data.update({"v": 1, "sid": staff.id, "csrf": secrets.token_urlsafe(24), "lang": chosen})
     raise redirect(target)
 
 
 async def logout(request: web.Request) -> web.Response:
-    lang = request[SESSION].get("lang", "ru")
+    chosen = lang(request)
     request[SESSION].clear()
-    request[SESSION].update({"v": 1, "csrf": secrets.token_urlsafe(24), "lang": lang})
+    request[SESSION].update({"v": 1, "csrf": secrets.token_urlsafe(24), "lang": chosen})
     raise redirect("/ui/login")

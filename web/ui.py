@@ -53,7 +53,8 @@ def me(request: web.Request) -> Staff:
 
 
 def lang(request: web.Request) -> str:
-    return str(request[SESSION].get("lang", "ru"))
+    """The reader's pick (?lang=), else the company's language."""
+    return str(request[SESSION].get("lang") or state(request).services.settings.company.language)
 
 
 def t(request: web.Request, key: str) -> str:

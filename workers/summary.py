@@ -16,5 +16,8 @@ async def summarize_client(ctx: Mapping[str, Any], client_id: int) -> str:
     assistant = assistant_of(app)
     if assistant is None:
         return "assistant off"
-    _points, result = await fold(app.db, assistant.runner, client_id)
+    # one stored summary for every reader: in the company's language and time zone
+    _points, result = await fold(
+        app.db, assistant.runner, client_id, language=app.policy.language, tz=assistant.tz
+    )
     return "summarized" if result.calls else "up to date"

@@ -69,12 +69,12 @@ class SummaryResult:
     dropped_cites: int = 0
 
 
-def _card(card: ClientCard) -> str:
+def _card(card: ClientCard, tz: tzinfo) -> str:
     lines = [f"name: {card.name}", f"INN: {card.inn or '-'}", f"contacts: {', '.join(card.contacts) or '-'}"]
     # without its number: the demo's 1.5B model cited request #5 as if it were message id 5 in every point;
-    # times in UTC like the messages' own
+    # times in the company's zone, like the messages': the model copies them into its points
     for r in card.open_requests:
-        due = f", due {r.due_at.astimezone(UTC):%Y-%m-%d %H:%M}" if r.due_at else ""
+        due = f", due {r.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.due_at else ""
         lines.append(f"request: {r.status}: {r.what or '?'}{due}")
     if not card.open_requests:
         lines.append("no open requests")
@@ -111,9 +111,9 @@ def _previous(points: Sequence[SummaryPoint]) -> str:
     return "\n".join(json.dumps(p.model_dump(), ensure_ascii=False) for p in points)
 
 
-def _new(batch: Sequence[MessageView]) -> str:
+def _new(batch: Sequence[MessageView], tz: tzinfo) -> str:
     return "\n".join(
-        f"id={m.id} {m.at:%Y-%m-%d %H:%M} {m.channel} {m.author}: "
+        f"id={m.id} {m.at.astimezone(tz):%Y-%m-%d %H:%M} {m.channel} {m.author}: "
         f"<message>{fence(m.text[:MESSAGE_CHARS])}</message>"
         for m in batch
     )
@@ -142,6 +142,7 @@ async def summarize(
     last_message_id: int,
     new: Sequence[MessageView],
     language: str = "ru",
+    tz: tzinfo = UTC,  # the company's: what the staff read in the points
 ) -> SummaryResult:
     # a summary stored before the card was built in code may still hold who/requests points
     result = SummaryResult([p for p in previous if p.section in NARRATIVE], last_message_id)
@@ -149,7 +150,9 @@ async def summarize(
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         allowed = {c for p in result.points for c in p.cites} | {m.id for m in batch}
-        prompt = messages("summary", card=_card(card), previous=_previous(result.points), new=_new(batch))
+        prompt = messages(
+            "summary", card=_card(card, tz), previous=_previous(result.points), new=_new(batch, tz)
+        )
         prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
         out, usage = await runner.run(ClientNarrative, prompt, chain="summary")
         result.points, dropped = _checked(out.points, allowed)

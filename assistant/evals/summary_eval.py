@@ -6,12 +6,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from assistant.chains.summary import ClientCard, MessageView, card_points, summarize
 from assistant.evals.metrics import Tally
 from assistant.llm import ChatRunner, LlmFailed, Usage
 from assistant.prompting import messages
 from assistant.schemas import ClientSummary, SummaryPoint
+
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def _views(case: dict[str, Any]) -> list[MessageView]:
@@ -43,7 +46,10 @@ async def eval_summary(
                 points, usage = await _bare(runner, views)
                 claims = points
             else:
-                result = await summarize(runner, card=card, previous=[], last_message_id=0, new=views)
+                # the cases are written in Moscow time
+                result = await summarize(
+                    runner, card=card, previous=[], last_message_id=0, new=views, tz=MOSCOW
+                )
                 # the card's points are data, not claims: only what the model wrote must cite messages
                 claims, usage = result.points, result.usage
                 points = card_points(card) + claims

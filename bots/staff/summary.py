@@ -140,7 +140,7 @@ async def show(
 
 async def _refresh(app: JobContext, helper: AssistantServices, view: ClientView, lang: str) -> list[str]:
     try:
-        points, _ = await summarize_client(app.db, helper.runner, view.id, language=lang)
+        points, _ = await summarize_client(app.db, helper.runner, view.id, language=lang, tz=helper.tz)
         view.points = list(points)
         async with app.db.session() as session:
             await cite_requests(session, view)

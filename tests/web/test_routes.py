@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from storage.models import AuditLog, Contact, Outbox, Request, Task
-from tests.web.conftest import PASSWORD, Seeded, SignIn, inbound
+from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 
 pytestmark = pytest.mark.storage
 
@@ -251,6 +251,26 @@ async def test_english_is_available(sign_in: SignIn) -> None:
     _, russian = await anna.get("/ui/")
     _, english = await anna.get("/ui/?lang=en")
     assert "Неотвеченные" in russian and "Unanswered" in english
+
+
+async def test_the_language_picked_before_signing_in_stays_and_the_company_language_is_the_default(
+    seeded: Seeded,
+) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        reader = Browserless(http, seeded.url)
+        await reader.get("/ui/login?lang=en")
+        resp = await reader.post("/ui/login", {"login": "anna@example.ru", "password": PASSWORD})
+        assert resp.status == 303
+        _, page = await reader.get("/ui/")
+        assert "Unanswered" in page
+    company = seeded.live.services.settings.company
+    company.language = "en"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            _, page = await Browserless(http, seeded.url).get("/ui/login")
+    finally:
+        company.language = "ru"
+    assert 'lang="en"' in page
 
 
 async def test_live_updates_announce_a_new_client_message(seeded: Seeded, sign_in: SignIn) -> None:

@@ -64,7 +64,9 @@ async def run(stage: Stage) -> dict[str, Any]:
         )
     summary: list[dict[str, Any]] = []  # what the model wrote (each point citing messages)
     if request is not None and request.client_id is not None:
-        narrative, _ = await summarize_client(stage.services.db, helper.runner, request.client_id)
+        narrative, _ = await summarize_client(
+            stage.services.db, helper.runner, request.client_id, tz=helper.tz
+        )
         async with stage.services.db.session() as session:
             card = await client_card(session, request.client_id)
         # what the staff bot and the web card show together
