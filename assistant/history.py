@@ -116,7 +116,7 @@ async def summarize_client(
             return [SummaryPoint.model_validate(p) for p in row.points], result
         row.points = [p.model_dump() for p in result.points]
         row.last_message_id, row.updated_at = result.last_message_id, utcnow()
-        row.messages_covered += len(new)
+        row.messages_covered += len(new) - result.skipped
         session.add(row)
         await audit(
             session,
@@ -124,7 +124,7 @@ async def summarize_client(
             action="summary.update",
             entity="client",
             entity_id=client_id,
-            details={"messages": len(new), "calls": result.calls},
+            details={"messages": len(new), "calls": result.calls, "skipped": result.skipped},
         )
         await session.commit()
     return result.points, result

@@ -137,7 +137,7 @@ async def _measure(services: Any, app: Any, api: TelegramSandbox) -> dict[str, A
                 {
                     "points": [
                         {
-                            "section": "requests",
+                            "section": "recent",
                             "text": "Акт сверки, счёт за ноябрь, 2-НДФЛ",
                             "cites": [1, 2, 5],
                         },

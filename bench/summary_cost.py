@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import BaseMessage
 
+from assistant.chains.summary import NARRATIVE
 from assistant.history import summarize_client
 from assistant.llm import ChatRunner
 from storage.db import Database
@@ -57,7 +58,7 @@ def summarizer(count: Callable[[str], int], seen: list[int]) -> ToolCallingFake:
     def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         seen.append(sum(count(str(m.content)) for m in messages))
         ids = [int(i) for i in re.findall(r"id=(\d+)", str(messages[-1].content).split("New messages:")[1])]
-        sections = ["who", "requests", "recent", "mood", "promises", "risks", "recent", "requests"]
+        sections = [*NARRATIVE, *NARRATIVE]  # a full answer: two points in every section the model writes
         return {
             "points": [
                 {
@@ -145,6 +146,7 @@ async def measure(past: int, count: Callable[[str], int], folder: Path) -> dict[
         "calls": result.calls,
         "wall_s": round(wall, 3),
         "backlog_fold_calls": backlog.calls,
+        "backlog_skipped": backlog.skipped,
         "full_history_tokens_est": full_history,
     }
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from assistant.chains.summary import (
     BATCH,
+    MAX_NEW,
     NARRATIVE,
     CardRequest,
     ClientCard,
@@ -128,13 +129,20 @@ async def test_the_prompt_holds_the_stored_summary_and_only_new_messages(fake_ru
 
 
 async def test_prompt_size_does_not_grow_with_history(fake_runner: Build) -> None:
-    """A long backlog is folded batch by batch: each call sees at most BATCH messages + the summary."""
+    """A backlog is folded batch by batch: each call sees at most BATCH messages + the summary."""
     runner, model = fake_runner(cite_new)
-    out = await summarize(
-        runner, card=ClientCard("Р"), previous=[], last_message_id=0, new=views(1, BATCH * 5)
-    )
+    out = await summarize(runner, card=ClientCard("Р"), previous=[], last_message_id=0, new=views(1, MAX_NEW))
     sizes = [len(user_text(m)) for m in model.seen]
-    assert out.calls == 5 and max(sizes) < 1.3 * min(sizes)
+    assert out.calls == MAX_NEW // BATCH > 1 and max(sizes) < 1.3 * min(sizes)
+
+
+async def test_a_long_backlog_is_read_from_its_latest_messages(fake_runner: Build) -> None:
+    runner, model = fake_runner(cite_new)
+    total = MAX_NEW + 2 * BATCH + 7
+    out = await summarize(runner, card=ClientCard("Р"), previous=[], last_message_id=0, new=views(1, total))
+    shown = {int(i) for m in model.seen for i in re.findall(r"id=(\d+)", user_text(m))}
+    assert out.calls == MAX_NEW // BATCH and out.skipped == total - MAX_NEW
+    assert min(shown) == total - MAX_NEW + 1 and out.last_message_id == total
 
 
 @pytest.mark.storage
