@@ -71,10 +71,19 @@ def _where(client_id: int, question: str, now: datetime) -> dict[str, Any]:
     return {"$and": [{"client_id": client_id}, {"day": {"$gte": days[0]}}, {"day": {"$lte": days[1]}}]}
 
 
+def retrieve(index: VectorIndex, *, client_id: int, question: str, now: datetime) -> list[Hit]:
+    """The client's K messages nearest the question, within the month it names."""
+    return index.search(question, where=_where(client_id, question, now), k=K)
+
+
 async def ask(
     runner: ChatRunner, index: VectorIndex, *, client_id: int, question: str, now: datetime
 ) -> Answered:
-    hits = index.search(question, where=_where(client_id, question, now), k=K)
+    return await answer(runner, question, retrieve(index, client_id=client_id, question=question, now=now))
+
+
+async def answer(runner: ChatRunner, question: str, hits: Sequence[Hit]) -> Answered:
+    """The model's answer from these messages only, citing only them."""
     found = (
         "\n".join(
             f"id={h.metadata['message_id']} day={h.metadata['day']}: <message>{fence(h.text[:400])}</message>"
@@ -86,7 +95,7 @@ async def ask(
     out, usage = await runner.run(
         answer_citing(allowed), messages("rag", found=found, question=fence(question)), chain="rag"
     )
-    return Answered(unfence(out.text), [c for c in out.cites if c in allowed], hits, usage)
+    return Answered(unfence(out.text), [c for c in out.cites if c in allowed], list(hits), usage)
 
 
 def index_messages(index: VectorIndex, items: Sequence[IndexedText]) -> None:

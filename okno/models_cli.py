@@ -6,10 +6,14 @@ import asyncio
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from assistant.local_models import MODELS, ModelMissing, cache_dir, prepare
+
+if TYPE_CHECKING:
+    from storage.vectors import VectorIndex
 
 
 @click.group()
@@ -34,7 +38,7 @@ def prepare_models(names: tuple[str, ...]) -> None:
 
 
 @click.command("eval")
-@click.argument("kind", type=click.Choice(["conflicts", "tasks", "summary"]), default="conflicts")
+@click.argument("kind", type=click.Choice(["conflicts", "tasks", "summary", "rag"]), default="conflicts")
 @click.option("--file", "path", type=click.Path(exists=True, path_type=Path), help="a labelled JSONL file")
 @click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True)
 @click.option("--bare", is_flag=True, help="the bare model with a one-line prompt (the baseline)")
@@ -79,6 +83,13 @@ def eval_command(
     except (ModelMissing, LlmUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     echo = (lambda _line: None) if quiet else click.echo
-    figures = asyncio.run(run_eval(kind, runner, path, bare=bare, echo=echo, threshold=threshold))
+    from storage.vectors import build_index
+
+    def index_at(folder: Path) -> VectorIndex:  # the configured embedding, in a throwaway folder
+        return build_index(embedding=llm.embedding, path=folder, url=None)
+
+    figures = asyncio.run(
+        run_eval(kind, runner, path, bare=bare, echo=echo, threshold=threshold, index_at=index_at)
+    )
     figures["model"] = model or llm.model if llm.provider == "local" else f"{llm.provider}:{llm.base_url}"
     click.echo(json.dumps(figures, ensure_ascii=False))

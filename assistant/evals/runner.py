@@ -12,6 +12,7 @@ from typing import Any
 from assistant.chains.conflict import Turn, analyze_conflict, bare_conflict
 from assistant.chains.tasks import bare_tasks, extract_tasks
 from assistant.evals.metrics import Tally
+from assistant.evals.rag_eval import IndexAt, eval_rag
 from assistant.llm import ChatRunner, LlmFailed
 
 SETS = Path(__file__).parent / "sets"
@@ -142,13 +143,24 @@ async def eval_tasks(
 
 
 async def run_eval(
-    kind: str, runner: ChatRunner, path: Path, *, bare: bool, echo: Echo, threshold: float | None = None
+    kind: str,
+    runner: ChatRunner,
+    path: Path,
+    *,
+    bare: bool,
+    echo: Echo,
+    threshold: float | None = None,
+    index_at: IndexAt | None = None,  # rag: a fresh index in a folder (the configured embedding)
 ) -> dict[str, Any]:
     cases = list(load_cases(path))
     if kind == "conflicts":
         figures = await eval_conflicts(runner, cases, bare=bare, echo=echo, threshold=threshold)
     elif kind == "tasks":
         figures = await eval_tasks(runner, cases, bare=bare, echo=echo)
+    elif kind == "rag":
+        if index_at is None:
+            raise ValueError("the rag eval needs index_at")
+        figures = await eval_rag(runner, cases, bare=bare, echo=echo, index_at=index_at)
     else:
         from assistant.evals.summary_eval import eval_summary
 

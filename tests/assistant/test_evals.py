@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from langchain_core.messages import BaseMessage
 from assistant.chains.conflict import source_text
 from assistant.evals.runner import SETS, load_cases, run_eval
 from assistant.llm import ChatRunner
-from assistant.prompting import fence
+from assistant.prompting import fence, unfence
 from assistant.schemas import CATEGORIES
 from okno.cli import main
+from storage.embeddings import StaticEmbedding
+from storage.vectors import ChromaIndex
 from tests.assistant.fakes import ToolCallingFake, user_text
 
 Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
@@ -50,6 +53,21 @@ def test_test_and_dev_splits_do_not_share_texts_and_few_shots_stay_out() -> None
         assert not {json.dumps(c[key]) for c in test} & {json.dumps(c[key]) for c in dev}
     assert not any(c["text"] in system for c in cases("conflicts", "test"))
     assert len(cases("tasks", "test")) >= 40 and len(cases("summary", "test")) >= 15
+    rag_test, rag_dev = cases("rag", "test"), cases("rag", "dev")
+    assert not {q["q"] for c in rag_test for q in c["questions"]} & {
+        q["q"] for c in rag_dev for q in c["questions"]
+    }
+    assert sum(len(c["questions"]) for c in rag_test) >= 15
+
+
+def test_rag_labels_point_at_messages_that_hold_the_fact() -> None:
+    for case in cases("rag", "test") + cases("rag", "dev"):
+        texts = {m["id"]: m["text"].casefold() for m in case["messages"]}
+        for item in case["questions"]:
+            assert set(item["relevant"]) <= set(texts), (case["id"], item["q"])
+            held = " ".join(texts[i] for i in item["relevant"])
+            # the fact is in the relevant messages, or (a question in another language) asked of them
+            assert any(alt.casefold() in held for alt in item["keywords"][0]) or item["q"].isascii(), item
 
 
 def oracle(labels: dict[str, dict[str, Any]]) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
@@ -79,6 +97,38 @@ async def test_runner_scores_a_perfect_model_at_one(fake_runner: Build) -> None:
     )
     assert figures["f1"] == 1.0 and figures["accuracy"] == 1.0 and figures["evidence_exact_tp"] == 1.0
     assert figures["cases"] == len(dev) and figures["prompt_tokens_mean"] > 0
+
+
+def rag_oracle(test: list[dict[str, Any]]) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
+    """States each question's first keyword and cites what it was given of the labelled messages."""
+    labels = {unfence(fence(q["q"])): q for c in test for q in c["questions"]}
+
+    def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+        prompt = user_text(messages)
+        question = labels[unfence(prompt.rsplit("Question: ", 1)[1].strip())]
+        given = {int(i) for i in re.findall(r"id=(\d+)", prompt)}
+        return {"text": question["keywords"][0][0], "cites": sorted(given & set(question["relevant"]))}
+
+    return answer
+
+
+async def test_rag_eval_scores_retrieval_and_answers(fake_runner: Build, tmp_path: Path) -> None:
+    test = cases("rag", "test")
+    runner, _ = fake_runner(rag_oracle(test))
+
+    def index_at(folder: Path) -> ChromaIndex:
+        return ChromaIndex(embedding=StaticEmbedding(), path=folder)
+
+    path = SETS / "rag.test.jsonl"
+    figures = await run_eval("rag", runner, path, bare=False, echo=lambda _l: None, index_at=index_at)
+    assert figures["questions"] == sum(len(c["questions"]) for c in test) and figures["failures"] == 0
+    # the oracle states every fact; it cites a relevant message exactly where retrieval found one
+    assert figures["answer_states_fact"] == 1.0
+    assert figures["answer_cites_a_relevant_message"] == figures["retrieved_any_at_6"] > 0.5
+    assert 0 < figures["recall_at_6"] <= figures["retrieved_any_at_6"]
+    bare = await run_eval("rag", runner, path, bare=True, echo=lambda _l: None, index_at=index_at)
+    # the latest six messages of each history answer few of its questions
+    assert bare["retrieved_any_at_6"] < figures["retrieved_any_at_6"]
 
 
 def test_eval_and_models_commands_are_installed() -> None:

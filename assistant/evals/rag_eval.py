@@ -1,0 +1,115 @@
+"""Retrieval eval: for each question about a client's history, whether the messages that answer it are
+retrieved (within the month the question names, as `ask` does), whether the answer states the fact, and
+whether it cites a message that holds it.
+
+A case is one client's history and its questions:
+`{"id", "now", "client", "messages": [{"id", "at", "channel", "author", "text"}],
+"questions": [{"q", "relevant": [message ids], "keywords": [[alternatives], ...]}]}`.
+`--bare`: the same model and prompt on the client's latest K messages instead of the retrieved ones, so
+what retrieval adds is printed, not claimed."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.llm import ChatRunner, LlmFailed
+from assistant.rag import K, answer, message_item, retrieve
+from storage.vectors import Hit, VectorIndex
+
+CLIENT = 1
+IndexAt = Callable[[Path], VectorIndex]  # a fresh, empty index in this folder
+
+
+def _latest(case: dict[str, Any]) -> list[Hit]:
+    """The baseline's context: the client's last K messages, newest first, as retrieval would give them."""
+    rows = sorted(case["messages"], key=lambda m: m["at"], reverse=True)[:K]
+    return [
+        Hit(f"message:{m['id']}", m["text"], {"message_id": m["id"], "day": _day(m["at"])}, 0.0) for m in rows
+    ]
+
+
+def _day(at: str) -> int:
+    return int(datetime.fromisoformat(at).strftime("%Y%m%d"))
+
+
+def _states(text: str, keywords: Sequence[Sequence[str]]) -> bool:
+    folded = text.casefold()
+    return all(any(alt.casefold() in folded for alt in group) for group in keywords)
+
+
+async def eval_rag(
+    runner: ChatRunner,
+    cases: list[dict[str, Any]],
+    *,
+    bare: bool,
+    echo: Callable[[str], None],
+    index_at: IndexAt,
+) -> dict[str, Any]:
+    questions = any_found = stated = cited_right = cited = failures = 0
+    recall: list[float] = []
+    latencies: list[float] = []
+    prompt_tokens: list[int] = []
+    for case in cases:
+        now = datetime.fromisoformat(case["now"])
+        with tempfile.TemporaryDirectory() as folder:
+            index = index_at(Path(folder))
+            index.add(
+                [
+                    message_item(
+                        message_id=m["id"],
+                        client_id=CLIENT,
+                        text=m["text"],
+                        at=datetime.fromisoformat(m["at"]),
+                        channel=m["channel"],
+                    )
+                    for m in case["messages"]
+                ]
+            )
+            for item in case["questions"]:
+                questions += 1
+                relevant = set(item["relevant"])
+                started = time.perf_counter()
+                if bare:
+                    hits = _latest(case)
+                else:
+                    hits = retrieve(index, client_id=CLIENT, question=item["q"], now=now)
+                found = {int(h.metadata["message_id"]) for h in hits}
+                recall.append(len(found & relevant) / len(relevant))
+                any_found += bool(found & relevant)
+                try:
+                    answered = await answer(runner, item["q"], hits)
+                except LlmFailed as exc:
+                    failures += 1
+                    echo(f"{case['id']} {item['q']!r}: FAILED {exc}")
+                    continue
+                latencies.append(time.perf_counter() - started)
+                prompt_tokens.append(answered.usage.prompt_tokens)
+                ok = _states(answered.text, item["keywords"])
+                stated += ok
+                cited += bool(answered.cites)
+                cited_right += bool(set(answered.cites) & relevant)
+                echo(
+                    f"{'ok ' if ok else 'ERR'} {case['id']} {item['q']!r}: retrieved "
+                    f"{sorted(found & relevant)} of {sorted(relevant)}, cites {answered.cites}, "
+                    f"answer {answered.text!r:.100}"
+                )
+    share = (lambda n: round(n / questions, 3)) if questions else (lambda _n: 0.0)
+    lat = sorted(latencies) or [0.0]
+    return {
+        "questions": questions,
+        f"retrieved_any_at_{K}": share(any_found),
+        f"recall_at_{K}": round(statistics.fmean(recall), 3) if recall else 0.0,
+        "answer_states_fact": share(stated),
+        "answer_cites_a_relevant_message": share(cited_right),
+        "answer_cites_any": share(cited),
+        "latency_p50_s": round(statistics.median(lat), 2),
+        "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
+        "prompt_tokens_mean": round(statistics.fmean(prompt_tokens), 1) if prompt_tokens else 0.0,
+        "failures": failures,
+    }
