@@ -27,7 +27,10 @@ class Answered:
     usage: Usage
 
 
-def message_item(*, message_id: int, client_id: int, text: str, at: datetime, channel: str) -> IndexedText:
+def message_item(
+    *, message_id: int, client_id: int, text: str, at: datetime, channel: str, author: str = "client"
+) -> IndexedText:
+    """`author`: "client" or the staff member's name: what the client asked and what we answered differ."""
     return IndexedText(
         f"message:{message_id}",
         text,
@@ -36,6 +39,7 @@ def message_item(*, message_id: int, client_id: int, text: str, at: datetime, ch
             "message_id": message_id,
             "day": int(at.strftime("%Y%m%d")),
             "channel": channel,
+            "author": author,
         },
     )
 
@@ -49,15 +53,22 @@ def segment_item(*, segment_id: int, message_id: int, client_id: int, text: str,
             "message_id": message_id,
             "day": int(at.strftime("%Y%m%d")),
             "channel": "call",
+            "author": "call",  # each segment's text starts with its speaker
         },
     )
 
 
+# a month after one of these is when the messages were written ("в октябре", "у жовтні", "in October");
+# after others it is what they are about ("акт за сентябрь": sent in October), which a filter would miss
+_WHEN = {"в", "во", "у", "in", "during"}
+
+
 def month_days(question: str, now: datetime) -> tuple[int, int] | None:
     """'в октябре' / 'in October': that month's days as yyyymmdd (this year, or last when still ahead)."""
-    for word in re.findall(r"\w+", question.casefold()):
+    words = re.findall(r"\w+", question.casefold())
+    for before, word in zip(["", *words], words, strict=False):
         stem = next((m for m in _MONTHS if len(m) > 3 and word.startswith(m[:-1])), None)
-        if stem:
+        if stem and before in _WHEN:
             month = _MONTHS[stem]
             year = now.year if month <= now.month else now.year - 1
             return year * 10000 + month * 100, year * 10000 + month * 100 + 31
@@ -69,6 +80,12 @@ def _where(client_id: int, question: str, now: datetime) -> dict[str, Any]:
     if days is None:
         return {"client_id": client_id}
     return {"$and": [{"client_id": client_id}, {"day": {"$gte": days[0]}}, {"day": {"$lte": days[1]}}]}
+
+
+def _date(hit: Hit) -> str:
+    """yyyymmdd (kept as a number for the index's range filter) as a date a model reads as one."""
+    day = int(hit.metadata["day"])
+    return f"{day // 10000}-{day // 100 % 100:02d}-{day % 100:02d}"
 
 
 def retrieve(index: VectorIndex, *, client_id: int, question: str, now: datetime) -> list[Hit]:
@@ -86,7 +103,8 @@ async def answer(runner: ChatRunner, question: str, hits: Sequence[Hit]) -> Answ
     """The model's answer from these messages only, citing only them."""
     found = (
         "\n".join(
-            f"id={h.metadata['message_id']} day={h.metadata['day']}: <message>{fence(h.text[:400])}</message>"
+            f"id={h.metadata['message_id']} {_date(h)} {h.metadata.get('channel', '?')} "
+            f"{h.metadata.get('author', '?')}: <message>{fence(h.text[:400])}</message>"
             for h in hits
         )
         or "(none)"

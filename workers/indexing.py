@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.config import LlmSettings
 from assistant.rag import index_from, message_item, segment_item
-from storage.models import Conversation, Message
+from storage.models import Conversation, Message, Staff
 from storage.repos.calls import call_transcript
 from storage.vectors import IndexedText, VectorIndex
 from workers.context import JobContext, services
@@ -48,12 +48,14 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
         if message.kind != "call":
             if not (message.text or "").strip():
                 return []
+            staff = await session.get(Staff, message.author_staff_id) if message.author_staff_id else None
             item = message_item(
                 message_id=message_id,
                 client_id=client_id,
                 text=message.text or "",
                 at=message.sent_at,
                 channel=message.channel,
+                author="client" if message.direction == "inbound" else (staff.name if staff else "staff"),
             )
             return [_with_contact(item, contact_id)]
         _call, segments = await call_transcript(session, message_id=message_id)

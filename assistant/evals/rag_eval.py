@@ -30,7 +30,13 @@ def _latest(case: dict[str, Any]) -> list[Hit]:
     """The baseline's context: the client's last K messages, newest first, as retrieval would give them."""
     rows = sorted(case["messages"], key=lambda m: m["at"], reverse=True)[:K]
     return [
-        Hit(f"message:{m['id']}", m["text"], {"message_id": m["id"], "day": _day(m["at"])}, 0.0) for m in rows
+        Hit(
+            f"message:{m['id']}",
+            m["text"],
+            {"message_id": m["id"], "day": _day(m["at"]), "channel": m["channel"], "author": m["author"]},
+            0.0,
+        )
+        for m in rows
     ]
 
 
@@ -67,6 +73,7 @@ async def eval_rag(
                         text=m["text"],
                         at=datetime.fromisoformat(m["at"]),
                         channel=m["channel"],
+                        author=m["author"],
                     )
                     for m in case["messages"]
                 ]

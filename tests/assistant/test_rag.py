@@ -55,6 +55,10 @@ def test_month_words_become_a_date_range() -> None:
     assert month_days("что Ромашка спрашивала про счета в октябре?", NOW) == (20261000, 20261031)
     assert month_days("what did they ask in December?", NOW) == (20251200, 20251231)
     assert month_days("что спрашивали про счета?", NOW) is None
+    assert month_days("Що клієнт питав у жовтні?", NOW) == (20261000, 20261031)
+    # what a message is about, not when it was written: the act for September came in October
+    assert month_days("что было не так с актом за сентябрь?", NOW) is None
+    assert month_days("the invoice for October", NOW) is None
 
 
 async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
@@ -67,4 +71,7 @@ async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
     assert out.cites == [1] and out.text == "Просили счёт за октябрь."
     # the schema offers only the retrieved ids: a local model cannot write another under its grammar
     assert model.tools[-1]["function"]["parameters"]["properties"]["cites"]["items"]["enum"] == [1]
-    assert "<message>Пришлите счёт за октябрь</message>" in user_text(model.seen[-1])
+    # who wrote it and when, in words a model reads (the index keeps the day as a number to filter on)
+    assert "id=1 2026-10-12 telegram client: <message>Пришлите счёт за октябрь</message>" in user_text(
+        model.seen[-1]
+    )

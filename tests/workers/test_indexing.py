@@ -13,9 +13,10 @@ from intake.policy import IntakePolicy
 from intake.schema import CallInfo
 from okno.services import Services
 from storage.embeddings import StaticEmbedding
-from storage.models import Call, Conversation, TranscriptSegment
+from storage.models import Call, Conversation, Message, TranscriptSegment
+from storage.repos.accounts import add_staff
 from storage.vectors import ChromaIndex
-from tests.factories import inbound
+from tests.factories import NOW, inbound
 from workers.indexing import index_message
 
 pytestmark = pytest.mark.storage
@@ -65,3 +66,29 @@ async def test_messages_and_call_segments_are_searchable(services: Services, ind
     assert speech[0].metadata["message_id"] == call.message_id
     assert speech[0].text.startswith("client: Мы уйдём")
     assert index.search("счёт", where={"contact_id": contact_id + 1}, k=5) == []
+
+
+async def test_each_message_is_indexed_with_who_wrote_it(services: Services, index: ChromaIndex) -> None:
+    asked = await accept(services.db, inbound("e1", text="Пришлите счёт за октябрь"), policy=POLICY)
+    async with services.db.session() as session:
+        staff = await add_staff(session, name="Ольга Смирнова")
+        conversation = (await session.execute(select(Conversation))).scalars().one()
+        reply = Message(
+            conversation_id=conversation.id or 0,
+            channel=conversation.channel,
+            account=conversation.account,
+            message_key="out-1",
+            direction="outbound",
+            author_staff_id=staff.id,
+            kind="text",
+            text="Счёт №455 отправила на почту",
+            sent_at=NOW,
+        )
+        session.add(reply)
+        await session.commit()
+        reply_id = reply.id or 0
+    ctx = {"okno": services.jobs}
+    assert await index_message(ctx, asked.message_id or 0) == "indexed 1"
+    assert await index_message(ctx, reply_id) == "indexed 1"
+    authors = {h.metadata["message_id"]: h.metadata["author"] for h in index.search("счёт", k=5)}
+    assert authors == {asked.message_id: "client", reply_id: "Ольга Смирнова"}
