@@ -58,20 +58,28 @@ def segment_item(*, segment_id: int, message_id: int, client_id: int, text: str,
     )
 
 
-# a month after one of these is when the messages were written ("в октябре", "у жовтні", "in October");
-# after others it is what they are about ("акт за сентябрь": sent in October), which a filter would miss
+# After one of these a month is when the messages were written ("в октябре", "у жовтні", "in October").
 _WHEN = {"в", "во", "у", "in", "during"}
+# After these it is the period a document covers ("акт за сентябрь", "invoice for May"): it is written in that
+# month or the next (an act for September came in October), so both are searched.
+_FOR = {"за", "for"}
 
 
 def month_days(question: str, now: datetime) -> tuple[int, int] | None:
-    """'в октябре' / 'in October': that month's days as yyyymmdd (this year, or last when still ahead)."""
+    """The days a question's month names, as yyyymmdd: 'в октябре' that month, 'за октябрь' October and
+    November (this year, or last when still ahead); None when it names no month after those words."""
     words = re.findall(r"\w+", question.casefold())
     for before, word in zip(["", *words], words, strict=False):
         stem = next((m for m in _MONTHS if len(m) > 3 and word.startswith(m[:-1])), None)
-        if stem and before in _WHEN:
-            month = _MONTHS[stem]
-            year = now.year if month <= now.month else now.year - 1
-            return year * 10000 + month * 100, year * 10000 + month * 100 + 31
+        if stem is None or before not in _WHEN | _FOR:
+            continue
+        month = _MONTHS[stem]
+        year = now.year if month <= now.month else now.year - 1
+        if before in _WHEN:
+            last_year, last = year, month
+        else:  # and the month after: December's is next January
+            last_year, last = (year + 1, 1) if month == 12 else (year, month + 1)
+        return year * 10000 + month * 100, last_year * 10000 + last * 100 + 31
     return None
 
 

@@ -56,9 +56,11 @@ def test_month_words_become_a_date_range() -> None:
     assert month_days("what did they ask in December?", NOW) == (20251200, 20251231)
     assert month_days("что спрашивали про счета?", NOW) is None
     assert month_days("Що клієнт питав у жовтні?", NOW) == (20261000, 20261031)
-    # what a message is about, not when it was written: the act for September came in October
-    assert month_days("что было не так с актом за сентябрь?", NOW) is None
-    assert month_days("the invoice for October", NOW) is None
+    # the period a document covers: written in that month or the next (the act for September came in October)
+    assert month_days("что было не так с актом за сентябрь?", NOW) == (20260900, 20261031)
+    assert month_days("the invoice for December", NOW) == (20251200, 20260131)
+    assert month_days("рахунок за листопад", NOW) == (20261100, 20261231)
+    assert month_days("сентябрьский акт", NOW) is None
 
 
 async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
