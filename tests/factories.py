@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlmodel import select
+
 from intake.schema import InboundMessage, Sender
+from storage.db import Database
+from storage.models import Client, Conversation, Request
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tuesday 10:00 in Moscow
 
@@ -48,3 +52,16 @@ def api_body(
 ) -> dict[str, Any]:
     who: dict[str, Any] = {"id": sender, "name": "Клиент", **({"phone": phone} if phone else {})}
     return {"event_id": event_id, "sender": who, "text": text, **extra}
+
+
+async def client_owning_all(db: Database, client: Client, *, what: str, due_at: datetime) -> int:
+    """Stores the client and makes every conversation and request so far its own (each request with this
+    `what` and deadline); returns the client's id."""
+    async with db.session() as session, session.begin():
+        session.add(client)
+        await session.flush()
+        for conversation in (await session.execute(select(Conversation))).scalars():
+            conversation.client_id = client.id
+        for request in (await session.execute(select(Request))).scalars():
+            request.client_id, request.what, request.due_at = client.id, what, due_at
+        return client.id or 0

@@ -32,16 +32,23 @@ class Tally:
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         total = self.tp + self.fp + self.fn + self.tn
-        lat = sorted(self.latencies) or [0.0]
         return {
             "cases": total,
             "precision": round(precision, 3),
             "recall": round(recall, 3),
             "f1": round(f1, 3),
             "accuracy": round((self.tp + self.tn) / total, 3) if total else 0.0,
-            "latency_p50_s": round(statistics.median(lat), 2),
-            "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
+            **latency_figures(self.latencies),
             "prompt_tokens_mean": round(statistics.mean(self.prompt_tokens or [0]), 1),
             "completion_tokens_mean": round(statistics.mean(self.completion_tokens or [0]), 1),
             "evaluated_tokens_mean": round(statistics.mean(self.evaluated_tokens or [0]), 1),
         }
+
+
+def latency_figures(latencies: list[float]) -> dict[str, float]:
+    """p50 and p95 of the per-case wall times, in seconds."""
+    lat = sorted(latencies) or [0.0]
+    return {
+        "latency_p50_s": round(statistics.median(lat), 2),
+        "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
+    }

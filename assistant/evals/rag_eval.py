@@ -18,30 +18,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.evals.metrics import latency_figures
 from assistant.llm import ChatRunner, LlmFailed
 from assistant.rag import K, answer, message_item, retrieve
-from storage.vectors import Hit, VectorIndex
+from storage.vectors import Hit, IndexedText, VectorIndex
 
 CLIENT = 1
 IndexAt = Callable[[Path], VectorIndex]  # a fresh, empty index in this folder
 
 
-def _latest(case: dict[str, Any]) -> list[Hit]:
-    """The baseline's context: the client's last K messages, newest first, as retrieval would give them."""
-    rows = sorted(case["messages"], key=lambda m: m["at"], reverse=True)[:K]
-    return [
-        Hit(
-            f"message:{m['id']}",
-            m["text"],
-            {"message_id": m["id"], "day": _day(m["at"]), "channel": m["channel"], "author": m["author"]},
-            0.0,
-        )
-        for m in rows
-    ]
-
-
-def _day(at: str) -> int:
-    return int(datetime.fromisoformat(at).strftime("%Y%m%d"))
+def _latest(items: Sequence[IndexedText]) -> list[Hit]:
+    """The baseline's context: the client's last K messages (items in time order), newest first, as
+    retrieval would give them."""
+    return [Hit(i.id, i.text, i.metadata, 0.0) for i in reversed(items[-K:])]
 
 
 def _states(text: str, keywords: Sequence[Sequence[str]]) -> bool:
@@ -64,26 +53,25 @@ async def eval_rag(
     for case in cases:
         now = datetime.fromisoformat(case["now"])
         with tempfile.TemporaryDirectory() as folder:
+            items = [
+                message_item(
+                    message_id=m["id"],
+                    client_id=CLIENT,
+                    text=m["text"],
+                    at=datetime.fromisoformat(m["at"]),
+                    channel=m["channel"],
+                    author=m["author"],
+                )
+                for m in sorted(case["messages"], key=lambda m: datetime.fromisoformat(m["at"]))
+            ]
             index = index_at(Path(folder))
-            index.add(
-                [
-                    message_item(
-                        message_id=m["id"],
-                        client_id=CLIENT,
-                        text=m["text"],
-                        at=datetime.fromisoformat(m["at"]),
-                        channel=m["channel"],
-                        author=m["author"],
-                    )
-                    for m in case["messages"]
-                ]
-            )
+            index.add(items)
             for item in case["questions"]:
                 questions += 1
                 relevant = set(item["relevant"])
                 started = time.perf_counter()
                 if bare:
-                    hits = _latest(case)
+                    hits = _latest(items)
                 else:
                     hits = retrieve(index, client_id=CLIENT, question=item["q"], now=now)
                 found = {int(h.metadata["message_id"]) for h in hits}
@@ -107,7 +95,6 @@ async def eval_rag(
                     f"answer {answered.text!r:.100}"
                 )
     share = (lambda n: round(n / questions, 3)) if questions else (lambda _n: 0.0)
-    lat = sorted(latencies) or [0.0]
     return {
         "questions": questions,
         f"retrieved_any_at_{K}": share(any_found),
@@ -115,8 +102,7 @@ async def eval_rag(
         "answer_states_fact": share(stated),
         "answer_cites_a_relevant_message": share(cited_right),
         "answer_cites_any": share(cited),
-        "latency_p50_s": round(statistics.median(lat), 2),
-        "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
+        **latency_figures(latencies),
         "prompt_tokens_mean": round(statistics.fmean(prompt_tokens), 1) if prompt_tokens else 0.0,
         "failures": failures,
     }

@@ -28,9 +28,9 @@ from assistant.schemas import NarrativePoint, SummaryPoint
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.db import Database
-from storage.models import Client, ClientSummary, Conversation, Request
+from storage.models import Client, ClientSummary
 from tests.assistant.fakes import ToolCallingFake, user_text
-from tests.factories import NOW, inbound
+from tests.factories import NOW, client_owning_all, inbound
 
 Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
 
@@ -155,15 +155,8 @@ async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_tim
         await accept(
             db, inbound(f"e{n}", text=f"вопрос {n}", sent_at=NOW + timedelta(minutes=n)), policy=policy
         )
-    async with db.session() as session, session.begin():
-        client = Client(name="ООО Ромашка", inn="7707083893")
-        session.add(client)
-        await session.flush()
-        for conversation in (await session.execute(select(Conversation))).scalars():
-            conversation.client_id = client.id
-        for request in (await session.execute(select(Request))).scalars():
-            request.client_id, request.what, request.due_at = client.id, "сверка за ноябрь", NOW
-        client_id = client.id or 0
+    client = Client(name="ООО Ромашка", inn="7707083893")
+    client_id = await client_owning_all(db, client, what="сверка за ноябрь", due_at=NOW)
     _, first = await summarize_client(db, runner, client_id)
     card = user_text(model.seen[-1]).split("New messages:")[0]
     assert first.calls == 1 and "7707083893" in card

@@ -15,9 +15,9 @@ from sqlmodel import select
 from assistant.llm import ChatRunner
 from intake.accept import accept
 from okno.services import Services
-from storage.models import Client, ClientSummary, Conversation, Request
+from storage.models import Client, ClientSummary
 from tests.assistant.fakes import ToolCallingFake, user_text
-from tests.factories import NOW, inbound
+from tests.factories import NOW, client_owning_all, inbound
 from workers.analyze import AssistantServices
 from workers.summary import summarize_client
 
@@ -35,15 +35,9 @@ async def test_the_summary_job_writes_in_the_company_language_and_time_zone(serv
     model = ToolCallingFake(responder=cite_first)
     app.extras["assistant"] = AssistantServices(ChatRunner(model), app.policy.tz)
     await accept(services.db, inbound("e1", text="Пришлите акт сверки", sent_at=NOW), policy=app.policy)
-    async with services.db.session() as session, session.begin():
-        client = Client(name="ООО Ромашка")
-        session.add(client)
-        await session.flush()
-        for conversation in (await session.execute(select(Conversation))).scalars():
-            conversation.client_id = client.id
-        for request in (await session.execute(select(Request))).scalars():
-            request.client_id, request.what, request.due_at = client.id, "акт сверки", NOW
-        client_id = client.id or 0
+    client_id = await client_owning_all(
+        services.db, Client(name="ООО Ромашка"), what="акт сверки", due_at=NOW
+    )
     assert await summarize_client({"okno": app}, client_id) == "summarized"
     system, prompt = str(model.seen[-1][0].content), user_text(model.seen[-1])
     assert "Write in English" in system
