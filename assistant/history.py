@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, tzinfo
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from assistant.chains.summary import CardRequest, ClientCard, MessageView, SummaryResult, summarize
+from assistant.chains.summary import (
+    MAX_NEW,
+    CardRequest,
+    ClientCard,
+    MessageView,
+    SummaryResult,
+    summarize,
+)
 from assistant.llm import ChatRunner
 from assistant.schemas import SummaryPoint
 from storage.db import Database
@@ -69,13 +77,32 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
     )
 
 
-async def messages_since(session: AsyncSession, client_id: int, after_id: int) -> list[MessageView]:
-    query = (
-        select(Message, Staff.name)
-        .join(Staff, col(Staff.id) == col(Message.author_staff_id), isouter=True)
+def _since(client_id: int, after_id: int) -> SelectOfScalar[int | None]:
+    return (
+        select(col(Message.id))
         .where(_of_client(client_id))  # type: ignore[arg-type]
         .where(col(Message.id) > after_id)
         .where(col(Message.text).is_not(None))
+    )
+
+
+async def count_since(session: AsyncSession, client_id: int, after_id: int) -> int:
+    found = await session.execute(select(func.count()).select_from(_since(client_id, after_id).subquery()))
+    return int(found.scalar_one())
+
+
+async def messages_since(
+    session: AsyncSession, client_id: int, after_id: int, *, newest: int | None = None
+) -> list[MessageView]:
+    """The client's messages after after_id in order; only the latest `newest` of them when given (a summary
+    run reads a bounded backlog, and an imported mailbox must not be loaded whole to keep its tail)."""
+    ids = _since(client_id, after_id).order_by(col(Message.id).desc())
+    if newest is not None:
+        ids = ids.limit(newest)
+    query = (
+        select(Message, Staff.name)
+        .join(Staff, col(Staff.id) == col(Message.author_staff_id), isouter=True)
+        .where(col(Message.id).in_(ids.scalar_subquery()))
         .order_by(col(Message.id))
     )
     rows = (await session.execute(query)).all()
@@ -103,11 +130,13 @@ async def summarize_client(
         stored = await _stored(session, client_id)
         previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
         last = stored.last_message_id if stored else 0
-        new = await messages_since(session, client_id, last)
+        new = await messages_since(session, client_id, last, newest=MAX_NEW)
+        unread = await count_since(session, client_id, last) - len(new)
         card = await client_card(session, client_id)
     result = await summarize(
-        runner, card=card, previous=previous, last_message_id=last, new=new, language=language, tz=tz
-    )
+        runner, card=card, previous=previous, last_message_id=last, new=new, unread=unread,
+        language=language, tz=tz,
+    )  # fmt: skip
     if not result.calls:
         return result.points, result
     async with db.session() as session:
@@ -116,7 +145,7 @@ async def summarize_client(
             return [SummaryPoint.model_validate(p) for p in row.points], result
         row.points = [p.model_dump() for p in result.points]
         row.last_message_id, row.updated_at = result.last_message_id, utcnow()
-        row.messages_covered += len(new) - result.skipped
+        row.messages_covered += len(new) + unread - result.skipped
         session.add(row)
         await audit(
             session,

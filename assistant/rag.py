@@ -30,7 +30,8 @@ class Answered:
 def message_item(
     *, message_id: int, client_id: int, text: str, at: datetime, channel: str, author: str = "client"
 ) -> IndexedText:
-    """`author`: "client" or the staff member's name: what the client asked and what we answered differ."""
+    """`at` in the company's zone (its date files the message under a day); `author`: "client" or the staff
+    member's name: what the client asked and what we answered differ."""
     return IndexedText(
         f"message:{message_id}",
         text,

@@ -45,6 +45,7 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
         conversation = await session.get(Conversation, message.conversation_id)
         client_id = conversation.client_id if conversation and conversation.client_id else 0
         contact_id = conversation.contact_id if conversation else 0
+        local = message.sent_at.astimezone(app.policy.tz)  # the staff's calendar: "в октябре" is theirs
         if message.kind != "call":
             if not (message.text or "").strip():
                 return []
@@ -53,7 +54,7 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
                 message_id=message_id,
                 client_id=client_id,
                 text=message.text or "",
-                at=message.sent_at,
+                at=local,
                 channel=message.channel,
                 author="client" if message.direction == "inbound" else (staff.name if staff else "staff"),
             )
@@ -66,7 +67,7 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
                     message_id=message_id,
                     client_id=client_id,
                     text=f"{segment.speaker}: {segment.text}",
-                    at=message.sent_at,
+                    at=local,
                 ),
                 contact_id,
             )

@@ -147,14 +147,15 @@ async def summarize(
     previous: Sequence[SummaryPoint],
     last_message_id: int,
     new: Sequence[MessageView],
+    unread: int = 0,  # older new messages the caller did not load (past MAX_NEW)
     language: str = "ru",
     tz: tzinfo = UTC,  # the company's: what the staff read in the points
 ) -> SummaryResult:
     # a summary stored before the card was built in code may still hold who/requests points
     result = SummaryResult([p for p in previous if p.section in NARRATIVE], last_message_id)
-    if len(new) > MAX_NEW:
-        result.skipped = len(new) - MAX_NEW
-        log.info("summary: the %d oldest of %d new messages not read", result.skipped, len(new))
+    result.skipped = unread + max(0, len(new) - MAX_NEW)
+    if result.skipped:
+        log.info("summary: the %d oldest of %d new messages not read", result.skipped, len(new) + unread)
         new = new[-MAX_NEW:]
     system_language = LANGUAGES.get(language, language)
     for start in range(0, len(new), BATCH):

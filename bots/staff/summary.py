@@ -14,7 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from assistant.history import messages_since, summarize_client
+from assistant.history import count_since, summarize_client
 from assistant.llm import LlmFailed, LlmUnavailable
 from assistant.local_models import ModelMissing
 from assistant.rag import ask
@@ -120,13 +120,13 @@ async def show(
     await state.update_data(client_kind=kind, client_id=id)
     async with app.db.session() as session:
         view = await load_view(session, kind=kind, id=id)
-        new = await messages_since(session, id, view.last_message_id) if view and kind == "client" else []
+        new = await count_since(session, id, view.last_message_id) if view and kind == "client" else 0
     if view is None:
         await bot.send_message(chat_id, say("lookup_none", lang, query=f"#{id}"))
         return
     facts = facts_text(view, app.policy.tz, lang)
     helper = helper_of(app) if new else None
-    tail = [say("card_updating" if helper else "card_assistant_off", lang, count=len(new))] if new else []
+    tail = [say("card_updating" if helper else "card_assistant_off", lang, count=new)] if new else []
     sent = await bot.send_message(chat_id, compose([facts, summary_text(view, cfg.web_url, lang), tail]))
     if helper is None:
         return
@@ -166,7 +166,7 @@ async def follow_up(message: Message, app: JobContext, lang: str, state: FSMCont
             index,
             client_id=int(data["client_id"]),
             question=message.text or "",
-            now=app.clock(),
+            now=app.clock().astimezone(app.policy.tz),
         )
     except LlmFailed:
         await message.answer(say("ask_off", lang))

@@ -178,3 +178,29 @@ def test_the_prompt_fences_a_model_copies_are_taken_out_of_a_point() -> None:
     copied = NarrativePoint(section="mood", text=text, cites=[7])
     kept, dropped = _checked([copied], {7})
     assert (kept[0].text, kept[0].cites, dropped) == ("api client: Будем искать другую бухгалтерию.", [7], 0)
+
+
+@pytest.mark.storage
+async def test_a_backlog_is_loaded_from_its_latest_messages_and_the_rest_counted(
+    db: Database, fake_runner: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An imported mailbox is not loaded whole to read its tail: the query keeps the latest MAX_NEW."""
+    import assistant.history as history
+
+    monkeypatch.setattr(history, "MAX_NEW", 2)
+    runner, model = fake_runner(cite_new)
+    policy = IntakePolicy()
+    for n in range(5):
+        await accept(
+            db, inbound(f"b{n}", text=f"вопрос {n}", sent_at=NOW + timedelta(minutes=n)), policy=policy
+        )
+    client_id = await client_owning_all(db, Client(name="ООО Ромашка"), what="сверка", due_at=NOW)
+    async with db.session() as session:
+        assert await history.count_since(session, client_id, 0) == 5
+        latest = await history.messages_since(session, client_id, 0, newest=2)
+    assert [m.text for m in latest] == ["вопрос 3", "вопрос 4"]
+    _, result = await summarize_client(db, runner, client_id)
+    assert result.skipped == 3 and "вопрос 2" not in user_text(model.seen[-1])
+    async with db.session() as session:
+        stored = (await session.execute(select(ClientSummary))).scalars().one()
+    assert stored.messages_covered == 2 and stored.last_message_id == latest[-1].id

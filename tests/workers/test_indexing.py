@@ -3,7 +3,10 @@ filtered by client or contact; nothing is indexed while the assistant is off."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -92,3 +95,12 @@ async def test_each_message_is_indexed_with_who_wrote_it(services: Services, ind
     assert await index_message(ctx, reply_id) == "indexed 1"
     authors = {h.metadata["message_id"]: h.metadata["author"] for h in index.search("счёт", k=5)}
     assert authors == {asked.message_id: "client", reply_id: "Ольга Смирнова"}
+
+
+async def test_a_message_is_filed_under_the_company_day(services: Services, index: ChromaIndex) -> None:
+    """00:30 on 1 November in Moscow is 31 October in UTC: 'в ноябре' must find it."""
+    sent = datetime(2026, 10, 31, 21, 30, tzinfo=UTC)
+    services.jobs.policy = replace(services.jobs.policy, tz=ZoneInfo("Europe/Moscow"))
+    result = await accept(services.db, inbound("e1", text="Акт за октябрь", sent_at=sent), policy=POLICY)
+    assert await index_message({"okno": services.jobs}, result.message_id or 0) == "indexed 1"
+    assert [h.metadata["day"] for h in index.search("акт", k=5)] == [20261101]
