@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from intake.dates import year_less_date
+
 END_OF_DAY = time(18, 0)  # a date without an hour means the end of that working day
 
 _WEEKDAYS: dict[str, int] = {}
@@ -130,21 +132,19 @@ def _day(text: str, words: list[str], today: date) -> date | None:
 def _calendar_date(text: str, today: date) -> date | None:
     m = _DATE_NUM.search(text)
     if m:
-        year = int(m.group(3)) if m.group(3) else today.year
-        return _future(today, year + (2000 if year < 100 else 0), int(m.group(2)), int(m.group(1)))
+        day, month = int(m.group(1)), int(m.group(2))
+        if not m.group(3):
+            return year_less_date(today, month, day)
+        year = int(m.group(3))
+        try:
+            return date(year + (2000 if year < 100 else 0), month, day)
+        except ValueError:
+            return None
     for m in _DATE_WORD.finditer(text.casefold()):
-        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        if month in _MONTHS:
-            return _future(today, today.year, _MONTHS[month], int(day))
+        day_text, month_text = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if month_text in _MONTHS:
+            return year_less_date(today, _MONTHS[month_text], int(day_text))
     return None
-
-
-def _future(today: date, year: int, month: int, day: int) -> date | None:
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return found.replace(year=found.year + 1) if found < today - timedelta(days=60) else found
 
 
 def _offset(text: str, now: datetime) -> Due | None:
