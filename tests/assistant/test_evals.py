@@ -43,6 +43,18 @@ def test_conflict_set_sizes_languages_channels_and_hard_negatives() -> None:
     )
 
 
+def _grams(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _test_split_texts() -> list[str]:
+    """Every text of a test split a prompt could paraphrase."""
+    texts = [c["text"] for kind in ("conflicts", "tasks") for c in cases(kind, "test")]
+    texts += [m["text"] for kind in ("summary", "rag") for c in cases(kind, "test") for m in c["messages"]]
+    return texts
+
+
 def test_test_and_dev_splits_do_not_share_texts_and_few_shots_stay_out() -> None:
     prompts = Path(__file__).parents[2] / "assistant/prompts"
     # every file the conflict chains put in front of the model: instructions and few-shot examples
@@ -52,6 +64,13 @@ def test_test_and_dev_splits_do_not_share_texts_and_few_shots_stay_out() -> None
         key = "text" if kind != "summary" else "messages"
         assert not {json.dumps(c[key]) for c in test} & {json.dumps(c[key]) for c in dev}
     assert not any(c["text"] in system for c in cases("conflicts", "test"))
+    leaks = [
+        (path.name, n)
+        for path in sorted(prompts.glob("*.md"))
+        for n, text in enumerate(_test_split_texts())
+        if len(_grams(text) & _grams(path.read_text())) >= 2
+    ]
+    assert not leaks, f"prompts that paraphrase test-split texts (file, text index): {leaks}"
     assert len(cases("tasks", "test")) >= 40 and len(cases("summary", "test")) >= 15
     rag_test, rag_dev = cases("rag", "test"), cases("rag", "dev")
     assert not {q["q"] for c in rag_test for q in c["questions"]} & {
