@@ -12,6 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from assistant.chains.summary import (
     MAX_NEW,
+    CardAlert,
     CardRequest,
     ClientCard,
     MessageView,
@@ -22,6 +23,7 @@ from assistant.llm import ChatRunner
 from assistant.schemas import SummaryPoint
 from storage.db import Database
 from storage.models import (
+    Alert,
     Client,
     ClientContact,
     ClientSummary,
@@ -32,8 +34,11 @@ from storage.models import (
     Staff,
 )
 from storage.models.requests import OPEN_STATUSES
+from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.audit import audit
 from storage.types import utcnow
+
+MAX_ALERTS = 5  # the latest open ones: the card stays short
 
 
 def _of_client(client_id: int) -> object:
@@ -69,11 +74,32 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
         .scalars()
         .all()
     )
+    own_requests = select(Request.id).where(col(Request.client_id) == client_id)
+    alerts = (
+        (
+            await session.execute(
+                select(Alert)
+                .where(or_(col(Alert.client_id) == client_id, col(Alert.request_id).in_(own_requests)))
+                .where(col(Alert.kind) == "conflict")
+                .where(col(Alert.status).in_(OPEN_ALERT_STATUSES))
+                .where(col(Alert.source_message_id).is_not(None))
+                .order_by(col(Alert.id).desc())
+                .limit(MAX_ALERTS)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return ClientCard(
         name=client.name,
         inn=client.inn,
         contacts=tuple(" ".join(filter(None, (c.display_name, c.phone, c.email))) for c in contacts),
         open_requests=tuple(CardRequest(r.id or 0, r.status, r.what, r.due_at) for r in requests),
+        alerts=tuple(
+            CardAlert(a.category or "conflict", a.evidence_quote or "", a.source_message_id or 0)
+            for a in reversed(alerts)
+            if a.evidence_quote
+        ),
     )
 
 

@@ -19,13 +19,13 @@ from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
 from assistant.llm import ChatRunner
 from storage.models import Alert, Message, Request
+from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.audit import audit
 from storage.repos.calls import call_transcript
 from storage.repos.requests import set_field
 from workers.context import JobContext, services
 
 log = logging.getLogger(__name__)
-OPEN_ALERT = ("new", "acked")
 ALERT_LOCK = 8_000_000_000  # advisory-lock key space of conflict alerts: this plus the request id
 CONTEXT_MESSAGES = 4
 CHANNEL_KIND = {"email": "email", "telephony": "call"}  # everything else reads as chat
@@ -70,7 +70,7 @@ async def _open_alert(session: AsyncSession, request_id: int, category: str) -> 
         .where(col(Alert.kind) == "conflict")
         .where(col(Alert.request_id) == request_id)
         .where(col(Alert.category) == category)
-        .where(col(Alert.status).in_(OPEN_ALERT))
+        .where(col(Alert.status).in_(OPEN_ALERT_STATUSES))
     )
     return (await session.execute(query)).scalars().first()
 

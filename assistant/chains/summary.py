@@ -58,11 +58,21 @@ class CardRequest:
 
 
 @dataclass(frozen=True)
+class CardAlert:
+    """An open conflict alert: its quote was verified against the message when it was raised."""
+
+    category: str
+    quote: str
+    message_id: int
+
+
+@dataclass(frozen=True)
 class ClientCard:
     name: str
     inn: str | None = None
     contacts: tuple[str, ...] = ()
     open_requests: tuple[CardRequest, ...] = ()
+    alerts: tuple[CardAlert, ...] = ()
 
 
 @dataclass
@@ -84,6 +94,12 @@ def _card(card: ClientCard, tz: tzinfo) -> str:
         lines.append(f"request: {r.status}: {r.what or '?'}{due}")
     if not card.open_requests:
         lines.append("no open requests")
+    # the conflict check reads every message with its context; a small model summarising 20 at once misses
+    # threats it flagged (the demo's "будем искать другую бухгалтерию"), so the open ones are given
+    for a in card.alerts:
+        lines.append(
+            f"open alert: {a.category}, message id={a.message_id}: <message>{fence(a.quote)}</message>"
+        )
     return "\n".join(lines)
 
 
@@ -161,6 +177,7 @@ async def summarize(
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         allowed = {c for p in result.points for c in p.cites} | {m.id for m in batch}
+        allowed |= {a.message_id for a in card.alerts}
         prompt = messages(
             "summary", card=_card(card, tz), previous=_previous(result.points), new=_new(batch, tz)
         )

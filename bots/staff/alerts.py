@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.staff.texts import say
 from storage.models import Alert, Request, Staff
+from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.audit import audit
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
@@ -37,7 +38,7 @@ async def on_alert(
 ) -> None:
     async with app.db.session() as session:
         alert = await session.get(Alert, callback_data.alert_id)
-        if alert is None or alert.status not in ("new", "acked"):
+        if alert is None or alert.status not in OPEN_ALERT_STATUSES:
             await query.answer(say("alert_gone", lang))
             return
         if not await _allowed(session, alert, staff):

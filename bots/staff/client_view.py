@@ -16,6 +16,7 @@ from assistant.schemas import SummaryPoint
 from bots.staff.texts import say
 from storage.models import Alert, Client, ClientSummary, Contact, Conversation, Message, Request, Staff
 from storage.models.requests import OPEN_STATUSES
+from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.clients import contact_group
 from workers.staff_cards import request_link
 
@@ -68,7 +69,7 @@ async def load_view(session: AsyncSession, *, kind: str, id: int) -> ClientView 
     alert_of: ColumnElement[bool] = col(Alert.request_id).in_(request_ids)
     if kind == "client":
         alert_of = or_(alert_of, col(Alert.client_id) == id)
-    alerts = await session.execute(select(Alert).where(alert_of, col(Alert.status).in_(("new", "acked"))))
+    alerts = await session.execute(select(Alert).where(alert_of, col(Alert.status).in_(OPEN_ALERT_STATUSES)))
     view.alerts = list(alerts.scalars().all())
     if kind == "client":
         await _stored_summary(session, view)

@@ -32,6 +32,9 @@ class Task(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+OPEN_ALERT_STATUSES = ("new", "acked")  # not yet resolved or dismissed
+
+
 class Alert(SQLModel, table=True):
     __tablename__ = "alert"
     __table_args__ = (Index("ix_alert_request_category_status", "request_id", "category", "status"),)

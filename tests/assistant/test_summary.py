@@ -16,6 +16,7 @@ from assistant.chains.summary import (
     BATCH,
     MAX_NEW,
     NARRATIVE,
+    CardAlert,
     CardRequest,
     ClientCard,
     MessageView,
@@ -204,3 +205,40 @@ async def test_a_backlog_is_loaded_from_its_latest_messages_and_the_rest_counted
     async with db.session() as session:
         stored = (await session.execute(select(ClientSummary))).scalars().one()
     assert stored.messages_covered == 2 and stored.last_message_id == latest[-1].id
+
+
+async def test_open_conflict_alerts_reach_the_card_and_may_be_cited(fake_runner: Build) -> None:
+    """The conflict check flagged an older message: the summary sees its verified quote and may cite it."""
+
+    def cite_alert(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+        found = re.search(r"open alert: churn_threat, message id=(\d+)", user_text(messages))
+        assert found is not None
+        return {"points": [{"section": "risks", "text": "грозит уйти", "cites": [int(found[1])]}]}
+
+    runner, model = fake_runner(cite_alert)
+    card = ClientCard("Р", alerts=(CardAlert("churn_threat", "будем искать другую бухгалтерию", 4),))
+    out = await summarize(runner, card=card, previous=[], last_message_id=10, new=views(11, 1))
+    assert "<message>будем искать другую бухгалтерию</message>" in user_text(model.seen[-1])
+    assert [(p.section, p.cites) for p in out.points] == [("risks", [4])]
+
+
+@pytest.mark.storage
+async def test_the_card_holds_the_client_open_conflict_alerts_only(db: Database) -> None:
+    from assistant.history import client_card
+    from storage.models import Alert
+
+    policy = IntakePolicy()
+    first = await accept(db, inbound("a1", text="Будем искать другую бухгалтерию."), policy=policy)
+    second = await accept(db, inbound("a2", text="Вы опять опоздали."), policy=policy)
+    client_id = await client_owning_all(db, Client(name="ООО Ромашка"), what="отчёт", due_at=NOW)
+    async with db.session() as session:
+        quit_, late = "искать другую бухгалтерию", "опять опоздали"
+        session.add(Alert(kind="conflict", category="churn_threat", client_id=client_id,
+                          evidence_quote=quit_, source_message_id=first.message_id))  # fmt: skip
+        session.add(Alert(kind="conflict", category="missed_deadline", client_id=client_id,
+                          status="dismissed", evidence_quote=late,
+                          source_message_id=second.message_id))  # fmt: skip
+        session.add(Alert(kind="sla_breach", client_id=client_id, source_message_id=second.message_id))
+        await session.commit()
+        card = await client_card(session, client_id)
+    assert card.alerts == (CardAlert("churn_threat", "искать другую бухгалтерию", first.message_id or 0),)
