@@ -142,13 +142,20 @@ def _new(batch: Sequence[MessageView], tz: tzinfo) -> str:
 
 
 def _checked(points: Sequence[NarrativePoint], allowed: set[int]) -> tuple[list[SummaryPoint], int]:
-    """Keep only cites of ids the model was given; a point left with none goes."""
-    kept, dropped = [], 0
+    """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
+    earlier point's text (a small model sometimes writes one sentence under every section)."""
+    kept: list[SummaryPoint] = []
+    dropped, seen = 0, set()
     for point in points:
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
-        if cites:
-            kept.append(SummaryPoint(section=point.section, text=unfence(point.text), cites=cites))
+        text = unfence(point.text)
+        key = " ".join(text.casefold().split())
+        if key in seen:
+            log.info("summary: a %s point dropped, it repeats an earlier one", point.section)
+        elif cites:
+            kept.append(SummaryPoint(section=point.section, text=text, cites=cites))
+            seen.add(key)
         else:  # ids only, never the text: it is client data
             log.info(
                 "summary: a %s point dropped, it cites none of the given ids (%s)", point.section, point.cites

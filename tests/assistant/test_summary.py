@@ -242,3 +242,14 @@ async def test_the_card_holds_the_client_open_conflict_alerts_only(db: Database)
         await session.commit()
         card = await client_card(session, client_id)
     assert card.alerts == (CardAlert("churn_threat", "искать другую бухгалтерию", first.message_id or 0),)
+
+
+def test_a_point_repeating_an_earlier_one_is_dropped() -> None:
+    from assistant.chains.summary import _checked
+
+    same = "Ольга пишет о документах за октябрь."
+    texts = {"mood": f"{same} "}  # spacing and case do not make it another point
+    points = [NarrativePoint(section=s, text=texts.get(s, same), cites=[6]) for s in NARRATIVE]
+    points.append(NarrativePoint(section="risks", text="Грозит уйти.", cites=[6]))
+    kept, _ = _checked(points, {6})
+    assert [(p.section, p.text) for p in kept] == [("recent", same), ("risks", "Грозит уйти.")]
