@@ -157,7 +157,8 @@ async def summarize_client(
         previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
         last = stored.last_message_id if stored else 0
         new = await messages_since(session, client_id, last, newest=MAX_NEW)
-        unread = await count_since(session, client_id, last) - len(new)
+        # not below 0: a message erased between the two queries
+        unread = max(0, await count_since(session, client_id, last) - len(new))
         card = await client_card(session, client_id)
     result = await summarize(
         runner, card=card, previous=previous, last_message_id=last, new=new, unread=unread,
