@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from intake.dates import year_less_date
+from intake.dates import calendar_date
 
 END_OF_DAY = time(18, 0)  # a date without an hour means the end of that working day
 
@@ -132,18 +132,11 @@ def _day(text: str, words: list[str], today: date) -> date | None:
 def _calendar_date(text: str, today: date) -> date | None:
     m = _DATE_NUM.search(text)
     if m:
-        day, month = int(m.group(1)), int(m.group(2))
-        if not m.group(3):
-            return year_less_date(today, month, day)
-        year = int(m.group(3))
-        try:
-            return date(year + (2000 if year < 100 else 0), month, day)
-        except ValueError:
-            return None
+        return calendar_date(today, int(m.group(1)), int(m.group(2)), m.group(3))
     for m in _DATE_WORD.finditer(text.casefold()):
-        day_text, month_text = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        if month_text in _MONTHS:
-            return year_less_date(today, _MONTHS[month_text], int(day_text))
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if month in _MONTHS:
+            return calendar_date(today, int(day), _MONTHS[month], None)
     return None
 
 

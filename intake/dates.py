@@ -44,7 +44,7 @@ __all__ = ["END_OF_DAY", "find_due"]
 
 _FRIDAY = 4
 _WEEK = timedelta(days=7)
-LATE_DAYS = 60  # how long a year-less date stays this year's after it passed (see year_less_date)
+LATE_DAYS = 60  # how long a year-less date stays this year's after it passed (see calendar_date)
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,14 @@ def _weekday(m: re.Match[str], now: datetime, marker: str) -> _When | None:
     return _When(today + timedelta(days=(weekday - today.weekday()) % 7), roll=_WEEK)
 
 
-def year_less_date(today: date, month: int, day: int) -> date | None:
-    """A date written without its year: this year's, or next year's once it is long past ("до 10.01" said in
-    November). One passed in the last LATE_DAYS stays this year's: a missed deadline shows as overdue, while a
-    year ahead would hide it ("до 28.11" read on 4 December)."""
+def calendar_date(today: date, day: int, month: int, year_text: str | None) -> date | None:
+    """A written date ("15.12.26", "15 декабря"). Without its year: this year's, or next year's once long
+    past ("до 10.01" said in November). One passed in the last LATE_DAYS stays this year's: a missed deadline
+    shows as overdue, while a year ahead would hide it ("до 28.11" read on 4 December)."""
     try:
+        if year_text:
+            year = int(year_text)
+            return date(year + (2000 if year < 100 else 0), month, day)
         found = date(today.year, month, day)
         return found.replace(year=today.year + 1) if found < today - timedelta(days=LATE_DAYS) else found
     except ValueError:  # 31.02, 15.00, 29.02 of a short year
@@ -118,14 +121,8 @@ def year_less_date(today: date, month: int, day: int) -> date | None:
 
 
 def _calendar_day(now: datetime, day: int, month: int, year_text: str | None) -> _When | None:
-    if not year_text:
-        found = year_less_date(now.date(), month, day)
-        return _When(found) if found else None
-    year = int(year_text)
-    try:
-        return _When(date(year + (2000 if year < 100 else 0), month, day))
-    except ValueError:
-        return None
+    found = calendar_date(now.date(), day, month, year_text)
+    return _When(found) if found else None
 
 
 def _day_month(m: re.Match[str], now: datetime, marker: str) -> _When | None:
