@@ -34,7 +34,7 @@ from storage.models import (
     Staff,
 )
 from storage.models.requests import OPEN_STATUSES
-from storage.models.work import OPEN_ALERT_STATUSES
+from storage.repos.alerts import open_alerts_about
 from storage.repos.audit import audit
 from storage.types import utcnow
 
@@ -79,9 +79,8 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
         (
             await session.execute(
                 select(Alert)
-                .where(or_(col(Alert.client_id) == client_id, col(Alert.request_id).in_(own_requests)))
+                .where(open_alerts_about(own_requests, client_id))
                 .where(col(Alert.kind) == "conflict")
-                .where(col(Alert.status).in_(OPEN_ALERT_STATUSES))
                 .where(col(Alert.source_message_id).is_not(None))
                 .order_by(col(Alert.id).desc())
                 .limit(MAX_ALERTS)
@@ -103,17 +102,23 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
     )
 
 
-def _since(client_id: int, after_id: int) -> SelectOfScalar[int | None]:
-    return (
+def _since(client_id: int, after_id: int, upto_id: int | None = None) -> SelectOfScalar[int | None]:
+    query = (
         select(col(Message.id))
         .where(_of_client(client_id))  # type: ignore[arg-type]
         .where(col(Message.id) > after_id)
         .where(col(Message.text).is_not(None))
     )
+    return query if upto_id is None else query.where(col(Message.id) <= upto_id)
 
 
-async def count_since(session: AsyncSession, client_id: int, after_id: int) -> int:
-    found = await session.execute(select(func.count()).select_from(_since(client_id, after_id).subquery()))
+async def count_since(
+    session: AsyncSession, client_id: int, after_id: int, upto_id: int | None = None
+) -> int:
+    """The client's messages after after_id (up to upto_id when given)."""
+    found = await session.execute(
+        select(func.count()).select_from(_since(client_id, after_id, upto_id).subquery())
+    )
     return int(found.scalar_one())
 
 
@@ -157,8 +162,10 @@ async def summarize_client(
         previous = [SummaryPoint.model_validate(p) for p in stored.points] if stored else []
         last = stored.last_message_id if stored else 0
         new = await messages_since(session, client_id, last, newest=MAX_NEW)
-        # not below 0: a message erased between the two queries
-        unread = max(0, await count_since(session, client_id, last) - len(new))
+        # Counted up to the newest one read: one arriving meanwhile is the next run's, not skipped; not below
+        # 0 for a message erased between the two queries.
+        upto = new[-1].id if new else last
+        unread = max(0, await count_since(session, client_id, last, upto) - len(new))
         card = await client_card(session, client_id)
     result = await summarize(
         runner, card=card, previous=previous, last_message_id=last, new=new, unread=unread,

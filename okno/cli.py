@@ -1,4 +1,5 @@
-"""`okno` command line: serve, worker, listen, sandbox, migrate, demo, channel, staff, parse."""
+"""`okno` command line: serve, worker, listen, sandbox, migrate, demo, channel, staff, parse, models, eval,
+reindex, calls, backup, restore, privacy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from okno.admin_cli import channel, staff
 from okno.calls_cli import calls
+from okno.index_cli import reindex_command
 from okno.models_cli import eval_command, models
 from okno.parse_cli import parse
 from okno.privacy_cli import backup_command, privacy, restore_command
@@ -216,6 +218,7 @@ main.add_command(staff)
 main.add_command(parse)
 main.add_command(models)
 main.add_command(eval_command)
+main.add_command(reindex_command)
 main.add_command(calls)
 # Data protection (issue 11): backup / restore, and a person's data on request (152-FZ).
 main.add_command(backup_command)

@@ -8,7 +8,6 @@ import json
 import logging
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -123,10 +122,9 @@ def _forget_vectors(settings: Settings, ids: list[str]) -> None:
     chroma = settings.llm.chroma_path or settings.data_dir / "chroma"
     if not ids or (settings.llm.chroma_url is None and not chroma.is_dir()):
         return
-    from assistant.rag import index_from
+    from storage.vectors import delete_everywhere
 
-    index: Any = index_from(settings.llm, settings.data_dir)
-    index.delete(ids)
+    delete_everywhere(ids, path=chroma, url=settings.llm.chroma_url)
 
 
 @privacy.command("forget")

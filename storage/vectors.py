@@ -37,35 +37,49 @@ class VectorIndex(Protocol):
     def search(self, query: str, *, where: Mapping[str, Any] | None = None, k: int = 8) -> list[Hit]: ...
 
 
-class ChromaIndex:
-    """PersistentClient on a local path by default, HttpClient when a server URL is given."""
+COLLECTION = "okno_messages"
 
+
+def collection_name(embedding: str) -> str:
+    """One collection per embedding model: two models' vectors do not mix, and Chroma refuses to open a
+    collection with another embedding function than the one it was made with."""
+    return f"{COLLECTION}_{embedding}"
+
+
+def _client(path: Path | None, url: str | None) -> Any:
+    """PersistentClient on a local path by default, HttpClient when a server URL is given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    quiet = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 8000,
+            ssl=parsed.scheme == "https",
+            settings=quiet,
+        )
+    return chromadb.PersistentClient(path=str(path or Path(".okno/chroma")), settings=quiet)
+
+
+class ChromaIndex:
     def __init__(
         self,
         *,
         embedding: EmbeddingFunction[Documents],
         path: Path | None = None,
         url: str | None = None,
-        collection: str = "okno_messages",
+        collection: str = COLLECTION,
     ) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        self._client, self._name, self._embedding = _client(path, url), collection, embedding
+        self._collection = self._open()
 
-        quiet = ChromaSettings(anonymized_telemetry=False)
-        if url:
-            from urllib.parse import urlparse
-
-            parsed = urlparse(url)
-            client: Any = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 8000,
-                ssl=parsed.scheme == "https",
-                settings=quiet,
-            )
-        else:
-            client = chromadb.PersistentClient(path=str(path or Path(".okno/chroma")), settings=quiet)
-        self._collection = client.get_or_create_collection(
-            collection, embedding_function=embedding, metadata={"hnsw:space": "cosine"}
+    def _open(self) -> Any:
+        return self._client.get_or_create_collection(
+            self._name, embedding_function=self._embedding, metadata={"hnsw:space": "cosine"}
         )
 
     def add(self, items: Sequence[IndexedText]) -> None:
@@ -81,6 +95,16 @@ class ChromaIndex:
         if ids:
             self._collection.delete(ids=list(ids))
 
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def clear(self) -> None:
+        """Drop every okno collection at this location (this model's and any other model's) and start this
+        one empty: a rebuild leaves no entry of an erased message and no stale model's vectors behind."""
+        for name in okno_collections(self._client):
+            self._client.delete_collection(name)
+        self._collection = self._open()
+
     def search(self, query: str, *, where: Mapping[str, Any] | None = None, k: int = 8) -> list[Hit]:
         found = self._collection.query(query_texts=[query], n_results=k, where=dict(where) if where else None)
         ids, docs = found["ids"][0], (found["documents"] or [[]])[0]
@@ -91,7 +115,26 @@ class ChromaIndex:
         ]
 
 
+def okno_collections(client: Any) -> list[str]:
+    """okno's collections on a Chroma client: one per embedding model ever configured (and the single one of
+    installs before 2026-12-05)."""
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    return [n for n in names if n == COLLECTION or n.startswith(f"{COLLECTION}_")]
+
+
+def delete_everywhere(ids: Sequence[str], *, path: Path | None, url: str | None) -> None:
+    """A forgotten person's entries out of every okno collection, not only the configured model's: one made
+    with an earlier model still holds their words. Deleting needs no embedding function."""
+    if not ids:
+        return
+    client = _client(path, url)
+    for name in okno_collections(client):
+        client.get_collection(name).delete(ids=list(ids))
+
+
 def build_index(*, embedding: str, path: Path | None, url: str | None) -> ChromaIndex:
     from storage.embeddings import EMBEDDINGS
 
-    return ChromaIndex(embedding=EMBEDDINGS[embedding](), path=path, url=url)
+    return ChromaIndex(
+        embedding=EMBEDDINGS[embedding](), path=path, url=url, collection=collection_name(embedding)
+    )

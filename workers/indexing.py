@@ -1,5 +1,6 @@
 """The index_message job: a client's messages and call transcript segments into the vector index, so the
-assistant can answer questions about a client's history ("что Ромашка спрашивала про счета в октябре?").
+assistant can answer questions about a client's history ("что Ромашка спрашивала про счета в октябре?");
+and `reindex`, the same for everything stored (`okno reindex`).
 
 Runs on the "llm" queue only when the assistant is enabled (the embedding model costs CPU). Items are upserted
 by id ("message:42", "segment:7"), so an edited message or a new transcript replaces its old entries."""
@@ -8,12 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
 from assistant.config import LlmSettings
 from assistant.rag import index_from, message_item, segment_item
+from storage.db import Database
 from storage.models import Conversation, Message, Staff
 from storage.repos.calls import call_transcript
 from storage.vectors import IndexedText, VectorIndex
@@ -40,40 +48,43 @@ async def items_of(app: JobContext, message_id: int) -> list[IndexedText]:
     """What one message contributes: its text, or a call's transcript segments (speaker-labelled)."""
     async with app.db.session() as session:
         message = await session.get(Message, message_id)
-        if message is None:
+        return [] if message is None else await message_items(session, message, app.policy.tz)
+
+
+async def message_items(session: AsyncSession, message: Message, tz: tzinfo) -> list[IndexedText]:
+    message_id = message.id or 0
+    conversation = await session.get(Conversation, message.conversation_id)
+    client_id = conversation.client_id if conversation and conversation.client_id else 0
+    contact_id = conversation.contact_id if conversation else 0
+    local = message.sent_at.astimezone(tz)  # the staff's calendar: "в октябре" is theirs
+    if message.kind != "call":
+        if not (message.text or "").strip():
             return []
-        conversation = await session.get(Conversation, message.conversation_id)
-        client_id = conversation.client_id if conversation and conversation.client_id else 0
-        contact_id = conversation.contact_id if conversation else 0
-        local = message.sent_at.astimezone(app.policy.tz)  # the staff's calendar: "в октябре" is theirs
-        if message.kind != "call":
-            if not (message.text or "").strip():
-                return []
-            staff = await session.get(Staff, message.author_staff_id) if message.author_staff_id else None
-            item = message_item(
+        staff = await session.get(Staff, message.author_staff_id) if message.author_staff_id else None
+        item = message_item(
+            message_id=message_id,
+            client_id=client_id,
+            text=message.text or "",
+            at=local,
+            channel=message.channel,
+            author="client" if message.direction == "inbound" else (staff.name if staff else "staff"),
+        )
+        return [_with_contact(item, contact_id)]
+    _call, segments = await call_transcript(session, message_id=message_id)
+    return [
+        _with_contact(
+            segment_item(
+                segment_id=segment.id or 0,
                 message_id=message_id,
                 client_id=client_id,
-                text=message.text or "",
+                text=f"{segment.speaker}: {segment.text}",
                 at=local,
-                channel=message.channel,
-                author="client" if message.direction == "inbound" else (staff.name if staff else "staff"),
-            )
-            return [_with_contact(item, contact_id)]
-        _call, segments = await call_transcript(session, message_id=message_id)
-        return [
-            _with_contact(
-                segment_item(
-                    segment_id=segment.id or 0,
-                    message_id=message_id,
-                    client_id=client_id,
-                    text=f"{segment.speaker}: {segment.text}",
-                    at=local,
-                ),
-                contact_id,
-            )
-            for segment in segments
-            if segment.text.strip()
-        ]
+            ),
+            contact_id,
+        )
+        for segment in segments
+        if segment.text.strip()
+    ]
 
 
 def _with_contact(item: IndexedText, contact_id: int) -> IndexedText:
@@ -91,3 +102,41 @@ async def index_message(ctx: Mapping[str, Any], message_id: int) -> str:
         return "nothing"
     await asyncio.to_thread(index.add, items)  # embedding is CPU work: off the event loop
     return f"indexed {len(items)}"
+
+
+@dataclass(frozen=True)
+class Reindexed:
+    messages: int  # read from the database
+    items: int  # put into the index (a call gives one per transcript segment; an empty message none)
+    seconds: float
+
+
+async def reindex(
+    db: Database,
+    index: VectorIndex,
+    tz: tzinfo,
+    *,
+    client_id: int | None = None,
+    batch: int = 200,
+    progress: Callable[[Reindexed], None] | None = None,
+) -> Reindexed:
+    """Every stored message and call transcript into the index, oldest first, a batch at a time: the history
+    from before the assistant was enabled, or all of it after a change of embedding model. Entries are
+    upserted by id, so it can run beside the workers and again after an interruption."""
+    started, last, messages, items = time.monotonic(), 0, 0, 0
+    while True:
+        query = select(Message).where(col(Message.id) > last).order_by(col(Message.id)).limit(batch)
+        if client_id is not None:
+            query = query.join(Conversation, col(Conversation.id) == col(Message.conversation_id)).where(
+                col(Conversation.client_id) == client_id
+            )
+        async with db.session() as session:
+            rows = (await session.execute(query)).scalars().all()
+            found = [item for message in rows for item in await message_items(session, message, tz)]
+        if not rows:
+            break
+        await asyncio.to_thread(index.add, found)  # embedding is CPU work: off the event loop
+        last, messages, items = rows[-1].id or 0, messages + len(rows), items + len(found)
+        if progress is not None:
+            progress(Reindexed(messages, items, time.monotonic() - started))
+    return Reindexed(messages, items, time.monotonic() - started)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -16,7 +16,7 @@ from assistant.schemas import SummaryPoint
 from bots.staff.texts import say
 from storage.models import Alert, Client, ClientSummary, Contact, Conversation, Message, Request, Staff
 from storage.models.requests import OPEN_STATUSES
-from storage.models.work import OPEN_ALERT_STATUSES
+from storage.repos.alerts import open_alerts_about
 from storage.repos.clients import contact_group
 from workers.staff_cards import request_link
 
@@ -66,10 +66,8 @@ async def load_view(session: AsyncSession, *, kind: str, id: int) -> ClientView 
         select(Message.channel, func.max(Message.sent_at)).where(mine).group_by(col(Message.channel))
     )
     view.last_contact = {channel: at for channel, at in last.all() if at is not None}
-    alert_of: ColumnElement[bool] = col(Alert.request_id).in_(request_ids)
-    if kind == "client":
-        alert_of = or_(alert_of, col(Alert.client_id) == id)
-    alerts = await session.execute(select(Alert).where(alert_of, col(Alert.status).in_(OPEN_ALERT_STATUSES)))
+    open_alerts = open_alerts_about(request_ids, id if kind == "client" else None)
+    alerts = await session.execute(select(Alert).where(open_alerts))
     view.alerts = list(alerts.scalars().all())
     if kind == "client":
         await _stored_summary(session, view)

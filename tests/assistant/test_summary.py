@@ -199,6 +199,8 @@ async def test_a_backlog_is_loaded_from_its_latest_messages_and_the_rest_counted
     async with db.session() as session:
         assert await history.count_since(session, client_id, 0) == 5
         latest = await history.messages_since(session, client_id, 0, newest=2)
+        # counted up to the newest one read: a message arriving after the read is the next run's
+        assert await history.count_since(session, client_id, 0, latest[0].id) == 4
     assert [m.text for m in latest] == ["вопрос 3", "вопрос 4"]
     _, result = await summarize_client(db, runner, client_id)
     assert result.skipped == 3 and "вопрос 2" not in user_text(model.seen[-1])

@@ -21,7 +21,7 @@ from okno.services import build_services
 from okno.settings import Settings
 from storage.embeddings import StaticEmbedding
 from storage.scratch import scratch_postgres
-from storage.vectors import ChromaIndex, IndexedText
+from storage.vectors import ChromaIndex, IndexedText, collection_name
 from tests.conftest import ON_POSTGRES, PG_ADMIN, Live, make_settings, start_app
 from tests.factories import api_body
 
@@ -66,7 +66,8 @@ async def _fill(live: Live) -> tuple[int, str]:
 
 
 def _index(settings: Settings) -> ChromaIndex:
-    return ChromaIndex(embedding=StaticEmbedding(), path=settings.data_dir / "chroma")
+    chroma = settings.data_dir / "chroma"
+    return ChromaIndex(embedding=StaticEmbedding(), path=chroma, collection=collection_name("static"))
 
 
 async def test_restored_install_answers_the_same_queries(

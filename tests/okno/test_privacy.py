@@ -30,7 +30,7 @@ from storage.models import (
     Request,
     TranscriptSegment,
 )
-from storage.vectors import ChromaIndex, IndexedText
+from storage.vectors import COLLECTION, ChromaIndex, IndexedText, collection_name
 from tests.conftest import Live
 from tests.factories import api_body
 
@@ -79,8 +79,8 @@ async def _two_clients(live: Live) -> dict[str, Any]:
     return {"messages": ids, "shared": shared, "recording": recording, "segment": f"segment:{call.id}"}
 
 
-def _index(settings: Settings) -> ChromaIndex:
-    return ChromaIndex(embedding=StaticEmbedding(), path=settings.data_dir / "chroma")
+def _index(settings: Settings, collection: str = collection_name("static")) -> ChromaIndex:
+    return ChromaIndex(embedding=StaticEmbedding(), path=settings.data_dir / "chroma", collection=collection)
 
 
 async def _cli(settings: Settings, *args: str, code: int = 0) -> str:
@@ -137,14 +137,13 @@ async def test_export_holds_one_person_and_nobody_else(
 async def test_forget_leaves_no_trace_of_the_person(live: Live, settings: Settings) -> None:
     made = await _two_clients(live)
     ids = made["messages"]
-    index = _index(settings)
-    index.add(
-        [
-            IndexedText(f"message:{ids['i1']}", IVAN_TEXT, {"client_id": 1}),
-            IndexedText(f"message:{ids['o1']}", "счёт на оплату", {"client_id": 2}),
-            IndexedText(made["segment"], "консультация по налогу", {"client_id": 1}),
-        ]
-    )
+    entries = [
+        IndexedText(f"message:{ids['i1']}", IVAN_TEXT, {"client_id": 1}),
+        IndexedText(f"message:{ids['o1']}", "счёт на оплату", {"client_id": 2}),
+        IndexedText(made["segment"], "консультация по налогу", {"client_id": 1}),
+    ]
+    _index(settings).add(entries)
+    _index(settings, COLLECTION).add(entries)  # an install's collection from before per-model collections
     output = await _cli(
         settings, "privacy", "forget", "api:site:u1", "--yes", "--staff-id", str(live.staff_id)
     )
@@ -155,7 +154,9 @@ async def test_forget_leaves_no_trace_of_the_person(live: Live, settings: Settin
     assert not await blobs.exists(made["recording"]) and await blobs.exists(
         made["shared"]
     )  # Olga's copy stays
-    assert sorted(h.id for h in _index(settings).search("акт счёт налог", k=5)) == [f"message:{ids['o1']}"]
+    for collection in (collection_name("static"), COLLECTION):
+        found = _index(settings, collection).search("акт счёт налог", k=5)
+        assert sorted(h.id for h in found) == [f"message:{ids['o1']}"], collection
     async with live.services.db.session() as session:
         olga = await session.get(Message, ids["o1"])
         assert olga is not None and olga.text == "Ольга: счёт на оплату, пожалуйста"

@@ -3,24 +3,37 @@ filtered by client or contact; nothing is indexed while the assistant is off."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import chromadb
 import pytest
+from chromadb.config import Settings
+from click.testing import CliRunner
 from sqlmodel import select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from intake.schema import CallInfo
+from okno.cli import main
 from okno.services import Services
+from okno.settings import Settings as OknoSettings
 from storage.embeddings import StaticEmbedding
-from storage.models import Call, Conversation, Message, TranscriptSegment
+from storage.models import Call, Client, Conversation, Message, TranscriptSegment
 from storage.repos.accounts import add_staff
-from storage.vectors import ChromaIndex
+from storage.vectors import (
+    COLLECTION,
+    ChromaIndex,
+    IndexedText,
+    build_index,
+    collection_name,
+    okno_collections,
+)
 from tests.factories import NOW, inbound
-from workers.indexing import index_message
+from workers.indexing import Reindexed, index_message, reindex
 
 pytestmark = pytest.mark.storage
 POLICY = IntakePolicy()
@@ -104,3 +117,95 @@ async def test_a_message_is_filed_under_the_company_day(services: Services, inde
     result = await accept(services.db, inbound("e1", text="Акт за октябрь", sent_at=sent), policy=POLICY)
     assert await index_message({"okno": services.jobs}, result.message_id or 0) == "indexed 1"
     assert [h.metadata["day"] for h in index.search("акт", k=5)] == [20261101]
+
+
+async def test_reindex_puts_in_the_history_stored_before_the_assistant_was_on(
+    services: Services, tmp_path: Path
+) -> None:
+    """Messages stored while the assistant was off were never indexed: reindex reads them all, in batches,
+    under the company's day, and a second run replaces rather than adds."""
+    moscow = ZoneInfo("Europe/Moscow")
+    late = datetime(2026, 10, 31, 21, 30, tzinfo=UTC)  # 1 November in Moscow
+    texts = ["Пришлите счёт за октябрь", "Акт сверки подписали", "   ", "Когда будет договор?"]
+    ids = []
+    for n, text in enumerate(texts):
+        message = inbound(f"e{n}", text=text, sender=f"u{n % 2}", sent_at=late)
+        got = await accept(services.db, message, policy=POLICY)
+        assert await index_message({"okno": services.jobs}, got.message_id or 0) == "off"
+        ids.append(got.message_id or 0)
+    async with services.db.session() as session:
+        first = await session.get(Message, ids[0])
+        assert first is not None
+        conversation = await session.get(Conversation, first.conversation_id)
+        assert conversation is not None
+        client = Client(name="ООО Ромашка")
+        session.add(client)
+        await session.flush()
+        client_id = conversation.client_id = client.id or 0  # u0's conversation belongs to a client
+        await session.commit()
+    index = build_index(embedding="static", path=tmp_path / "chroma", url=None)
+    seen: list[Reindexed] = []
+    done = await reindex(services.db, index, moscow, batch=3, progress=seen.append)
+    assert (done.messages, done.items) == (4, 3)  # the blank one gives no entry
+    assert [(s.messages, s.items) for s in seen] == [(3, 2), (4, 3)]
+    assert index.count() == 3
+    assert [h.id for h in index.search("счёт", where={"client_id": client_id}, k=5)] == [f"message:{ids[0]}"]
+    assert {h.metadata["day"] for h in index.search("счёт", k=5)} == {20261101}
+    again = await reindex(services.db, index, moscow, client_id=client_id)
+    assert (again.messages, again.items, index.count()) == (2, 1, 3)  # u0's two, one of them blank
+
+
+def test_clear_drops_every_okno_collection_and_starts_empty(tmp_path: Path) -> None:
+    """After a change of embedding model the old model's vectors are of no use, and Chroma would refuse to
+    open that collection with the new model: `--fresh` drops it along with the configured one."""
+    older = ChromaIndex(embedding=StaticEmbedding(), path=tmp_path, collection=COLLECTION)
+    older.add([IndexedText("message:1", "Пришлите счёт", {"client_id": 1})])
+    current = build_index(embedding="static", path=tmp_path, url=None)
+    current.add([IndexedText("message:2", "Акт сверки", {"client_id": 1})])
+    other = ChromaIndex(embedding=StaticEmbedding(), path=tmp_path, collection="someone_elses")
+    other.add([IndexedText("x", "чужое", {"client_id": 1})])
+    current.clear()
+    assert current.count() == 0
+    current.add([IndexedText("message:2", "Акт сверки", {"client_id": 1})])
+    assert [h.id for h in current.search("акт", k=5)] == ["message:2"]
+    client = chromadb.PersistentClient(path=str(tmp_path), settings=Settings(anonymized_telemetry=False))
+    assert sorted(okno_collections(client)) == [collection_name("static")]
+    assert other.count() == 1  # not okno's: left alone
+
+
+def test_each_embedding_model_has_its_own_collection(tmp_path: Path) -> None:
+    """Chroma refuses a collection opened with another embedding function than the one that made it
+    (switching OKNO_LLM__EMBEDDING broke every index job and question before per-model collections)."""
+    legacy = ChromaIndex(embedding=StaticEmbedding(), path=tmp_path)
+    legacy.add([IndexedText("message:1", "Пришлите счёт", {"client_id": 1})])
+    with pytest.raises(ValueError, match="embedding function"):
+        ChromaIndex(embedding=_Renamed(), path=tmp_path)
+    renamed = ChromaIndex(embedding=_Renamed(), path=tmp_path, collection=collection_name("renamed"))
+    renamed.add([IndexedText("message:2", "Акт сверки", {"client_id": 1})])
+    assert [h.id for h in renamed.search("акт", k=5)] == ["message:2"]
+
+
+class _Renamed(StaticEmbedding):
+    """Another model as Chroma sees it (its persisted name), as cheap to run as the static one."""
+
+    @staticmethod
+    def name() -> str:
+        return "okno-renamed"
+
+
+async def test_the_reindex_command_fills_the_configured_index(
+    services: Services, settings: OknoSettings
+) -> None:
+    for n, text in enumerate(["Пришлите счёт за октябрь", "Акт сверки подписали"]):
+        await accept(services.db, inbound(f"e{n}", text=text), policy=POLICY)
+    env = {"OKNO_DATA_DIR": str(settings.data_dir), "OKNO_DATABASE_URL": settings.effective_database_url}
+    env |= {"OKNO_LOG_LEVEL": "WARNING", "OKNO_LLM__EMBEDDING": "static"}
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["reindex", "--fresh"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "indexed 2 messages as 2 entries" in result.output and "embedding static" in result.output
+    assert "the assistant is off" in result.output
+    index = build_index(embedding="static", path=settings.data_dir / "chroma", url=None)
+    assert index.count() == 2
+    both = ["reindex", "--fresh", "--client", "1"]
+    refused = await asyncio.to_thread(CliRunner().invoke, main, both, env=env)
+    assert refused.exit_code == 2 and "leave out --client" in refused.output
