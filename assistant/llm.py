@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
+COLD_TOKENS_PER_S = 8.0  # the slowest prefix evaluation to allow for (1.5B model, 2 slow cores: ~19 tokens/s)
 
 LLM_CALLS = Counter("okno_llm_calls_total", "Chat model calls by chain and outcome", ["chain", "outcome"])
 LLM_TOKENS = Counter(
@@ -188,11 +189,16 @@ class ChatRunner:
             runner.conflict_threshold = SMALL_MODEL_CONFLICT_THRESHOLD
         return runner
 
-    async def _scored(self, chain: str, call: Callable[[Scorer], R]) -> R:
-        """One scorer call in a thread, under the runner's lock, with its timeout and the chain's counts."""
+    async def _scored(self, chain: str, call: Callable[[Scorer], R], *, keep: str = "") -> R:
+        """One scorer call in a thread, under the runner's lock, with its timeout and the chain's counts.
+
+        A few-shot prefix not yet evaluated in this process (`keep`) is a known one-off cost, not a hung
+        call: its tokens extend the timeout at COLD_TOKENS_PER_S (a 2,400-token prefix took ~2 minutes on
+        two slow 2 GHz cores, past the 120 s default, and the first check after each start failed)."""
         scorer = self.scorer
         if scorer is None:
             raise LlmUnavailable("this model has no local scorer (a remote provider answers with run())")
+        timeout = self.timeout_s + scorer.cold(keep) / COLD_TOKENS_PER_S
 
         def locked() -> R:
             with self._lock:
@@ -201,7 +207,7 @@ class ChatRunner:
         totals = self.totals[chain]
         started = time.perf_counter()
         try:
-            result = await asyncio.wait_for(asyncio.to_thread(locked), self.timeout_s)
+            result = await asyncio.wait_for(asyncio.to_thread(locked), timeout)
         except (TimeoutError, ValueError, OSError, RuntimeError) as exc:
             LLM_CALLS.labels(chain, "failed").inc()
             totals.failures += 1
@@ -234,7 +240,7 @@ class ChatRunner:
         """The log-probability of each option as the model's continuation of prompt (a local model only);
         `keep`, the fixed start of prompt, stays cached across other calls."""
         scores, prompt_tokens, evaluated = await self._scored(
-            chain, lambda s: s.choose(prompt, options, keep=keep)
+            chain, lambda s: s.choose(prompt, options, keep=keep), keep=keep
         )
         return scores, self._count(chain, Usage(prompt_tokens, 0, evaluated))
 
@@ -243,7 +249,7 @@ class ChatRunner:
     ) -> tuple[str, Usage]:
         """A short greedy continuation of prompt (a local model only)."""
         text, prompt_tokens, completion = await self._scored(
-            chain, lambda s: s.complete(prompt, max_tokens=max_tokens, stop=stop, keep=keep)
+            chain, lambda s: s.complete(prompt, max_tokens=max_tokens, stop=stop, keep=keep), keep=keep
         )
         return text, self._count(chain, Usage(prompt_tokens, completion))
 

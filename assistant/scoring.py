@@ -36,6 +36,10 @@ class Scorer(Protocol):
         """Greedy continuation of prompt; (text, prompt tokens, completion tokens)."""
         ...
 
+    def cold(self, keep: str) -> int:
+        """Tokens of `keep` a call would still evaluate (0 once its state is saved)."""
+        ...
+
 
 def _log_softmax(logits: Any) -> Any:
     import numpy as np
@@ -83,6 +87,9 @@ class LocalScorer:
 
     def _tokens(self, text: str) -> list[int]:
         return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def cold(self, keep: str) -> int:
+        return 0 if not keep or keep in self._kept else len(self._tokens(keep))
 
     def render(self, turns: Sequence[Turn]) -> str:
         result = self._template(messages=[{"role": r, "content": c} for r, c in turns])

@@ -77,6 +77,9 @@ class ScriptedScorer:
         self.asked: list[tuple[str, tuple[str, ...]]] = []
         self.completed: list[str] = []
 
+    def cold(self, keep: str) -> int:
+        return 0
+
     def render(self, turns: Sequence[tuple[str, str]]) -> str:
         return "".join(f"<{role}>\n{content}\n" for role, content in turns) + "<assistant>\n"
 

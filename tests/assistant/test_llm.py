@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from assistant.config import LlmSettings
 from assistant.llm import ChatRunner, LlmFailed, LlmUnavailable, build_chat_model
 from assistant.local_models import LocalModel, ModelMissing, _part_files, resolve
 from assistant.schemas import ConflictVerdict
-from tests.assistant.fakes import ToolCallingFake
+from tests.assistant.fakes import ScriptedScorer, ToolCallingFake
 
 GOOD = {"conflict": False, "category": "none", "severity": 0, "evidence": "", "reason": "ok"}
 PROMPT: list[BaseMessage] = [HumanMessage("x")]
@@ -88,3 +88,32 @@ async def test_a_slow_call_times_out_then_the_retry_answers() -> None:
     runner = ChatRunner(ToolCallingFake(responder=scripted(0.3, GOOD)), timeout_s=0.2, max_retries=2)
     result, _ = await runner.run(ConflictVerdict, PROMPT, chain="t_timeout")
     assert result.conflict is False
+
+
+class _SlowScorer(ScriptedScorer):
+    """Takes `seconds` per call; a kept prefix is cold (2 tokens to evaluate) until its first call ends."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(lambda _prompt, options: [0.0] * len(options))
+        self.seconds, self.kept = seconds, set[str]()
+
+    def cold(self, keep: str) -> int:
+        return 0 if not keep or keep in self.kept else 2
+
+    def choose(self, prompt: str, options: Sequence[str], *, keep: str = "") -> tuple[list[float], int, int]:
+        time.sleep(self.seconds)
+        self.kept.add(keep)
+        return super().choose(prompt, options, keep=keep)
+
+
+async def test_a_cold_prefix_extends_the_timeout_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call over a few-shot prefix evaluates it (minutes on slow cores): not a hung call. Later
+    calls over the same prefix, and calls without one, keep the plain timeout."""
+    monkeypatch.setattr("assistant.llm.COLD_TOKENS_PER_S", 4.0)  # 2 tokens: +0.5 s
+    runner = ChatRunner(ToolCallingFake(responder=scripted(GOOD)), timeout_s=0.2, scorer=_SlowScorer(0.4))
+    scores, _ = await runner.choose("few-shot + message", ["yes", "no"], chain="t_cold", keep="few-shot")
+    assert scores == [0.0, 0.0]
+    with pytest.raises(LlmFailed, match="TimeoutError"):
+        await runner.choose("few-shot + other", ["yes", "no"], chain="t_cold", keep="few-shot")
+    with pytest.raises(LlmFailed, match="TimeoutError"):
+        await runner.choose("no prefix", ["yes", "no"], chain="t_cold")

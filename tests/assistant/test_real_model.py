@@ -13,7 +13,9 @@ from assistant.llm import ChatRunner
 from assistant.local_models import ModelMissing, model_path
 from tests.assistant.conftest import STAFF
 
-pytestmark = pytest.mark.llm
+# The hang guard covers loading the model and each framing's cold few-shot prefix: ~40 s on two quiet Intel
+# cores, ~2 minutes for the first test on two 2 GHz AMD EPYC cores (2026-12-05), past the 120 s default.
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
