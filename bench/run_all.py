@@ -35,6 +35,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "transcribe": ("transcribe.py", [], []),
     "summary": ("summary_cost.py", [], []),
     "staffbot": ("staffbot.py", [], []),
+    "reindex": ("reindex.py", [], ["--messages", "300"]),
 }
 COMPARE = {">=": operator.ge, "<=": operator.le, "<": operator.lt}
 # figure (flattened JSON path) -> (comparison, bound, source issue)

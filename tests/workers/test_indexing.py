@@ -4,6 +4,9 @@ filtered by client or contact; nothing is indexed while the assistant is off."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,3 +212,13 @@ async def test_the_reindex_command_fills_the_configured_index(
     both = ["reindex", "--fresh", "--client", "1"]
     refused = await asyncio.to_thread(CliRunner().invoke, main, both, env=env)
     assert refused.exit_code == 2 and "leave out --client" in refused.output
+
+
+def test_the_reindex_bench_runs_and_indexes_every_message() -> None:
+    """bench/reindex.py against the job as it is (the static model here; figures, not timings)."""
+    bench = Path(__file__).resolve().parents[2] / "bench" / "reindex.py"
+    args = [sys.executable, str(bench), "--messages", "120", "--embedding", "static"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=100)  # noqa: S603 (the repo's bench)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (figures["messages"], figures["entries"]) == (120, 120) and figures["entries_per_s"] > 0
