@@ -4,16 +4,17 @@ Chroma's default embedding function downloads a model, so every collection gets 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:  # chromadb loads only where an index is built (not in `okno serve`'s start-up)
     from chromadb.api.types import Documents, EmbeddingFunction
 
 
 Meta = Mapping[str, str | int | float | bool]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -82,21 +83,34 @@ class ChromaIndex:
             self._name, embedding_function=self._embedding, metadata={"hnsw:space": "cosine"}
         )
 
+    def _on_collection(self, call: Callable[[Any], R]) -> R:
+        """`call` on the collection, opened again if it was dropped under this handle (`okno reindex --fresh`
+        while the workers run) rather than failing every later job of the process."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return call(self._collection)
+        except NotFoundError:
+            self._collection = self._open()
+            return call(self._collection)
+
     def add(self, items: Sequence[IndexedText]) -> None:
         if items:
-            self._collection.upsert(
-                ids=[i.id for i in items],
-                documents=[i.text for i in items],
-                metadatas=[dict(i.metadata) for i in items],
+            self._on_collection(
+                lambda c: c.upsert(
+                    ids=[i.id for i in items],
+                    documents=[i.text for i in items],
+                    metadatas=[dict(i.metadata) for i in items],
+                )
             )
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove entries by id (a forgotten person's messages and call segments); unknown ids are ignored."""
         if ids:
-            self._collection.delete(ids=list(ids))
+            self._on_collection(lambda c: c.delete(ids=list(ids)))
 
     def count(self) -> int:
-        return int(self._collection.count())
+        return int(self._on_collection(lambda c: c.count()))
 
     def clear(self) -> None:
         """Drop every okno collection at this location (this model's and any other model's) and start this
@@ -106,7 +120,9 @@ class ChromaIndex:
         self._collection = self._open()
 
     def search(self, query: str, *, where: Mapping[str, Any] | None = None, k: int = 8) -> list[Hit]:
-        found = self._collection.query(query_texts=[query], n_results=k, where=dict(where) if where else None)
+        found = self._on_collection(
+            lambda c: c.query(query_texts=[query], n_results=k, where=dict(where) if where else None)
+        )
         ids, docs = found["ids"][0], (found["documents"] or [[]])[0]
         metas, dists = (found["metadatas"] or [[]])[0], (found["distances"] or [[]])[0]
         return [

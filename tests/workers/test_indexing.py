@@ -171,6 +171,10 @@ def test_clear_drops_every_okno_collection_and_starts_empty(tmp_path: Path) -> N
     assert current.count() == 0
     current.add([IndexedText("message:2", "Акт сверки", {"client_id": 1})])
     assert [h.id for h in current.search("акт", k=5)] == ["message:2"]
+    worker = build_index(embedding="static", path=tmp_path, url=None)  # a running worker's handle
+    current.clear()
+    worker.add([IndexedText("message:3", "Договор", {"client_id": 1})])  # reopened, not NotFoundError
+    assert [h.id for h in current.search("договор", k=5)] == ["message:3"]
     client = chromadb.PersistentClient(path=str(tmp_path), settings=Settings(anonymized_telemetry=False))
     assert sorted(okno_collections(client)) == [collection_name("static")]
     assert other.count() == 1  # not okno's: left alone
