@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
-COLD_TOKENS_PER_S = 8.0  # the slowest prefix evaluation to allow for (1.5B model, 2 slow cores: ~19 tokens/s)
+COLD_TOKENS_PER_S = 8.0  # the slowest prompt reading to allow for (1.5B model, 2 slow cores: ~19 tokens/s)
+CHARS_PER_TOKEN = 3.0  # Russian text in Qwen's tokenizer, about
 
 LLM_CALLS = Counter("okno_llm_calls_total", "Chat model calls by chain and outcome", ["chain", "outcome"])
 LLM_TOKENS = Counter(
@@ -159,8 +160,10 @@ class ChatRunner:
         max_retries: int = 2,
         function_calling: bool = False,
         scorer: Scorer | None = None,
+        local: bool = False,
     ) -> None:
         self.model = model
+        self.local = local  # llama.cpp in this process: a long prompt is slow to read before the answer
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.function_calling = function_calling
@@ -182,6 +185,7 @@ class ChatRunner:
             max_retries=settings.max_retries,
             function_calling=settings.provider == "openai",
             scorer=scorer,
+            local=settings.provider == "local",
         )
         if settings.conflict_threshold is not None:
             runner.conflict_threshold = settings.conflict_threshold
@@ -267,21 +271,31 @@ class ChatRunner:
         error = out.get("parsing_error") if isinstance(out, dict) else None
         raise LlmFailed(f"no valid {schema.__name__}: {error!r}"[:300])
 
+    def _reading_time(self, messages: list[BaseMessage]) -> float:
+        """What a local model may spend reading the prompt before it answers, on top of the timeout: the
+        staff bot's summary (~2,000 prompt tokens) timed out at 120 s on two slow cores and was read twice."""
+        if not self.local:
+            return 0.0
+        chars = sum(len(str(m.content)) for m in messages)
+        return chars / CHARS_PER_TOKEN / COLD_TOKENS_PER_S
+
     async def run(self, schema: type[T], messages: list[BaseMessage], *, chain: str) -> tuple[T, Usage]:
         totals = self.totals[chain]
         usage = Usage()
         last: Exception | None = None
+        timeout = self.timeout_s + self._reading_time(messages)
         for attempt in range(self.max_retries + 1):
             callback = _usage_callback_class()()
             started = time.perf_counter()
             try:
                 result = await asyncio.wait_for(
-                    asyncio.to_thread(self._invoke, schema, messages, callback), self.timeout_s
+                    asyncio.to_thread(self._invoke, schema, messages, callback), timeout
                 )
             except (LlmFailed, ValidationError, TimeoutError, ValueError, OSError) as exc:
                 last = exc
                 LLM_CALLS.labels(chain, "retry" if attempt < self.max_retries else "failed").inc()
-                log.warning("chain %s attempt %d failed: %s", chain, attempt + 1, str(exc)[:200])
+                # repr: a timeout's str() is empty
+                log.warning("chain %s attempt %d failed: %s", chain, attempt + 1, repr(exc)[:200])
                 continue
             finally:
                 self._timed(chain, started)
@@ -293,4 +307,4 @@ class ChatRunner:
             return result, usage
         totals.failures += 1
         totals.usage.add(usage)
-        raise LlmFailed(f"chain {chain}: {last}")
+        raise LlmFailed(f"chain {chain}: {str(last) or repr(last)}"[:300])  # a timeout's str() is empty

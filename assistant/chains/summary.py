@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -141,11 +142,19 @@ def _new(batch: Sequence[MessageView], tz: tzinfo) -> str:
     )
 
 
-def _checked(points: Sequence[NarrativePoint], allowed: set[int]) -> tuple[list[SummaryPoint], int]:
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _checked(
+    points: Sequence[NarrativePoint], allowed: set[int], card: ClientCard | None = None
+) -> tuple[list[SummaryPoint], int]:
     """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
-    earlier point's text (a small model sometimes writes one sentence under every section)."""
+    earlier point's text (a small model sometimes writes one sentence under every section) or one that only
+    names the client or a contact (the 1.5B model wrote "Ирина Соколова" as a point citing six messages)."""
     kept: list[SummaryPoint] = []
     dropped, seen = 0, set()
+    named = f" {_words(' '.join([card.name, *card.contacts]))} " if card else ""
     for point in points:
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
@@ -153,6 +162,8 @@ def _checked(points: Sequence[NarrativePoint], allowed: set[int]) -> tuple[list[
         key = " ".join(text.casefold().split())
         if key in seen:
             log.info("summary: a %s point dropped, it repeats an earlier one", point.section)
+        elif not _words(text) or f" {_words(text)} " in named:
+            log.info("summary: a %s point dropped, it only names who the card shows", point.section)
         elif cites:
             kept.append(SummaryPoint(section=point.section, text=text, cites=cites))
             seen.add(key)
@@ -190,12 +201,12 @@ async def summarize(
         )
         prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
         out, usage = await runner.run(ClientNarrative, prompt, chain="summary")
-        result.points, dropped = _checked(out.points, allowed)
+        result.points, dropped = _checked(out.points, allowed, card)
         if not result.points:
             # every point cited none of the given ids: ask again under a schema that offers only those (a
             # grammar for a local model). Not the first time: on the dev and test sets it cost fact recall
             out, again = await runner.run(narrative_citing(allowed), prompt, chain="summary")
-            result.points, dropped_again = _checked(out.points, allowed)
+            result.points, dropped_again = _checked(out.points, allowed, card)
             dropped += dropped_again
             usage.add(again)
             result.calls += 1

@@ -90,6 +90,25 @@ async def test_a_slow_call_times_out_then_the_retry_answers() -> None:
     assert result.conflict is False
 
 
+async def test_a_local_models_timeout_allows_for_reading_a_long_prompt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """llama.cpp reads the whole prompt before answering: a long one on slow cores is not a hung call. A
+    remote server gets the plain timeout."""
+    monkeypatch.setattr("assistant.llm.COLD_TOKENS_PER_S", 4.0)
+    long: list[BaseMessage] = [HumanMessage("x" * 6)]  # 2 "tokens": +0.5 s
+    for local, retries in ((True, 0), (False, 1)):
+        runner = ChatRunner(ToolCallingFake(responder=scripted(0.3, GOOD)), timeout_s=0.2, local=local)
+        await runner.run(ConflictVerdict, long, chain=f"t_read_{local}")
+        assert counter("okno_llm_calls_total", chain=f"t_read_{local}", outcome="retry") == retries
+
+
+async def test_a_timeout_is_named_in_the_failure() -> None:
+    runner = ChatRunner(ToolCallingFake(responder=scripted(0.3, 0.3)), timeout_s=0.1, max_retries=1)
+    with pytest.raises(LlmFailed, match=r"chain t_named: TimeoutError\(\)"):
+        await runner.run(ConflictVerdict, PROMPT, chain="t_named")
+
+
 class _SlowScorer(ScriptedScorer):
     """Takes `seconds` per call; a kept prefix is cold (2 tokens to evaluate) until its first call ends."""
 

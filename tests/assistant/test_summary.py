@@ -255,3 +255,14 @@ def test_a_point_repeating_an_earlier_one_is_dropped() -> None:
     points.append(NarrativePoint(section="risks", text="Грозит уйти.", cites=[6]))
     kept, _ = _checked(points, {6})
     assert [(p.section, p.text) for p in kept] == [("recent", same), ("risks", "Грозит уйти.")]
+
+
+def test_a_point_that_only_names_the_client_or_a_contact_is_dropped() -> None:
+    """The demo's 1.5B summary of Ромашка had "Ирина Соколова" and "ООО «Ромашка»" as points."""
+    from assistant.chains.summary import _checked
+
+    card = ClientCard("ООО «Ромашка»", "7707083893", ("Ирина Соколова +79161234567",))
+    texts = ["Ирина Соколова", "ООО «Ромашка».", "ромашка", "…", "Ирина просит акт сверки.", "Соколов"]
+    points = [NarrativePoint(section="recent", text=t, cites=[6]) for t in texts]
+    kept, _ = _checked(points, {6}, card)
+    assert [p.text for p in kept] == ["Ирина просит акт сверки.", "Соколов"]  # whole words only
