@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.rows import client_text
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Client, Contact, Conversation, Message
+from storage.models import Client, Contact, Conversation
 from storage.vectors import build_index
 from workers.indexing import Reindexed, reindex
 
@@ -51,20 +52,15 @@ async def seed(db: Database, messages: int) -> None:
             session.add(conversation)
             conversations.append(conversation)
         await session.flush()
-        for i in range(messages):
-            conversation = conversations[i % CLIENTS]
-            session.add(
-                Message(
-                    conversation_id=conversation.id or 0,
-                    channel="api",
-                    account="site",
-                    message_key=f"m{i}",
-                    direction="inbound",
-                    kind="text",
-                    text=f"{rng.choice(PHRASES)} (№{i})",
-                    sent_at=start + timedelta(minutes=37 * i),
-                )
+        session.add_all(
+            client_text(
+                conversations[i % CLIENTS].id or 0,
+                f"m{i}",
+                f"{rng.choice(PHRASES)} (№{i})",
+                start + timedelta(minutes=37 * i),
             )
+            for i in range(messages)
+        )
 
 
 async def measure(messages: int, embedding: str, folder: Path) -> dict[str, Any]:

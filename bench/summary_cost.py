@@ -26,6 +26,7 @@ from langchain_core.messages import BaseMessage
 from assistant.chains.summary import NARRATIVE
 from assistant.history import summarize_client
 from assistant.llm import ChatRunner
+from bench.rows import client_text
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Client, Contact, Conversation, Message
@@ -112,15 +113,11 @@ async def add_new(db: Database, client_id: int, past: int) -> None:
         conversation = (await session.execute(Conversation.__table__.select())).first()  # type: ignore[attr-defined]
         assert conversation is not None
         session.add_all(
-            Message(
-                conversation_id=conversation.id,
-                channel="api",
-                account="site",
-                message_key=f"new{i}",
-                direction="inbound",
-                kind="text",
-                text=PHRASES[i % len(PHRASES)],
-                sent_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            client_text(
+                conversation.id,
+                f"new{i}",
+                PHRASES[i % len(PHRASES)],
+                datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
             )
             for i in range(NEW)
         )
