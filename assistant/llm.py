@@ -12,7 +12,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from prometheus_client import Counter, Histogram
@@ -203,15 +203,10 @@ class ChatRunner:
         if scorer is None:
             raise LlmUnavailable("this model has no local scorer (a remote provider answers with run())")
         timeout = self.timeout_s + scorer.cold(keep) / COLD_TOKENS_PER_S
-
-        def locked() -> R:
-            with self._lock:
-                return call(scorer)
-
         totals = self.totals[chain]
         started = time.perf_counter()
         try:
-            result = await asyncio.wait_for(asyncio.to_thread(locked), timeout)
+            result = await self._in_turn(lambda: call(scorer), timeout)
         except (TimeoutError, ValueError, OSError, RuntimeError) as exc:
             LLM_CALLS.labels(chain, "failed").inc()
             totals.failures += 1
@@ -221,6 +216,29 @@ class ChatRunner:
         LLM_CALLS.labels(chain, "ok").inc()
         totals.calls += 1
         return result
+
+    async def _in_turn(self, call: Callable[[], R], timeout: float) -> R:
+        """call() in a thread once it holds the model; its timeout counts from then. A call queued behind
+        another one (the staff bot's summary beside a conflict check in the same process, or a timed-out
+        call that llama.cpp cannot interrupt) is not late for having waited."""
+        loop = asyncio.get_running_loop()
+        holding = asyncio.Event()
+
+        def locked() -> R:
+            with self._lock:
+                loop.call_soon_threadsafe(holding.set)
+                return call()
+
+        work = asyncio.ensure_future(asyncio.to_thread(locked))
+        turn = asyncio.ensure_future(holding.wait())
+        try:
+            await asyncio.wait({work, turn}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            work.cancel()  # the thread, once it has the model, still runs to its end
+            raise
+        finally:
+            turn.cancel()
+        return await asyncio.wait_for(work, timeout)
 
     def _timed(self, chain: str, started: float) -> None:
         """One call's wall time into the histogram and the chain's totals (runs and scorer calls alike)."""
@@ -262,9 +280,8 @@ class ChatRunner:
         if self.function_calling:
             kwargs["method"] = "function_calling"  # json_schema answers HTTP 500 on llama.cpp's server
         bound = self.model.with_structured_output(schema, **kwargs)
-        with self._lock:
-            # the counter is a BaseCallbackHandler at run time (_usage_callback_class)
-            out = bound.invoke(messages, config={"callbacks": [callback]})  # type: ignore[arg-type]
+        # the counter is a BaseCallbackHandler at run time (_usage_callback_class)
+        out = bound.invoke(messages, config={"callbacks": [callback]})  # type: ignore[arg-type]
         parsed = out.get("parsed") if isinstance(out, dict) else out
         if isinstance(parsed, schema):
             return parsed
@@ -288,9 +305,7 @@ class ChatRunner:
             callback = _usage_callback_class()()
             started = time.perf_counter()
             try:
-                result = await asyncio.wait_for(
-                    asyncio.to_thread(self._invoke, schema, messages, callback), timeout
-                )
+                result = await self._in_turn(partial(self._invoke, schema, messages, callback), timeout)
             except (LlmFailed, ValidationError, TimeoutError, ValueError, OSError) as exc:
                 last = exc
                 LLM_CALLS.labels(chain, "retry" if attempt < self.max_retries else "failed").inc()

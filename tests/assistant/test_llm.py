@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -136,3 +137,24 @@ async def test_a_cold_prefix_extends_the_timeout_once(monkeypatch: pytest.Monkey
         await runner.choose("few-shot + other", ["yes", "no"], chain="t_cold", keep="few-shot")
     with pytest.raises(LlmFailed, match="TimeoutError"):
         await runner.choose("no prefix", ["yes", "no"], chain="t_cold")
+
+
+async def test_a_call_waiting_for_the_model_is_not_late_for_the_wait() -> None:
+    """Two calls in one process (a conflict check beside the staff bot's summary) take turns on the model:
+    the timeout counts from a call's turn, so the second is not failed for the first one's time."""
+    runner = ChatRunner(
+        ToolCallingFake(responder=scripted(0.3, GOOD)), timeout_s=0.45, scorer=_SlowScorer(0.3)
+    )
+    checks = [runner.choose(f"message {n}", ["yes", "no"], chain="t_turns") for n in range(3)]
+    summary = asyncio.ensure_future(runner.run(ConflictVerdict, PROMPT, chain="t_turns_run"))
+    scores = await asyncio.gather(*checks)
+    verdict, _ = await summary
+    assert [s for s, _ in scores] == [[0.0, 0.0]] * 3 and verdict.reason == "ok"
+    assert runner.totals["t_turns"].failures == 0 and runner.totals["t_turns"].calls == 3
+    assert counter("okno_llm_calls_total", chain="t_turns_run", outcome="retry") == 0
+
+
+async def test_a_call_still_times_out_once_it_has_the_model() -> None:
+    runner = ChatRunner(ToolCallingFake(responder=scripted(GOOD)), timeout_s=0.1, scorer=_SlowScorer(0.3))
+    with pytest.raises(LlmFailed, match="TimeoutError"):
+        await runner.choose("message", ["yes", "no"], chain="t_turn_late")
