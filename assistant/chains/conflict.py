@@ -6,6 +6,7 @@ generated. A remote model (OpenAI-compatible, Ollama) answers one structured Con
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from functools import cache
 
 from assistant.cleaning import strip_email_quotes
 from assistant.evidence import verify_quote
+from assistant.injection import without_directives
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, prompt
 from assistant.schemas import ConflictVerdict
 from assistant.scoring import Turn as ChatTurn
 from assistant.scoring import probability
 
+log = logging.getLogger(__name__)
 CONTEXT_TURNS = 4  # the last few messages before this one; more costs latency without changing verdicts
 CONTEXT_CHARS = 300
 SOURCE_CHARS = 2000  # the new text of a long email: a conflict is stated near its top
@@ -61,7 +64,7 @@ class Turn:
 @dataclass
 class ConflictResult:
     verdict: ConflictVerdict
-    source: str  # the text that was judged (an email without its quoted history)
+    source: str  # the text judged: an email without its quoted history, no sentence addressed to the AI
     evidence: str | None  # an exact substring of source, or None
     # exact | repaired | picked (a source sentence, after a failed quote) | rejected | none
     evidence_check: str
@@ -82,7 +85,10 @@ def source_text(text: str, channel: str) -> str:
 def _context(turns: Sequence[Turn]) -> str:
     if not turns:
         return "(none)"
-    return "\n".join(f"[{t.speaker}] {fence(t.text[:CONTEXT_CHARS])}" for t in turns[-CONTEXT_TURNS:])
+    return "\n".join(
+        f"[{t.speaker}] {fence(without_directives(t.text)[0][:CONTEXT_CHARS])}"
+        for t in turns[-CONTEXT_TURNS:]
+    )
 
 
 def _checked(
@@ -206,7 +212,10 @@ async def analyze_conflict(
     context: Sequence[Turn] = (),
     threshold: float | None = None,  # None: the runner's, tuned for its model's size
 ) -> ConflictResult:
-    source = source_text(text, channel)
+    cleaned = source_text(text, channel)
+    source, directives = without_directives(cleaned)
+    if directives:
+        log.info("conflict: %d sentence(s) addressed to the assistant not judged", len(directives))
     if not source:
         return ConflictResult(_no_conflict("empty"), source, None, "none", Usage())
     if runner.scorer is not None:
@@ -216,10 +225,14 @@ async def analyze_conflict(
         result = _checked(verdict, source, usage, p_yes)
         if picked and result.evidence is not None:
             result.evidence_check = "picked"
-        return result
-    prompt_messages = messages("conflict", channel=channel, context=_context(context), text=fence(source))
-    verdict, usage = await runner.run(ConflictVerdict, prompt_messages, chain="conflict")
-    return _checked(verdict, source, usage)
+    else:
+        prompt_messages = messages("conflict", channel=channel, context=_context(context), text=fence(source))
+        verdict, usage = await runner.run(ConflictVerdict, prompt_messages, chain="conflict")
+        result = _checked(verdict, source, usage)
+    if result.evidence is not None and result.evidence not in cleaned:
+        # a quote across the gap a cut sentence left is not the client's words
+        result.evidence, result.evidence_check = None, "rejected"
+    return result
 
 
 async def bare_conflict(runner: ChatRunner, text: str) -> ConflictResult:

@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage
 
 from assistant.chains.conflict import source_text
 from assistant.evals.runner import SETS, load_cases, run_eval
+from assistant.injection import without_directives
 from assistant.llm import ChatRunner
 from assistant.prompting import fence, unfence
 from assistant.schemas import CATEGORIES
@@ -109,8 +110,9 @@ def oracle(labels: dict[str, dict[str, Any]]) -> Callable[[list[BaseMessage], st
 
 async def test_runner_scores_a_perfect_model_at_one(fake_runner: Build) -> None:
     dev = cases("conflicts", "dev")
-    # keyed by the text the chain judges (an email without its quoted history)
-    runner, _ = fake_runner(oracle({source_text(c["text"], c["channel"]): c for c in dev}))
+    # keyed by the text the chain judges (an email without its quoted history, no line to the assistant)
+    judged = {without_directives(source_text(c["text"], c["channel"]))[0]: c for c in dev}
+    runner, _ = fake_runner(oracle(judged))
     figures = await run_eval(
         "conflicts", runner, SETS / "conflicts.dev.jsonl", bare=False, echo=lambda _l: None
     )
