@@ -146,16 +146,33 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+def _ours(point: NarrativePoint, cites: list[int], batch: Sequence[MessageView]) -> bool:
+    """Whether a promise can be ours: it cites a staff message, or names a staff member of the batch. The
+    1.5B model filed the client's own words as promises ("Ольга Ким предложила найти другую бухгалтерию")."""
+    by_client = {m.id for m in batch if m.author == "client"}
+    if not cites or not set(cites) <= by_client:
+        return True  # a staff message, or one of an earlier batch whose author is not at hand
+    staff = {w for m in batch if m.author != "client" for w in _words(m.author).split() if len(w) > 2}
+    return bool(staff & set(_words(point.text).split()))
+
+
 def _checked(
-    points: Sequence[NarrativePoint], allowed: set[int], card: ClientCard | None = None
+    points: Sequence[NarrativePoint],
+    allowed: set[int],
+    card: ClientCard | None = None,
+    batch: Sequence[MessageView] = (),
 ) -> tuple[list[SummaryPoint], int]:
     """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
     earlier point's text (a small model sometimes writes one sentence under every section) or one that only
-    names the client or a contact (the 1.5B model wrote "Ирина Соколова" as a point citing six messages)."""
+    names the client or a contact (the 1.5B model wrote "Ирина Соколова" as a point citing six messages). A
+    promise that only the client's messages tell, naming none of our staff, is kept under recent."""
     kept: list[SummaryPoint] = []
     dropped, seen = 0, set()
     named = f" {_words(' '.join([card.name, *card.contacts]))} " if card else ""
     for point in points:
+        if point.section == "promises" and not _ours(point, [c for c in point.cites if c in allowed], batch):
+            log.info("summary: a promise only the client's messages tell, kept under recent")
+            point = point.model_copy(update={"section": "recent"})
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
         text = unfence(point.text)
@@ -201,12 +218,12 @@ async def summarize(
         )
         prompt[0].content = str(prompt[0].content).replace("{language}", system_language)
         out, usage = await runner.run(ClientNarrative, prompt, chain="summary")
-        result.points, dropped = _checked(out.points, allowed, card)
+        result.points, dropped = _checked(out.points, allowed, card, batch)
         if not result.points:
             # every point cited none of the given ids: ask again under a schema that offers only those (a
             # grammar for a local model). Not the first time: on the dev and test sets it cost fact recall
             out, again = await runner.run(narrative_citing(allowed), prompt, chain="summary")
-            result.points, dropped_again = _checked(out.points, allowed, card)
+            result.points, dropped_again = _checked(out.points, allowed, card, batch)
             dropped += dropped_again
             usage.add(again)
             result.calls += 1

@@ -266,3 +266,26 @@ def test_a_point_that_only_names_the_client_or_a_contact_is_dropped() -> None:
     points = [NarrativePoint(section="recent", text=t, cites=[6]) for t in texts]
     kept, _ = _checked(points, {6}, card)
     assert [p.text for p in kept] == ["Ирина просит акт сверки.", "Соколов"]  # whole words only
+
+
+def test_a_promise_only_the_client_tells_is_kept_under_recent() -> None:
+    """The demo's 1.5B summary had "promises: Ольга Ким предложила найти другую бухгалтерию" (the client's
+    own threat to leave). A promise is ours: it cites a staff message or names a staff member."""
+    from assistant.chains.summary import _checked
+
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    batch = [
+        MessageView(5, at, "telegram", "client", "Если не получим акт — будем искать другую бухгалтерию."),
+        MessageView(6, at, "telegram", "Анна Петрова", "Пришлём акт до пятницы."),
+        MessageView(7, at, "telegram", "client", "Анна обещала акт до пятницы, ждём."),
+    ]
+    promises = {
+        "Ольга Ким предложила найти другую бухгалтерию.": [5],  # the client's words: recent
+        "Анна Петрова обещала акт до пятницы.": [6],  # a staff message
+        "Анна обещала прислать акт до пятницы.": [7],  # the client tells a promise of our staff member
+        "Акт обещан до пятницы.": [5, 6],
+        "Обещан звонок.": [3],  # an earlier batch's message: its author is not at hand
+    }
+    points = [NarrativePoint(section="promises", text=t, cites=c) for t, c in promises.items()]
+    kept, _ = _checked(points, {3, 5, 6, 7}, batch=batch)
+    assert [p.section for p in kept] == ["recent", "promises", "promises", "promises", "promises"]
