@@ -24,10 +24,11 @@ _DIRECTIVES = re.compile(
             # "ignore (all) previous instructions", "игнорируй инструкции", "забудь все правила"
             r"\b(?:ignore|disregard|forget)\s+(?:\w+\s+){0,3}(?:instructions|rules|prompts?)\b",
             r"(?:игнорир|проигнорир|забуд|ігнору)\w*\s+(?:\w+\s+){0,3}(?:инструкци|правил|промпт|інструкці)",
-            # "classify / flag / mark this message as …", "отметь это сообщение как …"
-            r"\b(?:classify|flag|mark|label|tag|treat|rate)\s+(?:this|the)\s+(?:message|email|e-mail|letter|chat)"
+            # "classify / flag / mark this message as …", "отметь это сообщение как …" (not "treat this email
+            # as formal notice", "прошу расценивать это письмо как претензию": a client's own formal words)
+            r"\b(?:classify|flag|mark|label|tag)\s+(?:this|the)\s+(?:message|email|e-mail|letter|chat)"
             r"\s+(?:as|with)\b",
-            r"(?:классифицир|отмет|помет|помеч|расцен|познач|класифіку)\w*\s+(?:это|данное|це|цей)?\s*"
+            r"(?:классифицир|отмет|помет|помеч|познач|класифіку)\w*\s+(?:это|данное|це|цей)?\s*"
             r"(?:сообщени|письм|повідомлен|лист)\w*\s+(?:как|як)\b",
         )
     ),

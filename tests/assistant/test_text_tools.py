@@ -71,6 +71,8 @@ def test_a_sentence_addressed_to_the_assistant_is_cut(text: str, kept: str) -> N
         "Забудьте прошлые договорённости, правила поменялись. Вы сорвали сроки!",
         "Your bot ignored my question three times, this is a joke.",
         "Ваш ассистент в чате не отвечает, соедините с менеджером.",
+        "Please treat this email as formal notice that we intend to terminate the agreement.",  # dev cd107
+        "Прошу расценивать это письмо как официальную претензию.",
     ],
 )
 def test_a_client_talking_about_the_bot_or_a_model_is_judged_whole(text: str) -> None:
