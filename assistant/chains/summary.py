@@ -146,6 +146,13 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+def _only_names(text: str) -> bool:
+    """A few words, each capitalised ("ООО «Поставщик-М»", "Ирина Соколова", "ИНН 7707083893"): a name, not a
+    point (the demo's staff-bot summary had the first, citing ten messages)."""
+    words = re.findall(r"\w+", text)
+    return len(words) <= 4 and all(w[0].isupper() or w.isdigit() for w in words)
+
+
 def _ours(point: NarrativePoint, cites: list[int], batch: Sequence[MessageView]) -> bool:
     """Whether a promise can be ours: it cites a staff message, or names a staff member of the batch. The
     1.5B model filed the client's own words as promises ("Ольга Ким предложила найти другую бухгалтерию")."""
@@ -164,7 +171,8 @@ def _checked(
 ) -> tuple[list[SummaryPoint], int]:
     """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
     earlier point's text (a small model sometimes writes one sentence under every section) or one that only
-    names the client or a contact (the 1.5B model wrote "Ирина Соколова" as a point citing six messages). A
+    names the client, a contact or anyone else (the 1.5B model wrote "Ирина Соколова" as a point citing six
+    messages). A
     promise that only the client's messages tell, naming none of our staff, is kept under recent."""
     kept: list[SummaryPoint] = []
     dropped, seen = 0, set()
@@ -179,8 +187,8 @@ def _checked(
         key = " ".join(text.casefold().split())
         if key in seen:
             log.info("summary: a %s point dropped, it repeats an earlier one", point.section)
-        elif not _words(text) or f" {_words(text)} " in named:
-            log.info("summary: a %s point dropped, it only names who the card shows", point.section)
+        elif not _words(text) or f" {_words(text)} " in named or _only_names(text):
+            log.info("summary: a %s point dropped, it only names someone", point.section)
         elif cites:
             kept.append(SummaryPoint(section=point.section, text=text, cites=cites))
             seen.add(key)

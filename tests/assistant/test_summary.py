@@ -262,10 +262,20 @@ def test_a_point_that_only_names_the_client_or_a_contact_is_dropped() -> None:
     from assistant.chains.summary import _checked
 
     card = ClientCard("ООО «Ромашка»", "7707083893", ("Ирина Соколова +79161234567",))
-    texts = ["Ирина Соколова", "ООО «Ромашка».", "ромашка", "…", "Ирина просит акт сверки.", "Соколов"]
+    texts = ["Ирина Соколова", "ООО «Ромашка».", "ромашка", "…", "Ирина просит акт сверки.", "соколов"]
     points = [NarrativePoint(section="recent", text=t, cites=[6]) for t in texts]
     kept, _ = _checked(points, {6}, card)
-    assert [p.text for p in kept] == ["Ирина просит акт сверки.", "Соколов"]  # whole words only
+    assert [p.text for p in kept] == ["Ирина просит акт сверки.", "соколов"]  # whole words only
+
+
+def test_a_point_of_names_only_is_dropped() -> None:
+    """The demo's staff-bot summary of Ромашка had "ООО «Поставщик-М»" (not the client), citing ten."""
+    from assistant.chains.summary import _checked
+
+    texts = ["ООО «Поставщик-М»", "John Smith", "ИНН 7707083893", "Директору", "Грозит уйти.", "Quote sent."]
+    texts += ["Ирина Соколова просит акт сверки с ООО «Поставщик-М»."]
+    kept, _ = _checked([NarrativePoint(section="recent", text=t, cites=[6]) for t in texts], {6})
+    assert [p.text for p in kept] == texts[-3:]
 
 
 def test_a_promise_only_the_client_tells_is_kept_under_recent() -> None:
