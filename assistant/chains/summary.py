@@ -172,8 +172,7 @@ def _checked(
     """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
     earlier point's text (a small model sometimes writes one sentence under every section) or one that only
     names the client, a contact or anyone else (the 1.5B model wrote "Ирина Соколова" as a point citing six
-    messages). A
-    promise that only the client's messages tell, naming none of our staff, is kept under recent."""
+    messages). A promise only the client's messages tell, naming none of our staff, is kept under recent."""
     kept: list[SummaryPoint] = []
     dropped, seen = 0, set()
     named = f" {_words(' '.join([card.name, *card.contacts]))} " if card else ""
