@@ -227,7 +227,10 @@ class ChatRunner:
         def locked() -> R:
             with self._lock:
                 loop.call_soon_threadsafe(holding.set)
-                return call()
+                try:
+                    return call()
+                except StopIteration as exc:  # a Future cannot carry it: the call would hang to its timeout
+                    raise RuntimeError(f"the model call raised {exc!r}") from exc
 
         work = asyncio.ensure_future(asyncio.to_thread(locked))
         turn = asyncio.ensure_future(holding.wait())

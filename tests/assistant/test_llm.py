@@ -158,3 +158,15 @@ async def test_a_call_still_times_out_once_it_has_the_model() -> None:
     runner = ChatRunner(ToolCallingFake(responder=scripted(GOOD)), timeout_s=0.1, scorer=_SlowScorer(0.3))
     with pytest.raises(LlmFailed, match="TimeoutError"):
         await runner.choose("message", ["yes", "no"], chain="t_turn_late")
+
+
+async def test_a_stray_stop_iteration_fails_the_call_at_once() -> None:
+    """asyncio cannot put StopIteration into a Future: raised in the model's thread, the call hung until its
+    timeout and was retried (a fake's exhausted next() held a test for two minutes)."""
+
+    def exhausted(_messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+        raise StopIteration
+
+    runner = ChatRunner(ToolCallingFake(responder=exhausted), timeout_s=5, max_retries=0)
+    with pytest.raises(RuntimeError, match="StopIteration"):
+        await runner.run(ConflictVerdict, PROMPT, chain="t_stop")
