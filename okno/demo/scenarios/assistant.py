@@ -46,8 +46,10 @@ async def run(stage: Stage) -> dict[str, Any]:
         if angry is None or angry.request_id is None:
             return {"skipped": "the API scenario's messages are missing"}
         request = await session.get(Request, angry.request_id)
+        # the client's messages: the analyze job is queued for inbound ones only
+        inbound = (col(Message.request_id) == angry.request_id) & (col(Message.direction) == "inbound")
         thread = (
-            (await session.execute(select(Message.id).where(col(Message.request_id) == angry.request_id)))
+            (await session.execute(select(Message.id).where(inbound).order_by(col(Message.id))))
             .scalars()
             .all()
         )
