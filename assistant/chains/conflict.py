@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from assistant.cleaning import strip_email_quotes
+from assistant.cleaning import body_bounds, in_body, strip_email_quotes
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
 from assistant.llm import ChatRunner, Usage
@@ -96,8 +96,17 @@ def _checked(
 ) -> ConflictResult:
     if not verdict.conflict:
         return ConflictResult(verdict, source, None, "none", usage, confidence)
-    quote, how = verify_quote(verdict.evidence, source)
+    quote, how = _verified(verdict.evidence, source)
     return ConflictResult(verdict, source, quote, how, usage, confidence)
+
+
+def _verified(quote: str, source: str) -> tuple[str | None, str]:
+    """verify_quote, and the quote must stand in what the message says: "Regards,\nMark" is no evidence
+    (the 1.5B model quoted an email's signature on dev)."""
+    found, how = verify_quote(quote, source)
+    if found is not None and not in_body(found, source):
+        return None, "rejected"
+    return found, how
 
 
 def _no_conflict(reason: str) -> ConflictVerdict:
@@ -168,7 +177,7 @@ async def _local_verdict(
     usage.add(used)
     quote = quote.strip()
     picked = None
-    if verify_quote(quote, source)[0] is None:
+    if _verified(quote, source)[0] is None:
         picked = await _pick_sentence(runner, answer, source, keep, usage)
     category = KINDS[kind]
     verdict = ConflictVerdict(
@@ -182,9 +191,11 @@ async def _local_verdict(
 
 
 def _sentences(source: str) -> list[str]:
-    """The source's sentences, each a verbatim substring, at most the schema's 160 characters."""
+    """The sentences of what the source says (no greeting or sign-off), each a verbatim substring, at most
+    the schema's 160 characters."""
+    start, end = body_bounds(source)
     found = []
-    for match in _SENTENCE.finditer(source):
+    for match in _SENTENCE.finditer(source[start:end]):
         sentence = match.group().strip()
         if len(sentence) > 160:
             sentence = sentence[:160].rsplit(" ", 1)[0]

@@ -55,6 +55,18 @@ async def test_an_invented_quote_discards_the_conflict(fake_runner: Build) -> No
     assert result.verdict.conflict and not result.alert and result.evidence is None
 
 
+LATE_EMAIL = "Hi team,\n\nThe repeated outages in November left us no choice.\n\nRegards,\nMark"
+
+
+@pytest.mark.parametrize("quote", ["Regards,\nMark", "Hi team,", "Mark"])
+async def test_a_greeting_or_signature_is_no_evidence(fake_runner: Build, quote: str) -> None:
+    runner, _ = fake_runner(always(verdict(quote, category="churn_threat")))
+    result = await analyze_conflict(runner, LATE_EMAIL, channel="email")
+    assert result.verdict.conflict and not result.alert and result.evidence_check == "rejected"
+    runner, _ = fake_runner(always(verdict("left us no choice", category="churn_threat")))
+    assert (await analyze_conflict(runner, LATE_EMAIL, channel="email")).alert
+
+
 async def test_email_is_judged_without_its_quoted_history(fake_runner: Build) -> None:
     runner, model = fake_runner(always(verdict("", conflict=False, category="none")))
     await analyze_conflict(runner, "Спасибо, получили.\n\n> Это безобразие, будем судиться!", channel="email")

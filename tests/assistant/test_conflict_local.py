@@ -144,6 +144,25 @@ async def test_a_remote_model_still_answers_one_structured_verdict() -> None:
     assert result.alert and result.confidence is None and len(model.seen) == 1
 
 
+async def test_a_quoted_signature_is_replaced_by_a_sentence_of_the_email() -> None:
+    email = (
+        "Hi team,\n\nWe intend to terminate the agreement. The outages left us no choice.\n\nRegards,\nMark"
+    )
+    offered: list[Sequence[str]] = []
+
+    def choices(prompt: str, options: Sequence[str]) -> list[float]:
+        if prompt.endswith("|") and options[0].startswith(" We"):
+            offered.append(options)
+            return [-0.1 if "terminate" in o else -5.0 for o in options]
+        return favour("yes", "leaving", "3")(prompt, options)
+
+    scorer = ScriptedScorer(choices, quote=lambda _p: " Regards, Mark")  # the 1.5B model's quote on dev
+    result = await analyze_conflict(runner_with(scorer), email, channel="email")
+    assert result.alert and result.evidence == "We intend to terminate the agreement."
+    assert result.evidence_check == "picked"
+    assert offered == [[" We intend to terminate", " The outages left us"]]  # no greeting, no signature
+
+
 @pytest.mark.parametrize("framing", ["conflict_local", "conflict_blame"])
 def test_the_examples_files_parse_and_keep_hard_negatives(framing: str) -> None:
     turns = _local_turns(framing)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from langchain_core.messages import BaseMessage
 
 from assistant.chains.conflict import source_text
+from assistant.cleaning import body_bounds
 from assistant.evals.runner import SETS, load_cases, run_eval
 from assistant.injection import without_directives
 from assistant.llm import ChatRunner
@@ -91,12 +92,15 @@ def test_rag_labels_point_at_messages_that_hold_the_fact() -> None:
 
 
 def oracle(labels: dict[str, dict[str, Any]]) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
-    """Answers from the labels, quoting the first five words: a perfect model, for the arithmetic."""
+    """Answers from the labels, quoting the first five words after any greeting: a perfect model, for the
+    arithmetic."""
 
     def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         text = user_text(messages).rsplit("<message>", 1)[1].split("</message>")[0]
         case = next(c for t, c in labels.items() if fence(t) == text)  # paired cases share their openings
-        quote = " ".join(text.splitlines()[0].split(" ")[:5]) if case["conflict"] else ""
+        start, end = body_bounds(text)
+        said = text[start:end].strip()
+        quote = " ".join(said.splitlines()[0].split(" ")[:5]) if case["conflict"] else ""
         return {
             "conflict": case["conflict"],
             "category": case["category"],

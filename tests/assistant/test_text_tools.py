@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from assistant.cleaning import strip_email_quotes
+from assistant.cleaning import body_bounds, strip_email_quotes
 from assistant.due_dates import resolve_due
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
@@ -140,3 +140,40 @@ def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> No
 def test_no_deadline_words_no_deadline() -> None:
     assert resolve_due("позвонить клиенту", NOW) is None
     assert resolve_due("", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting", "signature"),
+    [
+        (
+            "Коллеги, добрый день!\nРасхождения третий месяц.\n\nГлавный бухгалтер",
+            "Коллеги, добрый день!\n",
+            "Главный бухгалтер",
+        ),
+        (
+            "Dear Mr. Brown,\nStill no refund.\n\nKind regards,\nSarah Collins\nFinance Director",
+            "Dear Mr. Brown,\n",
+            "Kind regards,\nSarah Collins\nFinance Director",
+        ),
+        (
+            "Здравствуйте.\nГде акт?\n--\nОтдел закупок АО «Север»",
+            "Здравствуйте.\n",
+            "--\nОтдел закупок АО «Север»",
+        ),
+        (
+            "Добрый день, Марина!\nСчёт неверный.\n\nС уважением, Анна",
+            "Добрый день, Марина!\n",
+            "С уважением, Анна",
+        ),
+        # not a greeting: the first line says something; not a signature: a sentence, no marker
+        ("Hi, you are late again\nWhere is it?", "", ""),
+        ("Здравствуйте. Третий раз пишу!\nГде документы?\n\nStill waiting", "", ""),
+        ("Ок.\n-----Original Message-----\nЖдём", "", ""),
+        ("Добрый день!", "", ""),  # nothing else: the whole text is what it says
+    ],
+)
+def test_an_email_body_lies_between_its_greeting_and_its_sign_off(
+    text: str, greeting: str, signature: str
+) -> None:
+    start, end = body_bounds(text)
+    assert text[:start] == greeting and text[end:] == signature
