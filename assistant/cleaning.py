@@ -51,6 +51,8 @@ _ABBREVIATION = re.compile(r"\b\w{1,3}\.")  # "Mr.", "г." inside a greeting is 
 _ADDRESSEES = {"team", "all", "everyone", "colleagues", "коллеги", "колеги", "друзья", "друзі", "уважаемые"}
 GREETING_WORDS = 6
 SIGN_OFF_WORDS = 6
+THANKS_WORDS = 3
+_THANKS = re.compile(r"^(?:thanks|thank you|many thanks|спасибо|благодарю|дякую)(?!\w)", re.IGNORECASE)
 SIGN_OFF_LINES = 6  # a sign-off is looked for among the last lines only
 
 
@@ -68,6 +70,11 @@ def _greeting(line: str) -> bool:
     return all(w[0].isupper() or w.casefold() in _ADDRESSEES for w in rest.replace(",", " ").split())
 
 
+def _sign_off_words(line: str) -> int:
+    # "Thanks, Anna" signs off; "Спасибо за ваш «сервис»" is sarcasm, and may be the evidence
+    return THANKS_WORDS if _THANKS.match(line) else SIGN_OFF_WORDS
+
+
 def body_bounds(text: str) -> tuple[int, int]:
     """(start, end) of what the message says between its greeting line and its sign-off with the signature
     under it: a quote from outside ("Regards,\nMark", "Hi team,") is no evidence of anything."""
@@ -81,7 +88,7 @@ def body_bounds(text: str) -> tuple[int, int]:
     start = offsets[first + 1] if _greeting(lines[first].strip()) else 0
     for i in range(max(first + 1, len(lines) - SIGN_OFF_LINES), len(lines)):
         line = lines[i].strip()
-        if line and len(line.split()) <= SIGN_OFF_WORDS and _SIGN_OFF.match(line):
+        if line and len(line.split()) <= _sign_off_words(line) and _SIGN_OFF.match(line):
             end = offsets[i]
             break
     else:

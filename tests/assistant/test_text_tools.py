@@ -169,6 +169,8 @@ def test_no_deadline_words_no_deadline() -> None:
         ("Hi, you are late again\nWhere is it?", "", ""),
         ("Здравствуйте. Третий раз пишу!\nГде документы?\n\nStill waiting", "", ""),
         ("Ок.\n-----Original Message-----\nЖдём", "", ""),
+        ("Вы опять всё сорвали!\nСпасибо за ваш «сервис»", "", ""),
+        ("Когда будет акт?\nСпасибо, Анна", "", "Спасибо, Анна"),
         ("Добрый день!", "", ""),  # nothing else: the whole text is what it says
     ],
 )
