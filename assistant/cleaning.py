@@ -32,12 +32,12 @@ _GREETING = re.compile(
     r"|коллеги|колеги|dear|hi|hello|hey|good\s+(?:morning|afternoon|evening)|greetings)\b",
     re.IGNORECASE,
 )
+_THANKS_OPENERS = r"thanks|thank you|many thanks|спасибо|благодарю|дякую"
 # A sign-off line: "С уважением, Анна", "Regards,", "Thanks,", "--" (what follows it is the signature).
 _SIGN_OFF = re.compile(
     r"^(?:-{2,}|—)\s*$"
     r"|^(?:с уважением|с наилучшими пожеланиями|всего (?:доброго|хорошего)|з повагою|regards|best"
-    r"|kind regards|best regards|warm regards|sincerely|cheers|thanks|thank you|many thanks|спасибо|благодарю"
-    r"|дякую)(?!\w)[^.!?]*[.!]?$",
+    rf"|kind regards|best regards|warm regards|sincerely|cheers|{_THANKS_OPENERS})(?!\w)[^.!?]*[.!]?$",
     re.IGNORECASE,
 )
 # A signature with no sign-off above it ("Юрист ООО «Пример»", "Legal department"), as the last paragraph.
@@ -47,12 +47,13 @@ _SIGNATURE = re.compile(
     re.IGNORECASE,
 )
 SIGNATURE_LINES = 3
+SIGNATURE_WORDS = 8  # per line: "Директор ООО «Альфа-Строй» П. Волков"
 _ABBREVIATION = re.compile(r"\b\w{1,3}\.")  # "Mr.", "г." inside a greeting is not a sentence's end
 _ADDRESSEES = {"team", "all", "everyone", "colleagues", "коллеги", "колеги", "друзья", "друзі", "уважаемые"}
 GREETING_WORDS = 6
 SIGN_OFF_WORDS = 6
 THANKS_WORDS = 3
-_THANKS = re.compile(r"^(?:thanks|thank you|many thanks|спасибо|благодарю|дякую)(?!\w)", re.IGNORECASE)
+_THANKS = re.compile(rf"^(?:{_THANKS_OPENERS})(?!\w)", re.IGNORECASE)
 SIGN_OFF_LINES = 6  # a sign-off is looked for among the last lines only
 
 
@@ -105,7 +106,7 @@ def _signature_start(lines: list[str], offsets: list[int], first: int) -> int:
     if (
         0 < len(tail) <= SIGNATURE_LINES
         and all(
-            len(line.split()) <= SIGN_OFF_WORDS + 2 and not re.search(r"[.!?…]$|[!?]", line) for line in tail
+            len(line.split()) <= SIGNATURE_WORDS and not re.search(r"[.!?…]$|[!?]", line) for line in tail
         )
         and any(_SIGNATURE.search(line) for line in tail)
     ):
