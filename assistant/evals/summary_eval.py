@@ -69,9 +69,11 @@ async def eval_summary(
         complete += all(found)
         all_points += len(claims)
         cited_points += sum(bool(p.cites) and set(p.cites) <= ids for p in claims)
+        # a missed fact by its alternatives, so a company reading the run sees what its summaries lose
+        missed = ["|".join(fact) for fact, hit in zip(case["facts"], found, strict=True) if not hit]
         echo(
             f"{'ok ' if all(found) else 'ERR'} {case['id']} facts {sum(found)}/{len(found)} "
-            f"points {len(points)}"
+            f"points {len(points)}" + (f" missed: {'; '.join(missed)}" if missed else "")
         )
     figures = {
         k: v

@@ -156,6 +156,37 @@ async def test_rag_eval_scores_retrieval_and_answers(fake_runner: Build, tmp_pat
     assert bare["retrieved_any_at_6"] < figures["retrieved_any_at_6"]
 
 
+def summary_oracle(
+    dev: list[dict[str, Any]], skip: str
+) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
+    """States each case's facts by their first alternative, citing its messages, except the facts of `skip`'s
+    case after the first one."""
+
+    def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
+        prompt = user_text(messages)
+        case = next(c for c in dev if all(fence(m["text"][:400]) in prompt for m in c["messages"]))
+        facts = case["facts"][:1] if case["id"] == skip else case["facts"]
+        cites = [m["id"] for m in case["messages"]]
+        # a sentence, not a bare name: the chain drops a point that only names someone
+        points = [{"section": "recent", "text": f"сказано: {f[0]}", "cites": cites} for f in facts]
+        return {"points": points}
+
+    return answer
+
+
+async def test_summary_eval_counts_facts_and_names_the_missed_ones(fake_runner: Build) -> None:
+    dev = cases("summary", "dev")
+    skipped = next(c for c in dev if len(c["facts"]) >= 2)
+    runner, _ = fake_runner(summary_oracle(dev, skipped["id"]))
+    lines: list[str] = []
+    figures = await run_eval("summary", runner, SETS / "summary.dev.jsonl", bare=False, echo=lines.append)
+    total = sum(len(c["facts"]) for c in dev)
+    assert figures["fact_recall"] == round((total - len(skipped["facts"]) + 1) / total, 3)
+    assert figures["all_facts"] == round((len(dev) - 1) / len(dev), 3) and figures["points_cited"] == 1.0
+    [miss] = [line for line in lines if line.startswith("ERR")]
+    assert miss.startswith(f"ERR {skipped['id']} ") and "|".join(skipped["facts"][1]) in miss
+
+
 def test_eval_and_models_commands_are_installed() -> None:
     result = CliRunner().invoke(main, ["eval", "--help"])
     assert result.exit_code == 0 and "--bare" in result.output and "--file" in result.output
