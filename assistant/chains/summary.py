@@ -163,6 +163,26 @@ def _ours(point: NarrativePoint, cites: list[int], batch: Sequence[MessageView])
     return bool(staff & set(_words(point.text).split()))
 
 
+def _named(person: str, words: Sequence[str]) -> bool:
+    """Whether the words name the person in any case form ("Игорю Лебедеву", "Лебедев", "Ивана")."""
+    stems = [n[: max(3, len(n) - 2)] for n in _words(person).split() if len(n) > 2]
+    return any(w.startswith(stem) for stem in stems for w in words)
+
+
+def _attributed(text: str, cites: Sequence[int], batch: Sequence[MessageView]) -> str:
+    """The text, with the staff members whose messages it cites where it names none of them. The 1.5B model
+    copies a staff message ("Претензию получили, приедем на осмотр в понедельник.") without who wrote it,
+    and the staff must see who promised what."""
+    authors = list(
+        dict.fromkeys(m.author for m in batch if m.id in cites and m.author not in ("client", "staff"))
+    )
+    words = _words(text).split()
+    if not authors or any(_named(a, words) for a in authors):
+        return text
+    suffix = f" ({', '.join(authors)})"
+    return text[: 300 - len(suffix)] + suffix
+
+
 def _checked(
     points: Sequence[NarrativePoint],
     allowed: set[int],
@@ -172,7 +192,8 @@ def _checked(
     """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
     earlier point's text (a small model sometimes writes one sentence under every section) or one that only
     names the client, a contact or anyone else (the 1.5B model wrote "Ирина Соколова" as a point citing six
-    messages). A promise only the client's messages tell, naming none of our staff, is kept under recent."""
+    messages). A promise only the client's messages tell, naming none of our staff, is kept under recent; a
+    point citing a staff message names its author."""
     kept: list[SummaryPoint] = []
     dropped, seen = 0, set()
     named = f" {_words(' '.join([card.name, *card.contacts]))} " if card else ""
@@ -189,7 +210,9 @@ def _checked(
         elif not _words(text) or f" {_words(text)} " in named or _only_names(text):
             log.info("summary: a %s point dropped, it only names someone", point.section)
         elif cites:
-            kept.append(SummaryPoint(section=point.section, text=text, cites=cites))
+            kept.append(
+                SummaryPoint(section=point.section, text=_attributed(text, cites, batch), cites=cites)
+            )
             seen.add(key)
         else:  # ids only, never the text: it is client data
             log.info(

@@ -299,3 +299,41 @@ def test_a_promise_only_the_client_tells_is_kept_under_recent() -> None:
     points = [NarrativePoint(section="promises", text=t, cites=c) for t, c in promises.items()]
     kept, _ = _checked(points, {3, 5, 6, 7}, batch=batch)
     assert [p.section for p in kept] == ["recent", "promises", "promises", "promises", "promises"]
+
+
+def test_a_point_citing_a_staff_message_names_who_wrote_it() -> None:
+    """The 1.5B model copied "Претензию получили, приедем на осмотр в понедельник." as a point, without the
+    staff member who promised it."""
+    from assistant.chains.summary import _checked
+
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    batch = [
+        MessageView(5, at, "email", "client", "Направляем претензию: плитка с браком."),
+        MessageView(6, at, "email", "Игорь Лебедев", "Претензию получили, приедем на осмотр в понедельник."),
+        MessageView(7, at, "email", "staff", "Акт отправлен."),  # a staff message without a name
+        MessageView(8, at, "email", "Анна Петрова", "Пришлю акт сверки до пятницы."),
+    ]
+    texts = {
+        "Приедем на осмотр в понедельник.": [6],
+        "Клиент прислал претензию, осмотр обещан в понедельник.": [5, 6],
+        "Игорю Лебедеву поручен осмотр.": [6],  # named already, in another case
+        "Лебедев обещал осмотр.": [6],
+        "Клиент прислал претензию.": [5],
+        "Акт отправлен.": [7],
+        "Осмотр и акт сверки обещаны.": [6, 8],
+        "Акт сверки будет в пятницу, обещала Анна.": [6, 8],  # one of the two is named: enough
+        "Долгий текст. " * 30: [8],
+    }
+    points = [NarrativePoint(section="recent", text=t[:300], cites=c) for t, c in texts.items()]
+    kept, _ = _checked(points, {5, 6, 7, 8}, batch=batch)
+    assert [p.text for p in kept[:8]] == [
+        "Приедем на осмотр в понедельник. (Игорь Лебедев)",
+        "Клиент прислал претензию, осмотр обещан в понедельник. (Игорь Лебедев)",
+        "Игорю Лебедеву поручен осмотр.",
+        "Лебедев обещал осмотр.",
+        "Клиент прислал претензию.",
+        "Акт отправлен.",
+        "Осмотр и акт сверки обещаны. (Игорь Лебедев, Анна Петрова)",
+        "Акт сверки будет в пятницу, обещала Анна.",
+    ]
+    assert len(kept[8].text) == 300 and kept[8].text.endswith(" (Анна Петрова)")
