@@ -34,6 +34,13 @@ CARD_LABELS = {
     "uk": ("ІПН", "контакти", "відкритих запитів немає", "термін"),
     "en": ("INN", "contacts", "no open requests", "due"),
 }
+# a quote of the newest message when no point cites it: (the client's, a staff member's)
+LATEST_LABELS = {
+    "ru": ("Последнее сообщение клиента", "Последнее сообщение"),
+    "uk": ("Останнє повідомлення клієнта", "Останнє повідомлення"),
+    "en": ("The client's latest message", "Latest message"),
+}
+LATEST_CHARS = 200
 STATUS_LABELS = {
     "ru": {"new": "новый", "in_work": "в работе", "waiting_client": "ждём клиента"},
     "uk": {"new": "новий", "in_work": "у роботі", "waiting_client": "чекаємо на клієнта"},
@@ -221,6 +228,23 @@ def _checked(
     return kept, dropped
 
 
+def _latest(points: Sequence[SummaryPoint], message: MessageView, language: str) -> SummaryPoint | None:
+    """The newest message, quoted, when no point cites it. It tells how things stand now, and the 1.5B model
+    summarising a batch often left it out ("Успели, спасибо, Павел!", "будем искать другую бухгалтерию")."""
+    text = " ".join(message.text.split())
+    if not text or any(message.id in p.cites for p in points):
+        return None
+    client, anyone = LATEST_LABELS.get(language, LATEST_LABELS["en"])
+    label = client if message.author == "client" else f"{anyone} ({message.author})"
+    if len(text) > LATEST_CHARS:
+        text = text[:LATEST_CHARS].rsplit(" ", 1)[0] + "…"
+    return SummaryPoint(section="recent", text=f"{label}: «{text}»", cites=[message.id])
+
+
+def _is_latest(point: SummaryPoint) -> bool:
+    return point.text.startswith(tuple(label for pair in LATEST_LABELS.values() for label in pair))
+
+
 async def summarize(
     runner: ChatRunner,
     *,
@@ -234,6 +258,8 @@ async def summarize(
 ) -> SummaryResult:
     # a summary stored before the card was built in code may still hold who/requests points
     result = SummaryResult([p for p in previous if p.section in NARRATIVE], last_message_id)
+    if new:  # the newest message is another one now: its quote is not a summary point to keep
+        result.points = [p for p in result.points if not _is_latest(p)]
     result.skipped = unread + max(0, len(new) - MAX_NEW)
     if result.skipped:
         log.info("summary: the %d oldest of %d new messages not read", result.skipped, len(new) + unread)
@@ -261,4 +287,7 @@ async def summarize(
         result.usage.add(usage)
         result.calls += 1
         result.last_message_id = max(m.id for m in batch)
+    latest = _latest(result.points, new[-1], language) if new else None
+    if latest is not None:
+        result.points.append(latest)
     return result

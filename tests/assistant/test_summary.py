@@ -77,7 +77,9 @@ async def test_an_answer_citing_nothing_given_is_asked_again_under_a_schema_of_t
     out = await summarize(
         runner, card=ClientCard("Ромашка"), previous=previous, last_message_id=3, new=views(4, 2)
     )
-    assert [(p.text, p.cites) for p in out.points] == [("просит счёт", [4])] and out.calls == 2
+    # the newest message, cited by no point, is quoted after them
+    latest = ("Последнее сообщение клиента: «сообщение 5»", [5])
+    assert [(p.text, p.cites) for p in out.points] == [("просит счёт", [4]), latest] and out.calls == 2
     assert out.dropped_cites == 1  # the first answer's stray id still counts
     first, second = (tool["function"]["parameters"]["properties"]["points"] for tool in model.tools)
     assert "enum" not in first["items"]["properties"]["cites"].get("items", {})
@@ -221,7 +223,7 @@ async def test_open_conflict_alerts_reach_the_card_and_may_be_cited(fake_runner:
     card = ClientCard("Р", alerts=(CardAlert("churn_threat", "будем искать другую бухгалтерию", 4),))
     out = await summarize(runner, card=card, previous=[], last_message_id=10, new=views(11, 1))
     assert "<message>будем искать другую бухгалтерию</message>" in user_text(model.seen[-1])
-    assert [(p.section, p.cites) for p in out.points] == [("risks", [4])]
+    assert [(p.section, p.cites) for p in out.points] == [("risks", [4]), ("recent", [11])]
 
 
 @pytest.mark.storage
@@ -337,3 +339,34 @@ def test_a_point_citing_a_staff_message_names_who_wrote_it() -> None:
         "Акт сверки будет в пятницу, обещала Анна.",
     ]
     assert len(kept[8].text) == 300 and kept[8].text.endswith(" (Анна Петрова)")
+
+
+async def test_the_newest_message_is_quoted_when_no_point_cites_it(fake_runner: Build) -> None:
+    """The 1.5B model left out "Успели, спасибо, Павел!" and "будем искать другую бухгалтерию", the last
+    messages of their batches: how things stand now."""
+    cites: list[int] = [1]
+    runner, _ = fake_runner(
+        lambda _m, _t: {"points": [{"section": "recent", "text": "просит акт", "cites": list(cites)}]}
+    )
+    card = ClientCard("Ромашка")
+    first = await summarize(runner, card=card, previous=[], last_message_id=0, new=views(1, 2))
+    latest = ("Последнее сообщение клиента: «сообщение 2»", [2])
+    assert [(p.text, p.cites) for p in first.points] == [("просит акт", [1]), latest]
+    # the next run quotes its own newest message instead of keeping the old quote
+    long = "очень " * 60 + "длинный конец"
+    staff = MessageView(4, NOW, "email", "Анна Петрова", long)
+    again = await summarize(
+        runner, card=card, previous=first.points, last_message_id=2, new=[*views(3, 1), staff], language="en"
+    )
+    [quote] = [p for p in again.points if p.cites == [4]]
+    assert [p.cites for p in again.points] == [[1], [4]]
+    assert quote.text.startswith("Latest message (Анна Петрова): «очень очень")
+    assert quote.text.endswith("очень…»")
+    assert len(quote.text) < 240
+    # no new messages: the stored points stand as they are
+    same = await summarize(runner, card=card, previous=again.points, last_message_id=4, new=[])
+    assert same.points == again.points and same.calls == 0
+    # a point citing the newest message needs no quote
+    cites[:] = [5]
+    cited = await summarize(runner, card=card, previous=[], last_message_id=4, new=views(5, 1))
+    assert [p.cites for p in cited.points] == [[5]]
