@@ -235,7 +235,7 @@ def _latest(points: Sequence[SummaryPoint], message: MessageView, language: str)
     if not text or any(message.id in p.cites for p in points):
         return None
     client, anyone = LATEST_LABELS.get(language, LATEST_LABELS["en"])
-    label = client if message.author == "client" else f"{anyone} ({message.author})"
+    label = {"client": client, "staff": anyone}.get(message.author, f"{anyone} ({message.author})")
     if len(text) > LATEST_CHARS:
         text = text[:LATEST_CHARS].rsplit(" ", 1)[0] + "…"
     return SummaryPoint(section="recent", text=f"{label}: «{text}»", cites=[message.id])

@@ -366,6 +366,9 @@ async def test_the_newest_message_is_quoted_when_no_point_cites_it(fake_runner: 
     # no new messages: the stored points stand as they are
     same = await summarize(runner, card=card, previous=again.points, last_message_id=4, new=[])
     assert same.points == again.points and same.calls == 0
+    unnamed = MessageView(5, NOW, "email", "staff", "Акт отправлен.")  # a staff message without a name
+    quoted = await summarize(runner, card=card, previous=[], last_message_id=4, new=[unnamed])
+    assert quoted.points[-1].text == "Последнее сообщение: «Акт отправлен.»"
     # a point citing the newest message needs no quote
     cites[:] = [5]
     cited = await summarize(runner, card=card, previous=[], last_message_id=4, new=views(5, 1))
