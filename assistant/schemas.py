@@ -72,9 +72,12 @@ class FormFill(BaseModel):
     due: str = Field(max_length=60, description="the deadline words as written, or empty")
 
 
+POINT_CHARS = 300  # a summary point's text, as the model writes it and as code builds it
+
+
 class SummaryPoint(BaseModel):
     section: Literal["who", "requests", "recent", "mood", "promises", "risks"]
-    text: str = Field(max_length=300)
+    text: str = Field(max_length=POINT_CHARS)
     cites: list[int] = Field(description="ids of the messages this point comes from")
 
 
@@ -86,7 +89,7 @@ class ClientSummary(BaseModel):
 
 class NarrativePoint(BaseModel):
     section: Literal["recent", "mood", "promises", "risks"]
-    text: str = Field(max_length=300)
+    text: str = Field(max_length=POINT_CHARS)
     cites: list[int] = Field(description="ids of the messages this point comes from")
 
 

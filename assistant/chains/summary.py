@@ -16,7 +16,7 @@ from datetime import UTC, datetime, tzinfo
 
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
-from assistant.schemas import ClientNarrative, NarrativePoint, SummaryPoint, narrative_citing
+from assistant.schemas import POINT_CHARS, ClientNarrative, NarrativePoint, SummaryPoint, narrative_citing
 
 log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
@@ -40,6 +40,7 @@ LATEST_LABELS = {
     "uk": ("Останнє повідомлення клієнта", "Останнє повідомлення"),
     "en": ("The client's latest message", "Latest message"),
 }
+LATEST_PREFIXES = tuple(label for pair in LATEST_LABELS.values() for label in pair)
 LATEST_CHARS = 200
 STATUS_LABELS = {
     "ru": {"new": "новый", "in_work": "в работе", "waiting_client": "ждём клиента"},
@@ -124,13 +125,13 @@ def card_points(card: ClientCard, language: str = "ru", tz: tzinfo = UTC) -> lis
             text=(
                 f"#{r.number} {statuses.get(r.status, r.status)}: {r.what or '?'}"
                 + (f", {due} {r.due_at.astimezone(tz):%d.%m.%Y %H:%M}" if r.due_at else "")
-            )[:300],
+            )[:POINT_CHARS],
             cites=[],
         )
         for r in card.open_requests
     ]
     return [
-        SummaryPoint(section="who", text=who[:300], cites=[]),
+        SummaryPoint(section="who", text=who[:POINT_CHARS], cites=[]),
         *(requests or [SummaryPoint(section="requests", text=no_requests, cites=[])]),
     ]
 
@@ -187,7 +188,7 @@ def _attributed(text: str, cites: Sequence[int], batch: Sequence[MessageView]) -
     if not authors or any(_named(a, words) for a in authors):
         return text
     suffix = f" ({', '.join(authors)})"
-    return text[: 300 - len(suffix)] + suffix
+    return text[: POINT_CHARS - len(suffix)] + suffix
 
 
 def _checked(
@@ -242,7 +243,7 @@ def _latest(points: Sequence[SummaryPoint], message: MessageView, language: str)
 
 
 def _is_latest(point: SummaryPoint) -> bool:
-    return point.text.startswith(tuple(label for pair in LATEST_LABELS.values() for label in pair))
+    return point.text.startswith(LATEST_PREFIXES)
 
 
 async def summarize(

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from langchain_core.messages import BaseMessage
 
 from assistant.chains.conflict import source_text
+from assistant.chains.summary import MESSAGE_CHARS
 from assistant.cleaning import body_bounds
 from assistant.evals.runner import SETS, load_cases, run_eval
 from assistant.injection import without_directives
@@ -164,7 +165,7 @@ def summary_oracle(
 
     def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         prompt = user_text(messages)
-        case = next(c for c in dev if all(fence(m["text"][:400]) in prompt for m in c["messages"]))
+        case = next(c for c in dev if all(fence(m["text"][:MESSAGE_CHARS]) in prompt for m in c["messages"]))
         facts = case["facts"][:1] if case["id"] == skip else case["facts"]
         cites = [m["id"] for m in case["messages"]]
         # a sentence, not a bare name: the chain drops a point that only names someone
