@@ -88,8 +88,13 @@ def eval_command(
     def index_at(folder: Path) -> VectorIndex:  # the configured embedding, in a throwaway folder
         return build_index(embedding=llm.embedding, path=folder, url=None)
 
+    from assistant.kind_hints import KindHints
+
+    hints = KindHints.configured(llm.embedding) if kind == "conflicts" and not bare else None
     figures = asyncio.run(
-        run_eval(kind, runner, path, bare=bare, echo=echo, threshold=threshold, index_at=index_at)
+        run_eval(
+            kind, runner, path, bare=bare, echo=echo, threshold=threshold, index_at=index_at, hints=hints
+        )
     )
     figures["model"] = model or llm.model if llm.provider == "local" else f"{llm.provider}:{llm.base_url}"
     click.echo(json.dumps(figures, ensure_ascii=False))

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from assistant.chains.conflict import ConflictResult, Turn, analyze_conflict
 from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
+from assistant.kind_hints import KindHints
 from assistant.llm import ChatRunner
 from storage.models import Alert, Message, Request
 from storage.models.work import OPEN_ALERT_STATUSES
@@ -35,6 +36,7 @@ CHANNEL_KIND = {"email": "email", "telephony": "call"}  # everything else reads 
 class AssistantServices:
     runner: ChatRunner
     tz: ZoneInfo
+    hints: KindHints | None = None  # the conflict kind's hints in the configured embedding
 
 
 def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices | None:
@@ -46,7 +48,9 @@ def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices |
     settings = app.extras.get("llm")  # put there by the composition root (okno/services.py)
     if not isinstance(settings, LlmSettings) or not (settings.enabled or force):
         return None
-    built = AssistantServices(ChatRunner.from_settings(settings), app.policy.tz)
+    runner = ChatRunner.from_settings(settings)
+    hints = KindHints.configured(settings.embedding) if runner.scorer is not None else None
+    built = AssistantServices(runner, app.policy.tz, hints)
     app.extras["assistant"] = built
     return built
 
@@ -138,7 +142,7 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
     helper = assistant_of(app)
     if helper is None:
         return "assistant off"
-    result = await analyze_conflict(helper.runner, text, channel=channel, context=context)
+    result = await analyze_conflict(helper.runner, text, channel=channel, context=context, hints=helper.hints)
     if not result.alert:
         return "rejected quote" if result.verdict.conflict else "no conflict"
     async with app.db.session() as session, session.begin():
@@ -162,7 +166,9 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
         if segment.speaker != "client" or not segment.text.strip():
             continue
         context = [Turn(s.speaker, s.text) for s in segments[max(0, n - CONTEXT_MESSAGES) : n]]
-        result = await analyze_conflict(helper.runner, segment.text, channel="call", context=context)
+        result = await analyze_conflict(
+            helper.runner, segment.text, channel="call", context=context, hints=helper.hints
+        )
         if result.alert:
             async with app.db.session() as session, session.begin():
                 message = await session.get(Message, message_id)

@@ -15,6 +15,7 @@ from functools import cache
 from assistant.cleaning import body_bounds, in_body, strip_email_quotes
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
+from assistant.kind_hints import KindHints
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, prompt
 from assistant.schemas import ConflictVerdict
@@ -152,7 +153,12 @@ async def _best(runner: ChatRunner, prompt: str, options: list[str], keep: str, 
 
 
 async def _local_verdict(
-    runner: ChatRunner, source: str, channel: str, context: Sequence[Turn], threshold: float
+    runner: ChatRunner,
+    source: str,
+    channel: str,
+    context: Sequence[Turn],
+    threshold: float,
+    hints: KindHints | None,
 ) -> tuple[ConflictVerdict, Usage, float, bool]:
     """(verdict, usage, P(conflict), whether the quote is a sentence the model picked after its own failed).
 
@@ -169,8 +175,7 @@ async def _local_verdict(
     if p_yes < threshold:
         return _no_conflict("no conflict"), usage, p_yes, False
     base, keep = _framed(runner, "conflict_local", user)
-    kinds = list(KINDS)
-    kind = kinds[await _best(runner, base + "yes |", [f" {k}" for k in kinds], keep, usage)]
+    kind = await _kind(runner, base, keep, source, hints, usage)
     severity = await _best(runner, f"{base}yes | {kind} |", [" 1", " 2", " 3"], keep, usage) + 1
     answer = f"{base}yes | {kind} | {severity} |"
     quote, used = await runner.complete(answer, chain="conflict", max_tokens=QUOTE_TOKENS, keep=keep)
@@ -188,6 +193,19 @@ async def _local_verdict(
         reason=REASONS[category],
     )
     return verdict, usage, p_yes, picked is not None
+
+
+async def _kind(
+    runner: ChatRunner, base: str, keep: str, source: str, hints: KindHints | None, usage: Usage
+) -> str:
+    """The kind the model finds most likely after "yes |", its log-probabilities shifted by the hints."""
+    kinds = list(KINDS)
+    scores, used = await runner.choose(base + "yes |", [f" {k}" for k in kinds], chain="conflict", keep=keep)
+    usage.add(used)
+    if hints is not None:
+        bonus = hints.bonus(source)
+        scores = [score + bonus[kind] for kind, score in zip(kinds, scores, strict=True)]
+    return kinds[scores.index(max(scores))]
 
 
 def _sentences(source: str) -> list[str]:
@@ -222,6 +240,7 @@ async def analyze_conflict(
     channel: str,
     context: Sequence[Turn] = (),
     threshold: float | None = None,  # None: the runner's, tuned for its model's size
+    hints: KindHints | None = None,  # the local model's kind, helped by the embedding (kind_hints.py)
 ) -> ConflictResult:
     cleaned = source_text(text, channel)
     source, directives = without_directives(cleaned)
@@ -232,7 +251,9 @@ async def analyze_conflict(
     if runner.scorer is not None:
         if threshold is None:
             threshold = runner.conflict_threshold
-        verdict, usage, p_yes, picked = await _local_verdict(runner, source, channel, context, threshold)
+        verdict, usage, p_yes, picked = await _local_verdict(
+            runner, source, channel, context, threshold, hints
+        )
         result = _checked(verdict, source, usage, p_yes)
         if picked and result.evidence is not None:
             result.evidence_check = "picked"

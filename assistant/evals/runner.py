@@ -13,6 +13,7 @@ from assistant.chains.conflict import Turn, analyze_conflict, bare_conflict
 from assistant.chains.tasks import bare_tasks, extract_tasks
 from assistant.evals.metrics import Tally
 from assistant.evals.rag_eval import IndexAt, eval_rag
+from assistant.kind_hints import KindHints
 from assistant.llm import ChatRunner, LlmFailed
 
 SETS = Path(__file__).parent / "sets"
@@ -44,6 +45,7 @@ async def eval_conflicts(
     bare: bool,
     echo: Echo,
     threshold: float | None = None,
+    hints: KindHints | None = None,
 ) -> dict[str, Any]:
     tally = Tally()
     category_hits = evidence_exact = evidence_kept = failures = 0
@@ -55,7 +57,12 @@ async def eval_conflicts(
                 result = await bare_conflict(runner, case["text"])
             else:
                 result = await analyze_conflict(
-                    runner, case["text"], channel=_channel(case), context=context, threshold=threshold
+                    runner,
+                    case["text"],
+                    channel=_channel(case),
+                    context=context,
+                    threshold=threshold,
+                    hints=hints,
                 )
         except LlmFailed as exc:
             failures += 1
@@ -151,10 +158,11 @@ async def run_eval(
     echo: Echo,
     threshold: float | None = None,
     index_at: IndexAt | None = None,  # rag: a fresh index in a folder (the configured embedding)
+    hints: KindHints | None = None,  # conflicts: the kind hints of the configured embedding
 ) -> dict[str, Any]:
     cases = list(load_cases(path))
     if kind == "conflicts":
-        figures = await eval_conflicts(runner, cases, bare=bare, echo=echo, threshold=threshold)
+        figures = await eval_conflicts(runner, cases, bare=bare, echo=echo, threshold=threshold, hints=hints)
     elif kind == "tasks":
         figures = await eval_tasks(runner, cases, bare=bare, echo=echo)
     elif kind == "rag":

