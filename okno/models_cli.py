@@ -90,7 +90,8 @@ def eval_command(
 
     from assistant.kind_hints import KindHints
 
-    hints = KindHints.configured(llm.embedding) if kind == "conflicts" and not bare else None
+    local = runner.scorer is not None  # a remote model answers the kind itself
+    hints = KindHints.configured(llm.embedding) if kind == "conflicts" and local and not bare else None
     figures = asyncio.run(
         run_eval(
             kind, runner, path, bare=bare, echo=echo, threshold=threshold, index_at=index_at, hints=hints
