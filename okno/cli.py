@@ -1,5 +1,5 @@
 """`okno` command line: serve, worker, listen, sandbox, migrate, demo, channel, staff, parse, models, eval,
-reindex, calls, backup, restore, privacy."""
+reindex, calls, backup, restore, privacy, alerts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import click
 from aiohttp import web
 
 from okno.admin_cli import channel, staff
+from okno.alerts_cli import alerts
 from okno.calls_cli import calls
 from okno.index_cli import reindex_command
 from okno.models_cli import eval_command, models
@@ -224,3 +225,4 @@ main.add_command(calls)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(privacy)
+main.add_command(alerts)

@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Attachment, Message, Request, Staff
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.audit import audit
@@ -169,17 +170,27 @@ async def reply(request: web.Request) -> web.Response:
     raise redirect(f"/ui/requests/{row.id}#reply")
 
 
+async def _alert(session: AsyncSession, request: web.Request) -> Alert:
+    raw = request.match_info["id"]
+    alert = await session.get(Alert, int(raw)) if raw.isdigit() else None
+    if alert is None:
+        raise web.HTTPNotFound(text="not found")
+    if alert.request_id is not None:
+        target = await session.get(Request, alert.request_id)
+        if target is None or not may_see(me(request), target):
+            raise web.HTTPNotFound(text="not found")
+    return alert
+
+
+def _back(request: web.Request) -> web.HTTPException:
+    back = request.headers.get("Referer", "")
+    return redirect(back if back.startswith(str(request.url.origin()) + "/ui/") else "/ui/dashboard")
+
+
 async def ack_alert(request: web.Request) -> web.Response:
     require_role(request, "manager", "supervisor", "admin")
-    raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        alert = await session.get(Alert, int(raw)) if raw.isdigit() else None
-        if alert is None:
-            raise web.HTTPNotFound(text="not found")
-        if alert.request_id is not None:
-            target = await session.get(Request, alert.request_id)
-            if target is None or not may_see(me(request), target):
-                raise web.HTTPNotFound(text="not found")
+        alert = await _alert(session, request)
         if alert.status == "new":
             alert.status, alert.acked_by_id, alert.acked_at = "acked", me(request).id, utcnow()
             await audit(
@@ -191,8 +202,47 @@ async def ack_alert(request: web.Request) -> web.Response:
                 entity_id=alert.id,
             )
             await session.commit()
-    back = request.headers.get("Referer", "")
-    raise redirect(back if back.startswith(str(request.url.origin()) + "/ui/") else "/ui/dashboard")
+    raise _back(request)
+
+
+async def alert_verdict(request: web.Request) -> web.Response:
+    """A staff member's verdict on a conflict alert: not a conflict (dismissed), or a conflict of this kind.
+    Stored as the alert's feedback (`okno alerts feedback` writes them as a labelled file for `okno eval`);
+    a corrected kind replaces the model's, which stays in the alert's details."""
+    require_role(request, "manager", "supervisor", "admin")
+    form = await request.post()
+    verdict, category = str(form.get("conflict", "")), str(form.get("category", ""))
+    if verdict not in ("yes", "no") or (verdict == "yes" and category not in CATEGORY_LABELS):
+        raise web.HTTPBadRequest(text="conflict must be yes (with a known category) or no")
+    async with state(request).services.db.session() as session:
+        alert = await _alert(session, request)
+        if alert.kind != "conflict":
+            raise web.HTTPBadRequest(text="only a conflict alert takes a verdict")
+        details: dict[str, Any] = {"conflict": verdict == "yes"}
+        if verdict == "no":
+            alert.status, alert.feedback = "dismissed", False
+        else:
+            if category != alert.category:
+                details["category"], details["model_category"] = category, alert.category
+                alert.details = {**alert.details, "model_category": alert.category}
+                alert.category = category
+            alert.feedback = True
+            if alert.status == "new":
+                alert.status = "acked"
+        if alert.acked_by_id is None or verdict == "no":
+            alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="alert.confirm" if verdict == "yes" else "alert.dismiss",
+            entity="alert",
+            entity_id=alert.id,
+            details={**details, "via": "web"},
+        )
+        await session.commit()
+    flash(request, "conv.verdict_saved")
+    raise _back(request)
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:

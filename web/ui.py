@@ -13,6 +13,7 @@ import jinja2
 from aiohttp import web
 
 from okno.services import Services
+from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
@@ -153,6 +154,8 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     notice = session.pop("flash", None)
     return {
         "t": lambda key: text(key, language),
+        "alert_label": lambda alert: alert_label(alert.kind, alert.category, language),
+        "alert_categories": [(code, category_label(code, language)) for code in CATEGORY_LABELS],
         "lang": language,
         "csrf": session.get("csrf", ""),
         "me": request.get(ME),

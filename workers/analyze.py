@@ -55,7 +55,8 @@ def assistant_of(app: JobContext, *, force: bool = False) -> AssistantServices |
     return built
 
 
-async def _context(session: AsyncSession, message: Message) -> list[Turn]:
+async def message_context(session: AsyncSession, message: Message) -> list[Turn]:
+    """The conversation's last few messages before this one, oldest first: the conflict check's context."""
     query = (
         select(Message)
         .where(col(Message.conversation_id) == message.conversation_id)
@@ -137,7 +138,7 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
         message = await session.get(Message, message_id)
         if message is None or message.direction != "inbound" or not message.text:
             return "skipped"
-        context = await _context(session, message)
+        context = await message_context(session, message)
         text, channel = message.text, CHANNEL_KIND.get(message.channel, "chat")
     helper = assistant_of(app)
     if helper is None:

@@ -7,6 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.alert_labels import category_label
 from storage.models import Alert, Client, Message, Request, Staff
 from workers.notify_texts import say
 
@@ -57,7 +58,8 @@ async def alert_text(
     client = await session.get(Client, alert.client_id) if alert.client_id else None
     request = await session.get(Request, alert.request_id) if alert.request_id else None
     source = await session.get(Message, alert.source_message_id) if alert.source_message_id else None
-    head = say(f"alert_{alert.kind}", lang, severity=alert.severity, category=alert.category or "—")
+    category = category_label(alert.category, lang)
+    head = say(f"alert_{alert.kind}", lang, severity=alert.severity, category=category)
     lines = [say("escalated", lang, level=level) + head if level else head]
     who = client.name if client else (request.company_name if request and request.company_name else None)
     lines.append(say("alert_client", lang, client=who or say("unknown_client", lang)))

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from assistant.schemas import SummaryPoint
 from bots.staff.texts import say
+from storage.alert_labels import alert_label
 from storage.models import Alert, Client, ClientSummary, Contact, Conversation, Message, Request, Staff
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.alerts import open_alerts_about
@@ -128,7 +129,8 @@ def facts_text(view: ClientView, tz: ZoneInfo, lang: str) -> list[str]:
         lines.append(say("card_alerts", lang))
         for alert in view.alerts:
             quote = (alert.evidence_quote or "")[:QUOTE]
-            lines.append(say("card_alert", lang, kind=alert.kind, category=alert.category or "", quote=quote))
+            label = alert_label(alert.kind, alert.category, lang)
+            lines.append(say("card_alert", lang, label=label, quote=quote))
     return lines
 
 

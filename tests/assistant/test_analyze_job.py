@@ -3,8 +3,10 @@ category, with an AuditLog row; the form fill never overwrites a manager's value
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,8 @@ import pytest
 from langchain_core.messages import BaseMessage
 from sqlmodel import col, select
 
+from assistant.evals.runner import run_eval
+from assistant.llm import ChatRunner
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from intake.schema import CallInfo
@@ -21,6 +25,7 @@ from storage.models import Alert, AuditLog, Call, Request, TranscriptSegment
 from storage.repos.requests import set_field
 from tests.assistant.fakes import ToolCallingFake, user_text
 from tests.factories import NOW, inbound
+from workers.alert_feedback import feedback_cases
 from workers.analyze import AssistantServices, analyze_call, analyze_message, fill_request_form
 
 pytestmark = pytest.mark.storage
@@ -204,3 +209,66 @@ async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
     assert "[operator] Заказ задерживается" in user_text(model.seen[-1])
     [alert] = await alerts(services)
     assert alert.evidence_quote == "Это безобразие" and alert.source_segment_id is not None
+
+
+async def test_judged_alerts_become_eval_cases_with_what_the_check_read(
+    services: Services, with_fake: Callable[..., ToolCallingFake], tmp_path: Path
+) -> None:
+    """`okno alerts feedback`: the staff's verdicts as a conflicts set that `okno eval` reads, each case the
+    text, channel and context the worker gave the model."""
+    model = with_fake()
+    ctx = {"okno": services.jobs}
+    await accept(services.db, inbound("e1", text="Когда доставка?"), policy=POLICY)
+    chat = await accept(
+        services.db,
+        inbound("e2", text="Неделю ждём! Это безобразие.", sent_at=NOW + timedelta(minutes=5)),
+        policy=POLICY,
+    )
+    assert chat.message_id and await analyze_message(ctx, chat.message_id) == "alerted"
+    worker_saw = user_text(model.seen[-1])
+    call = CallInfo(direction="inbound", from_number="+79035550011", started_at=NOW, ended_at=NOW)
+    got = await accept(
+        services.db, inbound("call-1", text=None, kind="call", channel="telephony", call=call), policy=POLICY
+    )
+    assert got.message_id is not None
+    async with services.db.session() as session, session.begin():
+        record = (await session.execute(select(Call))).scalars().one()
+        for n, (speaker, text) in enumerate([("operator", "Слушаю"), ("client", "Ну это безобразие, шучу")]):
+            session.add(
+                TranscriptSegment(
+                    call_id=record.id or 0, position=n, speaker=speaker, start_s=n, end_s=n + 1, text=text
+                )
+            )
+    assert await analyze_call(ctx, got.message_id) == "alerted"
+    async with services.db.session() as session, session.begin():
+        stored = (await session.execute(select(Alert))).scalars()
+        by_source = {a.source_segment_id is not None: a for a in stored}
+        by_source[False].feedback, by_source[False].category = True, "quality_claim"  # the kind corrected
+        by_source[False].details = {"model_category": "missed_deadline"}
+        by_source[True].feedback = False  # "Не конфликт"
+        unjudged = Alert(kind="conflict", category="rudeness", source_message_id=chat.message_id)
+        session.add(unjudged)
+    async with services.db.session() as session:
+        found = await feedback_cases(session)
+    assert found.skipped == []
+    chat_case, call_case = found.cases
+    assert chat_case == {
+        "id": f"alert-{by_source[False].id}",
+        "channel": "chat",
+        "lang": "ru",
+        "text": "Неделю ждём! Это безобразие.",
+        "conflict": True,
+        "category": "quality_claim",
+        "context": [{"speaker": "client", "text": "Когда доставка?"}],
+        "model_category": "missed_deadline",
+    }
+    assert call_case["channel"] == "call" and call_case["text"] == "Ну это безобразие, шучу"
+    assert call_case["context"] == [{"speaker": "operator", "text": "Слушаю"}]
+    assert (call_case["conflict"], call_case["category"]) == (False, "none")
+    # the eval reads the file and gives the model what the worker gave it
+    path = tmp_path / "feedback.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in found.cases), encoding="utf-8")
+    lines: list[str] = []
+    figures = await run_eval("conflicts", ChatRunner(model), path, bare=False, echo=lines.append)
+    assert user_text(model.seen[-2]) == worker_saw
+    assert (figures["precision"], figures["recall"], figures["category_accuracy_tp"]) == (0.5, 1.0, 0.0)

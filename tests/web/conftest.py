@@ -131,12 +131,16 @@ async def seeded(live: Live) -> Seeded:
                 blob_sha256=blob,
             )
         )
+        of_own = select(Message).where(col(Message.request_id) == own.id)
+        own_first = (await session.execute(of_own)).scalars().first()
+        assert own_first is not None
         alert = Alert(
             kind="conflict",
-            category="недовольство",
+            category="dissatisfaction",
             evidence_quote="Когда будет акт",
             client_id=None,
             request_id=own.id,
+            source_message_id=own_first.id,
         )
         session.add(alert)
         session.add(

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 import re
+from pathlib import Path
 
 import aiohttp
 import pytest
+from click.testing import CliRunner
 from sqlmodel import col, select
 
-from storage.models import AuditLog, Contact, Outbox, Request, Task
+from okno.cli import main
+from okno.settings import Settings
+from storage.models import Alert, AuditLog, Contact, Outbox, Request, Task
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 
 pytestmark = pytest.mark.storage
@@ -285,3 +291,54 @@ async def test_live_updates_announce_a_new_client_message(seeded: Seeded, sign_i
             seen += await stream.content.readline()
     status, _ = await anna.get(f"/ui/events?request={seeded.others_request_id}")
     assert status == 404  # another manager's request: no stream either
+
+
+async def test_a_conflict_alert_takes_the_staff_verdict_and_keeps_the_models_kind(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    anna = await sign_in("anna@example.ru")
+    status, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    # the kind in words, and a form to confirm it (any kind offered) or to say it is no conflict
+    assert status == 200 and "Сигналы: недовольство" in page and "dissatisfaction</b>" not in page
+    assert f'action="/ui/alerts/{seeded.alert_id}/verdict"' in page and "угроза уйти</option>" in page
+    verdict = f"/ui/alerts/{seeded.alert_id}/verdict"
+    assert (await anna.post(verdict, {"conflict": "yes", "category": "gossip"})).status == 400
+    assert (await anna.post(verdict, {"conflict": "maybe"})).status == 400
+    assert (await anna.post(verdict, {"conflict": "yes", "category": "missed_deadline"})).status == 303
+    async with seeded.live.services.db.session() as session:
+        alert = await session.get(Alert, seeded.alert_id)
+        assert alert is not None
+        assert (alert.category, alert.feedback, alert.status) == ("missed_deadline", True, "acked")
+        assert alert.details["model_category"] == "dissatisfaction" and alert.acked_by_id == seeded.manager_id
+        confirmed = select(AuditLog).where(col(AuditLog.action) == "alert.confirm")
+        [row] = (await session.execute(confirmed)).scalars()
+        assert row.details["category"] == "missed_deadline" and row.details["via"] == "web"
+    _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    assert "Сигналы: сорван срок" in page and "отмечено: конфликт" in page and verdict not in page
+    # a second thought: not a conflict after all
+    assert (await anna.post(verdict, {"conflict": "no"})).status == 303
+    async with seeded.live.services.db.session() as session:
+        alert = await session.get(Alert, seeded.alert_id)
+        assert alert is not None and (alert.feedback, alert.status) == (False, "dismissed")
+        assert alert.details["model_category"] == "dissatisfaction"
+    assert (await anna.post(verdict, {"conflict": "no"}, csrf=False)).status == 403
+
+
+async def test_the_verdicts_are_written_as_a_conflicts_set(
+    seeded: Seeded, sign_in: SignIn, settings: Settings, tmp_path: Path
+) -> None:
+    anna = await sign_in("anna@example.ru")
+    await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    out = tmp_path / "feedback.jsonl"
+    env = {"OKNO_DATA_DIR": str(settings.data_dir), "OKNO_DATABASE_URL": settings.effective_database_url}
+    command = ["alerts", "feedback", "--out", str(out)]
+    result = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert result.exit_code == 0 and "0 judged alerts" in result.output and out.read_text() == ""
+    verdict = {"conflict": "yes", "category": "missed_deadline"}
+    assert (await anna.post(f"/ui/alerts/{seeded.alert_id}/verdict", verdict)).status == 303
+    result = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert "1 judged alerts: 1 conflicts (1 with the kind corrected)" in result.output, result.output
+    [case] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (case["conflict"], case["category"]) == (True, "missed_deadline")
+    assert case["model_category"] == "dissatisfaction"
+    assert case["text"] == "Нужна справка 2-НДФЛ к пятнице" and case["channel"] == "chat"

@@ -66,7 +66,7 @@ async def test_a_conflict_alert_is_escalated_after_the_timeout(desk: StaffDesk) 
     [to_viktor] = _sent_to(desk, 7003)
     assert to_ivan["text"] == to_viktor["text"]
     lines = str(to_ivan["text"]).splitlines()
-    assert lines[0] == "⚠️ Конфликт · серьёзность 2/3 · missed_deadline"
+    assert lines[0] == "⚠️ Конфликт · серьёзность 2/3 · сорван срок"
     assert (
         "Клиент: ООО «Ромашка»" in lines and "Канал: api" in lines and "«Сколько можно ждать акт?!»" in lines
     )

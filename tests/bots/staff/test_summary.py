@@ -107,7 +107,7 @@ async def test_open_alerts_and_assignees_are_on_the_card(desk: StaffDesk) -> Non
     [pick] = await desk.write(7001, "summarize Romashka")  # Latin letters find «Ромашка» too
     chosen = next(data for label, data in buttons(pick) if "7707083893" in label)
     [card] = texts(await desk.press(7001, chosen, message_id=1001))
-    assert "Иван Соколов" in card and "«сколько можно ждать»" in card
+    assert "Иван Соколов" in card and "⚠️ сорван срок: «сколько можно ждать»" in card
 
 
 async def test_nothing_found_says_so(desk: StaffDesk) -> None:

@@ -1,0 +1,83 @@
+"""Staff verdicts on conflict alerts ("Не конфликт" in the staff bot or the web, a kind corrected in the web)
+as a labelled conflicts file for `okno eval conflicts --file`, so a company measures the assistant on its own
+clients. Each case holds what the check read: the message (or the call's client turn) with the same earlier
+turns as context, and the staff's answer. Alerts are the assistant's positives only: the file measures
+precision and the kind, not what the assistant missed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from assistant.chains.conflict import Turn
+from storage.models import Alert, Message
+from storage.repos.calls import call_transcript
+from workers.analyze import CHANNEL_KIND, CONTEXT_MESSAGES, message_context
+
+
+@dataclass
+class Feedback:
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # alert ids whose source is gone (forgotten, deleted)
+
+
+def language(text: str) -> str:
+    """ru, uk or en, by the letters: the eval's sets carry a language per case."""
+    if re.search("[іїєґІЇЄҐ]", text):
+        return "uk"
+    return "ru" if re.search("[а-яА-ЯёЁ]", text) else "en"
+
+
+async def _read(session: AsyncSession, alert: Alert) -> tuple[str, str, Sequence[Turn]] | None:
+    """(text, channel, context) as analyze_message or analyze_call gave them to the conflict check."""
+    message = await session.get(Message, alert.source_message_id) if alert.source_message_id else None
+    if message is None:
+        return None
+    if alert.source_segment_id is None:
+        if not message.text:
+            return None
+        context = await message_context(session, message)
+        return message.text, CHANNEL_KIND.get(message.channel, "chat"), context
+    _call, segments = await call_transcript(session, message_id=message.id or 0)
+    for n, segment in enumerate(segments):
+        if segment.id == alert.source_segment_id and segment.text.strip():
+            turns = segments[max(0, n - CONTEXT_MESSAGES) : n]
+            return segment.text, "call", [Turn(s.speaker, s.text) for s in turns]
+    return None
+
+
+async def feedback_cases(session: AsyncSession) -> Feedback:
+    """Every conflict alert a staff member judged, oldest first, as eval cases."""
+    query = (
+        select(Alert)
+        .where(col(Alert.kind) == "conflict")
+        .where(col(Alert.feedback).is_not(None))
+        .order_by(col(Alert.id))
+    )
+    found = Feedback()
+    for alert in (await session.execute(query)).scalars().all():
+        read = await _read(session, alert)
+        if read is None:
+            found.skipped.append(alert.id or 0)
+            continue
+        text, channel, context = read
+        conflict = bool(alert.feedback)
+        found.cases.append(
+            {
+                "id": f"alert-{alert.id}",
+                "channel": channel,
+                "lang": language(text),
+                "text": text,
+                "conflict": conflict,
+                "category": (alert.category or "none") if conflict else "none",
+                "context": [{"speaker": t.speaker, "text": t.text} for t in context],
+                # what the assistant said, where a staff member corrected the kind
+                "model_category": alert.details.get("model_category", alert.category),
+            }
+        )
+    return found
