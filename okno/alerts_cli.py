@@ -42,11 +42,13 @@ def feedback_command(out: Path) -> None:
         raise click.ClickException(str(exc)) from None
     found = asyncio.run(_collect(url))
     out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in found.cases), encoding="utf-8")
-    confirmed = sum(1 for c in found.cases if c["conflict"])
-    corrected = sum(1 for c in found.cases if c["conflict"] and c["category"] != c["model_category"])
+    conflicts = [c for c in found.cases if c["conflict"]]
+    missed = sum(1 for c in conflicts if c["model_category"] == "none")
+    corrected = sum(1 for c in conflicts if c["model_category"] not in (c["category"], "none"))
     click.echo(
-        f"{out}: {len(found.cases)} judged alerts: {confirmed} conflicts "
-        f"({corrected} with the kind corrected), {len(found.cases) - confirmed} not conflicts"
+        f"{out}: {len(found.cases)} judged alerts: {len(conflicts) - missed} conflicts confirmed "
+        f"({corrected} with the kind corrected), {missed} missed by the assistant and marked by staff, "
+        f"{len(found.cases) - len(conflicts)} not conflicts"
         + (f"; {len(found.skipped)} skipped, their message is gone" if found.skipped else "")
     )
     if found.cases:

@@ -53,6 +53,7 @@ async def conversation(request: web.Request) -> web.Response:
         notes = await notes_of(session, request_id=row.id or 0)
         window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
+        alerted = {a.source_message_id for a in alerts if a.kind == "conflict"}
         staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
         label = await client_label(session, row)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
@@ -70,6 +71,7 @@ async def conversation(request: web.Request) -> web.Response:
         notes=notes,
         window=window,
         alerts=alerts,
+        alerted=alerted,  # messages with a conflict alert: no "missed conflict" mark on them
         staff=staff,
         staff_by_id={s.id: s.name for s in staff},
         statuses=[row.status, *TRANSITIONS.get(row.status, ())],
@@ -243,6 +245,52 @@ async def alert_verdict(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "conv.verdict_saved")
     raise _back(request)
+
+
+async def mark_conflict(request: web.Request) -> web.Response:
+    """A conflict the assistant let pass, marked by a staff member on the client's message: an alert already
+    judged (acknowledged by them, feedback true, no notice sent), so the request shows it and `okno alerts
+    feedback` counts it as a conflict the model missed."""
+    require_role(request, "manager", "supervisor", "admin")
+    category = str((await request.post()).get("category", ""))
+    if category not in CATEGORY_LABELS:
+        raise web.HTTPBadRequest(text="category must be one of the conflict kinds")
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        message = await session.get(Message, int(raw)) if raw.isdigit() else None
+        target = await session.get(Request, message.request_id) if message and message.request_id else None
+        if message is None or target is None or not may_see(me(request), target):
+            raise web.HTTPNotFound(text="not found")
+        if message.direction != "inbound" or not message.text:
+            raise web.HTTPBadRequest(text="only a client's text message can be marked")
+        found = select(Alert).where(col(Alert.kind) == "conflict", col(Alert.source_message_id) == message.id)
+        if (await session.execute(found)).scalars().first() is None:
+            alert = Alert(
+                kind="conflict",
+                category=category,
+                source_message_id=message.id,
+                client_id=target.client_id,
+                request_id=target.id,
+                status="acked",
+                acked_by_id=me(request).id,
+                acked_at=utcnow(),
+                feedback=True,
+                details={"marked_by_staff": True},
+            )
+            session.add(alert)
+            await session.flush()
+            await audit(
+                session,
+                actor_kind="staff",
+                actor_id=me(request).id,
+                action="alert.mark",
+                entity="alert",
+                entity_id=alert.id,
+                details={"category": category, "message_id": message.id, "via": "web"},
+            )
+            await session.commit()
+    flash(request, "conv.verdict_saved")
+    raise redirect(f"/ui/requests/{target.id}#m{message.id}")
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:

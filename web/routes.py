@@ -30,6 +30,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/requests/{id}/reply", pages_request.reply),
         web.post("/alerts/{id}/ack", pages_request.ack_alert),
         web.post("/alerts/{id}/verdict", pages_request.alert_verdict),
+        web.post("/messages/{id}/conflict", pages_request.mark_conflict),
         web.get("/files/{id}", pages_request.attachment_file),
         web.get("/clients/{id}", pages_clients.client_card),
         web.post("/clients/{id}/merge", pages_clients.merge),

@@ -80,6 +80,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.marked_conflict": ("отмечено: конфликт", "marked: a conflict"),
     "conv.marked_not": ("отмечено: не конфликт", "marked: not a conflict"),
     "conv.verdict_saved": ("Отметка сохранена", "Verdict saved"),
+    "conv.mark": ("Ассистент пропустил конфликт?", "Did the assistant miss a conflict?"),
+    "conv.mark_save": ("Отметить конфликт", "Mark a conflict"),
     "speaker.operator": ("Сотрудник", "Staff"),
     "speaker.client": ("Клиент", "Client"),
     "speaker.unknown": ("Собеседник", "Speaker"),

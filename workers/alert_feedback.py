@@ -1,8 +1,8 @@
 """Staff verdicts on conflict alerts ("Не конфликт" in the staff bot or the web, a kind corrected in the web)
 as a labelled conflicts file for `okno eval conflicts --file`, so a company measures the assistant on its own
 clients. Each case holds what the check read: the message (or the call's client turn) with the same earlier
-turns as context, and the staff's answer. Alerts are the assistant's positives only: the file measures
-precision and the kind, not what the assistant missed."""
+turns as context, and the staff's answer. A conflict the assistant let pass counts where a staff member
+marked it on the message (web): without such marks the file measures precision and the kind, not recall."""
 
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ async def _read(session: AsyncSession, alert: Alert) -> tuple[str, str, Sequence
     return None
 
 
+def _model_category(alert: Alert) -> str | None:
+    if alert.details.get("marked_by_staff"):
+        return "none"
+    found = alert.details.get("model_category", alert.category)
+    return str(found) if found is not None else None
+
+
 async def feedback_cases(session: AsyncSession) -> Feedback:
     """Every conflict alert a staff member judged, oldest first, as eval cases."""
     query = (
@@ -76,8 +83,8 @@ async def feedback_cases(session: AsyncSession) -> Feedback:
                 "conflict": conflict,
                 "category": (alert.category or "none") if conflict else "none",
                 "context": [{"speaker": t.speaker, "text": t.text} for t in context],
-                # what the assistant said, where a staff member corrected the kind
-                "model_category": alert.details.get("model_category", alert.category),
+                # what the assistant said: "none" where it let the conflict pass and a staff member marked it
+                "model_category": _model_category(alert),
             }
         )
     return found

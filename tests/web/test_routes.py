@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from okno.cli import main
 from okno.settings import Settings
-from storage.models import Alert, AuditLog, Contact, Outbox, Request, Task
+from storage.models import Alert, AuditLog, Contact, Message, Outbox, Request, Task
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 
 pytestmark = pytest.mark.storage
@@ -337,8 +337,30 @@ async def test_the_verdicts_are_written_as_a_conflicts_set(
     verdict = {"conflict": "yes", "category": "missed_deadline"}
     assert (await anna.post(f"/ui/alerts/{seeded.alert_id}/verdict", verdict)).status == 303
     result = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
-    assert "1 judged alerts: 1 conflicts (1 with the kind corrected)" in result.output, result.output
+    assert "1 judged alerts: 1 conflicts confirmed (1 with the kind corrected), 0 missed" in result.output
     [case] = [json.loads(line) for line in out.read_text().splitlines()]
     assert (case["conflict"], case["category"]) == (True, "missed_deadline")
     assert case["model_category"] == "dissatisfaction"
     assert case["text"] == "Нужна справка 2-НДФЛ к пятнице" and case["channel"] == "chat"
+    # a conflict the assistant let pass, marked on the client's message: counted as one the model missed
+    async with seeded.live.services.db.session() as session:
+        of = select(Message).where(col(Message.request_id) == seeded.unassigned_request_id)
+        missed = (await session.execute(of)).scalars().one()
+        of = select(Message).where(col(Message.request_id) == seeded.others_request_id)
+        anothers = (await session.execute(of)).scalars().one()
+    _, page = await anna.get(f"/ui/requests/{seeded.unassigned_request_id}")
+    mark = f"/ui/messages/{missed.id}/conflict"
+    assert f'action="{mark}"' in page and "Ассистент пропустил конфликт?" in page
+    assert (await anna.post(mark, {"category": "gossip"})).status == 400
+    assert (await anna.post(f"/ui/messages/{anothers.id}/conflict", {"category": "rudeness"})).status == 404
+    assert (await anna.post(mark, {"category": "rudeness"})).status == 303
+    _, page = await anna.get(f"/ui/requests/{seeded.unassigned_request_id}")
+    assert f'action="{mark}"' not in page and "Сигналы: грубость" in page
+    async with seeded.live.services.db.session() as session:
+        of_alert = select(Alert).where(col(Alert.source_message_id) == missed.id)
+        marked = (await session.execute(of_alert)).scalars().one()
+        assert (marked.status, marked.feedback, marked.acked_by_id) == ("acked", True, seeded.manager_id)
+    result = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert "2 judged alerts: 1 conflicts confirmed (1 with the kind corrected), 1 missed" in result.output
+    second = json.loads(out.read_text().splitlines()[1])
+    assert (second["conflict"], second["category"], second["model_category"]) == (True, "rudeness", "none")
