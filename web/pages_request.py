@@ -53,7 +53,7 @@ async def conversation(request: web.Request) -> web.Response:
         notes = await notes_of(session, request_id=row.id or 0)
         window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
-        alerted = {a.source_message_id for a in alerts if a.kind == "conflict"}
+        alerted = await _alerted(session, [i.message.id or 0 for i in items])
         staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
         label = await client_label(session, row)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
@@ -80,6 +80,14 @@ async def conversation(request: web.Request) -> web.Response:
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,
     )
+
+
+async def _alerted(session: AsyncSession, message_ids: list[int]) -> set[int | None]:
+    """The timeline's messages with a conflict alert (the page lists only the request's and the client's)."""
+    query = select(Alert.source_message_id).where(
+        col(Alert.kind) == "conflict", col(Alert.source_message_id).in_(message_ids)
+    )
+    return set((await session.execute(query)).scalars().all())
 
 
 def _due(raw: str) -> datetime | None:
@@ -220,31 +228,43 @@ async def alert_verdict(request: web.Request) -> web.Response:
         alert = await _alert(session, request)
         if alert.kind != "conflict":
             raise web.HTTPBadRequest(text="only a conflict alert takes a verdict")
-        details: dict[str, Any] = {"conflict": verdict == "yes"}
         if verdict == "no":
             alert.status, alert.feedback = "dismissed", False
-        else:
-            if category != alert.category:
-                details["category"], details["model_category"] = category, alert.category
-                alert.details = {**alert.details, "model_category": alert.category}
-                alert.category = category
-            alert.feedback = True
-            if alert.status == "new":
-                alert.status = "acked"
-        if alert.acked_by_id is None or verdict == "no":
             alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
-        await audit(
-            session,
-            actor_kind="staff",
-            actor_id=me(request).id,
-            action="alert.confirm" if verdict == "yes" else "alert.dismiss",
-            entity="alert",
-            entity_id=alert.id,
-            details={**details, "via": "web"},
-        )
+            await _audit_verdict(session, request, alert, "alert.dismiss", {"conflict": False})
+        else:
+            await _confirm(session, request, alert, category)
         await session.commit()
     flash(request, "conv.verdict_saved")
     raise _back(request)
+
+
+async def _confirm(session: AsyncSession, request: web.Request, alert: Alert, category: str) -> None:
+    """A conflict of this kind: a kind other than the alert's replaces it, the model's first one is kept."""
+    details: dict[str, Any] = {"conflict": True, "category": category}
+    if category != alert.category:
+        alert.details = {"model_category": alert.category, **alert.details}  # a second correction keeps it
+        alert.category = category
+    alert.feedback = True
+    if alert.status != "acked":  # new, or dismissed earlier: a conflict after all
+        alert.status = "acked"
+    if alert.acked_by_id is None:
+        alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
+    await _audit_verdict(session, request, alert, "alert.confirm", details)
+
+
+async def _audit_verdict(
+    session: AsyncSession, request: web.Request, alert: Alert, action: str, details: dict[str, Any]
+) -> None:
+    await audit(
+        session,
+        actor_kind="staff",
+        actor_id=me(request).id,
+        action=action,
+        entity="alert",
+        entity_id=alert.id,
+        details={**details, "via": "web"},
+    )
 
 
 async def mark_conflict(request: web.Request) -> web.Response:
@@ -264,7 +284,10 @@ async def mark_conflict(request: web.Request) -> web.Response:
         if message.direction != "inbound" or not message.text:
             raise web.HTTPBadRequest(text="only a client's text message can be marked")
         found = select(Alert).where(col(Alert.kind) == "conflict", col(Alert.source_message_id) == message.id)
-        if (await session.execute(found)).scalars().first() is None:
+        existing = (await session.execute(found)).scalars().first()
+        if existing is not None:  # shown elsewhere (another request of the client): a conflict of this kind
+            await _confirm(session, request, existing, category)
+        else:
             alert = Alert(
                 kind="conflict",
                 category=category,
@@ -279,18 +302,11 @@ async def mark_conflict(request: web.Request) -> web.Response:
             )
             session.add(alert)
             await session.flush()
-            await audit(
-                session,
-                actor_kind="staff",
-                actor_id=me(request).id,
-                action="alert.mark",
-                entity="alert",
-                entity_id=alert.id,
-                details={"category": category, "message_id": message.id, "via": "web"},
-            )
-            await session.commit()
+            details = {"category": category, "message_id": message.id}
+            await _audit_verdict(session, request, alert, "alert.mark", details)
+        await session.commit()
     flash(request, "conv.verdict_saved")
-    raise redirect(f"/ui/requests/{target.id}#m{message.id}")
+    raise _back(request)
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:

@@ -138,3 +138,21 @@ async def test_client_content_stays_inert_in_the_browser(browser: Browser, seede
     assert await browser.count("#timeline script, #timeline img:not([src^='/ui/files/'])") == 0
     hosts = {urlsplit(url).hostname for url in browser.requests if url.startswith("http")}
     assert hosts == {"127.0.0.1"}, hosts
+
+
+async def test_staff_judge_an_alert_and_mark_a_missed_conflict(browser: Browser, seeded: Seeded) -> None:
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/requests/{seeded.own_request_id}")
+    assert "Сигналы: недовольство" in await browser.text(".alerts")
+    await browser.screenshot(SHOTS / "09_alert_verdict.png")
+    await browser.eval("document.querySelector('.alerts select[name=category]').value = 'missed_deadline'")
+    await browser.click(".alerts form[action$='/verdict'] button")
+    alerts = await browser.text(".alerts")
+    assert "Сигналы: сорван срок" in alerts and "отмечено: конфликт" in alerts
+    await browser.goto(f"{seeded.url}/ui/requests/{seeded.unassigned_request_id}")
+    await browser.click("details.mark summary", navigates=False)
+    await browser.screenshot(SHOTS / "10_mark_missed_conflict.png")
+    await browser.eval("document.querySelector('details.mark select').value = 'rudeness'")
+    await browser.click("details.mark button")
+    assert "Сигналы: грубость" in await browser.text(".alerts")
+    assert await browser.count("details.mark") == 0
