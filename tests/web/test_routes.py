@@ -321,6 +321,13 @@ async def test_a_conflict_alert_takes_the_staff_verdict_and_keeps_the_models_kin
         alert = await session.get(Alert, seeded.alert_id)
         assert alert is not None and (alert.feedback, alert.status) == (False, "dismissed")
         assert alert.details["model_category"] == "dissatisfaction"
+    # and a conflict after all, of a third kind: the model's own kind is still the one kept
+    assert (await anna.post(verdict, {"conflict": "yes", "category": "churn_threat"})).status == 303
+    async with seeded.live.services.db.session() as session:
+        alert = await session.get(Alert, seeded.alert_id)
+        assert alert is not None and (alert.category, alert.feedback) == ("churn_threat", True)
+        assert alert.status == "acked"
+        assert alert.details["model_category"] == "dissatisfaction"
     assert (await anna.post(verdict, {"conflict": "no"}, csrf=False)).status == 403
 
 
