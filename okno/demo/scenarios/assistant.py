@@ -15,6 +15,7 @@ from assistant.history import client_card, summarize_client
 from assistant.llm import LlmUnavailable
 from assistant.local_models import ModelMissing
 from okno.demo.stage import Stage
+from storage.alert_labels import category_label
 from storage.models import Alert, Message, Request, Staff
 from workers.analyze import analyze_message, assistant_of
 
@@ -61,7 +62,8 @@ async def run(stage: Stage) -> dict[str, Any]:
         alerts = (await session.execute(select(Alert).where(col(Alert.kind) == "conflict"))).scalars().all()
     for alert in alerts:
         stage.say(
-            f"[assistant] ALERT {alert.category} severity {alert.severity}: «{alert.evidence_quote}» "
+            f"[assistant] ALERT {category_label(alert.category)} ({alert.category}) "
+            f"severity {alert.severity}: «{alert.evidence_quote}» "
             f"(message #{alert.source_message_id}, request #{alert.request_id})"
         )
     summary: list[dict[str, Any]] = []  # what the model wrote (each point citing messages)
