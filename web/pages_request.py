@@ -22,7 +22,7 @@ from web.email_quotes import split_quoted
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
 from web.safe_html import clean_email_html
-from web.ui import flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
 
 HTML_LIMIT = 512 * 1024
@@ -231,7 +231,7 @@ async def alert_verdict(request: web.Request) -> web.Response:
         if verdict == "no":
             alert.status, alert.feedback = "dismissed", False
             alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
-            await _audit_verdict(session, request, alert, "alert.dismiss", {"conflict": False})
+            await _audit_alert(session, request, alert, "alert.dismiss", {"conflict": False})
         else:
             await _confirm(session, request, alert, category)
         await session.commit()
@@ -250,21 +250,14 @@ async def _confirm(session: AsyncSession, request: web.Request, alert: Alert, ca
         alert.status = "acked"
     if alert.acked_by_id is None:
         alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
-    await _audit_verdict(session, request, alert, "alert.confirm", details)
+    await _audit_alert(session, request, alert, "alert.confirm", details)
 
 
-async def _audit_verdict(
+async def _audit_alert(
     session: AsyncSession, request: web.Request, alert: Alert, action: str, details: dict[str, Any]
 ) -> None:
-    await audit(
-        session,
-        actor_kind="staff",
-        actor_id=me(request).id,
-        action=action,
-        entity="alert",
-        entity_id=alert.id,
-        details={**details, "via": "web"},
-    )
+    details = {**details, "via": "web"}  # a verdict comes from the web or the staff bot
+    await audit_mine(session, request, action, entity="alert", entity_id=alert.id, details=details)
 
 
 async def mark_conflict(request: web.Request) -> web.Response:
@@ -303,7 +296,7 @@ async def mark_conflict(request: web.Request) -> web.Response:
             session.add(alert)
             await session.flush()
             details = {"category": category, "message_id": message.id}
-            await _audit_verdict(session, request, alert, "alert.mark", details)
+            await _audit_alert(session, request, alert, "alert.mark", details)
         await session.commit()
     flash(request, "conv.verdict_saved")
     raise _back(request)

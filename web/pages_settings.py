@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelAccount
 from storage.repos.accounts import add_channel_account, list_channel_accounts
-from storage.repos.audit import audit
 from storage.repos.company_settings import (
     AssignmentSettings,
     BusinessHours,
@@ -22,7 +21,7 @@ from storage.repos.company_settings import (
     save_sla_settings,
     sla_settings,
 )
-from web.ui import flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 
 CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -101,15 +100,9 @@ async def channel_active(request: web.Request) -> web.Response:
 
 
 async def _audit(session: AsyncSession, request: web.Request, action: str, account: ChannelAccount) -> None:
-    await audit(
-        session,
-        actor_kind="staff",
-        actor_id=me(request).id,
-        action=action,
-        entity="channel_account",
-        entity_id=account.id,
-        details={"channel": account.channel, "name": account.name},  # never the secrets
-    )
+    details = {"channel": account.channel, "name": account.name}  # never the secrets
+    entity_id = account.id
+    await audit_mine(session, request, action, entity="channel_account", entity_id=entity_id, details=details)
 
 
 async def sla_page(request: web.Request) -> web.Response:

@@ -11,10 +11,12 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from okno.services import Services
 from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
+from storage.repos.audit import audit
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
@@ -64,6 +66,27 @@ def t(request: web.Request, key: str) -> str:
 
 def flash(request: web.Request, key: str) -> None:
     request[SESSION]["flash"] = key
+
+
+async def audit_mine(
+    session: AsyncSession,
+    request: web.Request,
+    action: str,
+    *,
+    entity: str,
+    entity_id: int | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An audit row for what the signed-in staff member did."""
+    await audit(
+        session,
+        actor_kind="staff",
+        actor_id=me(request).id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details,
+    )
 
 
 def redirect(location: str) -> web.HTTPSeeOther:

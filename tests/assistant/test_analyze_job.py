@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from assistant.evals.runner import run_eval
 from assistant.llm import ChatRunner
-from intake.accept import accept
+from intake.accept import Accepted, accept
 from intake.policy import IntakePolicy
 from intake.schema import CallInfo
 from okno.jobs import JOBS
@@ -63,17 +63,22 @@ async def alerts(services: Services) -> list[Alert]:
         return list((await session.execute(select(Alert))).scalars().all())
 
 
+async def _angry_after_a_question(services: Services) -> Accepted:
+    """A calm question, then the complaint five minutes later (its context)."""
+    await accept(services.db, inbound("e1", text="Когда доставка?"), policy=POLICY)
+    return await accept(
+        services.db,
+        inbound("e2", text="Неделю ждём! Это безобразие.", sent_at=NOW + timedelta(minutes=5)),
+        policy=POLICY,
+    )
+
+
 async def test_a_conflict_becomes_one_alert_with_its_quote_and_an_audit_row(
     services: Services, with_fake: Callable[..., ToolCallingFake]
 ) -> None:
     model = with_fake()
     ctx = {"okno": services.jobs}
-    await accept(services.db, inbound("e1", text="Когда доставка?"), policy=POLICY)
-    first = await accept(
-        services.db,
-        inbound("e2", text="Неделю ждём! Это безобразие.", sent_at=NOW + timedelta(minutes=5)),
-        policy=POLICY,
-    )
+    first = await _angry_after_a_question(services)
     assert first.message_id is not None
     assert await analyze_message(ctx, first.message_id) == "alerted"
     assert "[client] Когда доставка?" in user_text(model.seen[-1])  # the earlier message is context
@@ -218,12 +223,7 @@ async def test_judged_alerts_become_eval_cases_with_what_the_check_read(
     text, channel and context the worker gave the model."""
     model = with_fake()
     ctx = {"okno": services.jobs}
-    await accept(services.db, inbound("e1", text="Когда доставка?"), policy=POLICY)
-    chat = await accept(
-        services.db,
-        inbound("e2", text="Неделю ждём! Это безобразие.", sent_at=NOW + timedelta(minutes=5)),
-        policy=POLICY,
-    )
+    chat = await _angry_after_a_question(services)
     assert chat.message_id and await analyze_message(ctx, chat.message_id) == "alerted"
     worker_saw = user_text(model.seen[-1])
     call = CallInfo(direction="inbound", from_number="+79035550011", started_at=NOW, ended_at=NOW)
