@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from okno.settings import SettingsError, load_settings
 from storage.db import Database
@@ -40,7 +41,13 @@ def feedback_command(out: Path) -> None:
         url = load_settings().effective_database_url
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    found = asyncio.run(_collect(url))
+    try:
+        found = asyncio.run(_collect(url))
+    except DBAPIError as exc:  # no database file, no schema, no server
+        raise click.ClickException(
+            f"cannot read the alerts: {exc.orig}. "
+            "Is OKNO_DATABASE_URL right and the schema there (okno migrate)?"
+        ) from None
     out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in found.cases), encoding="utf-8")
     conflicts = [c for c in found.cases if c["conflict"]]
     missed = sum(1 for c in conflicts if c["model_category"] == "none")

@@ -28,6 +28,8 @@ COMMANDS = [
     "staff add",
     "staff list",
     "parse",
+    "alerts",
+    "alerts feedback",
 ]
 
 
@@ -81,6 +83,13 @@ def test_migrate_reports_the_revision(tmp_path: Path) -> None:
     out = okno("migrate", env_dir=tmp_path).stdout
     assert out.startswith("database at revision ")
     assert okno("migrate", env_dir=tmp_path).stdout == out  # idempotent
+
+
+def test_alerts_feedback_before_migrate_says_what_to_do(tmp_path: Path) -> None:
+    result = okno("alerts", "feedback", "--out", str(tmp_path / "f.jsonl"), env_dir=tmp_path, check=False)
+    assert result.returncode == 1 and "no such table: alert" in result.stderr
+    assert "okno migrate" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "f.jsonl").exists()
 
 
 def test_parse_prints_one_line_per_file_and_stores_nothing(tmp_path: Path) -> None:
