@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Attachment, Message, Request, Staff
 from storage.models.requests import REQUEST_STATUSES
+from storage.repos.alerts import confirm_conflict
 from storage.repos.audit import audit
 from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
@@ -240,17 +241,9 @@ async def alert_verdict(request: web.Request) -> web.Response:
 
 
 async def _confirm(session: AsyncSession, request: web.Request, alert: Alert, category: str) -> None:
-    """A conflict of this kind: a kind other than the alert's replaces it, the model's first one is kept."""
-    details: dict[str, Any] = {"conflict": True, "category": category}
-    if category != alert.category:
-        alert.details = {"model_category": alert.category, **alert.details}  # a second correction keeps it
-        alert.category = category
-    alert.feedback = True
-    if alert.status != "acked":  # new, or dismissed earlier: a conflict after all
-        alert.status = "acked"
-    if alert.acked_by_id is None:
-        alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
-    await _audit_alert(session, request, alert, "alert.confirm", details)
+    """A conflict of this kind (storage.repos.alerts.confirm_conflict), audited."""
+    confirm_conflict(alert, category, staff_id=me(request).id, now=utcnow())
+    await _audit_alert(session, request, alert, "alert.confirm", {"conflict": True, "category": category})
 
 
 async def _audit_alert(

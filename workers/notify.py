@@ -70,7 +70,7 @@ async def _send_alert(app: JobContext, alert: Alert, people: Sequence[Staff], le
             kind="escalation" if level else "alert",
             chat_id=person.telegram_user_id,
             text=text,
-            markup=alert_keyboard(alert.id or 0, cfg.language),
+            markup=alert_keyboard(alert.id or 0, cfg.language, conflict=alert.kind == "conflict"),
             staff_id=person.id,
             alert_id=alert.id,
         )
@@ -83,7 +83,7 @@ async def _send_alert(app: JobContext, alert: Alert, people: Sequence[Staff], le
                 kind="alert",
                 chat_id=cfg.supervisor_chat_id,
                 text=text,
-                markup=alert_keyboard(alert.id or 0, cfg.language),
+                markup=alert_keyboard(alert.id or 0, cfg.language, conflict=alert.kind == "conflict"),
                 alert_id=alert.id,
             )
             is not None

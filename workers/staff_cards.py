@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.alert_labels import category_label
+from storage.alert_labels import CATEGORY_LABELS, category_label
 from storage.models import Alert, Client, Message, Request, Staff
 from workers.notify_texts import say
 
@@ -15,32 +15,51 @@ QUOTE_CHARS = 300
 
 
 class AlertAction(CallbackData, prefix="al"):
-    action: str  # take | assign | to | fp
+    action: str  # take | assign | to | fp | kinds | kind
     alert_id: int
     staff_id: int = 0
+    kind: int = 0  # "kind": the index in CATEGORY_LABELS (Telegram's 64 bytes hold no category name)
 
 
-def alert_keyboard(alert_id: int, lang: str = "ru") -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=say("btn_take", lang),
-                    callback_data=AlertAction(action="take", alert_id=alert_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=say("btn_assign", lang),
-                    callback_data=AlertAction(action="assign", alert_id=alert_id).pack(),
-                ),
-            ],
+def alert_keyboard(alert_id: int, lang: str = "ru", *, conflict: bool = True) -> InlineKeyboardMarkup:
+    """«Беру», «Назначить…»; on a conflict also «Не конфликт» and «Другой вид…» (the staff's verdict)."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=say("btn_take", lang), callback_data=AlertAction(action="take", alert_id=alert_id).pack()
+            ),
+            InlineKeyboardButton(
+                text=say("btn_assign", lang),
+                callback_data=AlertAction(action="assign", alert_id=alert_id).pack(),
+            ),
+        ]
+    ]
+    if conflict:
+        rows.append(
             [
                 InlineKeyboardButton(
                     text=say("btn_not_conflict", lang),
                     callback_data=AlertAction(action="fp", alert_id=alert_id).pack(),
-                )
-            ],
-        ]
-    )
+                ),
+                InlineKeyboardButton(
+                    text=say("btn_other_kind", lang),
+                    callback_data=AlertAction(action="kinds", alert_id=alert_id).pack(),
+                ),
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def kinds_keyboard(alert_id: int, lang: str = "ru") -> InlineKeyboardMarkup:
+    """The conflict kinds in words, two a row: the one pressed is the staff's verdict."""
+    buttons = [
+        InlineKeyboardButton(
+            text=category_label(code, lang),
+            callback_data=AlertAction(action="kind", alert_id=alert_id, kind=n).pack(),
+        )
+        for n, code in enumerate(CATEGORY_LABELS)
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def request_link(web_url: str | None, request_id: int | None, message_id: int | None = None) -> str:
@@ -79,4 +98,6 @@ async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:
     name = who.name if who else "—"
     if alert.status == "dismissed":
         return say("alert_dismissed", lang, name=name)
+    if alert.feedback:
+        return say("alert_confirmed", lang, name=name)
     return say("alert_taken", lang, name=name)

@@ -1,5 +1,6 @@
-"""Alert buttons: «Беру» (acknowledge and take the request), «Назначить…» (pick a manager), «Не конфликт»
-(dismissed, stored as feedback for the evals). Supervisors, admins and the request's assignee may act."""
+"""Alert buttons: «Беру» (acknowledge and take the request), «Назначить…» (pick a manager); on a conflict
+«Не конфликт» (dismissed) and «Другой вид…» (the kind corrected), both the staff's verdict that `okno alerts
+feedback` turns into an eval set. Supervisors, admins and the request's assignee may act."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.staff.texts import say
+from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Request, Staff
 from storage.models.work import OPEN_ALERT_STATUSES
+from storage.repos.alerts import confirm_conflict
 from storage.repos.audit import audit
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
-from workers.staff_cards import AlertAction, alert_text
+from workers.staff_cards import AlertAction, alert_keyboard, alert_text, kinds_keyboard
 from workers.staff_delivery import deliver
 from workers.staffbot_config import StaffBotSettings
 
@@ -44,14 +47,33 @@ async def on_alert(
         if not await _allowed(session, alert, staff):
             await query.answer(say("alert_not_allowed", lang), show_alert=True)
             return
-        if callback_data.action == "assign":
-            managers = await active_staff(session, roles=("manager", "supervisor"))
-            await query.answer(say("alert_pick", lang))
+        if callback_data.action in ("assign", "kinds"):
+            if callback_data.action == "assign":
+                managers = await active_staff(session, roles=("manager", "supervisor"))
+                markup, hint = _pick(alert.id or 0, managers), "alert_pick"
+            else:
+                markup, hint = kinds_keyboard(alert.id or 0, lang), "alert_pick_kind"
+            await query.answer(say(hint, lang))
             if query.message is not None:
                 await bot.edit_message_reply_markup(
+                    chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=markup
+                )
+            return
+        if callback_data.action == "kind":
+            categories = list(CATEGORY_LABELS)
+            if alert.kind != "conflict" or not 0 <= callback_data.kind < len(categories):
+                await query.answer(say("alert_gone", lang))
+                return
+            await _kind(session, alert, staff, categories[callback_data.kind], app)
+            await session.commit()
+            text = await alert_text(session, alert, web_url=cfg.web_url, lang=lang)
+            await query.answer(say("alert_kind_saved", lang))
+            if query.message is not None:  # still to be taken or handed on
+                await bot.edit_message_text(
+                    text,
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
-                    reply_markup=_pick(alert.id or 0, managers),
+                    reply_markup=alert_keyboard(alert.id or 0, lang),
                 )
             return
         answer = await _decide(session, alert, staff, callback_data, app, lang)
@@ -71,6 +93,19 @@ async def on_alert(
         )
     if query.message is not None:
         await bot.edit_message_text(text, chat_id=query.message.chat.id, message_id=query.message.message_id)
+
+
+async def _kind(session: AsyncSession, alert: Alert, staff: Staff, category: str, app: JobContext) -> None:
+    confirm_conflict(alert, category, staff_id=staff.id, now=app.clock())
+    await audit(
+        session,
+        actor_kind="staff",
+        actor_id=staff.id,
+        action="alert.confirm",
+        entity="alert",
+        entity_id=alert.id,
+        details={"conflict": True, "category": category, "via": "staff_bot"},
+    )
 
 
 async def _decide(

@@ -1,7 +1,9 @@
-"""Which alerts are a client's open ones: shared by the staff bot's card and the summary's card."""
+"""Which alerts are a client's open ones (shared by the staff bot's card and the summary's card), and a staff
+member's verdict on a conflict alert (shared by the web and the staff bot)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -18,3 +20,16 @@ def open_alerts_about(request_ids: Any, client_id: int | None = None) -> ColumnE
     if client_id is not None:
         about = or_(about, col(Alert.client_id) == client_id)
     return and_(about, col(Alert.status).in_(OPEN_ALERT_STATUSES))
+
+
+def confirm_conflict(alert: Alert, category: str, *, staff_id: int | None, now: datetime) -> None:
+    """A conflict of this kind: a kind other than the alert's replaces it, and the model's own kind stays in
+    `details["model_category"]` (also after a second correction); an alert new or dismissed before is
+    acknowledged: somebody has looked at it (no escalation, no notice)."""
+    if category != alert.category:
+        alert.details = {"model_category": alert.category, **alert.details}
+        alert.category = category
+    alert.feedback = True
+    alert.status = "acked"
+    if alert.acked_by_id is None:
+        alert.acked_by_id, alert.acked_at = staff_id, now

@@ -71,7 +71,7 @@ async def test_a_conflict_alert_is_escalated_after_the_timeout(desk: StaffDesk) 
         "Клиент: ООО «Ромашка»" in lines and "Канал: api" in lines and "«Сколько можно ждать акт?!»" in lines
     )
     assert any(line.startswith("Открыть: https://okno.example/ui/requests/") for line in lines)
-    assert [label for label, _ in buttons(to_ivan)] == ["Беру", "Назначить…", "Не конфликт"]
+    assert [label for label, _ in buttons(to_ivan)] == ["Беру", "Назначить…", "Не конфликт", "Другой вид…"]
     assert _sent_to(desk, 7004) == []
     desk.now += timedelta(minutes=14)
     assert (await tick(desk))["escalated"] == 0 and _sent_to(desk, 7004) == []  # not yet, and nothing twice
@@ -118,6 +118,29 @@ async def test_not_a_conflict_is_feedback_and_a_manager_may_not_dismiss_others(d
     assert stored is not None and (stored.status, stored.feedback) == ("dismissed", False)
 
 
+async def test_another_kind_corrects_the_models_and_keeps_it_for_the_evals(desk: StaffDesk) -> None:
+    alert = await _conflict(desk, assignee="Иван")
+    await tick(desk)
+    [card] = _sent_to(desk, 7002)
+    answer, markup = await desk.press(7002, dict(buttons(card))["Другой вид…"], message_id=1001)
+    assert answer["text"] == "Какой это конфликт?" and markup["method"] == "editMessageReplyMarkup"
+    kinds = dict(buttons(markup))
+    assert len(kinds) == 8 and {"сорван срок", "угроза уйти", "угроза суда"} <= set(kinds)
+    answer, edited = await desk.press(7002, kinds["угроза уйти"], message_id=1001)
+    assert answer["text"] == "Вид конфликта сохранён"
+    lines = str(edited["text"]).splitlines()
+    assert lines[0] == "⚠️ Конфликт · серьёзность 2/3 · угроза уйти"
+    assert lines[-1] == "☑️ Конфликт подтверждён (Иван Соколов)"
+    assert [label for label, _ in buttons(edited)][:2] == ["Беру", "Назначить…"]  # still to be taken
+    async with desk.services.db.session() as session:
+        stored = await session.get(Alert, alert.id)
+    assert stored is not None and (stored.category, stored.feedback) == ("churn_threat", True)
+    assert stored.status == "acked"
+    assert stored.details["model_category"] == "missed_deadline"
+    desk.now += timedelta(hours=1)
+    assert (await tick(desk))["escalated"] == 0  # judged: nobody else is woken for it
+
+
 async def test_assign_picks_a_manager(desk: StaffDesk) -> None:
     alert = await _conflict(desk, assignee=None)
     await tick(desk)
@@ -154,6 +177,7 @@ async def test_sla_counts_business_hours_only(desk: StaffDesk) -> None:
     assert alert.kind == "sla_breach"
     [to_viktor] = _sent_to(desk, 7003)  # nobody assigned: the supervisor at once
     assert str(to_viktor["text"]).startswith("⏰ Нет ответа клиенту")
+    assert [label for label, _ in buttons(to_viktor)] == ["Беру", "Назначить…"]  # no conflict to judge
     assert (await tick(desk))["sla"] == 0  # one alert per request
 
 
