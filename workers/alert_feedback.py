@@ -1,5 +1,5 @@
-"""Staff verdicts on conflict alerts ("Не конфликт" in the staff bot or the web, a kind corrected in the web)
-as a labelled conflicts file for `okno eval conflicts --file`, so a company measures the assistant on its own
+"""Staff verdicts on conflict alerts («Не конфликт», a corrected kind: staff bot or web) as a labelled
+conflicts file for `okno eval conflicts --file`, so a company measures the assistant on its own
 clients. Each case holds what the check read: the message (or the call's client turn) with the same earlier
 turns as context, and the staff's answer. A conflict the assistant let pass counts where a staff member
 marked it on the message (web): without such marks the file measures precision and the kind, not recall."""
