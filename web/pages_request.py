@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Attachment, Message, Request, Staff
 from storage.models.requests import REQUEST_STATUSES
-from storage.repos.alerts import confirm_conflict
+from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
@@ -204,14 +204,7 @@ async def ack_alert(request: web.Request) -> web.Response:
         alert = await _alert(session, request)
         if alert.status == "new":
             alert.status, alert.acked_by_id, alert.acked_at = "acked", me(request).id, utcnow()
-            await audit(
-                session,
-                actor_kind="staff",
-                actor_id=me(request).id,
-                action="alert.ack",
-                entity="alert",
-                entity_id=alert.id,
-            )
+            await audit_mine(session, request, "alert.ack", entity="alert", entity_id=alert.id)
             await session.commit()
     raise _back(request)
 
@@ -230,8 +223,7 @@ async def alert_verdict(request: web.Request) -> web.Response:
         if alert.kind != "conflict":
             raise web.HTTPBadRequest(text="only a conflict alert takes a verdict")
         if verdict == "no":
-            alert.status, alert.feedback = "dismissed", False
-            alert.acked_by_id, alert.acked_at = me(request).id, utcnow()
+            dismiss_conflict(alert, staff_id=me(request).id, now=utcnow())
             await _audit_alert(session, request, alert, "alert.dismiss", {"conflict": False})
         else:
             await _confirm(session, request, alert, category)

@@ -5,6 +5,7 @@ feedback` turns into an eval set. Supervisors, admins and the request's assignee
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,7 +15,7 @@ from bots.staff.texts import say
 from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Request, Staff
 from storage.models.work import OPEN_ALERT_STATUSES
-from storage.repos.alerts import confirm_conflict
+from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
@@ -97,15 +98,7 @@ async def on_alert(
 
 async def _kind(session: AsyncSession, alert: Alert, staff: Staff, category: str, app: JobContext) -> None:
     confirm_conflict(alert, category, staff_id=staff.id, now=app.clock())
-    await audit(
-        session,
-        actor_kind="staff",
-        actor_id=staff.id,
-        action="alert.confirm",
-        entity="alert",
-        entity_id=alert.id,
-        details={"conflict": True, "category": category, "via": "staff_bot"},
-    )
+    await _audit(session, staff, alert, "alert.confirm", {"conflict": True, "category": category})
 
 
 async def _decide(
@@ -113,24 +106,30 @@ async def _decide(
 ) -> str:
     now = app.clock()
     dismissed = data.action == "fp"
-    alert.status = "dismissed" if dismissed else "acked"
-    alert.acked_by_id, alert.acked_at = staff.id, now
     if dismissed:
-        alert.feedback = False  # a false positive: the evals learn from it
-    elif alert.request_id is not None:
-        request = await session.get(Request, alert.request_id)
+        dismiss_conflict(alert, staff_id=staff.id, now=now)
+    else:
+        alert.status, alert.acked_by_id, alert.acked_at = "acked", staff.id, now
+        request = await session.get(Request, alert.request_id) if alert.request_id is not None else None
         if request is not None:
             request.assignee_id = data.staff_id or staff.id
+    action = "alert.dismiss" if dismissed else "alert.ack"
+    await _audit(session, staff, alert, action, {"assignee_id": data.staff_id or staff.id})
+    return say("alert_dismissed" if dismissed else "alert_taken", lang)
+
+
+async def _audit(
+    session: AsyncSession, staff: Staff, alert: Alert, action: str, details: dict[str, Any]
+) -> None:
     await audit(
         session,
         actor_kind="staff",
         actor_id=staff.id,
-        action="alert.dismiss" if dismissed else "alert.ack",
+        action=action,
         entity="alert",
         entity_id=alert.id,
-        details={"assignee_id": data.staff_id or staff.id, "via": "staff_bot"},
+        details={**details, "via": "staff_bot"},
     )
-    return say("alert_dismissed" if dismissed else "alert_taken", lang)
 
 
 def _pick(alert_id: int, people: Sequence[Staff]) -> InlineKeyboardMarkup:

@@ -22,6 +22,12 @@ def open_alerts_about(request_ids: Any, client_id: int | None = None) -> ColumnE
     return and_(about, col(Alert.status).in_(OPEN_ALERT_STATUSES))
 
 
+def dismiss_conflict(alert: Alert, *, staff_id: int | None, now: datetime) -> None:
+    """Not a conflict: dismissed, a false positive the evals learn from, by this staff member."""
+    alert.status, alert.feedback = "dismissed", False
+    alert.acked_by_id, alert.acked_at = staff_id, now
+
+
 def confirm_conflict(alert: Alert, category: str, *, staff_id: int | None, now: datetime) -> None:
     """A conflict of this kind: a kind other than the alert's replaces it, and the model's own kind stays in
     `details["model_category"]` (also after a second correction); an alert new or dismissed before is
