@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from assistant.chains.conflict import Turn
 from storage.models import Alert, Message
 from storage.repos.calls import call_transcript
-from workers.analyze import CHANNEL_KIND, CONTEXT_MESSAGES, message_context
+from workers.analyze import CHANNEL_KIND, message_context, turn_context
 
 
 @dataclass
@@ -46,8 +46,7 @@ async def _read(session: AsyncSession, alert: Alert) -> tuple[str, str, Sequence
     _call, segments = await call_transcript(session, message_id=message.id or 0)
     for n, segment in enumerate(segments):
         if segment.id == alert.source_segment_id and segment.text.strip():
-            turns = segments[max(0, n - CONTEXT_MESSAGES) : n]
-            return segment.text, "call", [Turn(s.speaker, s.text) for s in turns]
+            return segment.text, "call", turn_context(segments, n)
     return None
 
 

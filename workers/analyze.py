@@ -5,7 +5,7 @@ The model runs outside any transaction (seconds); what it finds is written in on
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from assistant.chains.request_form import fill_form
 from assistant.config import LlmSettings
 from assistant.kind_hints import KindHints
 from assistant.llm import ChatRunner
-from storage.models import Alert, Message, Request
+from storage.models import Alert, Message, Request, TranscriptSegment
 from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.audit import audit
 from storage.repos.calls import call_transcript
@@ -67,6 +67,11 @@ async def message_context(session: AsyncSession, message: Message) -> list[Turn]
     )
     earlier = (await session.execute(query)).scalars().all()
     return [Turn("client" if m.direction == "inbound" else "staff", m.text or "") for m in reversed(earlier)]
+
+
+def turn_context(segments: Sequence[TranscriptSegment], n: int) -> list[Turn]:
+    """The call's last few turns before turn n: the conflict check's context for a client turn."""
+    return [Turn(s.speaker, s.text) for s in segments[max(0, n - CONTEXT_MESSAGES) : n]]
 
 
 async def _open_alert(session: AsyncSession, request_id: int, category: str) -> Alert | None:
@@ -166,7 +171,7 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
     for n, segment in enumerate(segments):
         if segment.speaker != "client" or not segment.text.strip():
             continue
-        context = [Turn(s.speaker, s.text) for s in segments[max(0, n - CONTEXT_MESSAGES) : n]]
+        context = turn_context(segments, n)
         result = await analyze_conflict(
             helper.runner, segment.text, channel="call", context=context, hints=helper.hints
         )
