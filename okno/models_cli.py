@@ -98,4 +98,6 @@ def eval_command(
         )
     )
     figures["model"] = model or llm.model if llm.provider == "local" else f"{llm.provider}:{llm.base_url}"
+    for at, row in figures.get("thresholds", {}).items():  # what another OKNO_LLM__CONFLICT_THRESHOLD gives
+        click.echo(f"threshold {at}: precision {row['precision']} recall {row['recall']} F1 {row['f1']}")
     click.echo(json.dumps(figures, ensure_ascii=False))

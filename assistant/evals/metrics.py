@@ -52,3 +52,36 @@ def latency_figures(latencies: list[float]) -> dict[str, float]:
         "latency_p50_s": round(statistics.median(lat), 2),
         "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2),
     }
+
+
+Scored = tuple[float, bool, bool]  # (the model's P(conflict), alerted at the run's threshold, a conflict)
+
+
+def roc_auc(scored: list[Scored]) -> float | None:
+    """How well P(conflict) ranks the labelled conflicts above the calm cases (ties count half); None
+    without both."""
+    positives = [p for p, _alert, expected in scored if expected]
+    negatives = [p for p, _alert, expected in scored if not expected]
+    if not positives or not negatives:
+        return None
+    above = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return round(above / (len(positives) * len(negatives)), 3)
+
+
+def threshold_sweep(scored: list[Scored], start: float, step: float = 0.05) -> dict[str, dict[str, float]]:
+    """Precision, recall and F1 had the alerts started at each threshold from the run's one up.
+
+    An alert at a higher threshold is one of this run's alerts whose P(conflict) reaches it, so the figures
+    are exact without running the model again; below the run's threshold no quote was read (run the eval
+    with a lower --threshold to see those)."""
+    sweep: dict[str, dict[str, float]] = {}
+    top = max((p for p, _alert, _expected in scored), default=0.0)  # above it nothing would be alerted
+    steps = 0
+    while (threshold := round(start + steps * step, 3)) < 1.0 and threshold <= top:
+        tally = Tally()
+        for p, alert, expected in scored:
+            tally.count(alert and p >= threshold, expected)
+        figures = tally.figures()
+        sweep[f"{threshold:.2f}"] = {k: figures[k] for k in ("precision", "recall", "f1")}
+        steps += 1
+    return sweep

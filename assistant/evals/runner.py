@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.chains.conflict import Turn, analyze_conflict, bare_conflict
 from assistant.chains.tasks import bare_tasks, extract_tasks
-from assistant.evals.metrics import Tally
+from assistant.evals.metrics import Scored, Tally, roc_auc, threshold_sweep
 from assistant.evals.rag_eval import IndexAt, eval_rag
 from assistant.kind_hints import KindHints
 from assistant.llm import ChatRunner, LlmFailed
@@ -49,6 +49,7 @@ async def eval_conflicts(
 ) -> dict[str, Any]:
     tally = Tally()
     category_hits = evidence_exact = evidence_kept = failures = 0
+    scored: list[Scored] = []  # a local model's P(conflict) per case, for the ranking and the sweep
     for case in cases:
         context = [Turn(t["speaker"], t["text"]) for t in case.get("context", [])]
         started = time.perf_counter()
@@ -67,6 +68,8 @@ async def eval_conflicts(
         except LlmFailed as exc:
             failures += 1
             tally.count(False, bool(case["conflict"]))
+            if runner.scorer is not None and not bare:
+                scored.append((0.0, False, bool(case["conflict"])))  # the sweep counts it as the figures do
             echo(f"{case['id']}: FAILED {exc}")
             continue
         tally.latencies.append(time.perf_counter() - started)
@@ -77,6 +80,8 @@ async def eval_conflicts(
         predicted = result.verdict.conflict if bare else result.alert
         expected = bool(case["conflict"])
         tally.count(predicted, expected)
+        if result.confidence is not None:
+            scored.append((result.confidence, predicted, expected))
         if predicted and expected:
             category_hits += result.verdict.category == case.get("category")
             evidence_exact += result.evidence_check == "exact"
@@ -94,7 +99,12 @@ async def eval_conflicts(
     figures["evidence_verified_tp"] = round(evidence_kept / tally.tp, 3) if tally.tp else 0.0
     figures["failures"] = failures
     if not bare and runner.scorer is not None:
-        figures["threshold"] = runner.conflict_threshold if threshold is None else threshold
+        run_at = runner.conflict_threshold if threshold is None else threshold
+        figures["threshold"] = run_at
+        if scored:
+            # a company choosing OKNO_LLM__CONFLICT_THRESHOLD on its own staff's verdicts reads these
+            figures["roc_auc"] = roc_auc(scored)
+            figures["thresholds"] = threshold_sweep(scored, run_at)
     return figures
 
 

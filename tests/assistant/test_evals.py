@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from assistant.schemas import CATEGORIES
 from okno.cli import main
 from storage.embeddings import StaticEmbedding
 from storage.vectors import ChromaIndex
-from tests.assistant.fakes import ToolCallingFake, user_text
+from tests.assistant.fakes import ScriptedScorer, ToolCallingFake, favour, user_text
 
 Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
 
@@ -123,6 +124,47 @@ async def test_runner_scores_a_perfect_model_at_one(fake_runner: Build) -> None:
     )
     assert figures["f1"] == 1.0 and figures["accuracy"] == 1.0 and figures["evidence_exact_tp"] == 1.0
     assert figures["cases"] == len(dev) and figures["prompt_tokens_mean"] > 0
+
+
+async def test_a_local_model_s_figures_rank_and_sweep_thresholds(tmp_path: Path) -> None:
+    """The ROC AUC and the figures had alerts started at each threshold from the run's own, from the
+    P(conflict) per case: a company picks OKNO_LLM__CONFLICT_THRESHOLD on its staff's verdicts."""
+    labelled = [  # (text, conflict, the scripted P(yes))
+        ("Сорвали срок третий раз, это безобразие.", True, 0.92),
+        ("Спасибо, всё получили, претензий нет.", False, 0.62),
+        ("Где акт? Уже неделю ждём.", True, 0.58),
+        ("Пришлите счёт на вторую партию.", False, 0.2),
+        ("Опять задержка, очень недовольны.", True, 0.3),
+    ]
+    p_yes = {text: p for text, _conflict, p in labelled}
+    path = tmp_path / "cases.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"c{n}", "channel": "chat", "text": t, "conflict": c, "category": "none"})
+            + "\n"
+            for n, (t, c, _p) in enumerate(labelled)
+        ),
+        encoding="utf-8",
+    )
+
+    def choices(prompt: str, options: Sequence[str]) -> list[float]:
+        if options[0] != "yes":
+            return favour("late", "2")(prompt, options)
+        p = next(p for text, p in p_yes.items() if f"<message>{text}</message>" in prompt)
+        return [math.log(p), -50.0, math.log(1 - p), -50.0]
+
+    scorer = ScriptedScorer(choices, quote=lambda p: p.rsplit("<message>", 1)[1].split("</message>")[0])
+    runner = ChatRunner(ToolCallingFake(responder=lambda _m, _t: pytest.fail("no JSON")), scorer=scorer)
+    figures = await run_eval("conflicts", runner, path, bare=False, echo=lambda _l: None, threshold=0.5)
+    # conflicts at 0.92, 0.58, 0.3 against calm ones at 0.62, 0.2: four of the six pairs ranked right
+    assert figures["roc_auc"] == round(4 / 6, 3)
+    sweep = figures["thresholds"]
+    assert list(sweep)[:3] == ["0.50", "0.55", "0.60"] and list(sweep)[-1] == "0.90"  # the top P
+    assert sweep["0.50"] == {k: figures[k] for k in ("precision", "recall", "f1")}
+    assert sweep["0.50"]["precision"] == round(2 / 3, 3) and sweep["0.50"]["recall"] == round(2 / 3, 3)
+    assert sweep["0.60"] == {"precision": 0.5, "recall": round(1 / 3, 3), "f1": 0.4}
+    assert sweep["0.65"] == {"precision": 1.0, "recall": round(1 / 3, 3), "f1": 0.5}
+    assert sweep["0.90"] == {"precision": 1.0, "recall": round(1 / 3, 3), "f1": 0.5}
 
 
 def rag_oracle(test: list[dict[str, Any]]) -> Callable[[list[BaseMessage], str], dict[str, Any]]:
