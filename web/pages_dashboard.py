@@ -1,4 +1,5 @@
-"""The supervisor dashboard: first-response times, requests by status, overdue, conflicts, daily volume."""
+"""The supervisor dashboard: first-response times, requests by status, overdue, conflicts, daily volume, and
+how right the assistant's conflict alerts were by the staff's verdicts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from storage.models import Alert, Message, Request
+from storage.repos.alerts import verdicts
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
 from web.ui import render, require_role, state, t
 
 DAYS = 14
+VERDICT_DAYS = 90  # the conflict alerts whose verdicts the assistant's figures count
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -57,6 +60,15 @@ async def dashboard(request: web.Request) -> web.Response:
             .scalars()
             .all()
         )
+        recent_conflicts = (
+            await session.execute(
+                select(Alert).where(
+                    col(Alert.kind) == "conflict",
+                    col(Alert.created_at) >= now - timedelta(days=VERDICT_DAYS),
+                )
+            )
+        ).scalars()
+        judged = verdicts(recent_conflicts)
         volume = (
             await session.execute(
                 select(Message.channel, Message.sent_at).where(
@@ -95,6 +107,8 @@ async def dashboard(request: web.Request) -> web.Response:
         ),
         overdue=[r for r in requests if is_overdue(r, now)],
         alerts=alerts,
+        verdicts=judged,
+        verdict_days=VERDICT_DAYS,
         volume=stacked_days(days, series),
         staff=names,
     )

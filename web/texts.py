@@ -129,6 +129,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.volume": ("Сообщения по каналам за 14 дней", "Messages per channel, 14 days"),
     "dash.minutes": ("мин", "min"),
     "dash.none": ("Нет данных", "No data"),
+    "dash.assistant": ("Ассистент по оценкам сотрудников", "The assistant by the staff's verdicts"),
+    "dash.assistant_days": ("дней", "days"),
+    "dash.assistant_right": ("Верных предупреждений о конфликте", "Conflict alerts confirmed"),
+    "dash.assistant_false": ("Ложных («Не конфликт»)", "False alarms («Not a conflict»)"),
+    "dash.assistant_kind": ("Вид исправлен сотрудником", "Kind corrected by staff"),
+    "dash.assistant_missed": ("Пропущенных конфликтов отмечено", "Missed conflicts marked"),
+    "dash.assistant_unjudged": ("Без оценки", "Not judged yet"),
+    "dash.assistant_hint": (
+        "Много ложных — поднимите OKNO_LLM__CONFLICT_THRESHOLD, много пропущенных — опустите. "
+        "Порог проверяется на ваших оценках: okno alerts feedback, затем okno eval conflicts --file.",
+        "Many false alarms: raise OKNO_LLM__CONFLICT_THRESHOLD; many misses: lower it. "
+        "Try a threshold on your own verdicts: okno alerts feedback, then okno eval conflicts --file.",
+    ),
+    "dash.assistant_none": (
+        "Оценок пока нет: «Верно» или «Не конфликт» у предупреждения в разговоре или в боте сотрудников.",
+        "No verdicts yet: «Right» or «Not a conflict» on an alert in a conversation or the staff bot.",
+    ),
     "admin.title": ("Сотрудники", "Staff"),
     "admin.add": ("Добавить сотрудника", "Add staff member"),
     "admin.name": ("Имя", "Name"),

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from assistant.chains.conflict import Turn
 from storage.models import Alert, Message
+from storage.repos.alerts import model_category
 from storage.repos.calls import call_transcript
 from workers.analyze import CHANNEL_KIND, message_context, turn_context
 
@@ -50,13 +51,6 @@ async def _read(session: AsyncSession, alert: Alert) -> tuple[str, str, Sequence
     return None
 
 
-def _model_category(alert: Alert) -> str | None:
-    if alert.details.get("marked_by_staff"):
-        return "none"
-    found = alert.details.get("model_category", alert.category)
-    return str(found) if found is not None else None
-
-
 async def feedback_cases(session: AsyncSession) -> Feedback:
     """Every conflict alert a staff member judged, oldest first, as eval cases."""
     query = (
@@ -83,7 +77,7 @@ async def feedback_cases(session: AsyncSession) -> Feedback:
                 "category": (alert.category or "none") if conflict else "none",
                 "context": [{"speaker": t.speaker, "text": t.text} for t in context],
                 # what the assistant said: "none" where it let the conflict pass and a staff member marked it
-                "model_category": _model_category(alert),
+                "model_category": model_category(alert),
             }
         )
     return found

@@ -334,6 +334,9 @@ async def test_a_conflict_alert_takes_the_staff_verdict_and_keeps_the_models_kin
 async def test_the_verdicts_are_written_as_a_conflicts_set(
     seeded: Seeded, sign_in: SignIn, settings: Settings, tmp_path: Path
 ) -> None:
+    boss = await sign_in("viktor@example.ru")
+    _, dashboard = await boss.get("/ui/dashboard")
+    assert "Оценок пока нет" in dashboard and 'id="assistant-verdicts"' not in dashboard
     anna = await sign_in("anna@example.ru")
     await anna.get(f"/ui/requests/{seeded.own_request_id}")
     out = tmp_path / "feedback.jsonl"
@@ -371,3 +374,17 @@ async def test_the_verdicts_are_written_as_a_conflicts_set(
     assert "2 judged alerts: 1 conflicts confirmed (1 with the kind corrected), 1 missed" in result.output
     second = json.loads(out.read_text().splitlines()[1])
     assert (second["conflict"], second["category"], second["model_category"]) == (True, "rudeness", "none")
+    # the supervisor's dashboard counts the same verdicts
+    _, dashboard = await boss.get("/ui/dashboard")
+    figures = dict(re.findall(r"<li>([^<:]+): <b>(\d+)</b>", dashboard.split('id="assistant-verdicts"')[1]))
+    assert figures == {
+        "Верных предупреждений о конфликте": "1",
+        "Ложных («Не конфликт»)": "0",
+        "Вид исправлен сотрудником": "1",
+        "Пропущенных конфликтов отмечено": "1",
+        "Без оценки": "0",
+    }
+    assert "<b>1</b> / 1 (100 %)" in dashboard
+    assert (await anna.post(f"/ui/alerts/{seeded.alert_id}/verdict", {"conflict": "no"})).status == 303
+    _, dashboard = await boss.get("/ui/dashboard")
+    assert "Ложных («Не конфликт»): <b>1</b>" in dashboard and "<b>0</b> / 1 (0 %)" in dashboard
