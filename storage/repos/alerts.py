@@ -78,12 +78,13 @@ def verdicts(alerts: Iterable[Alert]) -> Verdicts:
     """The tally of the staff's verdicts on these conflict alerts."""
     confirmed = corrected = dismissed = missed = unjudged = 0
     for alert in alerts:
-        if alert.feedback is None:
+        model = model_category(alert)
+        if model == "none":  # marked by staff, not alerted: a miss, or nothing if the mark was withdrawn
+            missed += alert.feedback is True
+        elif alert.feedback is None:
             unjudged += 1
         elif not alert.feedback:
             dismissed += 1
-        elif (model := model_category(alert)) == "none":
-            missed += 1
         else:
             confirmed += 1
             corrected += model != alert.category
