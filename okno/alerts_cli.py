@@ -49,13 +49,11 @@ def feedback_command(out: Path) -> None:
             "Is OKNO_DATABASE_URL right and the schema there (okno migrate)?"
         ) from None
     out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in found.cases), encoding="utf-8")
-    conflicts = [c for c in found.cases if c["conflict"]]
-    missed = sum(1 for c in conflicts if c["model_category"] == "none")
-    corrected = sum(1 for c in conflicts if c["model_category"] not in (c["category"], "none"))
+    tally = found.tally
     click.echo(
-        f"{out}: {len(found.cases)} judged alerts: {len(conflicts) - missed} conflicts confirmed "
-        f"({corrected} with the kind corrected), {missed} missed by the assistant and marked by staff, "
-        f"{len(found.cases) - len(conflicts)} not conflicts"
+        f"{out}: {len(found.cases)} judged alerts: {tally.confirmed} conflicts confirmed "
+        f"({tally.corrected} with the kind corrected), {tally.missed} missed by the assistant and marked by "
+        f"staff, {len(found.cases) - tally.confirmed - tally.missed} not conflicts"
         + (f"; {len(found.skipped)} skipped, their message is gone" if found.skipped else "")
     )
     if found.cases:

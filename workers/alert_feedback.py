@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from assistant.chains.conflict import Turn
 from storage.models import Alert, Message
-from storage.repos.alerts import model_category
+from storage.repos.alerts import Verdicts, model_category, verdicts
 from storage.repos.calls import call_transcript
 from workers.analyze import CHANNEL_KIND, message_context, turn_context
 
@@ -25,6 +25,7 @@ from workers.analyze import CHANNEL_KIND, message_context, turn_context
 class Feedback:
     cases: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # alert ids whose source is gone (forgotten, deleted)
+    tally: Verdicts = field(default_factory=Verdicts)  # of the alerts written, as the dashboard counts
 
 
 def language(text: str) -> str:
@@ -60,11 +61,13 @@ async def feedback_cases(session: AsyncSession) -> Feedback:
         .order_by(col(Alert.id))
     )
     found = Feedback()
+    written: list[Alert] = []
     for alert in (await session.execute(query)).scalars().all():
         read = await _read(session, alert)
         if read is None:
             found.skipped.append(alert.id or 0)
             continue
+        written.append(alert)
         text, channel, context = read
         conflict = bool(alert.feedback)
         found.cases.append(
@@ -80,4 +83,5 @@ async def feedback_cases(session: AsyncSession) -> Feedback:
                 "model_category": model_category(alert),
             }
         )
+    found.tally = verdicts(written)
     return found
