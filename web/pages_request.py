@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.alert_labels import CATEGORY_LABELS
-from storage.models import Alert, Attachment, Message, Request, Staff
+from storage.models import Alert, Attachment, Message, Request, Staff, TranscriptSegment
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
+from storage.repos.calls import call_transcript
 from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
 from storage.types import utcnow
@@ -55,6 +56,7 @@ async def conversation(request: web.Request) -> web.Response:
         window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
         alerted = await _alerted(session, [i.message.id or 0 for i in items])
+        markable = await _markable_turns(session, [s for i in items for s in i.segments])
         staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
         label = await client_label(session, row)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
@@ -73,6 +75,7 @@ async def conversation(request: web.Request) -> web.Response:
         window=window,
         alerts=alerts,
         alerted=alerted,  # messages with a conflict alert: no "missed conflict" mark on them
+        markable=markable,  # the calls' client turns the check judged and let pass
         staff=staff,
         staff_by_id={s.id: s.name for s in staff},
         statuses=[row.status, *TRANSITIONS.get(row.status, ())],
@@ -89,6 +92,24 @@ async def _alerted(session: AsyncSession, message_ids: list[int]) -> set[int | N
         col(Alert.kind) == "conflict", col(Alert.source_message_id).in_(message_ids)
     )
     return set((await session.execute(query)).scalars().all())
+
+
+async def _markable_turns(session: AsyncSession, segments: list[TranscriptSegment]) -> set[int]:
+    """The client turns of these calls (segments in order, call by call) that the conflict check judged and
+    let pass: it reads a call turn by turn and stops at the first it alerts, so no later turn was judged."""
+    ids = [s.id for s in segments if s.id is not None]
+    query = select(Alert.source_segment_id).where(
+        col(Alert.kind) == "conflict", col(Alert.source_segment_id).in_(ids)
+    )
+    alerted = set((await session.execute(query)).scalars().all())
+    markable: set[int] = set()
+    stopped: set[int] = set()  # calls with an alerted turn already passed
+    for segment in segments:
+        if segment.id in alerted:
+            stopped.add(segment.call_id)
+        elif segment.call_id not in stopped and segment.speaker == "client" and segment.text.strip():
+            markable.add(segment.id or 0)
+    return markable
 
 
 def _due(raw: str) -> datetime | None:
@@ -246,13 +267,16 @@ async def _audit_alert(
 
 
 async def mark_conflict(request: web.Request) -> web.Response:
-    """A conflict the assistant let pass, marked by a staff member on the client's message: an alert already
-    judged (acknowledged by them, feedback true, no notice sent), so the request shows it and `okno alerts
-    feedback` counts it as a conflict the model missed."""
+    """A conflict the assistant let pass, marked by a staff member on the client's message, or on a client
+    turn of a call (`segment`): an alert already judged (acknowledged by them, feedback true, no notice
+    sent), so the request shows it and `okno alerts feedback` counts it as a conflict the model missed."""
     require_role(request, "manager", "supervisor", "admin")
-    category = str((await request.post()).get("category", ""))
+    form = await request.post()
+    category, turn = str(form.get("category", "")), str(form.get("segment", ""))
     if category not in CATEGORY_LABELS:
         raise web.HTTPBadRequest(text="category must be one of the conflict kinds")
+    if turn and not turn.isdigit():
+        raise web.HTTPBadRequest(text="segment must be a transcript segment id")
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
         message = await session.get(Message, int(raw)) if raw.isdigit() else None
@@ -261,7 +285,12 @@ async def mark_conflict(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="not found")
         if message.direction != "inbound" or not message.text:
             raise web.HTTPBadRequest(text="only a client's text message can be marked")
+        segment = await _judged_turn(session, message, int(turn)) if turn else None
+        if segment is None and (await call_transcript(session, message_id=message.id or 0))[1]:
+            raise web.HTTPBadRequest(text="a call is marked on its client turn (segment)")
         found = select(Alert).where(col(Alert.kind) == "conflict", col(Alert.source_message_id) == message.id)
+        if turn:  # a call's other turn may hold an alert of its own
+            found = found.where(col(Alert.source_segment_id) == int(turn))
         existing = (await session.execute(found)).scalars().first()
         if existing is not None:  # shown elsewhere (another request of the client): a conflict of this kind
             await _confirm(session, request, existing, category)
@@ -270,6 +299,7 @@ async def mark_conflict(request: web.Request) -> web.Response:
                 kind="conflict",
                 category=category,
                 source_message_id=message.id,
+                source_segment_id=segment.id if segment else None,
                 client_id=target.client_id,
                 request_id=target.id,
                 status="acked",
@@ -281,10 +311,27 @@ async def mark_conflict(request: web.Request) -> web.Response:
             session.add(alert)
             await session.flush()
             details = {"category": category, "message_id": message.id}
+            if segment is not None:
+                details["segment_id"] = segment.id
             await _audit_alert(session, request, alert, "alert.mark", details)
         await session.commit()
     flash(request, "conv.verdict_saved")
     raise _back(request)
+
+
+async def _judged_turn(session: AsyncSession, message: Message, segment_id: int) -> TranscriptSegment:
+    """A client turn of this call the check judged (or alerted): a turn it never read is no miss."""
+    _call, segments = await call_transcript(session, message_id=message.id or 0)
+    segment = next((s for s in segments if s.id == segment_id), None)
+    if segment is None:
+        raise web.HTTPBadRequest(text="segment is not a turn of this call")
+    if segment.id not in await _markable_turns(session, list(segments)):
+        found = select(Alert.id).where(
+            col(Alert.kind) == "conflict", col(Alert.source_segment_id) == segment.id
+        )
+        if (await session.execute(found)).first() is None:
+            raise web.HTTPBadRequest(text="only a client turn the check read can be marked")
+    return segment
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:

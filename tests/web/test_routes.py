@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from okno.cli import main
 from okno.settings import Settings
-from storage.models import Alert, AuditLog, Contact, Message, Outbox, Request, Task
+from storage.models import Alert, AuditLog, Call, Contact, Message, Outbox, Request, Task, TranscriptSegment
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 
 pytestmark = pytest.mark.storage
@@ -388,3 +388,89 @@ async def test_the_verdicts_are_written_as_a_conflicts_set(
     assert (await anna.post(f"/ui/alerts/{seeded.alert_id}/verdict", {"conflict": "no"})).status == 303
     _, dashboard = await boss.get("/ui/dashboard")
     assert "Ложных («Не конфликт»): <b>1</b>" in dashboard and "<b>0</b> / 1 (0 %)" in dashboard
+
+
+async def test_a_call_turn_the_assistant_let_pass_is_marked_and_written_with_its_call_context(
+    seeded: Seeded, sign_in: SignIn, settings: Settings, tmp_path: Path
+) -> None:
+    turns = [
+        ("operator", "Компания «Окно», здравствуйте."),
+        ("client", "Я вам уже третий раз звоню, заказ так и не привезли."),
+        ("operator", "Сейчас проверю, минуту."),
+        ("client", "Всё, расторгаем договор."),
+        ("client", "До свидания."),
+    ]
+    async with seeded.live.services.db.session() as session:
+        of = select(Message).where(col(Message.request_id) == seeded.own_request_id)
+        first = (await session.execute(of)).scalars().first()
+        assert first is not None
+        call_message = Message(
+            conversation_id=first.conversation_id,
+            request_id=seeded.own_request_id,
+            channel="telephony",
+            account="pbx",
+            message_key="call-turns-1",
+            direction="inbound",
+            kind="call",
+            text="\n".join(text for _, text in turns),
+            sent_at=first.sent_at,
+        )
+        session.add(call_message)
+        await session.flush()
+        call = Call(message_id=call_message.id or 0, direction="inbound", transcript_status="done")
+        session.add(call)
+        await session.flush()
+        segments = [
+            TranscriptSegment(
+                call_id=call.id or 0, position=n, speaker=who, start_s=n * 5, end_s=n * 5 + 4, text=text
+            )
+            for n, (who, text) in enumerate(turns)
+        ]
+        session.add_all(segments)
+        await session.flush()
+        # the check alerted the fourth turn; it stops there, so the fifth was never judged
+        session.add(
+            Alert(
+                kind="conflict",
+                category="churn_threat",
+                source_message_id=call_message.id,
+                source_segment_id=segments[3].id,
+                client_id=seeded.client_id,
+                request_id=seeded.own_request_id,
+                evidence_quote="Всё, расторгаем договор.",
+            )
+        )
+        await session.commit()
+        ids = [s.id for s in segments]
+    anna = await sign_in("anna@example.ru")
+    page_url = f"/ui/requests/{seeded.own_request_id}"
+    _, page = await anna.get(page_url)
+    offered = set(map(int, re.findall(r'name="segment" value="(\d+)"', page)))
+    assert offered == {ids[1]}  # not the operator's turns, nor the alerted turn, nor one after it
+    mark = f"/ui/messages/{call_message.id}/conflict"
+    assert (await anna.post(mark, {"category": "missed_deadline"})).status == 400  # which turn?
+    for refused in (ids[0], ids[4], 10**6):
+        assert (await anna.post(mark, {"category": "missed_deadline", "segment": str(refused)})).status == 400
+    assert (await anna.post(mark, {"category": "missed_deadline", "segment": "x"})).status == 400
+    assert (await anna.post(mark, {"category": "missed_deadline", "segment": str(ids[1])})).status == 303
+    _, page = await anna.get(page_url)
+    assert 'name="segment"' not in page
+    async with seeded.live.services.db.session() as session:
+        of_alert = select(Alert).where(col(Alert.source_segment_id) == ids[1])
+        marked = (await session.execute(of_alert)).scalars().one()
+        assert (marked.status, marked.feedback, marked.category) == ("acked", True, "missed_deadline")
+        assert marked.source_message_id == call_message.id
+    out = tmp_path / "feedback.jsonl"
+    env = {"OKNO_DATA_DIR": str(settings.data_dir), "OKNO_DATABASE_URL": settings.effective_database_url}
+    command = ["alerts", "feedback", "--out", str(out)]
+    result = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert result.exit_code == 0 and "1 judged alerts: 0 conflicts confirmed" in result.output
+    assert "1 missed" in result.output
+    [case] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (case["channel"], case["text"], case["category"], case["model_category"]) == (
+        "call",
+        turns[1][1],
+        "missed_deadline",
+        "none",
+    )
+    assert case["context"] == [{"speaker": "operator", "text": turns[0][1]}]
