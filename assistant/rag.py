@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.config import LlmSettings
 from assistant.due_dates import _MONTHS
+from assistant.languages import ANSWER_IN, language
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import answer_citing
@@ -119,9 +120,10 @@ async def answer(runner: ChatRunner, question: str, hits: Sequence[Hit]) -> Answ
         or "(none)"
     )
     allowed = {int(h.metadata["message_id"]) for h in hits}
-    out, usage = await runner.run(
-        answer_citing(allowed), messages("rag", found=found, question=fence(question)), chain="rag"
-    )
+    # said again after the messages: the 1.5B model otherwise answers in the language of the one it copies
+    said_in = ANSWER_IN[language(question)]
+    prompt_messages = messages("rag", found=found, question=fence(question), answer_in=said_in)
+    out, usage = await runner.run(answer_citing(allowed), prompt_messages, chain="rag")
     return Answered(unfence(out.text), [c for c in out.cites if c in allowed], list(hits), usage)
 
 

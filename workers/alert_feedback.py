@@ -6,7 +6,6 @@ marked it on the message (web): without such marks the file measures precision a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from assistant.chains.conflict import Turn
+from assistant.languages import language
 from storage.models import Alert, Message
 from storage.repos.alerts import Verdicts, model_category, verdicts
 from storage.repos.calls import call_transcript
@@ -26,13 +26,6 @@ class Feedback:
     cases: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # alert ids whose source is gone (forgotten, deleted)
     tally: Verdicts = field(default_factory=Verdicts)  # of the alerts written, as the dashboard counts
-
-
-def language(text: str) -> str:
-    """ru, uk or en, by the letters: the eval's sets carry a language per case."""
-    if re.search("[іїєґІЇЄҐ]", text):
-        return "uk"
-    return "ru" if re.search("[а-яА-ЯёЁ]", text) else "en"
 
 
 async def _read(session: AsyncSession, alert: Alert) -> tuple[str, str, Sequence[Turn]] | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evals.metrics import latency_figures
+from assistant.languages import language
 from assistant.llm import ChatRunner, LlmFailed
 from assistant.rag import K, answer, message_item, retrieve
 from storage.vectors import Hit, IndexedText, VectorIndex
@@ -46,7 +47,7 @@ async def eval_rag(
     echo: Callable[[str], None],
     index_at: IndexAt,
 ) -> dict[str, Any]:
-    questions = any_found = stated = cited_right = cited = failures = 0
+    questions = any_found = stated = cited_right = cited = failures = same_language = 0
     recall: list[float] = []
     latencies: list[float] = []
     prompt_tokens: list[int] = []
@@ -89,6 +90,8 @@ async def eval_rag(
                 stated += ok
                 cited += bool(answered.cites)
                 cited_right += bool(set(answered.cites) & relevant)
+                asked_in = language(item["q"])
+                same_language += language(answered.text, default=asked_in) == asked_in  # "64 000 ₽" is
                 echo(
                     f"{'ok ' if ok else 'ERR'} {case['id']} {item['q']!r}: retrieved "
                     f"{sorted(found & relevant)} of {sorted(relevant)}, cites {answered.cites}, "
@@ -102,6 +105,7 @@ async def eval_rag(
         "answer_states_fact": share(stated),
         "answer_cites_a_relevant_message": share(cited_right),
         "answer_cites_any": share(cited),
+        "answer_in_question_language": share(same_language),
         **latency_figures(latencies),
         "prompt_tokens_mean": round(statistics.fmean(prompt_tokens), 1) if prompt_tokens else 0.0,
         "failures": failures,

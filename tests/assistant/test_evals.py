@@ -173,7 +173,7 @@ def rag_oracle(test: list[dict[str, Any]]) -> Callable[[list[BaseMessage], str],
 
     def answer(messages: list[BaseMessage], _tool: str) -> dict[str, Any]:
         prompt = user_text(messages)
-        question = labels[unfence(prompt.rsplit("Question: ", 1)[1].strip())]
+        question = labels[unfence(prompt.rsplit("Question: ", 1)[1].split("\n")[0].strip())]
         given = {int(i) for i in re.findall(r"id=(\d+)", prompt)}
         return {"text": question["keywords"][0][0], "cites": sorted(given & set(question["relevant"]))}
 

@@ -77,3 +77,7 @@ async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
     assert "id=1 2026-10-12 telegram client: <message>Пришлите счёт за октябрь</message>" in user_text(
         model.seen[-1]
     )
+    # the answer's language is the question's, said last: the 1.5B model follows the message it copies
+    assert user_text(model.seen[-1]).endswith("Ответь по-русски.")
+    await ask(runner, index(tmp_path), client_id=7, question="What did they ask about invoices?", now=NOW)
+    assert user_text(model.seen[-1]).endswith("Answer in English.")
