@@ -98,16 +98,21 @@ async def _markable_turns(session: AsyncSession, segments: list[TranscriptSegmen
     """The client turns of these calls (segments in order, call by call) that the conflict check judged and
     let pass: it reads a call turn by turn and stops at the first it alerts, so no later turn was judged."""
     ids = [s.id for s in segments if s.id is not None]
-    query = select(Alert.source_segment_id).where(
+    query = select(Alert.source_segment_id, Alert.details).where(
         col(Alert.kind) == "conflict", col(Alert.source_segment_id).in_(ids)
     )
-    alerted = set((await session.execute(query)).scalars().all())
+    rows = (await session.execute(query)).all()
+    alerted = {turn for turn, _details in rows}
+    # the check stopped at its own alert; a turn a staff member marked as missed did not stop it
+    stops = {turn for turn, details in rows if not (details or {}).get("marked_by_staff")}
     markable: set[int] = set()
-    stopped: set[int] = set()  # calls with an alerted turn already passed
+    stopped: set[int] = set()  # calls whose check stopped at a turn already passed
     for segment in segments:
-        if segment.id in alerted:
+        if segment.id in stops:
             stopped.add(segment.call_id)
-        elif segment.call_id not in stopped and segment.speaker == "client" and segment.text.strip():
+        if segment.id in alerted or segment.call_id in stopped:
+            continue
+        if segment.speaker == "client" and segment.text.strip():
             markable.add(segment.id or 0)
     return markable
 
