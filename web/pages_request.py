@@ -56,7 +56,7 @@ async def conversation(request: web.Request) -> web.Response:
         window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
         alerted = await _alerted(session, [i.message.id or 0 for i in items])
-        markable = await _markable_turns(session, [s for i in items for s in i.segments])
+        markable, _alerted_turns = await _call_turns(session, [s for i in items for s in i.segments])
         staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
         label = await client_label(session, row)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
@@ -94,9 +94,10 @@ async def _alerted(session: AsyncSession, message_ids: list[int]) -> set[int | N
     return set((await session.execute(query)).scalars().all())
 
 
-async def _markable_turns(session: AsyncSession, segments: list[TranscriptSegment]) -> set[int]:
-    """The client turns of these calls (segments in order, call by call) that the conflict check judged and
-    let pass: it reads a call turn by turn and stops at the first it alerts, so no later turn was judged."""
+async def _call_turns(session: AsyncSession, segments: list[TranscriptSegment]) -> tuple[set[int], set[int]]:
+    """(the client turns of these calls, segments in order call by call, that the conflict check judged and
+    let pass; the turns with a conflict alert). The check reads a call turn by turn and stops at the first it
+    alerts, so no later turn was judged."""
     ids = [s.id for s in segments if s.id is not None]
     query = select(Alert.source_segment_id, Alert.details).where(
         col(Alert.kind) == "conflict", col(Alert.source_segment_id).in_(ids)
@@ -114,7 +115,7 @@ async def _markable_turns(session: AsyncSession, segments: list[TranscriptSegmen
             continue
         if segment.speaker == "client" and segment.text.strip():
             markable.add(segment.id or 0)
-    return markable
+    return markable, alerted
 
 
 def _due(raw: str) -> datetime | None:
@@ -330,12 +331,9 @@ async def _judged_turn(session: AsyncSession, message: Message, segment_id: int)
     segment = next((s for s in segments if s.id == segment_id), None)
     if segment is None:
         raise web.HTTPBadRequest(text="segment is not a turn of this call")
-    if segment.id not in await _markable_turns(session, list(segments)):
-        found = select(Alert.id).where(
-            col(Alert.kind) == "conflict", col(Alert.source_segment_id) == segment.id
-        )
-        if (await session.execute(found)).first() is None:
-            raise web.HTTPBadRequest(text="only a client turn the check read can be marked")
+    markable, alerted = await _call_turns(session, list(segments))
+    if segment.id not in markable | alerted:
+        raise web.HTTPBadRequest(text="only a client turn the check read can be marked")
     return segment
 
 

@@ -91,7 +91,8 @@ async def eval_rag(
                 cited += bool(answered.cites)
                 cited_right += bool(set(answered.cites) & relevant)
                 asked_in = language(item["q"])
-                same_language += language(answered.text, default=asked_in) == asked_in  # "64 000 ₽" is
+                # an answer without letters ("64 000 ₽") counts as in the question's language
+                same_language += language(answered.text, default=asked_in) == asked_in
                 echo(
                     f"{'ok ' if ok else 'ERR'} {case['id']} {item['q']!r}: retrieved "
                     f"{sorted(found & relevant)} of {sorted(relevant)}, cites {answered.cites}, "
