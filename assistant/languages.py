@@ -7,6 +7,7 @@ import re
 # "answer in this language", said in it (rag dev: as often in the question's language as after "Answer in
 # Russian.", 0.773, and the fact stated more often, 0.909 against 0.864)
 ANSWER_IN = {"ru": "Ответь по-русски.", "uk": "Відповідай українською.", "en": "Answer in English."}
+NAMES = {"ru": "Russian", "uk": "Ukrainian", "en": "English"}
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _LATIN = re.compile("[a-z]", re.IGNORECASE)
 _UKRAINIAN = re.compile("[іїєґ]", re.IGNORECASE)  # letters Russian lacks: ~1 in 15 of a Ukrainian text's

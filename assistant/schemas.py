@@ -106,6 +106,12 @@ class Answer(BaseModel):
     cites: list[int]
 
 
+class Restated(BaseModel):
+    """An answer said again in the question's language."""
+
+    text: str = Field(max_length=600)
+
+
 def _citing(ids: Collection[int], **schema: Any) -> Any:
     """A `cites` field whose JSON schema offers only ids: llama.cpp compiles the enum into the grammar the
     model writes under, and an OpenAI-compatible model reads it in the tool's schema. Parsing still takes any

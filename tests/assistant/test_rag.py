@@ -81,3 +81,36 @@ async def test_answer_cites_only_retrieved_messages_of_that_client_and_month(
     assert user_text(model.seen[-1]).endswith("Ответь по-русски.")
     await ask(runner, index(tmp_path), client_id=7, question="What did they ask about invoices?", now=NOW)
     assert user_text(model.seen[-1]).endswith("Answer in English.")
+
+
+async def test_an_answer_in_another_language_is_said_again_in_the_questions(
+    tmp_path: Path, fake_runner: Build
+) -> None:
+    """The 1.5B model answers in the language of the message it copies, though told the question's."""
+    restated = {"Restated": "Просили счёт за октябрь."}
+
+    def copies_the_message(messages: list[BaseMessage], tool: str) -> dict[str, Any]:
+        if tool in restated:
+            return {"text": restated[tool]}
+        return {"text": "They asked for the October invoice.", "cites": [1]}
+
+    runner, model = fake_runner(copies_the_message)
+    question = "что Ромашка спрашивала про счета в октябре?"
+    out = await ask(runner, index(tmp_path), client_id=7, question=question, now=NOW)
+    assert out.text == "Просили счёт за октябрь." and out.cites == [1]
+    assert model.tools[-1]["function"]["name"] == "Restated"
+    asked = user_text(model.seen[-1])
+    assert "Into Russian:" in asked and "<message>They asked for the October invoice.</message>" in asked
+    assert asked.endswith("Ответь по-русски.")
+    # both calls counted: the answer's usage and the chain's totals
+    assert runner.totals["rag"].calls == 2
+    assert out.usage.prompt_tokens == runner.totals["rag"].usage.prompt_tokens
+
+    # a translation still in the wrong language, or none, leaves the answer as the model gave it
+    restated["Restated"] = "They asked for the October invoice, translated."
+    out = await ask(runner, index(tmp_path), client_id=7, question=question, now=NOW)
+    assert out.text == "They asked for the October invoice."
+    # an answer already in the question's language, or without letters, is not restated
+    calls = len(model.seen)
+    await ask(runner, index(tmp_path), client_id=7, question="What did they ask about invoices?", now=NOW)
+    assert len(model.seen) == calls + 1
