@@ -203,7 +203,7 @@ class _WordEmbedder:
 async def test_the_kind_hints_shift_the_models_kind() -> None:
     """The 1.5B model falls back on "service"; the message's closeness to the kinds' sentences moves it."""
     threat = "Если до конца недели не получим — будем искать другую бухгалтерию."
-    close = {"service": -1.0, "leaving": -1.6, "late": -2.0}
+    close = {"service": -1.0, "leaving": -2.6, "late": -2.0}
 
     def model(prompt: str, options: Sequence[str]) -> list[float]:
         if options[0] == " late":
@@ -217,8 +217,11 @@ async def test_the_kind_hints_shift_the_models_kind() -> None:
         return result.verdict.category
 
     assert await judged(None) == "dissatisfaction"
-    assert await judged(KindHints(_WordEmbedder(), weight=1.0)) == "churn_threat"  # +1 on leaving: -0.6 > -1
-    assert await judged(KindHints(_WordEmbedder(), weight=0.5)) == "dissatisfaction"  # -1.1 < -1: a hint only
+    assert await judged(KindHints(_WordEmbedder(), weight=2.0)) == "churn_threat"  # +2 on leaving: -0.6 > -1
+    # -2.1 against -1: a hint only, and a threat to leave 1.1 below the top kind is not taken
+    assert await judged(KindHints(_WordEmbedder(), weight=0.5)) == "dissatisfaction"
+    # -1.6 against -1: within LEAVING_MARGIN, the threat to leave a supervisor must not find under "service"
+    assert await judged(KindHints(_WordEmbedder(), weight=1.0)) == "churn_threat"
     calm = KindHints(_WordEmbedder(), weight=1.0).bonus("Заказ опять опоздал")
     assert calm["leaving"] == 0.0 and calm["late"] == calm["service"] == 1.0
 
