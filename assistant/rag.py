@@ -20,6 +20,13 @@ from storage.vectors import ChromaIndex, Hit, IndexedText, VectorIndex, build_in
 
 log = logging.getLogger(__name__)
 K = 6
+# The 1.5B model often answers by copying one retrieved message, yet cites another (rag dev: 6 of 22 cited
+# no message that holds the fact, three of them with the answer copied whole). When most of the answer's
+# words stand in one message, that message is cited, and a cite sharing few of them is dropped: dev, cites a
+# holder 0.727 -> 0.864 at any SUPPORT from 0.3 to 0.7, the cites' precision 0.6 -> 0.7.
+SUPPORT = 0.6
+UNRELATED = 0.2
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -127,9 +134,34 @@ async def answer(runner: ChatRunner, question: str, hits: Sequence[Hit]) -> Answ
     prompt_messages = messages("rag", found=found, question=fence(question), answer_in=ANSWER_IN[asked_in])
     out, usage = await runner.run(answer_citing(allowed), prompt_messages, chain="rag")
     text = unfence(out.text)
+    cites = attributed(text, [c for c in out.cites if c in allowed], hits)
     if language(text, default=asked_in) != asked_in:
         text = await _restated(runner, text, asked_in, usage)
-    return Answered(text, [c for c in out.cites if c in allowed], list(hits), usage)
+    return Answered(text, cites, list(hits), usage)
+
+
+def _words(text: str) -> set[str]:
+    """Numbers, and words of four letters or more by their first five (Russian endings vary)."""
+    return {w if w.isdigit() else w[:5] for w in _WORD.findall(text.casefold()) if w.isdigit() or len(w) >= 4}
+
+
+def _support(answer: str, message: str) -> float:
+    """The share of the answer's words that stand in the message."""
+    words = _words(answer)
+    return len(words & _words(message)) / len(words) if words else 0.0
+
+
+def attributed(answer: str, cites: list[int], hits: Sequence[Hit]) -> list[int]:
+    """The model's cites, with the message the answer copies first and the cites unrelated to it dropped;
+    as they were when no message holds most of the answer's words (a translation, a summary of several)."""
+    support: dict[int, float] = {}
+    for hit in hits:  # a call's segments share its message id
+        message_id = int(hit.metadata["message_id"])
+        support[message_id] = max(support.get(message_id, 0.0), _support(answer, hit.text))
+    source = max(support, key=lambda i: support[i], default=None)
+    if source is None or support[source] < SUPPORT:
+        return cites
+    return [source, *(c for c in cites if c != source and support.get(c, 0.0) >= UNRELATED)]
 
 
 async def _restated(runner: ChatRunner, text: str, into: str, usage: Usage) -> str:

@@ -48,6 +48,7 @@ async def eval_rag(
     index_at: IndexAt,
 ) -> dict[str, Any]:
     questions = any_found = stated = cited_right = cited = failures = same_language = 0
+    cites_given = cites_holding = 0  # every id cited, and those of messages that hold the fact
     recall: list[float] = []
     latencies: list[float] = []
     prompt_tokens: list[int] = []
@@ -90,6 +91,8 @@ async def eval_rag(
                 stated += ok
                 cited += bool(answered.cites)
                 cited_right += bool(set(answered.cites) & relevant)
+                cites_given += len(set(answered.cites))
+                cites_holding += len(set(answered.cites) & relevant)
                 asked_in = language(item["q"])
                 # an answer without letters ("64 000 ₽") counts as in the question's language
                 same_language += language(answered.text, default=asked_in) == asked_in
@@ -106,6 +109,8 @@ async def eval_rag(
         "answer_states_fact": share(stated),
         "answer_cites_a_relevant_message": share(cited_right),
         "answer_cites_any": share(cited),
+        # padding the cites would raise the share above; this falls with it
+        "cites_precision": round(cites_holding / cites_given, 3) if cites_given else 0.0,
         "answer_in_question_language": share(same_language),
         **latency_figures(latencies),
         "prompt_tokens_mean": round(statistics.fmean(prompt_tokens), 1) if prompt_tokens else 0.0,

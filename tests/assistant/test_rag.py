@@ -11,9 +11,9 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from assistant.llm import ChatRunner
-from assistant.rag import ask, message_item, month_days
+from assistant.rag import ask, attributed, message_item, month_days
 from storage.embeddings import StaticEmbedding
-from storage.vectors import ChromaIndex
+from storage.vectors import ChromaIndex, Hit
 from tests.assistant.fakes import ToolCallingFake, user_text
 
 Build = Callable[..., tuple[ChatRunner, ToolCallingFake]]
@@ -114,3 +114,31 @@ async def test_an_answer_in_another_language_is_said_again_in_the_questions(
     calls = len(model.seen)
     await ask(runner, index(tmp_path), client_id=7, question="What did they ask about invoices?", now=NOW)
     assert len(model.seen) == calls + 1
+
+
+def hit(message_id: int, text: str) -> Hit:
+    return Hit(f"message:{message_id}", text, {"message_id": message_id}, 0.1)
+
+
+def test_the_message_an_answer_copies_is_cited() -> None:
+    """The 1.5B model answers by copying one retrieved message and cites another (rag dev: 3 of 22)."""
+    hits = [
+        hit(7, "Договор хранения №ХР-118 во вложении."),
+        hit(8, "Водитель опоздал на погрузку на четыре часа, склад выставил нам простой 6 000 ₽."),
+        hit(9, "Простой 6 000 ₽ компенсируем: вычтем из следующего счёта."),
+    ]
+    copied = "Водитель опоздал на погрузку на четыре часа, склад выставил простой 6 000 ₽."
+    # the copied message first; 9 shares "простой 6 000" (3 of 11 words) and stays; 7 shares none and goes
+    assert attributed(copied, [7, 9], hits) == [8, 9]
+    assert attributed(copied, [8], hits) == [8]
+    # words agree by their first five letters: "опоздали на погрузку" is "опоздал на погрузке"
+    assert attributed("Водитель опоздали на погрузке на четыре часа", [7], hits) == [8]
+    # no message holds most of the answer's words (a translation, a summary of several): the model's cites
+    assert attributed("The driver was four hours late for loading.", [7], hits) == [7]
+    assert attributed("Договор ХР-118 и компенсация простоя.", [9, 7], hits) == [9, 7]  # half from each
+    assert attributed("", [7], []) == [7]
+
+
+def test_a_calls_segments_support_their_message_by_the_best_one() -> None:
+    hits = [hit(5, "Клиент: добрый день"), hit(5, "Клиент: плитка пришла треснутая, две коробки")]
+    assert attributed("Плитка пришла треснутая, две коробки.", [], hits) == [5]
