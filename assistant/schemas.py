@@ -107,9 +107,9 @@ class Answer(BaseModel):
 
 
 class Restated(BaseModel):
-    """An answer said again in the question's language."""
+    """An answer said again in the question's language (a translation into Russian runs longer)."""
 
-    text: str = Field(max_length=600)
+    text: str = Field(max_length=900)
 
 
 def _citing(ids: Collection[int], **schema: Any) -> Any:
