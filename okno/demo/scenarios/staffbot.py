@@ -1,9 +1,11 @@
-"""The staff bot on the demo's data, on a loopback Bot API: a manager asks for a client summary, a supervisor
-turns a Russian sentence into a task (created on ✅, the assignee told), and an SLA alert is acknowledged
+"""The staff bot on the demo's data, on a loopback Bot API: a manager asks for a client summary and a question
+about that client (answered by retrieval over the history, with citations), a supervisor turns a Russian
+sentence into a task (created on ✅, the assignee told), and an SLA alert is acknowledged
 with «Беру» (the clock moved a week on, so the unanswered requests are past their SLA in business time)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -14,11 +16,14 @@ from aiogram.types import Update
 from aiohttp import web
 from sqlmodel import col, select
 
+from assistant.rag import index_from
 from bots.staff.bot import StaffBot
+from bots.staff.texts import say
 from okno.demo.stage import Stage
 from sandbox.telegram import TelegramSandbox
 from storage.models import Alert, Staff, Task
 from storage.repos.accounts import add_channel_account
+from workers.indexing import reindex
 from workers.notify import check_sla, notify_alert
 from workers.staff_delivery import close_staff_bots, staffbot_settings
 
@@ -107,11 +112,15 @@ async def run(stage: Stage) -> dict[str, Any]:
     )
     app.extras["staffbot"] = staffbot_settings(app).model_copy(update={"web_url": stage.base_url})
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # an INFO line per update
+    if stage.assistant:
+        await _index_history(stage)
     bot = StaffBot(app)
     anna = Chat(stage, api, bot, ANNA, "Анна Петрова")
     viktor = Chat(stage, api, bot, VIKTOR, "Виктор Зайцев")
     try:
         summary = await anna.write("что с Ромашкой?")
+        # a question after the summary: retrieval over that client's history, answered with citations
+        answer = await anna.write("С каким поставщиком нужен акт сверки?")
         card = await viktor.write("поставь Анне задачу позвонить в Ромашку до пятницы")
         proposal = next(c for c in card if c["method"] == "sendMessage")
         await viktor.press(_button(proposal, "✅ Создать"), "✅ Создать", proposal.get("message_id", 1001))
@@ -120,7 +129,20 @@ async def run(stage: Stage) -> dict[str, Any]:
             tasks = (await session.execute(select(Task))).scalars().all()
     finally:
         await close_staff_bots(app)
-    return {"summary_sent": bool(summary), "tasks": len(tasks), "alert_acked": acked}
+    replies = [str(c["text"]) for c in answer if c["method"] == "sendMessage"]
+    answered = bool(replies) and say("ask_off") not in replies  # the off text: no model, or no index
+    return {"summary_sent": bool(summary), "answered": answered, "tasks": len(tasks), "alert_acked": acked}
+
+
+async def _index_history(stage: Stage) -> None:
+    """The retrieval index the staff bot answers questions from. The demo leaves OKNO_LLM__ENABLED off, so
+    that the channel scenarios do not wait on the model, and with it the indexing of each new message: the
+    stored history goes in at once, as `okno reindex` does."""
+    settings = stage.services.settings
+    index = await asyncio.to_thread(index_from, settings.llm, settings.data_dir)
+    done = await reindex(stage.services.db, index, settings.company.tz)
+    stage.services.jobs.extras["vector_index"] = index
+    stage.say(f"[staffbot] retrieval index: {done.messages} messages as {done.items} entries")
 
 
 async def _sla_alert(stage: Stage, viktor: Chat) -> bool:
