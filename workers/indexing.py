@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from assistant.config import LlmSettings
 from assistant.rag import index_from, message_item, segment_item
 from storage.db import Database
-from storage.models import Conversation, Message, Staff
+from storage.models import Conversation, Message, Request, Staff
 from storage.repos.calls import call_transcript
 from storage.vectors import IndexedText, VectorIndex
 from workers.context import JobContext, services
@@ -55,6 +55,12 @@ async def message_items(session: AsyncSession, message: Message, tz: tzinfo) -> 
     message_id = message.id or 0
     conversation = await session.get(Conversation, message.conversation_id)
     client_id = conversation.client_id if conversation and conversation.client_id else 0
+    if not client_id and message.request_id is not None:
+        # a contact's chat joined to a client's request (the client history counts it the same way:
+        # assistant/history.py): the demo's «акт сверки нужен с ООО «Поставщик-М»» from a Viber contact
+        # merged into the client's one, whose chat has no client, was left out of the client's answers
+        request = await session.get(Request, message.request_id)
+        client_id = request.client_id if request and request.client_id else 0
     contact_id = conversation.contact_id if conversation else 0
     local = message.sent_at.astimezone(tz)  # the staff's calendar: "в октябре" is theirs
     if message.kind != "call":

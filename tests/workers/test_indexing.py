@@ -25,7 +25,7 @@ from okno.cli import main
 from okno.services import Services
 from okno.settings import Settings as OknoSettings
 from storage.embeddings import StaticEmbedding
-from storage.models import Call, Client, Conversation, Message, TranscriptSegment
+from storage.models import Call, Client, Conversation, Message, Request, TranscriptSegment
 from storage.repos.accounts import add_staff
 from storage.vectors import (
     COLLECTION,
@@ -55,6 +55,31 @@ async def test_accept_queues_indexing_and_the_text_is_found_by_contact(services:
         (f.job, f.job_id) for f in result.follow_ups
     }
     assert await index_message({"okno": services.jobs}, result.message_id or 0) == "off"  # assistant off
+
+
+async def test_a_contacts_chat_joined_to_a_clients_request_is_found_under_that_client(
+    services: Services, index: ChromaIndex
+) -> None:
+    """The client history counts a message by its request's client too; so does the index (the demo's
+    Viber contact, merged into the client's, wrote «акт сверки нужен с ООО «Поставщик-М»» in a chat of no
+    client)."""
+    text = "Забыла написать: акт сверки нужен с ООО «Поставщик-М»."
+    got = await accept(services.db, inbound("v1", text=text, sender="viber-irina"), policy=POLICY)
+    async with services.db.session() as session:
+        message = await session.get(Message, got.message_id)
+        assert message is not None and message.request_id is not None
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None and conversation.client_id is None  # no INN: no client yet
+        client = Client(name="ООО «Ромашка»")
+        session.add(client)
+        await session.flush()
+        request = await session.get(Request, message.request_id)
+        assert request is not None
+        request.client_id = client.id  # a later message of the request gave the INN
+        await session.commit()
+    assert await index_message({"okno": services.jobs}, got.message_id or 0) == "indexed 1"
+    found = index.search("акт сверки", where={"client_id": client.id or 0}, k=5)
+    assert [h.id for h in found] == [f"message:{got.message_id}"]
 
 
 async def test_messages_and_call_segments_are_searchable(services: Services, index: ChromaIndex) -> None:
