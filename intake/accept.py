@@ -189,7 +189,11 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         )
     conversation = await _conversation(session, msg, contact_id=contact.id or 0)
     # Service messages are history, not requests (DESIGN.md).
-    request = None if msg.kind == "system" else await attach_to_request(session, msg, contact, policy=policy)
+    attached = None if msg.kind == "system" else await attach_to_request(session, msg, contact, policy=policy)
+    request = attached.request if attached else None
+    refile: list[int] = []  # the request's earlier messages, indexed under no client, filed under this one's
+    if attached is not None and attached.client_linked:
+        refile = await _messages_of(session, attached.request.id or 0)
     if request is not None and conversation.client_id is None:
         conversation.client_id = request.client_id
     message = Message(
@@ -217,7 +221,23 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         "created",
         message_id=message.id,
         request_id=request.id if request else None,
-        follow_ups=_follow_ups(msg, message.id or 0, request.id if request else None),
+        follow_ups=(
+            *_follow_ups(msg, message.id or 0, request.id if request else None),
+            *_refiled(refile, request.client_id if request else None),
+        ),
+    )
+
+
+async def _messages_of(session: AsyncSession, request_id: int) -> list[int]:
+    rows = await session.execute(select(Message.id).where(col(Message.request_id) == request_id))
+    return [int(i) for i in rows.scalars().all()]
+
+
+def _refiled(message_ids: list[int], client_id: int | None) -> tuple[FollowUp, ...]:
+    """index_message again for messages indexed before their request had a client (retrieval asks by
+    client: a client's first message without its INN was otherwise never found), once per client."""
+    return tuple(
+        FollowUp("index_message", (i,), f"index_message:{i}:client:{client_id}", "llm") for i in message_ids
     )
 
 

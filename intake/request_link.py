@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.policy import IntakePolicy
@@ -22,9 +24,14 @@ from storage.repos.requests import add_request, open_request_of, record_client_a
 WHAT_MAX = 500
 
 
+class Attached(NamedTuple):
+    request: Request
+    client_linked: bool  # this message named the request's client (its INN): the earlier ones had none
+
+
 async def attach_to_request(
     session: AsyncSession, msg: InboundMessage, contact: Contact, *, policy: IntakePolicy
-) -> Request:
+) -> Attached:
     contact_id = contact.id or 0
     group = await contact_group(session, contact_id=contact_id)
     request = await open_request_of(
@@ -46,10 +53,11 @@ async def attach_to_request(
         if msg.sent_at < request.created_at:  # an earlier message processed late: the request began then
             request.created_at = msg.sent_at
             request.sla_due_at = await sla_due_for(session, msg.sent_at, policy)
+    had_client = request.client_id is not None
     await fill_form(session, request, msg, contact, policy=policy)
     if opened:  # after the form: an INN in the first message may have named the client (and its manager)
         await assign_new_request(session, request=request)
-    return request
+    return Attached(request, client_linked=not opened and not had_client and request.client_id is not None)
 
 
 async def fill_form(

@@ -82,6 +82,35 @@ async def test_a_contacts_chat_joined_to_a_clients_request_is_found_under_that_c
     assert [h.id for h in found] == [f"message:{got.message_id}"]
 
 
+async def test_a_clients_first_message_without_its_inn_is_filed_under_the_client_the_next_one_names(
+    services: Services, index: ChromaIndex
+) -> None:
+    """Retrieval asks by client: a request's first message, indexed before a later one gave the INN, was
+    never found (only `okno reindex` filed it)."""
+    first = await accept(services.db, inbound("f1", text="Нужен акт сверки за октябрь"), policy=POLICY)
+    ctx = {"okno": services.jobs}
+    assert await index_message(ctx, first.message_id or 0) == "indexed 1"  # under no client yet
+    inn = await accept(services.db, inbound("f2", text="Мы ООО «Ромашка», ИНН 7707083893"), policy=POLICY)
+    assert inn.request_id == first.request_id
+    async with services.db.session() as session:
+        request = await session.get(Request, inn.request_id)
+        assert request is not None and request.client_id is not None
+        client_id = request.client_id
+    again = [f for f in inn.follow_ups if f.args == (first.message_id,)]
+    assert [(f.job, f.job_id) for f in again] == [
+        ("index_message", f"index_message:{first.message_id}:client:{client_id}")
+    ]
+    assert not index.search("акт сверки", where={"client_id": client_id}, k=5)
+    assert await index_message(ctx, first.message_id or 0) == "indexed 1"
+    found = index.search("акт сверки", where={"client_id": client_id}, k=5)
+    assert [h.id for h in found] == [f"message:{first.message_id}"]
+    # a third message of the now known client queues nothing again
+    later = await accept(services.db, inbound("f3", text="Спасибо!"), policy=POLICY)
+    assert [f.job_id for f in later.follow_ups if f.job == "index_message"] == [
+        f"index_message:{later.message_id}"
+    ]
+
+
 async def test_messages_and_call_segments_are_searchable(services: Services, index: ChromaIndex) -> None:
     text = await accept(services.db, inbound("e1", text="Пришлите счёт за октябрь"), policy=POLICY)
     call = await accept(
