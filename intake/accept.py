@@ -18,7 +18,13 @@ from storage.db import Database
 from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
 from storage.repos.accounts import staff_by_extension
 from storage.repos.clients import client_ids_of, mark_reachable
-from storage.repos.conversations import attachments_of, conversation_by_key, message_by_key, processed_event
+from storage.repos.conversations import (
+    attachments_of,
+    conversation_by_key,
+    message_by_key,
+    messages_of_request,
+    processed_event,
+)
 from storage.repos.outbox import outbox_by_platform_id
 
 log = logging.getLogger(__name__)
@@ -193,7 +199,8 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
     request = attached.request if attached else None
     refile: list[int] = []  # the request's earlier messages, indexed under no client, filed under this one's
     if attached is not None and attached.client_linked:
-        refile = await _messages_of(session, attached.request.id or 0)
+        earlier = await messages_of_request(session, request_id=attached.request.id or 0)
+        refile = [m.id for m in earlier if m.id is not None]
     if request is not None and conversation.client_id is None:
         conversation.client_id = request.client_id
     message = Message(
@@ -226,11 +233,6 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
             *_refiled(refile, request.client_id if request else None),
         ),
     )
-
-
-async def _messages_of(session: AsyncSession, request_id: int) -> list[int]:
-    rows = await session.execute(select(Message.id).where(col(Message.request_id) == request_id))
-    return [int(i) for i in rows.scalars().all()]
 
 
 def _refiled(message_ids: list[int], client_id: int | None) -> tuple[FollowUp, ...]:
