@@ -145,19 +145,19 @@ def _words(text: str) -> set[str]:
     return {w if w.isdigit() else w[:5] for w in _WORD.findall(text.casefold()) if w.isdigit() or len(w) >= 4}
 
 
-def _support(answer: str, message: str) -> float:
+def _support(words: set[str], message: str) -> float:
     """The share of the answer's words that stand in the message."""
-    words = _words(answer)
     return len(words & _words(message)) / len(words) if words else 0.0
 
 
 def attributed(answer: str, cites: list[int], hits: Sequence[Hit]) -> list[int]:
     """The model's cites, with the message the answer copies first and the cites unrelated to it dropped;
     as they were when no message holds most of the answer's words (a translation, a summary of several)."""
+    words = _words(answer)
     support: dict[int, float] = {}
     for hit in hits:  # a call's segments share its message id
         message_id = int(hit.metadata["message_id"])
-        support[message_id] = max(support.get(message_id, 0.0), _support(answer, hit.text))
+        support[message_id] = max(support.get(message_id, 0.0), _support(words, hit.text))
     source = max(support, key=lambda i: support[i], default=None)
     if source is None or support[source] < SUPPORT:
         return cites
