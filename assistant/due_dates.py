@@ -117,6 +117,8 @@ def _day(text: str, words: list[str], today: date) -> date | None:
     ):
         if phrase in joined:
             return today + timedelta(days=days)
+    if re.search(r"конц\w* (рабочего )?дня|end of (the )?day|\beod\b|кінця (робочого )?дня", joined):
+        return today
     if re.search(r"конц\w* недел|end of (the )?week|кінця тижня", joined):
         return today + timedelta(days=(4 - today.weekday()) % 7)
     if re.search(r"конц\w* месяц|end of (the )?month|кінця місяця", joined):

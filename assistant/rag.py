@@ -16,6 +16,7 @@ from assistant.languages import ANSWER_IN, NAMES, language
 from assistant.llm import ChatRunner, LlmFailed, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import Restated, answer_citing
+from assistant.wording import content_words
 from storage.vectors import ChromaIndex, Hit, IndexedText, VectorIndex, build_index
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,6 @@ K = 6
 # holder 0.727 -> 0.864 at any SUPPORT from 0.3 to 0.7, the cites' precision 0.6 -> 0.7.
 SUPPORT = 0.6
 UNRELATED = 0.2
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -140,20 +140,15 @@ async def answer(runner: ChatRunner, question: str, hits: Sequence[Hit]) -> Answ
     return Answered(text, cites, list(hits), usage)
 
 
-def _words(text: str) -> set[str]:
-    """Numbers, and words of four letters or more by their first five (Russian endings vary)."""
-    return {w if w.isdigit() else w[:5] for w in _WORD.findall(text.casefold()) if w.isdigit() or len(w) >= 4}
-
-
 def _support(words: set[str], message: str) -> float:
     """The share of the answer's words that stand in the message."""
-    return len(words & _words(message)) / len(words) if words else 0.0
+    return len(words & content_words(message)) / len(words) if words else 0.0
 
 
 def attributed(answer: str, cites: list[int], hits: Sequence[Hit]) -> list[int]:
     """The model's cites, with the message the answer copies first and the cites unrelated to it dropped;
     as they were when no message holds most of the answer's words (a translation, a summary of several)."""
-    words = _words(answer)
+    words = content_words(answer)
     support: dict[int, float] = {}
     for hit in hits:  # a call's segments share its message id
         message_id = int(hit.metadata["message_id"])

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
+from assistant.due_dates import Due, resolve_due
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import POINT_CHARS, ClientNarrative, NarrativePoint, SummaryPoint, narrative_citing
+from assistant.wording import content_words
 
 log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
@@ -42,6 +44,11 @@ LATEST_LABELS = {
 }
 LATEST_PREFIXES = tuple(label for pair in LATEST_LABELS.values() for label in pair)
 LATEST_CHARS = 200
+# A staff message that names a deadline, quoted under promises when no promise point keeps that deadline:
+# the 1.5B model dropped "Извините, отправлю сегодня до 15:00." and wrote "доверенности обновим до 25
+# ноября" as "Спасибо за обновление доверенностей" (dev). At most this many per batch, the latest ones.
+PROMISES_PER_BATCH = 3
+STAFF_LABELS = {"ru": "Сотрудник", "uk": "Співробітник", "en": "Staff"}  # a staff message without a name
 STATUS_LABELS = {
     "ru": {"new": "новый", "in_work": "в работе", "waiting_client": "ждём клиента"},
     "uk": {"new": "новий", "in_work": "у роботі", "waiting_client": "чекаємо на клієнта"},
@@ -230,16 +237,63 @@ def _checked(
 
 
 def _latest(points: Sequence[SummaryPoint], message: MessageView, language: str) -> SummaryPoint | None:
-    """The newest message, quoted, when no point cites it. It tells how things stand now, and the 1.5B model
-    summarising a batch often left it out ("Успели, спасибо, Павел!", "будем искать другую бухгалтерию")."""
+    """The newest message, quoted, when no point tells it: none cites it, or those that do share none of its
+    words. It tells how things stand now, and the 1.5B model summarising a batch often left it out ("Успели,
+    спасибо, Павел!", "будем искать другую бухгалтерию") or cited it under a word of its own ("irritated",
+    for "Приносим извинения, разберёмся.")."""
     text = " ".join(message.text.split())
-    if not text or any(message.id in p.cites for p in points):
+    words = content_words(text)
+    if not text or any(message.id in p.cites and content_words(p.text) & words for p in points):
         return None
     client, anyone = LATEST_LABELS.get(language, LATEST_LABELS["en"])
     label = {"client": client, "staff": anyone}.get(message.author, f"{anyone} ({message.author})")
     if len(text) > LATEST_CHARS:
         text = text[:LATEST_CHARS].rsplit(" ", 1)[0] + "…"
     return SummaryPoint(section="recent", text=f"{label}: «{text}»", cites=[message.id])
+
+
+def _deadline(text: str, at: datetime, tz: tzinfo) -> Due | None:
+    return resolve_due(text, at.astimezone(tz))
+
+
+def _promised(
+    points: Sequence[SummaryPoint], batch: Sequence[MessageView], language: str, tz: tzinfo
+) -> list[SummaryPoint]:
+    """The points, with the batch's staff messages that name a deadline quoted under promises where no
+    promise point citing them names the same deadline. A promise point citing only such messages with
+    another deadline, or none, gives way to the quote: the staff must read who promised what by when as it
+    was written (the 1.5B model turned "we will run the payroll today by 5 pm" into "by tomorrow").
+    A call's transcript is left out: its deadlines may be either speaker's."""
+    due = {
+        m.id: found
+        for m in batch
+        if m.author != "client"
+        and m.channel not in ("telephony", "call")
+        and (found := _deadline(m.text, m.at, tz)) is not None
+    }
+    at = {m.id: m.at for m in batch}
+
+    def keeps(point: SummaryPoint, message_id: int) -> bool:
+        return point.section == "promises" and _deadline(point.text, at[message_id], tz) == due[message_id]
+
+    missing = [i for i in due if not any(i in p.cites and keeps(p, i) for p in points)]
+    missing = missing[-PROMISES_PER_BATCH:]
+    if not missing:
+        return list(points)
+    kept = [p for p in points if not (p.section == "promises" and p.cites and set(p.cites) <= set(missing))]
+    for message in batch:
+        if message.id in missing:
+            author = (
+                STAFF_LABELS.get(language, STAFF_LABELS["en"])
+                if message.author == "staff"
+                else message.author
+            )
+            text = " ".join(message.text.split())
+            head = f"{author}, {message.at.astimezone(tz):%d.%m}: «"
+            if len(head) + len(text) + 1 > POINT_CHARS:
+                text = text[: POINT_CHARS - len(head) - 2].rsplit(" ", 1)[0] + "…"
+            kept.append(SummaryPoint(section="promises", text=f"{head}{text}»", cites=[message.id]))
+    return kept
 
 
 def _is_latest(point: SummaryPoint) -> bool:
@@ -284,6 +338,7 @@ async def summarize(
             dropped += dropped_again
             usage.add(again)
             result.calls += 1
+        result.points = _promised(result.points, batch, language, tz)
         result.dropped_cites += dropped
         result.usage.add(usage)
         result.calls += 1

@@ -345,8 +345,9 @@ async def test_the_newest_message_is_quoted_when_no_point_cites_it(fake_runner: 
     """The 1.5B model left out "Успели, спасибо, Павел!" and "будем искать другую бухгалтерию", the last
     messages of their batches: how things stand now."""
     cites: list[int] = [1]
+    said = ["просит акт"]
     runner, _ = fake_runner(
-        lambda _m, _t: {"points": [{"section": "recent", "text": "просит акт", "cites": list(cites)}]}
+        lambda _m, _t: {"points": [{"section": "recent", "text": said[0], "cites": list(cites)}]}
     )
     card = ClientCard("Ромашка")
     first = await summarize(runner, card=card, previous=[], last_message_id=0, new=views(1, 2))
@@ -369,7 +370,66 @@ async def test_the_newest_message_is_quoted_when_no_point_cites_it(fake_runner: 
     unnamed = MessageView(5, NOW, "email", "staff", "Акт отправлен.")  # a staff message without a name
     quoted = await summarize(runner, card=card, previous=[], last_message_id=4, new=[unnamed])
     assert quoted.points[-1].text == "Последнее сообщение: «Акт отправлен.»"
-    # a point citing the newest message needs no quote
+    # a point citing the newest message and telling it needs no quote
     cites[:] = [5]
+    said[0] = "клиент прислал сообщение"
     cited = await summarize(runner, card=card, previous=[], last_message_id=4, new=views(5, 1))
     assert [p.cites for p in cited.points] == [[5]]
+    # one that cites it under words of its own does not tell it (the 1.5B model: "irritated" for an apology)
+    said[0], cites[:] = "irritated", [6]
+    apology = MessageView(6, NOW, "email", "Мария Петрова", "Приносим извинения, разберёмся.")
+    cited = await summarize(runner, card=card, previous=[], last_message_id=5, new=[apology])
+    assert [p.text for p in cited.points][
+        -1
+    ] == "Последнее сообщение (Мария Петрова): «Приносим извинения, разберёмся.»"
+
+
+def test_a_staff_message_naming_a_deadline_is_quoted_where_no_promise_keeps_it() -> None:
+    """The 1.5B model dropped "Извините, отправлю сегодня до 15:00." and turned "we will run the payroll
+    today by 5 pm" into "by tomorrow" (dev): who promised what by when is quoted as written."""
+    from assistant.chains.summary import _promised
+
+    moscow = ZoneInfo("Europe/Moscow")
+    night = datetime(2026, 11, 12, 22, 30, tzinfo=UTC)  # 13.11 01:30 in Moscow
+    at = datetime(2026, 11, 13, 7, tzinfo=UTC)
+    batch = [
+        MessageView(401, at, "telegram", "client", "Акт сверки так и не пришёл, а сегодня уже пятница."),
+        MessageView(402, night, "telegram", "Анна Петрова", "Извините, отправлю сегодня до 15:00."),
+        MessageView(403, at, "email", "Игорь Лебедев", "Приедем на осмотр в понедельник."),
+        MessageView(404, at, "email", "staff", "Акт отправлен."),  # no deadline: nothing to keep
+        MessageView(405, at, "email", "Мария Петрова", "Оплату проверим до 20.11."),
+        MessageView(406, at, "telephony", "Ольга Ким", "Клиент: пришлите документы до пятницы."),  # a call
+        MessageView(407, at, "email", "staff", "Счёт пришлём завтра."),
+    ]
+    points = [
+        SummaryPoint(section="promises", text="Анна Петрова отправит акт сегодня до 15:00.", cites=[402]),
+        SummaryPoint(section="promises", text="Игорь Лебедев приедет во вторник.", cites=[403]),
+        SummaryPoint(section="mood", text="Мария обещала проверить оплату.", cites=[405]),
+        SummaryPoint(section="recent", text="Клиент ждёт акт сверки.", cites=[401]),
+    ]
+    kept = _promised(points, batch, "ru", moscow)
+    assert [(p.section, p.text, p.cites) for p in kept] == [
+        ("promises", "Анна Петрова отправит акт сегодня до 15:00.", [402]),  # the same deadline: kept
+        ("mood", "Мария обещала проверить оплату.", [405]),  # not a promise point: stays beside the quote
+        ("recent", "Клиент ждёт акт сверки.", [401]),
+        ("promises", "Игорь Лебедев, 13.11: «Приедем на осмотр в понедельник.»", [403]),  # not "во вторник"
+        ("promises", "Мария Петрова, 13.11: «Оплату проверим до 20.11.»", [405]),
+        ("promises", "Сотрудник, 13.11: «Счёт пришлём завтра.»", [407]),
+    ]
+    # the company's zone dates the quote: Anna wrote at 01:30 on 13.11 Moscow time (12.11 in UTC)
+    alone = _promised([], batch[1:2], "en", moscow)
+    assert [p.text for p in alone] == ["Анна Петрова, 13.11: «Извините, отправлю сегодня до 15:00.»"]
+    assert _promised(points[:1], batch[:2], "ru", moscow) == points[:1]  # nothing missing: as it was
+
+
+def test_only_a_batchs_latest_promises_are_quoted() -> None:
+    from assistant.chains.summary import PROMISES_PER_BATCH, _promised
+
+    at = datetime(2026, 11, 13, 7, tzinfo=UTC)
+    batch = [MessageView(i, at, "api", "staff", f"Пришлём документ №{i} завтра.") for i in range(1, 7)]
+    kept = _promised([], batch, "en", UTC)
+    assert [p.cites for p in kept] == [[i] for i in range(7 - PROMISES_PER_BATCH, 7)]
+    assert kept[0].text.startswith("Staff, 13.11: «")
+    long = [MessageView(1, at, "api", "Анна Петрова", "Пришлём завтра. " + "Подробности. " * 40)]
+    (quoted,) = _promised([], long, "ru", UTC)
+    assert len(quoted.text) <= 300 and quoted.text.endswith("…»")

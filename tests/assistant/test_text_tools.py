@@ -129,6 +129,9 @@ def test_two_ivans_are_asked_about_and_an_unknown_name_is_nobody() -> None:
         ("tomorrow at 3pm", "2026-11-25T15:00"),
         ("до 18:00", "2026-11-24T18:00"),
         ("до 1.12", "2026-12-01"),
+        ("до конца дня", "2026-11-24"),
+        ("Перевірю і повернуся до кінця дня.", "2026-11-24"),
+        ("by end of day", "2026-11-24"),
     ],
 )
 def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> None:
