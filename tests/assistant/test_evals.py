@@ -226,7 +226,7 @@ async def test_summary_eval_counts_facts_and_names_the_missed_ones(
 ) -> None:
     """Every dev case stated, and one more whose second fact only an older client message tells: the chain
     itself quotes the newest message and staff messages naming a deadline, so a fact there is never missed."""
-    skipped = {
+    skipped: dict[str, Any] = {
         "id": "sx001",
         "client": {"name": "ООО Склад", "inn": None, "contacts": []},
         "messages": [
@@ -250,7 +250,7 @@ async def test_summary_eval_counts_facts_and_names_the_missed_ones(
     dev = [*cases("summary", "dev"), skipped]
     path = tmp_path / "summary.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in dev), encoding="utf-8")
-    runner, _ = fake_runner(summary_oracle(dev, skipped["id"]))
+    runner, _ = fake_runner(summary_oracle(dev, "sx001"))
     lines: list[str] = []
     figures = await run_eval("summary", runner, path, bare=False, echo=lines.append)
     total = sum(len(c["facts"]) for c in dev)
