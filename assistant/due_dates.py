@@ -117,8 +117,6 @@ def _day(text: str, words: list[str], today: date) -> date | None:
     ):
         if phrase in joined:
             return today + timedelta(days=days)
-    if re.search(r"конц\w* (рабочего )?дня|end of (the )?day|\beod\b|кінця (робочого )?дня", joined):
-        return today
     if re.search(r"конц\w* недел|end of (the )?week|кінця тижня", joined):
         return today + timedelta(days=(4 - today.weekday()) % 7)
     if re.search(r"конц\w* месяц|end of (the )?month|кінця місяця", joined):
@@ -128,7 +126,13 @@ def _day(text: str, words: list[str], today: date) -> date | None:
         if word in _WEEKDAYS:
             ahead = (_WEEKDAYS[word] - today.weekday()) % 7
             return today + timedelta(days=ahead or 7)
-    return _calendar_date(text, today)
+    found = _calendar_date(text, today)
+    # "до конца дня" is today's unless a day is named with it ("в пятницу до конца дня")
+    if found is None and re.search(
+        r"конц\w* (рабочего )?дня|end of (the )?day|\beod\b|кінця (робочого )?дня", joined
+    ):
+        return today
+    return found
 
 
 def _calendar_date(text: str, today: date) -> date | None:

@@ -132,6 +132,8 @@ def test_two_ivans_are_asked_about_and_an_unknown_name_is_nobody() -> None:
         ("до конца дня", "2026-11-24"),
         ("Перевірю і повернуся до кінця дня.", "2026-11-24"),
         ("by end of day", "2026-11-24"),
+        ("в пятницу до конца дня", "2026-11-27"),
+        ("25 ноября до конца дня", "2026-11-25"),
     ],
 )
 def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> None:
