@@ -52,6 +52,7 @@ async def eval_rag(
     recall: list[float] = []
     latencies: list[float] = []
     prompt_tokens: list[int] = []
+    completion_tokens: list[int] = []  # the answer's JSON, and a restated answer's when one was asked
     for case in cases:
         now = datetime.fromisoformat(case["now"])
         with tempfile.TemporaryDirectory() as folder:
@@ -87,6 +88,7 @@ async def eval_rag(
                     continue
                 latencies.append(time.perf_counter() - started)
                 prompt_tokens.append(answered.usage.prompt_tokens)
+                completion_tokens.append(answered.usage.completion_tokens)
                 ok = _states(answered.text, item["keywords"])
                 stated += ok
                 cited += bool(answered.cites)
@@ -99,7 +101,8 @@ async def eval_rag(
                 echo(
                     f"{'ok ' if ok else 'ERR'} {case['id']} {item['q']!r}: retrieved "
                     f"{sorted(found & relevant)} of {sorted(relevant)}, cites {answered.cites}, "
-                    f"answer {answered.text!r:.100}"
+                    f"answer {answered.text!r:.100} ({latencies[-1]:.1f} s, "
+                    f"{answered.usage.prompt_tokens}+{answered.usage.completion_tokens} tokens)"
                 )
     share = (lambda n: round(n / questions, 3)) if questions else (lambda _n: 0.0)
     return {
@@ -114,5 +117,6 @@ async def eval_rag(
         "answer_in_question_language": share(same_language),
         **latency_figures(latencies),
         "prompt_tokens_mean": round(statistics.fmean(prompt_tokens), 1) if prompt_tokens else 0.0,
+        "completion_tokens_mean": round(statistics.fmean(completion_tokens), 1) if completion_tokens else 0.0,
         "failures": failures,
     }

@@ -197,6 +197,7 @@ async def test_rag_eval_scores_retrieval_and_answers(fake_runner: Build, tmp_pat
     assert figures["answer_states_fact"] == 1.0
     assert figures["answer_cites_a_relevant_message"] == figures["retrieved_any_at_6"] > 0.5
     assert figures["cites_precision"] == 1.0
+    assert figures["prompt_tokens_mean"] > 0 and figures["completion_tokens_mean"] > 0
     assert 0 < figures["recall_at_6"] <= figures["retrieved_any_at_6"]
     bare = await run_eval("rag", runner, path, bare=True, echo=lambda _l: None, index_at=index_at)
     # the latest six messages of each history answer few of its questions
