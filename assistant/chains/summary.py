@@ -18,7 +18,7 @@ from assistant.due_dates import Due, resolve_due
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import POINT_CHARS, ClientNarrative, NarrativePoint, SummaryPoint, narrative_citing
-from assistant.wording import content_words
+from assistant.wording import amounts, content_words
 
 log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
@@ -46,7 +46,9 @@ LATEST_PREFIXES = tuple(label for pair in LATEST_LABELS.values() for label in pa
 LATEST_CHARS = 200
 # A staff message that names a deadline, quoted under promises when no promise point keeps that deadline:
 # the 1.5B model dropped "Извините, отправлю сегодня до 15:00." and wrote "доверенности обновим до 25
-# ноября" as "Спасибо за обновление доверенностей" (dev). At most this many per batch, the latest ones.
+# ноября" as "Спасибо за обновление доверенностей" (dev). So is one naming a sum no point citing it keeps
+# (a price quoted to the client: "180 000 рублей в год" became "отправила коммерческое предложение", dev).
+# At most this many per batch, the latest ones.
 PROMISES_PER_BATCH = 3
 STAFF_LABELS = {"ru": "Сотрудник", "uk": "Співробітник", "en": "Staff"}  # a staff message without a name
 STATUS_LABELS = {
@@ -259,24 +261,26 @@ def _deadline(text: str, at: datetime, tz: tzinfo) -> Due | None:
 def _promised(
     points: Sequence[SummaryPoint], batch: Sequence[MessageView], language: str, tz: tzinfo
 ) -> list[SummaryPoint]:
-    """The points, with the batch's staff messages that name a deadline quoted under promises where no
-    promise point citing them names the same deadline. A promise point citing only such messages with
-    another deadline, or none, gives way to the quote: the staff must read who promised what by when as it
-    was written (the 1.5B model turned "we will run the payroll today by 5 pm" into "by tomorrow").
-    A call's transcript is left out: its deadlines may be either speaker's."""
-    due = {
-        m.id: found
-        for m in batch
-        if m.author != "client"
-        and m.channel not in ("telephony", "call")
-        and (found := _deadline(m.text, m.at, tz)) is not None
-    }
+    """The points, with the batch's staff messages that name a deadline or a sum quoted under promises
+    where no point citing them keeps it: a deadline kept by a promise point, a sum by any point. A promise
+    point citing only such messages, keeping neither, gives way to the quote: the staff must read who
+    promised what by when, and at what price, as it was written (the 1.5B model turned "we will run the
+    payroll today by 5 pm" into "by tomorrow"). A call's transcript is left out: its deadlines and sums may
+    be either speaker's."""
+    staff = [m for m in batch if m.author != "client" and m.channel not in ("telephony", "call")]
+    due = {m.id: found for m in staff if (found := _deadline(m.text, m.at, tz)) is not None}
+    sums = {m.id: named for m in staff if (named := amounts(m.text))}
     at = {m.id: m.at for m in batch}
 
     def keeps(point: SummaryPoint, message_id: int) -> bool:
-        return point.section == "promises" and _deadline(point.text, at[message_id], tz) == due[message_id]
+        if message_id in due and not (
+            point.section == "promises" and _deadline(point.text, at[message_id], tz) == due[message_id]
+        ):
+            return False
+        return sums.get(message_id, set()) <= amounts(point.text)
 
-    missing = [i for i in due if not any(i in p.cites and keeps(p, i) for p in points)]
+    promising = [m.id for m in staff if m.id in due or m.id in sums]
+    missing = [i for i in promising if not any(i in p.cites and keeps(p, i) for p in points)]
     missing = missing[-PROMISES_PER_BATCH:]
     if not missing:
         return list(points)

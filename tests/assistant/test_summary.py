@@ -422,6 +422,34 @@ def test_a_staff_message_naming_a_deadline_is_quoted_where_no_promise_keeps_it()
     assert _promised(points[:1], batch[:2], "ru", moscow) == points[:1]  # nothing missing: as it was
 
 
+def test_a_staff_message_naming_a_sum_is_quoted_where_no_point_keeps_it() -> None:
+    """The 1.5B model wrote "Для 25 сотрудников 180 000 рублей в год, коммерческое предложение отправила на
+    почту." as "Елена Морозова отправила коммерческое предложение на почту." (dev): the price the client was
+    given is quoted; a point that keeps the sum, in any section and spelling, is enough."""
+    from assistant.chains.summary import _promised
+
+    at = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    batch = [
+        MessageView(351, at, "telegram", "client", "Сколько стоит обслуживание? Бюджет до 200 000 руб."),
+        MessageView(352, at, "telegram", "Елена Морозова", "Для 25 сотрудников 180 000 рублей в год."),
+        MessageView(353, at, "email", "Игорь Лебедев", "Счёт на 64 000 ₽ во вложении."),
+        MessageView(354, at, "telephony", "Ольга Ким", "Клиент: предлагают 150 000 рублей."),  # a call
+    ]
+    points = [
+        SummaryPoint(section="recent", text="Клиент спросил о цене, бюджет 200 000 руб.", cites=[351]),
+        SummaryPoint(section="promises", text="Елена отправила коммерческое предложение.", cites=[352]),
+        SummaryPoint(section="recent", text="Игорь выставил счёт на 64000 руб.", cites=[353]),
+    ]
+    kept = _promised(points, batch, "ru", UTC)
+    assert [(p.section, p.text, p.cites) for p in kept] == [
+        ("recent", "Клиент спросил о цене, бюджет 200 000 руб.", [351]),  # the client's sum: not a promise
+        ("recent", "Игорь выставил счёт на 64000 руб.", [353]),  # the sum kept, spelt otherwise
+        ("promises", "Елена Морозова, 01.11: «Для 25 сотрудников 180 000 рублей в год.»", [352]),
+    ]
+    with_sum = [SummaryPoint(section="recent", text="Елена назвала цену: 180 тыс. руб. в год.", cites=[352])]
+    assert _promised(with_sum, batch[1:2], "ru", UTC) == with_sum
+
+
 def test_only_a_batchs_latest_promises_are_quoted() -> None:
     from assistant.chains.summary import PROMISES_PER_BATCH, _promised
 

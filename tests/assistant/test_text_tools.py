@@ -11,6 +11,7 @@ from assistant.due_dates import resolve_due
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
 from assistant.staff_names import resolve_staff
+from assistant.wording import amounts
 from tests.assistant.conftest import STAFF
 
 SOURCE = "Добрый день. Мы ждём поставку уже третью неделю! Это просто безобразие, я буду жаловаться."
@@ -184,3 +185,24 @@ def test_an_email_body_lies_between_its_greeting_and_its_sign_off(
 ) -> None:
     start, end = body_bounds(text)
     assert text[:start] == greeting and text[end:] == signature
+
+
+@pytest.mark.parametrize(
+    ("text", "sums"),
+    [
+        ("Для 25 сотрудников 180 000 рублей в год.", {"180000"}),
+        ("Итого 180000 руб., счёт во вложении", {"180000"}),
+        ("180 тыс. руб. в год", {"180000"}),
+        ("1,5 тыс. руб", {"1500"}),
+        ("Рахунок на 1 500,50 грн", {"1500.5"}),
+        ("The retainer is $1,200 a month, or 300 EUR per report", {"1200", "300"}),
+        ("итого 64 000 ₽", {"64000"}),
+        ("100.00 руб", {"100"}),
+        ("Оплатили 12.11.2026 5 000 руб, в 2026 180 000 рублей", {"5000", "180000"}),  # not "2026180000"
+        ("1\u202f500 ₽ и 1\u00a0500 ₽", {"1500"}),
+        # numbers without a currency are counts, dates and times, not sums
+        ("25 сотрудников, до 15:00 12.11.2026, договор № 4512", set()),
+    ],
+)
+def test_sums_of_money_are_read_in_one_spelling(text: str, sums: set[str]) -> None:
+    assert amounts(text) == sums
