@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from intake.date_words import DAY_PARTS, TIME_ALONE
 from intake.dates import calendar_date
 
 END_OF_DAY = time(18, 0)  # a date without an hour means the end of that working day
@@ -69,6 +70,9 @@ _IN = re.compile(
     r"недел[юиь]|weeks?|тижн[іь]|тиждень|месяц|месяца|months?|місяць)",
     re.I,
 )
+# A part of the day before its end, named as a deadline, read with intake's words for it: "завтра к обеду"
+# is 13:00, "by noon" 12:00, "утром" 10:00 (intake/date_words.py); the day's end stays a date without an hour.
+_PARTS_BEFORE_END = ("lunch", "noon", "morning")
 _DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?\b")
 _DATE_WORD = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([а-яa-zі]+)|\b([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I
@@ -99,6 +103,10 @@ def _clock(text: str) -> time | None:
         elif m.group(3):
             hour = int(m.group(3)) % 12 + (12 if m.group(4).lower() == "pm" else 0)
             return time(hour, 0)
+    for m in TIME_ALONE.finditer(text):
+        for part in _PARTS_BEFORE_END:
+            if m.group(part):
+                return DAY_PARTS[part]
     return None
 
 

@@ -135,6 +135,11 @@ def test_two_ivans_are_asked_about_and_an_unknown_name_is_nobody() -> None:
         ("by end of day", "2026-11-24"),
         ("в пятницу до конца дня", "2026-11-27"),
         ("25 ноября до конца дня", "2026-11-25"),
+        ("Понял, мастер приедет завтра до обеда.", "2026-11-25T13:00"),
+        ("до обеда", "2026-11-24T13:00"),  # now is 10:00: today's
+        ("в пятницу к обеду", "2026-11-27T13:00"),
+        ("by noon tomorrow", "2026-11-25T12:00"),
+        ("Перезвоню завтра утром", "2026-11-25T10:00"),
     ],
 )
 def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> None:
