@@ -7,11 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-# P(conflict) from which a local model alerts, tuned on the conflicts dev split (assistant/evals/) per size:
-# the 0.5B model's probabilities sit low and close together (0.13-0.33 on dev), the 1.5B model's spread out.
+# P(conflict) from which a local model alerts, tuned on the conflicts dev split (assistant/evals/) per size.
 CONFLICT_THRESHOLD = 0.5  # 1.5B and up
-SMALL_MODEL_CONFLICT_THRESHOLD = 0.16  # 0.5B
-SMALL_MODEL_PARAMS = 1_000_000_000  # below this a model gets the small model's threshold
+SMALL_MODEL_CONFLICT_THRESHOLD = 0.45  # 0.5B, on its blended P(conflict) (SMALL_MODEL_PLAIN_WEIGHT)
+SMALL_MODEL_PARAMS = 1_000_000_000  # below this a model gets the small model's threshold and weight
+# A small model's P(conflict) adds the log-odds of a plain zero-shot question at this weight: the 0.5B model
+# reads the few-shot blame framing poorly (ROC AUC 0.70 on dev), the plain question worse (0.59), the two
+# together better (0.745). The 1.5B model ranks best on the blame framing alone (0.954; 0.947 with its own
+# plain question at 0.25).
+SMALL_MODEL_PLAIN_WEIGHT = 0.5
 
 
 class LlmSettings(BaseModel):

@@ -22,6 +22,7 @@ from assistant.config import (
     CONFLICT_THRESHOLD,
     SMALL_MODEL_CONFLICT_THRESHOLD,
     SMALL_MODEL_PARAMS,
+    SMALL_MODEL_PLAIN_WEIGHT,
     LlmSettings,
 )
 from assistant.local_models import resolve
@@ -170,6 +171,7 @@ class ChatRunner:
         self.scorer = scorer
         self.totals: dict[str, ChainTotals] = defaultdict(ChainTotals)
         self.conflict_threshold = CONFLICT_THRESHOLD  # a local model's P(conflict) to alert from
+        self.conflict_plain_weight = 0.0  # the plain question's share of it (chains/conflict.py)
         self._lock = threading.Lock()
 
     @classmethod
@@ -189,8 +191,10 @@ class ChatRunner:
         )
         if settings.conflict_threshold is not None:
             runner.conflict_threshold = settings.conflict_threshold
-        elif scorer is not None and scorer.n_params < SMALL_MODEL_PARAMS:
-            runner.conflict_threshold = SMALL_MODEL_CONFLICT_THRESHOLD
+        if scorer is not None and scorer.n_params < SMALL_MODEL_PARAMS:
+            runner.conflict_plain_weight = SMALL_MODEL_PLAIN_WEIGHT
+            if settings.conflict_threshold is None:
+                runner.conflict_threshold = SMALL_MODEL_CONFLICT_THRESHOLD
         return runner
 
     async def _scored(self, chain: str, call: Callable[[Scorer], R], *, keep: str = "") -> R:

@@ -7,6 +7,7 @@ generated. A remote model (OpenAI-compatible, Ollama) answers one structured Con
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,6 +136,30 @@ def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
     return tuple(turns)
 
 
+async def _p_plain(runner: ChatRunner, source: str, usage: Usage) -> float:
+    """P(conflict) of the plain zero-shot question, read as the first value of its JSON answer (the form
+    a bare model answers in; measured so on dev)."""
+    assert runner.scorer is not None
+    user = prompt("conflict_plain", "user").format(text=fence(source))
+    base = runner.scorer.render([("system", prompt("conflict_plain", "system")), ("user", user)])
+    keep = base[: base.rfind(user)]
+    base += '{"conflict": '
+    scores, used = await runner.choose(base, ["true", "false"], chain="conflict", keep=keep)
+    usage.add(used)
+    return probability(scores, [0])
+
+
+def _blend(p: float, other: float, weight: float) -> float:
+    """p with other's log-odds added at weight (both kept off 0 and 1)."""
+    odds = _log_odds(p) + weight * _log_odds(other)
+    return 1 / (1 + math.exp(-odds))
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> float:
     """P(yes) of one framing for this message."""
     base, keep = _framed(runner, framing, user)
@@ -172,12 +197,15 @@ async def _local_verdict(
     often takes a complaint about the client's own supplier or bank for one against us; this framing catches
     many of those). On the dev split it ranked conflicts better alone (ROC AUC 0.985) than averaged with the
     broader "is this a conflict?" framing (0.928), which now only continues a positive verdict with the kind,
-    severity and quote in its answer format: a calm message costs one pass over its tokens."""
+    severity and quote in its answer format: a calm message costs one pass over its tokens. A small model's
+    P(yes) is blended with the plain question's (SMALL_MODEL_PLAIN_WEIGHT), one more short pass."""
     user = prompt("conflict_local", "user").format(
         channel=channel, context=_context(context), text=fence(source)
     )
     usage = Usage()
     p_yes = await _p_yes(runner, "conflict_blame", user, usage)
+    if runner.conflict_plain_weight:
+        p_yes = _blend(p_yes, await _p_plain(runner, source, usage), runner.conflict_plain_weight)
     if p_yes < threshold:
         return _no_conflict("no conflict"), usage, p_yes, False
     base, keep = _framed(runner, "conflict_local", user)

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.chains.conflict import analyze_conflict
 from assistant.chains.tasks import extract_tasks
-from assistant.config import SMALL_MODEL_CONFLICT_THRESHOLD, LlmSettings
+from assistant.config import SMALL_MODEL_CONFLICT_THRESHOLD, SMALL_MODEL_PLAIN_WEIGHT, LlmSettings
 from assistant.llm import ChatRunner
 from assistant.local_models import ModelMissing, model_path
 from tests.assistant.conftest import STAFF
@@ -30,6 +30,7 @@ def runner() -> ChatRunner:
 
 async def test_a_conflict_and_a_calm_message_through_the_real_model(runner: ChatRunner) -> None:
     assert runner.scorer is not None and runner.conflict_threshold == SMALL_MODEL_CONFLICT_THRESHOLD
+    assert runner.conflict_plain_weight == SMALL_MODEL_PLAIN_WEIGHT
     threshold = runner.conflict_threshold
     angry = await analyze_conflict(
         runner, "Заказ обещали во вторник, уже пятница. Это безобразие!", channel="chat", threshold=threshold
@@ -125,4 +126,6 @@ async def test_a_task_note_through_the_real_model(runner: ChatRunner) -> None:
 
 def test_a_set_threshold_wins_over_the_size_default() -> None:
     settings = LlmSettings(model="0.5b", n_ctx=1024, n_threads=2, conflict_threshold=0.3)
-    assert ChatRunner.from_settings(settings, model="0.5b").conflict_threshold == 0.3
+    configured = ChatRunner.from_settings(settings, model="0.5b")
+    assert configured.conflict_threshold == 0.3  # a company's threshold; the small model's blend stays
+    assert configured.conflict_plain_weight == SMALL_MODEL_PLAIN_WEIGHT
