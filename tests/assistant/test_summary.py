@@ -303,6 +303,46 @@ def test_a_promise_only_the_client_tells_is_kept_under_recent() -> None:
     assert [p.section for p in kept] == ["recent", "promises", "promises", "promises", "promises"]
 
 
+def test_a_staff_promise_told_as_the_clients_contacts_is_quoted_instead() -> None:
+    """The demo's 1.5B summary: "Ольга Ким предложила отправить закрывающие документы сегодня. (Анна
+    Петрова)" for Анна Петрова's own message; the quote of what she wrote replaces it."""
+    from assistant.chains.summary import ClientCard, _checked
+
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    batch = [
+        MessageView(5, at, "api", "client", "Третий раз пишу! Где закрывающие документы?"),
+        MessageView(6, at, "api", "Анна Петрова", "Ольга, извините. Отправлю закрывающие документы сегодня."),
+        MessageView(7, at, "api", "Анна Петрова", "Счёт отправили."),
+    ]
+    card = ClientCard(name="ООО «СтройМаркет»", contacts=("Ольга Ким +7 903 555-00-11 olga@stroymarket.ru",))
+    promises = {
+        "Ольга Ким предложила отправить закрывающие документы сегодня.": [6],  # told as the client's
+        "Анна Петрова отправит Ольге Ким документы сегодня.": [6],  # names the author: kept
+        "Отправим документы сегодня.": [6],  # names no one: its author is added
+        "Ольга Ким ждёт документы сегодня.": [5, 6],  # cites the client too: kept as written
+    }
+    points = [NarrativePoint(section="promises", text=t, cites=c) for t, c in promises.items()]
+    kept, _ = _checked(points, {5, 6, 7}, card, batch, "ru", UTC)
+    texts = [p.text for p in kept]
+    assert texts[0] == "Анна Петрова, 01.12: «Ольга, извините. Отправлю закрывающие документы сегодня.»"
+    assert kept[0].cites == [6] and kept[0].section == "promises"
+    assert texts[1:] == [
+        "Анна Петрова отправит Ольге Ким документы сегодня.",
+        "Отправим документы сегодня. (Анна Петрова)",
+        "Ольга Ким ждёт документы сегодня. (Анна Петрова)",
+    ]
+    # without the card no contact is known: the point stays, with its author added
+    unknown, _ = _checked(points[:1], {5, 6, 7}, None, batch)
+    assert unknown[0].text.startswith("Ольга Ким предложила") and unknown[0].text.endswith("(Анна Петрова)")
+    # the contact's email and phone are no names ("olga", "com" do not match words of a point)
+    assert not _checked(
+        [NarrativePoint(section="promises", text="Отправим olga счёт в com-формате сегодня.", cites=[7])],
+        {7},
+        card,
+        batch,
+    )[0][0].text.startswith("Анна Петрова, ")
+
+
 def test_a_point_citing_a_staff_message_names_who_wrote_it() -> None:
     """The 1.5B model copied "Претензию получили, приедем на осмотр в понедельник." as a point, without the
     staff member who promised it."""
