@@ -8,10 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from intake.date_words import DAY_PARTS, TIME_ALONE
+from intake.date_words import DAY_PARTS, END_OF_DAY, NUMBERS, TIME_ALONE
 from intake.dates import calendar_date
-
-END_OF_DAY = time(18, 0)  # a date without an hour means the end of that working day
 
 _WEEKDAYS: dict[str, int] = {}
 for _n, _forms in enumerate(
@@ -46,21 +44,6 @@ _MONTHS = {
         )
     )
     for m in forms.split()
-}
-_NUMBERS = {
-    "один": 1,
-    "одну": 1,
-    "два": 2,
-    "две": 2,
-    "три": 3,
-    "четыре": 4,
-    "пять": 5,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "a": 1,
-    "an": 1,
-    "дві": 2,
 }
 _TIME = re.compile(
     r"(?:\b(?:в|к|до|at|by|о|на)\s+)?\b(\d{1,2})(?::|\.)(\d{2})\b|\b(\d{1,2})\s*(am|pm)\b", re.I
@@ -159,7 +142,7 @@ def _offset(text: str, now: datetime) -> Due | None:
     if not m:
         return None
     count_word = (m.group(1) or "1").lower()
-    count = int(count_word) if count_word.isdigit() else _NUMBERS.get(count_word, 1)
+    count = int(count_word) if count_word.isdigit() else NUMBERS.get(count_word, 1)
     unit = m.group(2).lower()
     if unit.startswith(("час", "hour", "годин")):
         return Due(now + timedelta(hours=count), True)

@@ -140,6 +140,11 @@ def test_two_ivans_are_asked_about_and_an_unknown_name_is_nobody() -> None:
         ("в пятницу к обеду", "2026-11-27T13:00"),
         ("by noon tomorrow", "2026-11-25T12:00"),
         ("Перезвоню завтра утром", "2026-11-25T10:00"),
+        # counts in words, read with intake's own list of them
+        ("через пару дней", "2026-11-26"),
+        ("через три недели", "2026-12-15"),
+        ("через дві години", "2026-11-24T12:00"),
+        ("in six days", "2026-11-30"),
     ],
 )
 def test_deadline_phrases_resolve_relative_to_now(phrase: str, label: str) -> None:
