@@ -139,12 +139,9 @@ def _local_turns(framing: str) -> tuple[ChatTurn, ...]:
 async def _p_plain(runner: ChatRunner, source: str, usage: Usage) -> float:
     """P(conflict) of the plain zero-shot question, read as the first value of its JSON answer (the form
     a bare model answers in; measured so on dev)."""
-    assert runner.scorer is not None
     user = prompt("conflict_plain", "user").format(text=fence(source))
-    base = runner.scorer.render([("system", prompt("conflict_plain", "system")), ("user", user)])
-    keep = base[: base.rfind(user)]
-    base += '{"conflict": '
-    scores, used = await runner.choose(base, ["true", "false"], chain="conflict", keep=keep)
+    base, keep = _rendered(runner, [("system", prompt("conflict_plain", "system"))], user)
+    scores, used = await runner.choose(base + '{"conflict": ', ["true", "false"], chain="conflict", keep=keep)
     usage.add(used)
     return probability(scores, [0])
 
@@ -170,8 +167,13 @@ async def _p_yes(runner: ChatRunner, framing: str, user: str, usage: Usage) -> f
 
 def _framed(runner: ChatRunner, framing: str, user: str) -> tuple[str, str]:
     """(the framing's prompt for this message, its fixed start that stays cached)."""
+    return _rendered(runner, _local_turns(framing), user)
+
+
+def _rendered(runner: ChatRunner, fixed: Sequence[ChatTurn], user: str) -> tuple[str, str]:
+    """(the fixed turns and this user turn in the model's template, the fixed start that stays cached)."""
     assert runner.scorer is not None
-    base = runner.scorer.render([*_local_turns(framing), ("user", user)])
+    base = runner.scorer.render([*fixed, ("user", user)])
     at = base.rfind(user)
     return base, base[:at] if at > 0 else ""
 

@@ -200,6 +200,11 @@ def _attributed(text: str, cites: Sequence[int], batch: Sequence[MessageView]) -
     return text[: POINT_CHARS - len(suffix)] + suffix
 
 
+def _key(text: str) -> str:
+    """A point's text as compared for repeats: case and spacing aside."""
+    return " ".join(text.casefold().split())
+
+
 def _contact_names(card: ClientCard | None) -> str:
     """The capitalised words of the client's contacts ("Ольга Ким" of "Ольга Ким +7 903 555-00-11")."""
     if card is None:
@@ -252,15 +257,15 @@ def _checked(
             point = point.model_copy(update={"section": "recent"})
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
-        if point.section == "promises" and _misattributed(unfence(point.text), cites, batch, contacts):
+        text = unfence(point.text)
+        if point.section == "promises" and _misattributed(text, cites, batch, contacts):
             log.info("summary: a promise of our staff told as the client's, quoted instead")
             for quote in (_quote(m, language, tz) for m in batch if m.id in cites):
-                if (key := " ".join(quote.text.casefold().split())) not in seen:
+                if _key(quote.text) not in seen:
                     kept.append(quote)
-                    seen.add(key)
+                    seen.add(_key(quote.text))
             continue
-        text = unfence(point.text)
-        key = " ".join(text.casefold().split())
+        key = _key(text)
         if key in seen:
             log.info("summary: a %s point dropped, it repeats an earlier one", point.section)
         elif not _words(text) or f" {_words(text)} " in named or _only_names(text):
