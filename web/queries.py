@@ -101,7 +101,7 @@ async def client_label(session: AsyncSession, request: Request) -> str:
         if client is not None:
             return client.name
     contact = await session.get(Contact, request.contact_id)
-    return (contact.display_name or contact.phone or contact.email or f"#{contact.id}") if contact else "—"
+    return contact.label() if contact else "—"
 
 
 async def inbox_rows(

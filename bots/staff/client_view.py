@@ -51,7 +51,7 @@ async def load_view(session: AsyncSession, *, kind: str, id: int) -> ClientView 
         if contact is None:
             return None
         group = await contact_group(session, contact_id=id)
-        view = ClientView("contact", id, contact.display_name or contact.phone or contact.email or f"#{id}")
+        view = ClientView("contact", id, contact.label())
         own_requests = col(Request.contact_id).in_(group)
         conversations = select(Conversation.id).where(col(Conversation.contact_id).in_(group))
     rows = await session.execute(

@@ -75,7 +75,7 @@ async def _label(app: JobContext, conversation: Conversation) -> str:
     if client is not None:
         return client.name
     if contact is not None:
-        return contact.display_name or contact.phone or contact.email or f"#{contact.id}"
+        return contact.label()
     return conversation.conversation_key
 
 

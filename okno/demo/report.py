@@ -47,7 +47,7 @@ async def print_report(
                 .join(Message)
                 .where(col(Message.request_id) == request.id)
             )
-            who = contact.display_name if contact else "?"
+            who = contact.label() if contact else "?"
             say(
                 f"#{request.id} [{STATUS_RU.get(request.status, request.status)}] "
                 f"{request.company_name or '—'} ИНН {request.inn or '—'} · контакт: {who}"

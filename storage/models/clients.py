@@ -35,6 +35,11 @@ class Contact(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    def label(self) -> str:
+        """How the staff see the person: the name, else the phone or email, else the record's number (a
+        call from a hidden number has none of them)."""
+        return self.display_name or self.phone or self.email or f"#{self.id}"
+
 
 class ClientContact(SQLModel, table=True):
     __tablename__ = "client_contact"
