@@ -16,7 +16,16 @@ from stdnum.ru import inn as stdnum_inn
 
 from intake.dates import find_due
 
-__all__ = ["FormFacts", "extract_form", "find_company", "find_due", "find_inns", "is_valid_inn"]
+__all__ = [
+    "FormFacts",
+    "counterparties",
+    "extract_form",
+    "find_company",
+    "find_due",
+    "find_inns",
+    "is_valid_inn",
+    "what_of",
+]
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,15 @@ _EN_PREFIX = re.compile(rf"(?<!\w)(?P<form>LLC)[ \t]+(?:{_QUOTED}|(?P<bare>{_EN_
 _EN_SUFFIX = re.compile(
     rf"(?:{_QUOTED}|(?<!\w)(?P<bare>{_EN_NAME}))[ \t]*,?[ \t]+(?P<form>LLC|Ltd|LTD)\.?(?!\w)"
 )
+# The word before a company that makes it the other side of the client's business, not the client: "акт
+# сверки с ООО «Поставщик-М»" (the demo's request took the supplier's name as the client's), "with Acme LLC",
+# "поставщиком ООО «Лютик»". "от" and "для" stay the client's own ("письмо от ООО …", "счёт для АО …").
+_COUNTERPARTY_BEFORE = re.compile(
+    r"(?<!\w)(?:с|со|with|against|против"
+    r"|поставщик\w*|контрагент\w*|подрядчик\w*|покупател\w*|перевозчик\w*|арендодател\w*"
+    r"|supplier|vendor|contractor|counterparty)[ \t]+$",
+    re.IGNORECASE,
+)
 # Words that end an unquoted name: the next requisite label or another legal form.
 _STOP_WORDS = "ИНН КПП ОГРН ОГРНИП БИК INN ИП ООО АО ОАО ЗАО ПАО LLC Ltd"
 _NAME_STOP = frozenset(_STOP_WORDS.split())
@@ -137,7 +155,7 @@ def _long_form(match: re.Match[str]) -> str:
 
 
 def _companies(text: str) -> list[tuple[int, str]]:
-    """Every company mention as (position, normalized name)."""
+    """Every company mention as (position, normalized name), the counterparties' included."""
     found: list[tuple[int, str]] = []
     for match in _IP.finditer(text):
         # Keep the person's name as written; only squash spaces and glue initials ("И. И." -> "И.И.").
@@ -157,10 +175,73 @@ def _companies(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def _counterparty(text: str, start: int) -> bool:
+    return _COUNTERPARTY_BEFORE.search(text, 0, start) is not None
+
+
 def find_company(text: str) -> str | None:
-    """The first company mentioned, normalized to '<FORM> «<Name>»' (or 'ИП Surname I.I.')."""
+    """The first company mentioned as the writer's own, normalized to '<FORM> «<Name>»' (or 'ИП Surname
+    I.I.')."""
+    found = [(at, name) for at, name in _companies(text) if not _counterparty(text, at)]
+    return min(found)[1] if found else None
+
+
+def counterparties(text: str) -> list[str]:
+    """The companies the text names as the other side of the client's business ("сверка с ООО «Лютик»"),
+    normalized as find_company's; a company also named as the writer's own is not one."""
     found = _companies(text)
-    return min(found, key=lambda item: item[0])[1] if found else None
+    own = {name for at, name in found if not _counterparty(text, at)}
+    return list(dict.fromkeys(name for at, name in sorted(found) if name not in own))
+
+
+# ---------------------------------------------------------------- what to do
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+_GREETINGS = """добрый доброе доброго день дня утро утра вечер вечера здравствуйте здравствуй привет
+приветствую коллеги уважаемые уважаемый уважаемая добрий вечір ранок вітаю здрастуйте шановні шановний колеги
+hello hi hey dear good morning afternoon evening all team colleagues"""
+_GREETING_WORDS = frozenset(_GREETINGS.split())
+# What is left of a sentence that only says who writes once its companies, INNs and numbers are out
+_INTRO = """это мы я наш наша наше наши компания организация инн кпп огрн огрнип реквизиты
+це ми наша іпн компанія we are this is i am our company inn from"""
+_INTRO_WORDS = frozenset(_INTRO.split())
+_SIGN_OFF = re.compile(r"(?i)^(?:с уважением|best regards|kind regards|regards|з повагою)\b")
+
+
+def _company_spans(text: str) -> str:
+    """The text with every company mention blanked out."""
+    for pattern in (_IP, _RU_COMPANY, _RU_LONG_COMPANY, _EN_PREFIX, _EN_SUFFIX):
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
+def _greeting(sentence: str) -> bool:
+    """ "Добрый день!", "Анна, здравствуйте!": greeting words, and at most two names beside them."""
+    words = re.findall(r"\w+", sentence)
+    greeting = [w for w in words if w.casefold() in _GREETING_WORDS]
+    others = [w for w in words if w.casefold() not in _GREETING_WORDS]
+    return bool(greeting) and len(others) <= 2 and all(w[0].isupper() for w in others)
+
+
+def _introduction(sentence: str) -> bool:
+    """ "Это ООО «Ромашка», ИНН 7707083893.", "Я ИП Смирнов А.В.": who writes, which the form's company and
+    INN fields hold."""
+    rest = re.findall(r"[^\W\d_]+", _company_spans(sentence).casefold())
+    return len(rest) < len(re.findall(r"\w+", sentence)) and set(rest) <= _INTRO_WORDS
+
+
+def what_of(text: str) -> str:
+    """What the client asks, for the form's "what to do": the message without its greeting, the sentences
+    that only introduce the writer and a sign-off with what follows it. The staff's inbox showed "Добрый
+    день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки с п…" for "Нужно подготовить акт
+    сверки с поставщиком до пятницы."; a message that is all greeting or introduction stays as written."""
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        if _SIGN_OFF.match(sentence):
+            break
+        if sentence and not _greeting(sentence) and not _introduction(sentence):
+            kept.append(sentence)
+    return " ".join(kept) or " ".join(text.split())
 
 
 # ---------------------------------------------------------------- form

@@ -10,6 +10,7 @@ from assistant.due_dates import resolve_due
 from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages
 from assistant.schemas import FormFill
+from intake.request_form import counterparties
 
 MAX_CHARS = 1500  # the latest client messages only: the form is about the request now
 
@@ -26,6 +27,18 @@ def _present(value: str, texts: Sequence[str]) -> bool:
     return bool(needle) and any(needle in t.casefold().replace("«", "").replace("»", "") for t in texts)
 
 
+def _plain(name: str) -> str:
+    return " ".join(name.replace("«", " ").replace("»", " ").strip("\"'").casefold().split())
+
+
+def _counterparty(value: str, texts: Sequence[str]) -> bool:
+    """A company the messages name only as the other side of the client's business ("акт сверки с ООО
+    «Поставщик-М»"): the client's supplier is not the client, however the model reads it."""
+    plain = _plain(value)
+    others = [_plain(name) for name in counterparties("\n".join(texts))]
+    return any(plain in (name, name.split(" ", 1)[-1]) for name in others)
+
+
 async def fill_form(runner: ChatRunner, texts: Sequence[str], *, now: datetime) -> FormProposal:
     joined = "\n---\n".join(texts)[-MAX_CHARS:]
     out, usage = await runner.run(
@@ -34,8 +47,9 @@ async def fill_form(runner: ChatRunner, texts: Sequence[str], *, now: datetime) 
     values: dict[str, object] = {}
     if out.what.strip():
         values["what"] = out.what.strip()
-    if out.company_name.strip() and _present(out.company_name, texts):
-        values["company_name"] = out.company_name.strip().strip("«»\"'")
+    company = out.company_name
+    if company.strip() and _present(company, texts) and not _counterparty(company, texts):
+        values["company_name"] = company.strip().strip("«»\"'")
     due = resolve_due(out.due, now) if out.due.strip() else None
     if due is not None and _present(out.due, texts):
         values["due_at"] = due.at

@@ -163,3 +163,15 @@ async def test_form_fill_keeps_only_what_the_conversation_says(fake_runner: Buil
     runner, _ = fake_runner(always({**answer, "company_name": "ООО Выдумка", "due": "завтра"}))
     invented = await fill_form(runner, ["Нужно 40 коробок бумаги"], now=NOW)
     assert "company_name" not in invented.values and "due_at" not in invented.values
+
+
+async def test_form_fill_takes_no_counterparty_for_the_client(fake_runner: Build) -> None:
+    """The demo's request named only the client's supplier: "акт сверки нужен с ООО «Поставщик-М»"."""
+    texts = ["Ирина из Ромашки. Забыла написать: акт сверки нужен с ООО «Поставщик-М»."]
+    for name in ("ООО Поставщик-М", "ООО «Поставщик-М»", "Поставщик-М"):
+        runner, _ = fake_runner(always({"what": "акт сверки", "company_name": name, "due": ""}))
+        assert "company_name" not in (await fill_form(runner, texts, now=NOW)).values
+    # named as the client's own in another message: it is the client
+    texts.append("Мы ООО «Поставщик-М», ИНН 7707083893.")
+    runner, _ = fake_runner(always({"what": "акт сверки", "company_name": "ООО Поставщик-М", "due": ""}))
+    assert (await fill_form(runner, texts, now=NOW)).values["company_name"] == "ООО Поставщик-М"

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from stdnum.ru import inn as stdnum_inn
 
-from intake.request_form import FormFacts, extract_form, find_company, find_due, find_inns, is_valid_inn
+from intake.request_form import (
+    FormFacts,
+    counterparties,
+    extract_form,
+    find_company,
+    find_due,
+    find_inns,
+    is_valid_inn,
+    what_of,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)  # a Tuesday
@@ -217,12 +226,60 @@ def test_find_inns(text: str, valid: list[str], invalid: list[str]) -> None:
         ("Globex Ltd.", "Ltd «Globex»"),
         ('ООО "Ромашка" и АО "Вектор"', "ООО «Ромашка»"),  # the first one mentioned
         ("Нужно подготовить акт сверки до пятницы.", None),
+        # the other side of the client's business is not the client (the demo's request took the supplier)
+        ("Ирина из Ромашки. Забыла написать: акт сверки нужен с ООО «Поставщик-М».", None),
+        ("Сверка с поставщиком ООО «Лютик». ООО «Ромашка», ИНН 7707083893.", "ООО «Ромашка»"),
+        ("Reconciliation with Globex Ltd, please. Acme Trading LLC", "LLC «Acme Trading»"),
+        ("Претензия против АО «Вектор»", None),
+        ("Счёт для АО «Вектор»", "АО «Вектор»"),
+        ("С уважением,\nООО «Ромашка»", "ООО «Ромашка»"),  # a sign-off's "С" ends its line
         ("АОЭ выпАО ЗАОчно", None),  # forms inside words
         ("Общество с ограниченной ответственностью просит", None),  # a form with no name
     ],
 )
 def test_find_company(text: str, expected: str | None) -> None:
     assert find_company(text) == expected
+
+
+def test_counterparties() -> None:
+    text = "ООО «Ромашка»: сверка с ООО «Лютик» и с подрядчиком ИП Петров П.П.; ещё раз с ООО «Лютик»."
+    assert counterparties(text) == ["ООО «Лютик»", "ИП Петров П.П."]
+    # named as the writer's own as well: not a counterparty
+    assert counterparties("ООО «Ромашка». Договор с ООО «Ромашка» продлеваем.") == []
+    assert counterparties("Нужно подготовить акт сверки до пятницы.") == []
+
+
+# ---------------------------------------------------------------- what to do
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Добрый день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки до пятницы.",
+            "Нужно подготовить акт сверки до пятницы.",
+        ),
+        (
+            "Третий раз пишу! Где наши документы за октябрь? ООО «СтройМаркет», ИНН 7702070139.",
+            "Третий раз пишу! Где наши документы за октябрь?",
+        ),
+        ("Добрый вечер. Я ИП Смирнов А.В., ИНН 500100732259. Когда декларация?", "Когда декларация?"),
+        ("Подскажите про НДС? Наш ИНН 7728168972, ООО «Альфа-Логистик».", "Подскажите про НДС?"),
+        ("Анна, здравствуйте!\nКогда будет акт?", "Когда будет акт?"),
+        ("Доброго дня! Потрібен рахунок.", "Потрібен рахунок."),
+        ("Hi team!\nWe are Acme Trading LLC. Please send the invoice.", "Please send the invoice."),
+        (  # an email: its subject line, the requisites inside a sentence kept, the signature gone
+            "Претензия по договору № 15\nДобрый день!\nООО «СтройМонтаж»: сроки сорваны.\nС уважением,\nПётр",
+            "Претензия по договору № 15 ООО «СтройМонтаж»: сроки сорваны.",
+        ),
+        ("Нужен счёт для АО «Вектор», ИНН 7736207543.", "Нужен счёт для АО «Вектор», ИНН 7736207543."),
+        ("Здравствуйте, нужен счёт.", "Здравствуйте, нужен счёт."),  # one sentence with the ask in it
+        ("Добрый день!", "Добрый день!"),  # nothing but a greeting: as written
+        ("ООО «Ромашка», ИНН 7707083893", "ООО «Ромашка», ИНН 7707083893"),
+    ],
+)
+def test_what_of(text: str, expected: str) -> None:
+    assert what_of(text) == expected
 
 
 # ---------------------------------------------------------------- whole messages

@@ -58,6 +58,14 @@ async def test_one_request_across_channels(db: Database) -> None:
     assert request.due_at is not None and request.field_sources["due_at"]["source"] == "parser"
 
 
+async def test_what_to_do_leaves_the_greeting_and_the_introduction_to_their_fields(db: Database) -> None:
+    text = "Добрый день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки до пятницы."
+    await accept(db, inbound("w1", text=text), policy=POLICY)
+    [request] = await requests(db)
+    assert request.what == "Нужно подготовить акт сверки до пятницы."
+    assert (request.company_name, request.inn) == ("ООО «Ромашка»", "7707083893")
+
+
 async def test_after_done_or_outside_the_window_a_new_request_opens(db: Database) -> None:
     await accept(db, inbound("e1", text="Первый вопрос"), policy=POLICY)
     [first] = await requests(db)
