@@ -35,7 +35,10 @@ async def attach_to_request(
     contact_id = contact.id or 0
     group = await contact_group(session, contact_id=contact_id)
     request = await open_request_of(
-        session, contact_ids=group, active_since=msg.sent_at - policy.request_window
+        session,
+        contact_ids=group,
+        active_since=msg.sent_at - policy.request_window,
+        active_until=msg.sent_at + policy.request_window,
     )
     opened = request is None
     if request is None:

@@ -29,14 +29,17 @@ class RequestTransitionError(ValueError):
 
 
 async def open_request_of(
-    session: AsyncSession, *, contact_ids: Sequence[int], active_since: datetime
+    session: AsyncSession, *, contact_ids: Sequence[int], active_since: datetime, active_until: datetime
 ) -> Request | None:
-    """The client's open request, when it saw activity inside the window."""
+    """The client's open request, when it saw activity inside the window: its last activity not before
+    active_since, and its start not after active_until (a call recording the PBX hands over days late is no
+    part of a request opened since)."""
     query = (
         select(Request)
         .where(col(Request.contact_id).in_(contact_ids))
         .where(col(Request.status).in_(OPEN_STATUSES))
         .where(col(Request.last_activity_at) >= active_since)
+        .where(col(Request.created_at) <= active_until)
         .order_by(col(Request.last_activity_at).desc())
     )
     return (await session.execute(query)).scalars().first()

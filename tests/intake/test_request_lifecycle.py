@@ -149,6 +149,22 @@ async def test_out_of_order_processing_gives_the_same_request(db: Database) -> N
     )  # Friday 18:00
 
 
+async def test_a_message_older_than_the_window_before_a_request_does_not_join_it(db: Database) -> None:
+    """The demo's PBX handed over a call from 12 days before the client's WhatsApp question: it joined the
+    question's request and took its start back, and the first response read 17,926 minutes."""
+    await accept(db, inbound("e1", text="Когда будет готова декларация?", sent_at=NOW), policy=POLICY)
+    old = NOW - POLICY.request_window - timedelta(minutes=1)
+    await accept(db, inbound("e0", text="Звонок о счёте", sent_at=old), policy=POLICY)
+    assert [(r.what, r.created_at) for r in await requests(db)] == [
+        ("Когда будет готова декларация?", NOW),
+        ("Звонок о счёте", old),
+    ]
+    # within the window it is the same request, begun earlier (the out-of-order case below)
+    near = NOW - POLICY.request_window + timedelta(minutes=1)
+    await accept(db, inbound("e-1", text="Ещё вопрос", sent_at=near), policy=POLICY)
+    assert [r.created_at for r in await requests(db)] == [near, old]
+
+
 async def test_a_reply_goes_to_the_last_written_message_not_to_a_call(services: Services) -> None:
     from intake.schema import CallInfo
     from storage.models import Outbox
