@@ -176,7 +176,8 @@ def _companies(text: str) -> list[tuple[int, str]]:
 
 
 def _counterparty(text: str, start: int) -> bool:
-    return _COUNTERPARTY_BEFORE.search(text, 0, start) is not None
+    # the word just before: 30 characters hold the longest ("арендодателями ")
+    return _COUNTERPARTY_BEFORE.search(text, max(0, start - 30), start) is not None
 
 
 def find_company(text: str) -> str | None:
@@ -216,7 +217,7 @@ def _company_spans(text: str) -> str:
 
 
 def _greeting(sentence: str) -> bool:
-    """ "Добрый день!", "Анна, здравствуйте!": greeting words, and at most two names beside them."""
+    """A greeting ("Добрый день!", "Анна, здравствуйте!"): greeting words, and at most two names beside."""
     words = re.findall(r"\w+", sentence)
     greeting = [w for w in words if w.casefold() in _GREETING_WORDS]
     others = [w for w in words if w.casefold() not in _GREETING_WORDS]
@@ -224,7 +225,7 @@ def _greeting(sentence: str) -> bool:
 
 
 def _introduction(sentence: str) -> bool:
-    """ "Это ООО «Ромашка», ИНН 7707083893.", "Я ИП Смирнов А.В.": who writes, which the form's company and
+    """Who writes ("Это ООО «Ромашка», ИНН 7707083893.", "Я ИП Смирнов А.В."), which the form's company and
     INN fields hold."""
     rest = re.findall(r"[^\W\d_]+", _company_spans(sentence).casefold())
     return len(rest) < len(re.findall(r"\w+", sentence)) and set(rest) <= _INTRO_WORDS
