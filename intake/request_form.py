@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from stdnum.ru import inn as stdnum_inn
 
 from intake.dates import find_due
+from intake.salutations import is_greeting, is_sign_off, signature_like
 
 __all__ = [
     "FormFacts",
@@ -198,15 +199,10 @@ def counterparties(text: str) -> list[str]:
 # ---------------------------------------------------------------- what to do
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
-_GREETINGS = """добрый доброе доброго день дня утро утра вечер вечера здравствуйте здравствуй привет
-приветствую коллеги уважаемые уважаемый уважаемая добрий вечір ранок вітаю здрастуйте шановні шановний колеги
-hello hi hey dear good morning afternoon evening all team colleagues"""
-_GREETING_WORDS = frozenset(_GREETINGS.split())
 # What is left of a sentence that only says who writes once its companies, INNs and numbers are out
 _INTRO = """это мы я наш наша наше наши компания организация инн кпп огрн огрнип реквизиты
 це ми наша іпн компанія we are this is i am our company inn from"""
 _INTRO_WORDS = frozenset(_INTRO.split())
-_SIGN_OFF = re.compile(r"(?i)^(?:с уважением|best regards|kind regards|regards|з повагою)\b")
 
 
 def _company_spans(text: str) -> str:
@@ -214,14 +210,6 @@ def _company_spans(text: str) -> str:
     for pattern in (_IP, _RU_COMPANY, _RU_LONG_COMPANY, _EN_PREFIX, _EN_SUFFIX):
         text = pattern.sub(lambda m: " " * len(m.group()), text)
     return text
-
-
-def _greeting(sentence: str) -> bool:
-    """A greeting ("Добрый день!", "Анна, здравствуйте!"): greeting words, and at most two names beside."""
-    words = re.findall(r"\w+", sentence)
-    greeting = [w for w in words if w.casefold() in _GREETING_WORDS]
-    others = [w for w in words if w.casefold() not in _GREETING_WORDS]
-    return bool(greeting) and len(others) <= 2 and all(w[0].isupper() for w in others)
 
 
 def _introduction(sentence: str) -> bool:
@@ -233,14 +221,17 @@ def _introduction(sentence: str) -> bool:
 
 def what_of(text: str) -> str:
     """What the client asks, for the form's "what to do": the message without its greeting, the sentences
-    that only introduce the writer and a sign-off with what follows it. The staff's inbox showed "Добрый
-    день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки с п…" for "Нужно подготовить акт
-    сверки с поставщиком до пятницы."; a message that is all greeting or introduction stays as written."""
+    that only introduce the writer, and a sign-off with the signature under it (intake/salutations.py). The
+    staff's inbox showed "Добрый день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки с п…"
+    for "Нужно подготовить акт сверки с поставщиком до пятницы."; a message that is all greeting or
+    introduction stays as written."""
     kept: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
-        if _SIGN_OFF.match(sentence):
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    for i, sentence in enumerate(sentences):
+        # "Спасибо!" first, or before another request, is no sign-off: one is followed by a signature only
+        if kept and is_sign_off(sentence) and all(signature_like(s) for s in sentences[i + 1 :]):
             break
-        if sentence and not _greeting(sentence) and not _introduction(sentence):
+        if not is_greeting(sentence) and not _introduction(sentence):
             kept.append(sentence)
     return " ".join(kept) or " ".join(text.split())
 

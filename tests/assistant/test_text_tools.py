@@ -181,6 +181,7 @@ def test_no_deadline_words_no_deadline() -> None:
             "Добрый день, Марина!\n",
             "С уважением, Анна",
         ),
+        ("Марина Петровна, добрый день!\nСчёт неверный.", "Марина Петровна, добрый день!\n", ""),
         # not a greeting: the first line says something; not a signature: a sentence, no marker
         ("Hi, you are late again\nWhere is it?", "", ""),
         ("Здравствуйте. Третий раз пишу!\nГде документы?\n\nStill waiting", "", ""),
