@@ -20,12 +20,12 @@ from intake.salutations import is_greeting, is_sign_off, signature_like
 __all__ = [
     "FormFacts",
     "counterparties",
+    "essence",
     "extract_form",
     "find_company",
     "find_due",
     "find_inns",
     "is_valid_inn",
-    "what_of",
 ]
 
 
@@ -219,12 +219,12 @@ def _introduction(sentence: str) -> bool:
     return len(rest) < len(re.findall(r"\w+", sentence)) and set(rest) <= _INTRO_WORDS
 
 
-def what_of(text: str) -> str:
-    """What the client asks, for the form's "what to do": the message without its greeting, the sentences
-    that only introduce the writer, and a sign-off with the signature under it (intake/salutations.py). The
-    staff's inbox showed "Добрый день! Это ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки с п…"
-    for "Нужно подготовить акт сверки с поставщиком до пятницы."; a message that is all greeting or
-    introduction stays as written."""
+def essence(text: str) -> str:
+    """What a text says beyond its formalities: without its greeting, the sentences that only introduce the
+    writer, and a sign-off with the signature under it (intake/salutations.py). The form's "what to do" is
+    the first message's essence: the staff's inbox showed "Добрый день! Это ООО «Ромашка», ИНН 7707083893.
+    Нужно подготовить акт сверки с п…" for "Нужно подготовить акт сверки с поставщиком до пятницы."; a text
+    that is all greeting or introduction stays as written."""
     kept: list[str] = []
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
     for i, sentence in enumerate(sentences):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.policy import IntakePolicy
-from intake.request_form import extract_form, is_valid_inn, what_of
+from intake.request_form import essence, extract_form, is_valid_inn
 from intake.schema import InboundMessage
 from intake.sla import sla_due_for
 from storage.models import Client, Contact, Request
@@ -79,7 +79,7 @@ async def fill_form(
     if facts.due_at:
         set_field(request, field="due_at", value=facts.due_at, source="parser", at=at, note=facts.due_phrase)
     if text.strip():
-        set_field(request, field="what", value=what_of(text)[:WHAT_MAX], source="parser", at=at)
+        set_field(request, field="what", value=essence(text)[:WHAT_MAX], source="parser", at=at)
     for bad in facts.invalid_inns:
         request.notes = [*request.notes, {"kind": "invalid_inn", "value": bad, "at": at.isoformat()}]
     # A company named in passing ("акт сверки с ООО «Поставщик-М»") fills the form but is no proof of who the

@@ -19,6 +19,7 @@ from assistant.llm import ChatRunner, Usage
 from assistant.prompting import fence, messages, unfence
 from assistant.schemas import POINT_CHARS, ClientNarrative, NarrativePoint, SummaryPoint, narrative_citing
 from assistant.wording import amounts, content_words
+from intake.request_form import essence
 
 log = logging.getLogger(__name__)
 BATCH = 20  # new messages per model call
@@ -241,8 +242,9 @@ def _checked(
     language: str = "ru",
     tz: tzinfo = UTC,
 ) -> tuple[list[SummaryPoint], int]:
-    """Keep only cites of ids the model was given; a point left with none goes, and so does one repeating an
-    earlier point's text (a small model sometimes writes one sentence under every section) or one that only
+    """Keep only cites of ids the model was given, and a point's text without a greeting, an introduction of
+    the writer or a sign-off it copied; a point left with no cite goes, and so does one repeating an earlier
+    point's text (a small model sometimes writes one sentence under every section) or one that only
     names the client, a contact or anyone else (the 1.5B model wrote "Ирина Соколова" as a point citing six
     messages). A promise only the client's messages tell, naming none of our staff, is kept under recent; a
     promise of our staff told as the client's contact's gives way to the quotes of the staff's messages; a
@@ -257,7 +259,9 @@ def _checked(
             point = point.model_copy(update={"section": "recent"})
         cites = [c for c in point.cites if c in allowed]
         dropped += len(point.cites) - len(cites)
-        text = unfence(point.text)
+        # what the card shows beside it goes: the demo's staff-bot summary began "ООО «Ромашка», ИНН
+        # 7707083893. Нужно подготовить акт сверки…", the client's message copied with its introduction
+        text = essence(unfence(point.text))
         if point.section == "promises" and _misattributed(text, cites, batch, contacts):
             log.info("summary: a promise of our staff told as the client's, quoted instead")
             for quote in (_quote(m, language, tz) for m in batch if m.id in cites):

@@ -501,3 +501,21 @@ def test_only_a_batchs_latest_promises_are_quoted() -> None:
     long = [MessageView(1, at, "api", "Анна Петрова", "Пришлём завтра. " + "Подробности. " * 40)]
     (quoted,) = _promised([], long, "ru", UTC)
     assert len(quoted.text) <= 300 and quoted.text.endswith("…»")
+
+
+def test_a_point_loses_the_introduction_and_greeting_it_copied() -> None:
+    """The demo's staff-bot summary began "ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки…":
+    the card above it shows the company and INN."""
+    from assistant.chains.summary import _checked
+
+    texts = [
+        "ООО «Ромашка», ИНН 7707083893. Нужно подготовить акт сверки с поставщиком до пятницы.",
+        "Добрый день! Клиент просит счёт за ноябрь.",
+        "ООО «Ромашка», ИНН 7707083893.",  # nothing else: only names, dropped
+    ]
+    points = [NarrativePoint(section="recent", text=t, cites=[1]) for t in texts]
+    kept, _ = _checked(points, {1})
+    assert [p.text for p in kept] == [
+        "Нужно подготовить акт сверки с поставщиком до пятницы.",
+        "Клиент просит счёт за ноябрь.",
+    ]

@@ -11,12 +11,12 @@ from stdnum.ru import inn as stdnum_inn
 from intake.request_form import (
     FormFacts,
     counterparties,
+    essence,
     extract_form,
     find_company,
     find_due,
     find_inns,
     is_valid_inn,
-    what_of,
 )
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -282,8 +282,8 @@ def test_counterparties() -> None:
         ("ООО «Ромашка», ИНН 7707083893", "ООО «Ромашка», ИНН 7707083893"),
     ],
 )
-def test_what_of(text: str, expected: str) -> None:
-    assert what_of(text) == expected
+def test_essence(text: str, expected: str) -> None:
+    assert essence(text) == expected
 
 
 # ---------------------------------------------------------------- whole messages
