@@ -205,21 +205,15 @@ async def _bot_lines_and_files(stage: Stage) -> tuple[int, int]:
 
 
 async def _reply(stage: Stage) -> list[int]:
-    """The manager answers Ирина's 2-НДФЛ request. Found by its Telegram message, not by the request's first
-    channel: when her shared contact is merged into her site contact first (the ingest jobs run
-    concurrently), the message joins her open request from the site chat."""
-    async with stage.services.db.session() as session:
-        query = select(Message.request_id).where(
-            col(Message.channel) == "telegram",
-            col(Message.direction) == "inbound",
-            col(Message.text).contains("2-НДФЛ"),
-        )
-        found = sorted({r for r in (await session.execute(query)).scalars().all() if r is not None})
-    text = "Ирина, добрый день! Справку 2-НДФЛ подготовим к четвергу."
-    for request_id in found:
-        await stage.staff_call("POST", f"/api/v1/requests/{request_id}/reply", {"text": text})
-        stage.say(f"[telegram] manager answered request #{request_id} in the private chat")
-    return found
+    listing = await stage.staff_call("GET", "/api/v1/requests?limit=100")
+    done = []
+    for request in listing["requests"]:
+        if request["origin_channel"] == "telegram" and "2-НДФЛ" in (request["form"]["what"] or ""):
+            text = "Ирина, добрый день! Справку 2-НДФЛ подготовим к четвергу."
+            await stage.staff_call("POST", f"/api/v1/requests/{request['id']}/reply", {"text": text})
+            stage.say(f"[telegram] manager answered request #{request['id']} in the private chat")
+            done.append(int(request["id"]))
+    return done
 
 
 async def _serve(api: TelegramSandbox) -> tuple[web.AppRunner, int]:
