@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
@@ -25,7 +26,7 @@ from assistant.config import (
     SMALL_MODEL_PLAIN_WEIGHT,
     LlmSettings,
 )
-from assistant.local_models import resolve
+from assistant.local_models import ModelMissing, resolve
 from assistant.scoring import LocalScorer, Scorer
 
 if TYPE_CHECKING:  # langchain loads with the first model (not in `okno serve`'s start-up, seconds and MBs)
@@ -99,6 +100,34 @@ def _usage_callback_class() -> type[_UsageCounter]:
     from langchain_core.callbacks import BaseCallbackHandler
 
     return type("_UsageCallback", (_UsageCounter, BaseCallbackHandler), {})
+
+
+def describe(settings: LlmSettings) -> tuple[int, str]:
+    """(log level, line) for a worker that serves the llm queue: which model its jobs run on, or why none.
+
+    Said at start, so an install whose assistant is off or whose model is missing learns it from the log
+    rather than from alerts that never come."""
+    if not settings.enabled:
+        return logging.WARNING, (
+            "assistant off (OKNO_LLM__ENABLED is not true): the llm queue's jobs return at once,"
+            " no conflict alerts, form fill or call analysis"
+        )
+    if settings.provider == "local":
+        try:
+            return logging.INFO, f"assistant on: local model {resolve(settings.model)}"
+        except ModelMissing as exc:
+            return logging.ERROR, f"assistant on, but {exc}"
+    if settings.provider == "openai" and not settings.base_url:
+        return logging.ERROR, "assistant on, but OKNO_LLM__BASE_URL is required for the openai provider"
+    where = _host(settings.base_url) if settings.base_url else "its default host"
+    return logging.INFO, f"assistant on: {settings.provider} model {settings.model} at {where}"
+
+
+def _host(url: str) -> str:
+    """The URL without user, password or query: a key may sit in any of them."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else host
 
 
 def build_chat_model(settings: LlmSettings, *, model: str | None = None) -> BaseChatModel:

@@ -118,6 +118,11 @@ def worker(queues: str, burst: bool) -> None:
     if unknown or not names:
         raise click.BadParameter(f"unknown queue(s) {unknown}: choose from {', '.join(QUEUES)}")
     settings = _settings()
+    log.info("okno worker on queue(s) %s", ", ".join(names))
+    if "llm" in names:
+        from assistant.llm import describe
+
+        log.log(*describe(settings.llm))
 
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings, backend="arq")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from prometheus_client import REGISTRY
 
 from assistant.config import LlmSettings
-from assistant.llm import ChatRunner, LlmFailed, LlmUnavailable, build_chat_model
+from assistant.llm import ChatRunner, LlmFailed, LlmUnavailable, build_chat_model, describe
 from assistant.local_models import LocalModel, ModelMissing, _part_files, resolve
 from assistant.schemas import ConflictVerdict
 from tests.assistant.fakes import ScriptedScorer, ToolCallingFake
@@ -48,6 +49,30 @@ def test_a_missing_local_model_says_how_to_get_it(tmp_path: Path, monkeypatch: p
     absent = LocalModel("x", "x.gguf", "okno-no-such-model-part", 2, "1.0", 1, "0" * 64)
     with pytest.raises(ModelMissing, match="okno-no-such-model-part"):
         _part_files(absent)
+
+
+def test_a_worker_is_told_whether_the_assistant_runs_and_on_what(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    level, line = describe(LlmSettings())
+    assert (level, "OKNO_LLM__ENABLED" in line) == (logging.WARNING, True)
+    monkeypatch.setenv("OKNO_MODEL_CACHE", str(tmp_path))
+    level, line = describe(LlmSettings(enabled=True, model="1.5b"))
+    assert level == logging.ERROR and "okno models prepare 1.5b" in line
+    gguf = tmp_path / "ours.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert describe(LlmSettings(enabled=True, model=str(gguf))) == (
+        logging.INFO,
+        f"assistant on: local model {gguf}",
+    )
+    level, line = describe(LlmSettings(enabled=True, provider="openai", model="m"))
+    assert level == logging.ERROR and "OKNO_LLM__BASE_URL" in line
+    level, line = describe(
+        LlmSettings(
+            enabled=True, provider="openai", model="qwen", base_url="https://u:s3cret@llm.example/v1?key=k3y"
+        )
+    )
+    assert line == "assistant on: openai model qwen at https://llm.example/v1"
 
 
 def scripted(*answers: Any) -> Callable[[list[BaseMessage], str], dict[str, Any]]:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from okno.cli import main
+from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -33,12 +34,15 @@ COMMANDS = [
 ]
 
 
-def okno(*args: str, env_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def okno(
+    *args: str, env_dir: Path, check: bool = True, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv's editable install points at
         "OKNO_DATA_DIR": str(env_dir),
         "OKNO_DATABASE_URL": f"sqlite+aiosqlite:///{env_dir}/o.db",
+        **(extra or {}),
     }
     env.pop("OKNO_SECRET_KEY", None)
     result = subprocess.run(  # noqa: S603
@@ -123,3 +127,23 @@ def test_bad_setting_fails_at_start_with_the_variable(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 1 and "OKNO_COMPANY__TIMEZONE" in result.stderr
+
+
+@pytest.mark.redis
+def test_a_worker_says_at_start_whether_its_llm_jobs_will_run(tmp_path: Path) -> None:
+    okno("migrate", env_dir=tmp_path)
+    queue = {"OKNO_QUEUE__REDIS_URL": REDIS_URL, "OKNO_QUEUE__PREFIX": f"okno-cli-{os.getpid()}"}
+    off = okno("worker", "--queues", "io,llm", "--burst", env_dir=tmp_path, extra=queue)
+    assert "okno worker on queue(s) io, llm" in off.stderr
+    assert "WARNING okno: assistant off (OKNO_LLM__ENABLED is not true)" in off.stderr
+    missing = okno(
+        "worker",
+        "--queues",
+        "llm",
+        "--burst",
+        env_dir=tmp_path,
+        extra={**queue, "OKNO_LLM__ENABLED": "true", "OKNO_MODEL_CACHE": str(tmp_path / "no-models")},
+    )
+    assert "ERROR okno: assistant on, but model 0.5b is not prepared" in missing.stderr
+    io_only = okno("worker", "--queues", "io", "--burst", env_dir=tmp_path, extra=queue)
+    assert "assistant" not in io_only.stderr
