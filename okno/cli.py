@@ -103,10 +103,24 @@ def serve(host: str | None, port: int | None) -> None:
     run_until_signal(run)
 
 
+METRICS_HELP = "serve this process's Prometheus metrics on this port (GET /metrics; default: none)"
+
+
+def serve_metrics(port: int | None, host: str) -> None:
+    """A worker's or listener's own /metrics: its jobs, model calls and sends are counted in its process,
+    which `okno serve`'s /metrics cannot see."""
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=host)
+        log.info("metrics on http://%s:%d/metrics", host, port)
+
+
 @main.command()
 @click.option("--queues", default="io", show_default=True, help="comma-separated: io, llm, transcribe")
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
-def worker(queues: str, burst: bool) -> None:
+@click.option("--metrics-port", type=int, default=None, help=METRICS_HELP)
+def worker(queues: str, burst: bool, metrics_port: int | None) -> None:
     """Run arq jobs from Redis (needs OKNO_QUEUE__BACKEND=arq on the serve side)."""
     from okno.jobs import JOBS
     from okno.services import build_services
@@ -123,6 +137,7 @@ def worker(queues: str, burst: bool) -> None:
         from assistant.llm import describe
 
         log.log(*describe(settings.llm))
+    serve_metrics(metrics_port, settings.http.host)
 
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings, backend="arq")
@@ -168,7 +183,8 @@ async def staff_bot_loops(jobs: Any, public_url: str | None) -> list[Any]:
 
 
 @main.command()
-def listen() -> None:
+@click.option("--metrics-port", type=int, default=None, help=METRICS_HELP)
+def listen(metrics_port: int | None) -> None:
     """Host the long-lived inbound loops (polling, IMAP IDLE, AMI) with a leader lock."""
     from okno.calls_cli import telephony_loops
     from okno.services import build_services
@@ -177,6 +193,7 @@ def listen() -> None:
     from workers.telegram_listen import telegram_loops
 
     settings = _settings()
+    serve_metrics(metrics_port, settings.http.host)
 
     async def run(stop: asyncio.Event) -> None:
         services = await build_services(settings)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from arq.connections import RedisSettings
@@ -18,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
 from workers.context import JobContext
+from workers.metrics import JOB_LATENCY_SECONDS, JOB_SECONDS
 from workers.queue import JobFunc, queue_name
 from workers.retention import enforce_retention
 from workers.sweeper import sweep
@@ -26,6 +28,24 @@ log = logging.getLogger(__name__)
 # Whisper and the local LLM are CPU-bound: one job at a time per worker process on those queues.
 MAX_JOBS = {"io": 20, "llm": 1, "transcribe": 1}
 JOB_TIMEOUT = {"io": 300, "llm": 600, "transcribe": 3600}
+
+
+def _timed(name: str, job: JobFunc) -> WorkerCoroutine:
+    """The job as arq runs it, observed like the inline queue's jobs (run time, wait from enqueue to start):
+    without it a worker process measured none of its jobs."""
+
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        enqueued = ctx.get("enqueue_time")
+        if isinstance(enqueued, datetime):
+            JOB_LATENCY_SECONDS.labels(name).observe(max(0.0, time.time() - enqueued.timestamp()))
+        started = time.monotonic()
+        try:
+            return await job(ctx, *args, **kwargs)
+        finally:
+            JOB_SECONDS.labels(name).observe(time.monotonic() - started)
+
+    run.__qualname__ = run.__name__ = name
+    return cast(WorkerCoroutine, run)
 
 
 def build_workers(
@@ -42,7 +62,7 @@ def build_workers(
     workers = []
     for queue in queues:
         functions: list[Function] = [
-            func(cast(WorkerCoroutine, job), name=name, max_tries=app.max_tries)
+            func(_timed(name, job), name=name, max_tries=app.max_tries)
             for name, (job, q) in jobs.items()
             if q == queue
         ]
@@ -51,7 +71,7 @@ def build_workers(
             seconds = set(range(0, 60, max(1, min(59, sweep_every_s))))
             cron_jobs.append(
                 cron(
-                    cast(WorkerCoroutine, sweep),
+                    _timed("sweep", sweep),
                     name=f"cron:{prefix}:sweep",
                     second=seconds,
                     unique=True,
@@ -61,7 +81,7 @@ def build_workers(
             # 152-FZ retention: hourly is plenty for periods counted in days.
             cron_jobs.append(
                 cron(
-                    cast(WorkerCoroutine, enforce_retention),
+                    _timed("enforce_retention", enforce_retention),
                     name=f"cron:{prefix}:retention",
                     minute=17,
                     second=0,

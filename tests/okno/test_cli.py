@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,9 +38,7 @@ COMMANDS = [
 ]
 
 
-def okno(
-    *args: str, env_dir: Path, check: bool = True, extra: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def process_env(env_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv's editable install points at
@@ -45,6 +47,13 @@ def okno(
         **(extra or {}),
     }
     env.pop("OKNO_SECRET_KEY", None)
+    return env
+
+
+def okno(
+    *args: str, env_dir: Path, check: bool = True, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = process_env(env_dir, extra)
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "okno", *args],
         capture_output=True,
@@ -147,3 +156,48 @@ def test_a_worker_says_at_start_whether_its_llm_jobs_will_run(tmp_path: Path) ->
     assert "ERROR okno: assistant on, but model 0.5b is not prepared" in missing.stderr
     io_only = okno("worker", "--queues", "io", "--burst", env_dir=tmp_path, extra=queue)
     assert "assistant" not in io_only.stderr
+
+
+@pytest.mark.redis
+def test_a_worker_serves_its_own_metrics(tmp_path: Path) -> None:
+    """Jobs run in the worker's process: `okno serve`'s /metrics never sees them."""
+    okno("migrate", env_dir=tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = process_env(
+        tmp_path, {"OKNO_QUEUE__REDIS_URL": REDIS_URL, "OKNO_QUEUE__PREFIX": f"okno-metrics-{os.getpid()}"}
+    )
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "okno", "worker", "--queues", "io", "--metrics-port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    page = ""
+    try:
+        deadline = time.monotonic() + 60
+        while 'okno_job_seconds_count{job="sweep"}' not in page and time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+                    page = resp.read().decode()
+            except OSError:
+                continue
+    finally:
+        worker.terminate()
+        _out, err = worker.communicate(timeout=30)
+    assert 'okno_job_seconds_count{job="sweep"} 1.0' in page, err[-2000:]
+    assert f"metrics on http://127.0.0.1:{port}/metrics" in err
+
+
+def test_the_compose_files_commands_are_commands_okno_takes() -> None:
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    # its commands are written as flow sequences of quoted strings, which read as JSON
+    written = [json.loads(line) for line in re.findall(r"^\s+command: (\[.*\])", compose, re.MULTILINE)]
+    commands = [c for c in written if c[0] != "redis-server"]
+    assert ["worker", "--queues", "llm", "--metrics-port", "9100"] in commands and len(commands) == 6
+    for command in commands:
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0, f"{command}: {result.output}"

@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from arq.connections import RedisSettings, create_pool
+from prometheus_client import REGISTRY
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -83,9 +84,14 @@ async def test_events_flow_through_redis_and_the_worker(arq_services: Services) 
             for body in bodies:
                 async with http.post(f"{url}/api/v1/inbound", json=body) as resp:
                     assert resp.status == 202
+        timed = REGISTRY.get_sample_value("okno_job_seconds_count", {"job": "ingest"}) or 0.0
+        waited = REGISTRY.get_sample_value("okno_job_latency_seconds_count", {"job": "ingest"}) or 0.0
         first = await run_burst(services)
         async with services.db.session() as session:
             assert await session.scalar(select(func.count()).select_from(Message)) == 20
+        # the worker process measures the jobs it runs (its own /metrics: `okno worker --metrics-port`)
+        assert REGISTRY.get_sample_value("okno_job_seconds_count", {"job": "ingest"}) == timed + 21
+        assert REGISTRY.get_sample_value("okno_job_latency_seconds_count", {"job": "ingest"}) == waited + 21
         staff = aiohttp.ClientSession(headers={"Authorization": f"Bearer {staff_token}"})
         async with staff, staff.post(f"{url}/api/v1/requests/1/reply", json={"text": "Ответ"}) as resp:
             assert resp.status == 202
