@@ -137,7 +137,9 @@ async def inbox_rows(
             request.created_at if request.first_response_at is None else (last_in or request.last_activity_at)
         )
         end = request.done_at if request.status in ("done", "cancelled") and request.done_at else now
-        line = (first.subject or first.text or "") if first else ""
+        # the request form's "what" (the client's ask without greeting and introduction, or a manager's
+        # correction) says more in one line than the first message's opening words
+        line = request.what or ((first.subject or first.text or "") if first else "")
         rows.append(
             InboxRow(
                 request=request,

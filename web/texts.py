@@ -37,7 +37,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "filter.nobody": ("Не назначен", "Unassigned"),
     "col.client": ("Клиент", "Client"),
     "col.channel": ("Канал", "Channel"),
-    "col.first_line": ("Первая строка", "First line"),
+    "col.first_line": ("Что нужно", "What is needed"),
     "col.waiting": ("Ждёт", "Waiting"),
     "col.sla": ("SLA", "SLA"),
     "col.assignee": ("Ответственный", "Assignee"),

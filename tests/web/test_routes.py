@@ -201,6 +201,10 @@ async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seed
             .all()
         )
         assert "request.form" in actions and "request.status" in actions
+    # the inbox's line is the form's "what", the manager's correction included
+    _, inbox = await anna.get("/ui/?queue=waiting_client")
+    row_html = inbox.split(f'data-request="{seeded.own_request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Справка 2-НДФЛ" in row_html
     # A manager cannot hand a request to somebody else.
     resp = await anna.post(
         f"/ui/requests/{seeded.own_request_id}/form", {**form, "assignee_id": str(seeded.other_manager_id)}
