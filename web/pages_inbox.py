@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from storage.types import utcnow
-from web.queries import QUEUES, inbox_rows, queue_of, staff_names, visible_requests
+from web.queries import QUEUES, inbox_rows, queue_counts, queue_requests, staff_names
 from web.ui import me, render, state
 
 CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
@@ -22,17 +22,8 @@ async def inbox(request: web.Request) -> web.Response:
     now = utcnow()
     async with state(request).services.db.session() as session:
         names = await staff_names(session)
-        visible = await visible_requests(session, me(request))
-        counts = dict.fromkeys(QUEUES, 0)
-        for row in visible:
-            counts[queue_of(row)] += 1
-        picked = [r for r in visible if queue_of(r) == queue]
-        if channel:
-            picked = [r for r in picked if r.origin_channel == channel]
-        if assignee == "none":
-            picked = [r for r in picked if r.assignee_id is None]
-        elif assignee.isdigit():
-            picked = [r for r in picked if r.assignee_id == int(assignee)]
+        counts = await queue_counts(session, me(request))
+        picked = await queue_requests(session, me(request), queue, channel=channel, assignee=assignee)
         rows = await inbox_rows(session, picked, names, now)
     if client:
         rows = [r for r in rows if client.lower() in r.client.lower()]

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import json
 import re
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +18,9 @@ from sqlmodel import col, select
 from okno.cli import main
 from okno.settings import Settings
 from storage.models import Alert, AuditLog, Call, Contact, Message, Outbox, Request, Task, TranscriptSegment
+from storage.types import utcnow
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
+from web.queries import DONE_QUEUE_ROWS, OPEN_QUEUE_ROWS, queue_of
 
 pytestmark = pytest.mark.storage
 
@@ -481,3 +485,40 @@ async def test_a_call_turn_the_assistant_let_pass_is_marked_and_written_with_its
         "none",
     )
     assert case["context"] == [{"speaker": "operator", "text": turns[0][1]}]
+
+
+@pytest.mark.storage  # the queue queries on PostgreSQL too
+async def test_a_new_request_shows_however_many_came_before(seeded: Seeded, sign_in: SignIn) -> None:
+    """The inbox once read the 500 oldest requests and sorted those into queues: past 500, every new request
+    was missing from «Неотвеченные» and the counts stopped at 500."""
+    services = seeded.live.services
+    old = utcnow() - timedelta(days=200)
+    async with services.db.session() as session:
+        finished = [
+            Request(
+                contact_id=seeded.contact_ids[0],
+                origin_channel="api",
+                status="done",
+                what=f"Старое обращение {i}",
+                created_at=old,
+                last_activity_at=old + timedelta(minutes=i),
+                done_at=old + timedelta(minutes=i),
+            )
+            for i in range(OPEN_QUEUE_ROWS + 20)
+        ]
+        fresh = Request(contact_id=seeded.contact_ids[0], origin_channel="api", what="Новое: нужен счёт")
+        session.add_all([*finished, fresh])
+        await session.commit()
+    boss = await sign_in("viktor@example.ru")
+    _, unanswered = await boss.get("/ui/?queue=unanswered")
+    assert f'data-request="{fresh.id}"' in unanswered and "Новое: нужен счёт" in unanswered
+    _, done = await boss.get("/ui/?queue=done")
+    assert f"Старое обращение {OPEN_QUEUE_ROWS + 19}" in done  # the latest finished first
+    assert done.count("data-request=") == DONE_QUEUE_ROWS
+    async with services.db.session() as session:
+        everyone = (await session.execute(select(Request))).scalars().all()
+    counted = Counter(queue_of(r) for r in everyone)
+    for queue in ("unanswered", "in_work", "waiting_client", "done"):
+        assert f'data-queue="{queue}">' in unanswered
+        tab = unanswered.split(f'data-queue="{queue}">', 1)[1].split("</a>", 1)[0]
+        assert f'<b class="count">{counted[queue]}</b>' in tab, queue
