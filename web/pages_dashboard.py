@@ -83,11 +83,12 @@ async def dashboard(request: web.Request) -> web.Response:
             minutes = (r.first_response_at - r.created_at).total_seconds() / 60
             per_manager[names.get(r.assignee_id or 0, t(request, "unassigned"))].append(minutes)
             per_channel[r.origin_channel].append(minutes)
-    days = [(now - timedelta(days=DAYS - 1 - i)).date().isoformat() for i in range(DAYS)]
+    tz = state(request).services.jobs.policy.tz  # a day is the company's day, not UTC's
+    days = [(now - timedelta(days=DAYS - 1 - i)).astimezone(tz).date().isoformat() for i in range(DAYS)]
     series: dict[str, list[int]] = {}
     for channel, sent_at in volume:
         values = series.setdefault(str(channel), [0] * DAYS)
-        day = sent_at.date().isoformat()
+        day = sent_at.astimezone(tz).date().isoformat()
         if day in days:
             values[days.index(day)] += 1
     by_status = Counter(r.status for r in requests)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-from datetime import UTC, datetime, time
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +20,7 @@ from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_s
 from storage.types import utcnow
 from web.api import QUEUE
 from web.email_quotes import split_quoted
+from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
 from web.safe_html import clean_email_html
@@ -118,16 +118,11 @@ async def _call_turns(session: AsyncSession, segments: list[TranscriptSegment]) 
     return markable, alerted
 
 
-def _due(raw: str) -> datetime | None:
-    return (
-        datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(18, 0), tzinfo=UTC) if raw else None
-    )
-
-
 async def save_form(request: web.Request) -> web.Response:
     form = await request.post()
     staff = me(request)
     now = utcnow()
+    tz = state(request).services.jobs.policy.tz
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
         changed: dict[str, Any] = {}
@@ -138,12 +133,12 @@ async def save_form(request: web.Request) -> web.Response:
             ):
                 changed[name] = value
         try:
-            due = _due(str(form.get("due_at", "")).strip())
+            due = due_from_date(str(form.get("due_at", "")).strip(), tz)
         except ValueError:
             flash(request, "conv.bad_due")
             raise redirect(f"/ui/requests/{row.id}") from None
-        old_due = row.due_at.date() if row.due_at else None
-        if (due.date() if due else None) != old_due and set_field(
+        # the date the form showed, in the company's zone: an unchanged date keeps the parser's time of day
+        if local_date(due, tz) != local_date(row.due_at, tz) and set_field(
             row, field="due_at", value=due, source="manager", at=now
         ):
             changed["due_at"] = due.isoformat() if due else None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from aiohttp import web
 from sqlmodel import col, select
 
 from storage.models import Client, Staff, Task
 from storage.repos.audit import audit
 from storage.types import utcnow
+from web.local_time import due_from_date
 from web.queries import staff_names
 from web.ui import flash, me, redirect, render, state
 from workers.recurring import spawn_next
@@ -54,11 +53,7 @@ async def create(request: web.Request) -> web.Response:
     assignee, client, due_raw = (str(form.get(k, "")) for k in ("assignee_id", "client_id", "due"))
     recurrence = str(form.get("recurrence", ""))
     try:
-        due = (
-            datetime.combine(datetime.strptime(due_raw, "%Y-%m-%d").date(), time(18, 0), tzinfo=UTC)
-            if due_raw
-            else None
-        )
+        due = due_from_date(due_raw, state(request).services.jobs.policy.tz)
     except ValueError:
         due = None
     task = Task(

@@ -17,6 +17,7 @@ from okno.services import Services
 from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from storage.repos.audit import audit
+from web.local_time import local
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
@@ -175,8 +176,10 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     language = lang(request)
     session = request[SESSION]
     notice = session.pop("flash", None)
+    tz = state(request).services.jobs.policy.tz
     return {
         "t": lambda key: text(key, language),
+        "local": lambda moment: local(moment, tz),  # every time shown in the company's zone
         "alert_label": lambda alert: alert_label(alert.kind, alert.category, language),
         "alert_categories": [(code, category_label(code, language)) for code in CATEGORY_LABELS],
         "lang": language,

@@ -7,8 +7,9 @@ import base64
 import json
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -23,6 +24,8 @@ from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 from web.queries import DONE_QUEUE_ROWS, OPEN_QUEUE_ROWS, queue_of
 
 pytestmark = pytest.mark.storage
+
+MOSCOW = ZoneInfo("Europe/Moscow")  # the company zone of the seeded install
 
 
 async def test_anonymous_is_redirected_to_login(seeded: Seeded) -> None:
@@ -198,6 +201,8 @@ async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seed
             "waiting_client",
         )
         assert row.due_at is not None and row.due_at.date().isoformat() == "2026-12-09"
+        # a picked date is the end of that business day in the company's zone (Moscow here), not 18:00 UTC
+        assert row.due_at.astimezone(MOSCOW).isoformat() == "2026-12-09T18:00:00+03:00"
         assert {v["source"] for v in row.field_sources.values()} == {"manager"}
         actions = (
             (await session.execute(select(AuditLog.action).where(col(AuditLog.entity_id) == row.id)))
@@ -522,3 +527,28 @@ async def test_a_new_request_shows_however_many_came_before(seeded: Seeded, sign
         assert f'data-queue="{queue}">' in unanswered
         tab = unanswered.split(f'data-queue="{queue}">', 1)[1].split("</a>", 1)[0]
         assert f'<b class="count">{counted[queue]}</b>' in tab, queue
+
+
+async def test_times_are_shown_and_dates_read_in_the_companys_zone(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    late = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)  # 01:30 on the 7th in Moscow
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.own_request_id)
+        assert row is not None
+        message = (
+            (await session.execute(select(Message).where(col(Message.request_id) == row.id)))
+            .scalars()
+            .first()
+        )
+        assert message is not None
+        message.sent_at, row.due_at = late, late
+        await session.commit()
+    _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    assert "07.12.2026 01:30" in page and "06.12.2026 22:30" not in page
+    assert 'name="due_at" type="date" value="2026-12-07"' in page
+    # saving the form with the date it showed keeps the time of day the deadline had
+    form = {"company_name": "", "inn": "", "what": "", "due_at": "2026-12-07", "status": row.status}
+    assert (await anna.post(f"/ui/requests/{seeded.own_request_id}/form", form)).status == 303
+    async with seeded.live.services.db.session() as session:
+        saved = await session.get(Request, seeded.own_request_id)
+        assert saved is not None and saved.due_at == late

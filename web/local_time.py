@@ -1,0 +1,28 @@
+"""The company's time zone on the staff's pages: times shown in it, a date picked in a form read in it.
+
+Stored times are UTC; a manager in Moscow (or Vladivostok) reads and writes the company's local time, as the
+staff bot and the deadlines intake reads from client text already do."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from intake.date_words import END_OF_DAY
+
+
+def local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz)
+
+
+def local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
+    return moment.astimezone(tz).date() if moment else None
+
+
+def due_from_date(raw: str, tz: ZoneInfo) -> datetime | None:
+    """A form's YYYY-MM-DD due date: the end of that business day in the company's zone, stored in UTC
+    (ValueError for a malformed one)."""
+    if not raw:
+        return None
+    day = datetime.strptime(raw, "%Y-%m-%d").date()
+    return datetime.combine(day, END_OF_DAY, tzinfo=tz).astimezone(UTC)
