@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import String, cast, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Client, Staff, Task
@@ -14,6 +16,8 @@ from web.ui import flash, me, redirect, render, state
 from workers.recurring import spawn_next
 
 COLUMNS = ("open", "done", "cancelled")
+OPEN_TASKS = 500
+CLOSED_TASKS = 100  # per closed column: the latest
 RECURRENCES = ("", "daily", "weekly", "monthly")
 
 
@@ -24,11 +28,8 @@ def _on_board_of(task: Task, staff_id: int) -> bool:
 
 async def board(request: web.Request) -> web.Response:
     assignee = request.query.get("assignee", "")
-    query = select(Task).order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id)).limit(500)
     async with state(request).services.db.session() as session:
-        tasks = (await session.execute(query)).scalars().all()
-        if assignee.isdigit():  # watchers are a JSON list: filtered here, not in SQL
-            tasks = [t for t in tasks if _on_board_of(t, int(assignee))]
+        tasks = await _board_tasks(session, int(assignee) if assignee.isdigit() else None)
         names = await staff_names(session)
         clients = (await session.execute(select(Client).order_by(col(Client.name)))).scalars().all()
     columns = {name: [t for t in tasks if t.status == name] for name in COLUMNS}
@@ -42,6 +43,28 @@ async def board(request: web.Request) -> web.Response:
         now=utcnow(),
         recurrences=RECURRENCES,
     )
+
+
+async def _board_tasks(session: AsyncSession, staff_id: int | None) -> list[Task]:
+    """Every open task by due date (up to OPEN_TASKS), and the latest CLOSED_TASKS done and cancelled ones:
+    the board once read the 500 earliest due of all, so past 500 finished tasks (a daily recurring one
+    makes 250 a year) the open ones were missing."""
+    mine = None
+    if staff_id is not None:
+        # watchers are a JSON list: its text narrows the rows, _on_board_of decides ("3" is in "[13]")
+        watched = cast(col(Task.watcher_ids), String).contains(str(staff_id))
+        mine = or_(col(Task.assignee_id) == staff_id, watched)
+    by_due = (col(Task.due_at).is_(None), col(Task.due_at), col(Task.id))
+    queries = [select(Task).where(col(Task.status) == "open").order_by(*by_due).limit(OPEN_TASKS)]
+    latest = func.coalesce(col(Task.done_at), col(Task.created_at)).desc()
+    for closed in COLUMNS[1:]:
+        queries.append(select(Task).where(col(Task.status) == closed).order_by(latest).limit(CLOSED_TASKS))
+    tasks: list[Task] = []
+    for query in queries:
+        if mine is not None:
+            query = query.where(mine)
+        tasks += (await session.execute(query)).scalars().all()
+    return [t for t in tasks if staff_id is None or _on_board_of(t, staff_id)]
 
 
 async def create(request: web.Request) -> web.Response:

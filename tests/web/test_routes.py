@@ -21,6 +21,7 @@ from okno.settings import Settings
 from storage.models import Alert, AuditLog, Call, Contact, Message, Outbox, Request, Task, TranscriptSegment
 from storage.types import utcnow
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
+from web.pages_tasks import CLOSED_TASKS, OPEN_TASKS
 from web.queries import DONE_QUEUE_ROWS, OPEN_QUEUE_ROWS, queue_of
 
 pytestmark = pytest.mark.storage
@@ -552,3 +553,36 @@ async def test_times_are_shown_and_dates_read_in_the_companys_zone(seeded: Seede
     async with seeded.live.services.db.session() as session:
         saved = await session.get(Request, seeded.own_request_id)
         assert saved is not None and saved.due_at == late
+
+
+@pytest.mark.storage  # the board's queries on PostgreSQL too
+async def test_open_tasks_show_however_many_were_finished(seeded: Seeded, sign_in: SignIn) -> None:
+    early = utcnow() - timedelta(days=300)
+    anna_id = seeded.manager_id
+    async with seeded.live.services.db.session() as session:
+        finished = [
+            Task(
+                title=f"Ежедневная сверка {i}",
+                assignee_id=anna_id,
+                status="done",
+                due_at=early,
+                done_at=early,
+            )
+            for i in range(OPEN_TASKS + 20)
+        ]
+        own = Task(title="Позвонить в Ромашку", assignee_id=anna_id, due_at=utcnow() + timedelta(days=2))
+        watched = Task(title="Сверка с Вектором", assignee_id=seeded.other_manager_id, watcher_ids=[anna_id])
+        # a watcher list that only holds Анна's id as digits of another id is not hers to see
+        other = Task(
+            title="Чужая задача", assignee_id=seeded.other_manager_id, watcher_ids=[anna_id * 10 + 1]
+        )
+        session.add_all([*finished, own, watched, other])
+        await session.commit()
+    anna = await sign_in("anna@example.ru")
+    _, board = await anna.get("/ui/tasks")
+    open_column = board.split('data-column="open"', 1)[1].split('data-column="done"', 1)[0]
+    assert "Позвонить в Ромашку" in open_column and "Чужая задача" in open_column
+    done_column = board.split('data-column="done"', 1)[1].split('data-column="cancelled"', 1)[0]
+    assert done_column.count("data-task=") == CLOSED_TASKS
+    _, hers = await anna.get(f"/ui/tasks?assignee={anna_id}")
+    assert "Позвонить в Ромашку" in hers and "Сверка с Вектором" in hers and "Чужая задача" not in hers
