@@ -246,39 +246,39 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
         .limit(limit)
     )
     messages = list(reversed((await session.execute(query)).scalars().all()))
+    # the page's files, calls, transcripts and authors in one query each (it was two or three a message)
+    ids = [m.id for m in messages]
+    attachments: dict[int | None, list[Attachment]] = {}
+    files = select(Attachment).where(col(Attachment.message_id).in_(ids)).order_by(col(Attachment.position))
+    for attachment in (await session.execute(files)).scalars():
+        attachments.setdefault(attachment.message_id, []).append(attachment)
+    calls: dict[int | None, Call] = {}
+    for found in (await session.execute(select(Call).where(col(Call.message_id).in_(ids)))).scalars():
+        calls.setdefault(found.message_id, found)
+    segments: dict[int | None, list[TranscriptSegment]] = {}
+    turns = (
+        select(TranscriptSegment)
+        .where(col(TranscriptSegment.call_id).in_([c.id for c in calls.values()]))
+        .order_by(col(TranscriptSegment.position))
+    )
+    for segment in (await session.execute(turns)).scalars():
+        segments.setdefault(segment.call_id, []).append(segment)
+    staff_ids = {m.author_staff_id for m in messages if m.author_staff_id is not None}
+    staff_query = select(Staff).where(col(Staff.id).in_(staff_ids))
+    authors = {member.id: member.name for member in (await session.execute(staff_query)).scalars()}
     items = []
     for message in messages:
-        item = TimelineItem(message=message, text=message.text)
-        item.attachments = list(
-            (
-                await session.execute(
-                    select(Attachment)
-                    .where(col(Attachment.message_id) == message.id)
-                    .order_by(col(Attachment.position))
-                )
+        call = calls.get(message.id)
+        items.append(
+            TimelineItem(
+                message=message,
+                text=message.text,
+                attachments=attachments.get(message.id, []),
+                call=call,
+                segments=segments.get(call.id, []) if call is not None else [],
+                author=authors.get(message.author_staff_id) if message.author_staff_id is not None else None,
             )
-            .scalars()
-            .all()
         )
-        item.call = (
-            (await session.execute(select(Call).where(col(Call.message_id) == message.id))).scalars().first()
-        )
-        if item.call is not None:
-            item.segments = list(
-                (
-                    await session.execute(
-                        select(TranscriptSegment)
-                        .where(col(TranscriptSegment.call_id) == item.call.id)
-                        .order_by(col(TranscriptSegment.position))
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        if message.author_staff_id is not None:
-            staff = await session.get(Staff, message.author_staff_id)
-            item.author = staff.name if staff else None
-        items.append(item)
     return items
 
 
