@@ -4,7 +4,7 @@ bench/results/latest.json.
 Runs the benches that exist (each prints a JSON last line, parsed here) plus okno's own figures measured here:
 end-to-end latency inbound -> request stored, and RSS of `okno serve` idle and under load.
 
-    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,e2e]
+    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,reindex,web,e2e]
 
 --quick passes each bench its smallest settings (fine on a loaded 2-core box; numbers are then indicative)."""
 
@@ -36,6 +36,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "summary": ("summary_cost.py", [], []),
     "staffbot": ("staffbot.py", [], []),
     "reindex": ("reindex.py", [], ["--messages", "300"]),
+    "web": ("web_pages.py", [], ["--requests", "1000", "--history", "200", "--views", "5"]),
 }
 COMPARE = {">=": operator.ge, "<=": operator.le, "<": operator.lt}
 # figure (flattened JSON path) -> (comparison, bound, source issue)
@@ -48,6 +49,8 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "staffbot.p50_s": ("<=", 1.0, "issue 9"),
     "staffbot.incremental_first_s": ("<=", 5.0, "issue 9"),
     "staffbot.incremental_done_s": ("<=", 25.0, "issue 9"),
+    "web.postgres.inbox_unanswered.p50_ms": ("<=", 200.0, "set here, no issue target"),
+    "web.postgres.request_page.p50_ms": ("<=", 300.0, "set here, no issue target"),
     "e2e.inbound_to_request_p50_s": ("<=", 1.0, "set here, no issue target"),
     "e2e.inbound_to_request_p99_s": ("<=", 3.0, "set here, no issue target"),
     "e2e.serve_rss_idle_mb": ("<=", 300.0, "set here, no issue target"),
