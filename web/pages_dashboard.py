@@ -18,6 +18,8 @@ from web.ui import render, require_role, state, t
 
 DAYS = 14
 VERDICT_DAYS = 90  # the conflict alerts whose verdicts the assistant's figures count
+RECENT_DAYS = 90  # first response times and finished requests count the requests created within these days
+CLOSED = ("done", "cancelled")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -39,15 +41,11 @@ async def dashboard(request: web.Request) -> web.Response:
     since = now - timedelta(days=DAYS)
     async with state(request).services.db.session() as session:
         names = await staff_names(session)
-        requests = (
-            (
-                await session.execute(
-                    select(Request).where(col(Request.created_at) >= now - timedelta(days=90))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        recent = select(Request).where(col(Request.created_at) >= now - timedelta(days=RECENT_DAYS))
+        requests = (await session.execute(recent)).scalars().all()
+        # every open request, however old: an overdue one from four months ago is the one to see
+        still_open = select(Request).where(col(Request.status).not_in(CLOSED))
+        open_requests = (await session.execute(still_open)).scalars().all()
         alerts = (
             (
                 await session.execute(
@@ -91,7 +89,10 @@ async def dashboard(request: web.Request) -> web.Response:
         day = sent_at.astimezone(tz).date().isoformat()
         if day in days:
             values[days.index(day)] += 1
-    by_status = Counter(r.status for r in requests)
+    # open now (any age) and finished among the last RECENT_DAYS' requests
+    by_status = Counter(r.status for r in open_requests) + Counter(
+        r.status for r in requests if r.status in CLOSED
+    )
     p_series = ["p50", "p90"]
     unit = t(request, "dash.minutes")
     return render(
@@ -106,7 +107,7 @@ async def dashboard(request: web.Request) -> web.Response:
             series=["#"],
             unit="",
         ),
-        overdue=[r for r in requests if is_overdue(r, now)],
+        overdue=[r for r in open_requests if is_overdue(r, now)],
         alerts=alerts,
         verdicts=judged,
         verdict_days=VERDICT_DAYS,

@@ -586,3 +586,21 @@ async def test_open_tasks_show_however_many_were_finished(seeded: Seeded, sign_i
     assert done_column.count("data-task=") == CLOSED_TASKS
     _, hers = await anna.get(f"/ui/tasks?assignee={anna_id}")
     assert "Позвонить в Ромашку" in hers and "Сверка с Вектором" in hers and "Чужая задача" not in hers
+
+
+async def test_the_dashboard_counts_an_old_open_request_as_overdue(seeded: Seeded, sign_in: SignIn) -> None:
+    long_ago = utcnow() - timedelta(days=120)
+    async with seeded.live.services.db.session() as session:
+        stale = Request(
+            contact_id=seeded.contact_ids[0],
+            origin_channel="api",
+            status="in_work",
+            created_at=long_ago,
+            last_activity_at=long_ago,
+            due_at=long_ago + timedelta(days=3),
+        )
+        session.add(stale)
+        await session.commit()
+    boss = await sign_in("viktor@example.ru")
+    _, page = await boss.get("/ui/dashboard")
+    assert f'<a href="/ui/requests/{stale.id}">#{stale.id}</a>' in page
