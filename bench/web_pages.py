@@ -37,6 +37,13 @@ from storage.types import utcnow
 from web.passwords import hash_password
 
 PASSWORD = "bench-password-1"
+# what one row of each page looks like in its HTML
+ROW_MARK = {
+    "inbox_unanswered": "data-request=",
+    "inbox_done": "data-request=",
+    "request_page": 'class="msg',
+    "client_page": '<li><a href="/ui/requests/',
+}
 STATUSES = ("done", "done", "done", "done", "cancelled", "in_work", "waiting_client")
 
 
@@ -150,6 +157,7 @@ async def measure(url: str, workdir: Path, *, requests: int, history: int, views
                 "inbox_unanswered": "/ui/?queue=unanswered",
                 "inbox_done": "/ui/?queue=done",
                 "request_page": f"/ui/requests/{request_id}",
+                "client_page": "/ui/clients/1",  # the seeded client: every request and message is theirs
             }
             for name, path in pages.items():
                 times = []
@@ -164,9 +172,7 @@ async def measure(url: str, workdir: Path, *, requests: int, history: int, views
                     "p50_ms": round(statistics.median(times) * 1000, 1),
                     "max_ms": round(max(times) * 1000, 1),
                     "queries": statements[0] // views,
-                    "rows": body.count("data-request=")
-                    if name.startswith("inbox")
-                    else body.count('class="msg'),
+                    "rows": body.count(ROW_MARK[name]),
                 }
     finally:
         await runner.cleanup()
