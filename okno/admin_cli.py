@@ -44,6 +44,39 @@ def _with_db(work: Callable[[Database, SecretBox], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+# What an account cannot work without, per channel (telephony: per provider): (config keys, secret keys).
+# Checked when it is added, so a missing token is said at once, not by the first message that never comes.
+REQUIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "telegram": ((), ("bot_token",)),
+    "telegram_staff": ((), ("bot_token",)),
+    "whatsapp": (("phone_number_id",), ("access_token", "app_secret")),
+    "email": (("address",), ("password",)),
+}
+TELEPHONY_REQUIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "generic": ((), ()),
+    "twilio": (("account_sid",), ("auth_token",)),
+    "zadarma": ((), ("api_key", "api_secret")),
+    "mango": ((), ("api_key", "api_salt")),
+    "asterisk": (("host", "username"), ("ami_secret",)),
+}
+
+
+def missing_settings(channel_name: str, config: dict[str, str], secrets: dict[str, str]) -> list[str]:
+    """The options `okno channel add` still needs, as the user would type them ([] when none)."""
+    if channel_name == "telephony":
+        provider = config.get("provider", "generic")
+        if provider not in TELEPHONY_REQUIRED:
+            return [f"--config provider=<{'|'.join(TELEPHONY_REQUIRED)}> (not {provider!r})"]
+        needed = TELEPHONY_REQUIRED[provider]
+    else:
+        needed = REQUIRED.get(channel_name, ((), ()))
+    keys, secret_keys = needed
+    given = {k for k, v in (config | secrets).items() if v}  # Twilio's account SID is read from either
+    return [f"--config {k}=…" for k in keys if k not in given] + [
+        f"--secret {k}=…" for k in secret_keys if k not in given
+    ]
+
+
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     pairs = {}
     for value in values:
@@ -71,6 +104,14 @@ def channel() -> None:
 def channel_add(channel_name: str, name: str, config: tuple[str, ...], secret: tuple[str, ...]) -> None:
     """Connect an account. Secrets that okno generates are printed once."""
     secrets = _pairs(secret, "--secret")
+    missing = missing_settings(channel_name, _pairs(config, "--config"), secrets)
+    if missing:
+        where = (
+            "bots/staff/README.md"
+            if channel_name == "telegram_staff"
+            else f"channels/{channel_name}/README.md"
+        )
+        raise click.UsageError(f"a {channel_name} account needs {', '.join(missing)} (see {where})")
     generated = {
         k: token_source.token_urlsafe(32) for k in GENERATED_SECRETS.get(channel_name, ()) if k not in secrets
     }

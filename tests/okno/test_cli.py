@@ -90,6 +90,16 @@ def test_accounts_and_staff_round_trip(tmp_path: Path) -> None:
     assert "supervisor\tАнна Петрова\t42\tactive" in run("staff", "list").output
     bad = run("channel", "add", "api", "x", "--config", "nonsense")
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
+    # an account that could never work is refused at once, saying what it lacks; nothing is stored
+    tokenless = run("channel", "add", "telegram", "buh_bot", "--config", "mode=webhook")
+    assert tokenless.exit_code == 2 and "needs --secret bot_token=…" in tokenless.output
+    half = run("channel", "add", "whatsapp", "main", "--secret", "access_token=EAAG")
+    assert half.exit_code == 2 and "--config phone_number_id=…, --secret app_secret=…" in half.output
+    pbx = run("channel", "add", "telephony", "pbx", "--config", "provider=zadarmа")  # a Cyrillic "а"
+    assert pbx.exit_code == 2 and "provider=<generic|twilio|zadarma|mango|asterisk>" in pbx.output
+    assert "buh_bot" not in run("channel", "list").output and "\tmain\t" not in run("channel", "list").output
+    twilio = ["--config", "provider=twilio", "--secret", "account_sid=AC1", "--secret", "auth_token=t"]
+    assert run("channel", "add", "telephony", "twilio", *twilio).exit_code == 0
 
 
 def test_migrate_reports_the_revision(tmp_path: Path) -> None:
