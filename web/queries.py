@@ -103,7 +103,7 @@ class InboxRow:
     client: str
     channel: str
     first_line: str
-    waiting: timedelta
+    waiting: timedelta | None  # how long the client has waited on us; None: our message is the latest
     sla: str
     assignee: str | None
     overdue: bool
@@ -172,9 +172,15 @@ async def inbox_rows(
     ranked = select(col(Message.id).label("id"), order.label("n")).where(inbound).subquery()
     first_query = select(Message).join(ranked, ranked.c.id == col(Message.id)).where(ranked.c.n == 1)
     firsts = {m.request_id: m for m in (await session.execute(first_query)).scalars()}
-    request_id = col(Message.request_id)
-    last_query = select(request_id, func.max(Message.sent_at)).where(inbound).group_by(request_id)
-    last_in: dict[int | None, datetime] = {row[0]: row[1] for row in await session.execute(last_query)}
+    request_id, direction = col(Message.request_id), col(Message.direction)
+    last_query = (
+        select(request_id, direction, func.max(Message.sent_at))
+        .where(request_id.in_(ids))
+        .group_by(request_id, direction)
+    )
+    last: dict[tuple[int | None, str], datetime] = {
+        (row[0], row[1]): row[2] for row in await session.execute(last_query)
+    }
     client_query = select(Client).where(col(Client.id).in_({r.client_id for r in requests}))
     clients = {c.id: c.name for c in (await session.execute(client_query)).scalars()}
     contact_query = select(Contact).where(col(Contact.id).in_({r.contact_id for r in requests}))
@@ -182,12 +188,15 @@ async def inbox_rows(
     rows = []
     for request in requests:
         first = firsts.get(request.id)
+        last_in, last_out = last.get((request.id, "inbound")), last.get((request.id, "outbound"))
         since = (
-            request.created_at
-            if request.first_response_at is None
-            else last_in.get(request.id, request.last_activity_at)
+            request.created_at if request.first_response_at is None else (last_in or request.last_activity_at)
         )
         end = request.done_at if request.status in ("done", "cancelled") and request.done_at else now
+        # our message is the latest: the client is not waiting on us (an answered request read "waits 29 min")
+        answered = (
+            queue_of(request) != "done" and last_out is not None and (last_in is None or last_out >= last_in)
+        )
         # the request form's "what" (the client's ask without greeting and introduction, or a manager's
         # correction) says more in one line than the first message's opening words
         line = request.what or ((first.subject or first.text or "") if first else "")
@@ -197,13 +206,13 @@ async def inbox_rows(
                 client=clients.get(request.client_id) or contacts.get(request.contact_id) or "—",
                 channel=first.channel if first else request.origin_channel,
                 first_line=(line.strip().splitlines() or [""])[0][:140],
-                waiting=max(end - since, timedelta(0)),
+                waiting=None if answered else max(end - since, timedelta(0)),
                 sla=sla_state(request, now),
                 assignee=staff_names.get(request.assignee_id or 0),
                 overdue=is_overdue(request, now),
             )
         )
-    rows.sort(key=lambda r: r.waiting, reverse=True)
+    rows.sort(key=lambda r: r.waiting if r.waiting is not None else timedelta(-1), reverse=True)
     return rows
 
 

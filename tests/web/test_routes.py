@@ -176,6 +176,15 @@ async def test_reply_goes_out_through_the_clients_channel(seeded: Seeded, sign_i
     async with seeded.live.services.db.session() as session:
         row = await session.get(Request, seeded.own_request_id)
         assert row is not None and row.status == "in_work" and row.first_response_at is not None
+    # answered: the client waits on us no more, until they write again
+    _, in_work = await anna.get("/ui/?queue=in_work")
+    cells = in_work.split(f'data-request="{seeded.own_request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-label="Ждёт">—</td>' in cells
+    await inbound(seeded.live, "e-own-again", {"id": "own"}, "Спасибо, а к четвергу точно успеете?")
+    await seeded.live.drain()
+    _, in_work = await anna.get("/ui/?queue=in_work")
+    cells = in_work.split(f'data-request="{seeded.own_request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-label="Ждёт">0 мин</td>' in cells
 
 
 async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seeded, sign_in: SignIn) -> None:
