@@ -26,10 +26,10 @@ from langchain_core.messages import BaseMessage
 from assistant.chains.summary import NARRATIVE
 from assistant.history import summarize_client
 from assistant.llm import ChatRunner
-from bench.rows import client_text
+from bench.rows import client_chat, client_text
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Client, Contact, Conversation, Message
+from storage.models import Conversation, Message
 from tests.assistant.fakes import ToolCallingFake
 
 SIZES = (50, 500, 5000)
@@ -78,19 +78,9 @@ async def seed(db: Database, past: int) -> int:
     rng = random.Random(past)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     async with db.session() as session, session.begin():
-        contact = Contact(display_name="Анна")
-        client = Client(name="ООО Ромашка", inn="7707083893")
-        session.add_all([contact, client])
-        await session.flush()
-        conversation = Conversation(
-            channel="api",
-            account="site",
-            conversation_key="u1",
-            contact_id=contact.id or 0,
-            client_id=client.id,
+        client, contact, conversation = await client_chat(
+            session, client="ООО Ромашка", contact="Анна", account="site", key="u1"
         )
-        session.add(conversation)
-        await session.flush()
         session.add_all(
             Message(
                 conversation_id=conversation.id or 0,

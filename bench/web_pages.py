@@ -26,12 +26,13 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.ingest import database
+from bench.rows import client_chat
 from okno.app import build_app
 from okno.services import build_services
 from okno.settings import load_settings
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Attachment, Client, Contact, Conversation, Message, Request
+from storage.models import Attachment, Message, Request
 from storage.repos.accounts import add_staff
 from storage.types import utcnow
 from web.passwords import hash_password
@@ -61,19 +62,9 @@ async def seed(url: str, *, requests: int, history: int) -> int:
             email="boss@bench",
             password_hash=hash_password(PASSWORD),
         )
-        contact = Contact(display_name="Ирина")
-        client = Client(name="ООО «Ромашка»", inn="7707083893")
-        session.add_all([contact, client])
-        await session.flush()
-        conversation = Conversation(
-            channel="api",
-            account="bench",
-            conversation_key="c1",
-            contact_id=contact.id or 0,
-            client_id=client.id,
+        client, contact, conversation = await client_chat(
+            session, client="ООО «Ромашка»", contact="Ирина", account="bench", key="c1"
         )
-        session.add(conversation)
-        await session.flush()
         rows = []
         for i in range(requests):
             at = now - timedelta(minutes=(requests - i) * 105)  # a year for 5,000
