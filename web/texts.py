@@ -72,7 +72,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.file_missing": ("файл ещё не загружен", "file not fetched yet"),
     "conv.email_html": ("Письмо (HTML, очищено)", "Email (HTML, sanitized)"),
     "conv.alerts": ("Сигналы", "Alerts"),
-    "conv.ack": ("Принято", "Acknowledge"),
+    "conv.ack": ("Принять", "Acknowledge"),  # a button (the staff bot's «Беру» also takes the request)
     "conv.acked": ("принят", "acknowledged"),
     "conv.kind": ("Вид конфликта", "Kind of conflict"),
     "conv.confirm": ("Верно", "Right"),
