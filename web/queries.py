@@ -194,9 +194,8 @@ async def inbox_rows(
         )
         end = request.done_at if request.status in ("done", "cancelled") and request.done_at else now
         # our message is the latest: the client is not waiting on us (an answered request read "waits 29 min")
-        answered = (
-            queue_of(request) != "done" and last_out is not None and (last_in is None or last_out >= last_in)
-        )
+        ours_last = last_out is not None and (last_in is None or last_out >= last_in)
+        answered = ours_last and queue_of(request) in ("in_work", "waiting_client")
         # the request form's "what" (the client's ask without greeting and introduction, or a manager's
         # correction) says more in one line than the first message's opening words
         line = request.what or ((first.subject or first.text or "") if first else "")
