@@ -1,5 +1,6 @@
 """What an alert looks like in the staff bot (text and buttons), shared by the notify jobs that send it and
-the bot that edits it after a button press. Client words appear only as a quote: plain text, no markup."""
+the bot that edits it after a button press. Client words appear as plain text, no markup: the quote, and the
+message it stands in when that says more (a threat to leave after the missed deadline the quote names)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistant.cleaning import strip_email_quotes
 from storage.alert_labels import CATEGORY_LABELS, category_label
 from storage.models import Alert, Client, Message, Request, Staff
 from workers.notify_texts import say
 
 QUOTE_CHARS = 300
+MESSAGE_CHARS = 600
 
 
 class AlertAction(CallbackData, prefix="al"):
@@ -86,11 +89,24 @@ async def alert_text(
         lines.append(say("alert_channel", lang, channel=source.channel))
     if alert.evidence_quote:
         lines.append(f"«{alert.evidence_quote[:QUOTE_CHARS]}»")
+    if (
+        source is not None
+        and (whole := _whole(source))
+        and whole != " ".join((alert.evidence_quote or "").split())
+    ):
+        lines.append(say("alert_message", lang, text=whole))
     if link := request_link(web_url, alert.request_id, alert.source_message_id):
         lines.append(say("alert_link", lang, link=link))
     if alert.status != "new":
         lines.append(await _outcome(session, alert, lang))
     return "\n".join(lines)
+
+
+def _whole(message: Message) -> str:
+    """The message the quote stands in, on one line and clipped: an email without its quoted history."""
+    text = strip_email_quotes(message.text or "") if message.channel == "email" else message.text or ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MESSAGE_CHARS else flat[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 
 async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:

@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from storage.models import Alert, Request, StaffNotice, Task
+from storage.models import Alert, Message, Request, StaffNotice, Task
 from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
 from tests.bots.staff.conftest import StaffDesk, buttons
 from tests.factories import NOW, inbound
 from workers.notify import staff_tick
+from workers.staff_cards import MESSAGE_CHARS, _whole
 
 pytestmark = pytest.mark.storage
 
@@ -71,6 +72,8 @@ async def test_a_conflict_alert_is_escalated_after_the_timeout(desk: StaffDesk) 
         "Клиент: ООО «Ромашка»" in lines and "Канал: api" in lines and "«Сколько можно ждать акт?!»" in lines
     )
     assert any(line.startswith("Открыть: https://okno.example/ui/requests/") for line in lines)
+    # the whole message under its quote: what else it says is the supervisor's to read
+    assert "Сообщение: ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!" in lines
     assert [label for label, _ in buttons(to_ivan)] == ["Беру", "Назначить…", "Не конфликт", "Другой вид…"]
     assert _sent_to(desk, 7004) == []
     desk.now += timedelta(minutes=14)
@@ -222,3 +225,19 @@ async def test_the_daily_digest_goes_once_to_supervisors(desk: StaffDesk) -> Non
     async with desk.services.db.session() as session:
         kinds = {n.kind for n in (await session.execute(select(StaffNotice))).scalars()}
     assert "digest" in kinds
+
+
+def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -> None:
+    email = Message(
+        conversation_id=1,
+        channel="email",
+        account="sales",
+        message_key="m1",
+        direction="inbound",
+        kind="text",
+        text="Акт так и не пришёл.\nБудем искать другую бухгалтерию.\n\n> Добрый день! Акт пришлём завтра.",
+        sent_at=NOW,
+    )
+    assert _whole(email) == "Акт так и не пришёл. Будем искать другую бухгалтерию."
+    long = Message.model_validate({**email.model_dump(), "channel": "api", "text": "слово " * 200})
+    assert len(_whole(long)) == MESSAGE_CHARS and _whole(long).endswith("…")
