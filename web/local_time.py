@@ -11,10 +11,6 @@ from zoneinfo import ZoneInfo
 from intake.date_words import END_OF_DAY
 
 
-def local(moment: datetime, tz: ZoneInfo) -> datetime:
-    return moment.astimezone(tz)
-
-
 def local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
     return moment.astimezone(tz).date() if moment else None
 

@@ -14,7 +14,7 @@ from storage.repos.alerts import verdicts
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
-from web.ui import render, require_role, state, t
+from web.ui import company_tz, render, require_role, state, t
 
 DAYS = 14
 VERDICT_DAYS = 90  # the conflict alerts whose verdicts the assistant's figures count
@@ -81,7 +81,7 @@ async def dashboard(request: web.Request) -> web.Response:
             minutes = (r.first_response_at - r.created_at).total_seconds() / 60
             per_manager[names.get(r.assignee_id or 0, t(request, "unassigned"))].append(minutes)
             per_channel[r.origin_channel].append(minutes)
-    tz = state(request).services.jobs.policy.tz  # a day is the company's day, not UTC's
+    tz = company_tz(request)  # a day is the company's day, not UTC's
     days = [(now - timedelta(days=DAYS - 1 - i)).astimezone(tz).date().isoformat() for i in range(DAYS)]
     series: dict[str, list[int]] = {}
     for channel, sent_at in volume:

@@ -24,7 +24,7 @@ from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
 from web.safe_html import clean_email_html
-from web.ui import audit_mine, flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, company_tz, flash, me, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
 
 HTML_LIMIT = 512 * 1024
@@ -122,7 +122,7 @@ async def save_form(request: web.Request) -> web.Response:
     form = await request.post()
     staff = me(request)
     now = utcnow()
-    tz = state(request).services.jobs.policy.tz
+    tz = company_tz(request)
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
         changed: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from storage.repos.audit import audit
 from storage.types import utcnow
 from web.local_time import due_from_date
 from web.queries import staff_names
-from web.ui import flash, me, redirect, render, state
+from web.ui import company_tz, flash, me, redirect, render, state
 from workers.recurring import spawn_next
 
 COLUMNS = ("open", "done", "cancelled")
@@ -76,7 +76,7 @@ async def create(request: web.Request) -> web.Response:
     assignee, client, due_raw = (str(form.get(k, "")) for k in ("assignee_id", "client_id", "due"))
     recurrence = str(form.get("recurrence", ""))
     try:
-        due = due_from_date(due_raw, state(request).services.jobs.policy.tz)
+        due = due_from_date(due_raw, company_tz(request))
     except ValueError:
         due = None
     task = Task(
@@ -116,7 +116,7 @@ async def set_status(request: web.Request) -> web.Response:
         task.status = status
         task.done_at = utcnow() if status == "done" else None
         if status == "done":  # a recurring task's next occurrence appears at once, not at the next sweep
-            await spawn_next(session, task, now=utcnow(), tz=state(request).services.jobs.policy.tz)
+            await spawn_next(session, task, now=utcnow(), tz=company_tz(request))
         await audit(
             session,
             actor_kind="staff",

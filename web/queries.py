@@ -151,13 +151,16 @@ async def queue_requests(
     return (await session.execute(query)).scalars().all()
 
 
-async def client_label(session: AsyncSession, request: Request) -> str:
-    if request.client_id is not None:
-        client = await session.get(Client, request.client_id)
-        if client is not None:
-            return client.name
-    contact = await session.get(Contact, request.contact_id)
+def request_label(client: Client | None, contact: Contact | None) -> str:
+    """Whom a request is from, as the staff see it: the client company, else the contact."""
+    if client is not None:
+        return client.name
     return contact.label() if contact else "—"
+
+
+async def client_label(session: AsyncSession, request: Request) -> str:
+    client = await session.get(Client, request.client_id) if request.client_id is not None else None
+    return request_label(client, await session.get(Contact, request.contact_id))
 
 
 async def inbox_rows(
@@ -182,9 +185,9 @@ async def inbox_rows(
         (row[0], row[1]): row[2] for row in await session.execute(last_query)
     }
     client_query = select(Client).where(col(Client.id).in_({r.client_id for r in requests}))
-    clients = {c.id: c.name for c in (await session.execute(client_query)).scalars()}
+    clients = {c.id: c for c in (await session.execute(client_query)).scalars()}
     contact_query = select(Contact).where(col(Contact.id).in_({r.contact_id for r in requests}))
-    contacts = {c.id: c.label() for c in (await session.execute(contact_query)).scalars()}
+    contacts = {c.id: c for c in (await session.execute(contact_query)).scalars()}
     rows = []
     for request in requests:
         first = firsts.get(request.id)
@@ -202,7 +205,7 @@ async def inbox_rows(
         rows.append(
             InboxRow(
                 request=request,
-                client=clients.get(request.client_id) or contacts.get(request.contact_id) or "—",
+                client=request_label(clients.get(request.client_id), contacts.get(request.contact_id)),
                 channel=first.channel if first else request.origin_channel,
                 first_line=(line.strip().splitlines() or [""])[0][:140],
                 waiting=None if answered else max(end - since, timedelta(0)),

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
@@ -17,7 +18,6 @@ from okno.services import Services
 from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from storage.repos.audit import audit
-from web.local_time import local
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
@@ -50,6 +50,11 @@ STATE = web.AppKey("okno_web_state", UiState)
 
 def state(request: web.Request) -> UiState:
     return request.config_dict[STATE]
+
+
+def company_tz(request: web.Request) -> ZoneInfo:
+    """The company's time zone: the pages show times in it and read a picked date in it."""
+    return state(request).services.jobs.policy.tz
 
 
 def me(request: web.Request) -> Staff:
@@ -176,10 +181,10 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     language = lang(request)
     session = request[SESSION]
     notice = session.pop("flash", None)
-    tz = state(request).services.jobs.policy.tz
+    tz = company_tz(request)
     return {
         "t": lambda key: text(key, language),
-        "local": lambda moment: local(moment, tz),  # every time shown in the company's zone
+        "local": lambda moment: moment.astimezone(tz),  # every time shown in the company's zone
         "alert_label": lambda alert: alert_label(alert.kind, alert.category, language),
         "alert_categories": [(code, category_label(code, language)) for code in CATEGORY_LABELS],
         "lang": language,

@@ -8,7 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.cleaning import strip_email_quotes
+from assistant.chains.conflict import source_text
 from storage.alert_labels import CATEGORY_LABELS, category_label
 from storage.models import Alert, Client, Message, Request, Staff
 from workers.notify_texts import say
@@ -104,8 +104,7 @@ async def alert_text(
 
 def _whole(message: Message) -> str:
     """The message the quote stands in, on one line and clipped: an email without its quoted history."""
-    text = strip_email_quotes(message.text or "") if message.channel == "email" else message.text or ""
-    flat = " ".join(text.split())
+    flat = " ".join(source_text(message.text or "", message.channel).split())
     return flat if len(flat) <= MESSAGE_CHARS else flat[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 
