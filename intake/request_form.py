@@ -233,7 +233,12 @@ def essence(text: str) -> str:
             break
         if not is_greeting(sentence) and not _introduction(sentence):
             kept.append(sentence)
-    return " ".join(kept) or " ".join(text.split())
+    # a line with no stop of its own (an email's subject, a list item) ends where its line did: the inbox
+    # read "Акт сверки за 3 квартал Нужен акт сверки…"
+    last = len(kept) - 1
+    return " ".join(f"{s}." if i < last and s[-1].isalnum() else s for i, s in enumerate(kept)) or " ".join(
+        text.split()
+    )
 
 
 # ---------------------------------------------------------------- form

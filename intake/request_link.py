@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.mail_domains import company_domain
 from intake.policy import IntakePolicy
 from intake.request_form import essence, extract_form, is_valid_inn
 from intake.schema import InboundMessage
@@ -15,6 +16,7 @@ from storage.repos.assignment import assign_new_request
 from storage.repos.clients import (
     add_client,
     client_by_inn,
+    client_ids_by_domain,
     client_ids_of,
     contact_group,
     link_contact_to_client,
@@ -58,6 +60,8 @@ async def attach_to_request(
             request.sla_due_at = await sla_due_for(session, msg.sent_at, policy)
     had_client = request.client_id is not None
     await fill_form(session, request, msg, contact, policy=policy)
+    if request.client_id is None:  # no INN named it: a colleague's address at the same company may
+        request.client_id = await _client_by_domain(session, contact)
     if opened:  # after the form: an INN in the first message may have named the client (and its manager)
         await assign_new_request(session, request=request)
     return Attached(request, client_linked=not opened and not had_client and request.client_id is not None)
@@ -87,6 +91,17 @@ async def fill_form(
     if inn or msg.sender.company:
         client = await _client_for(session, contact, inn=inn, company=company)
         request.client_id = request.client_id or client.id
+
+
+async def _client_by_domain(session: AsyncSession, contact: Contact) -> int | None:
+    """The one client whose contacts write from this contact's company domain, now this contact's client
+    too; none when the domain is a public mail service's or several clients share it (a holding)."""
+    domain = company_domain(contact.email)
+    found = await client_ids_by_domain(session, domain=domain) if domain else []
+    if len(found) != 1:
+        return None
+    await link_contact_to_client(session, contact_id=contact.id or 0, client_id=found[0])
+    return found[0]
 
 
 async def _client_for(

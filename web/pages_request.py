@@ -19,7 +19,7 @@ from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
 from storage.types import utcnow
 from web.api import QUEUE
-from web.email_quotes import split_quoted
+from web.email_quotes import split_quoted, without_subject
 from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
@@ -50,8 +50,9 @@ async def conversation(request: web.Request) -> web.Response:
                 if attachment.mime == "text/html" and key and size <= HTML_LIMIT and await blobs.exists(key):
                     html = (await blobs.get(key)).decode("utf-8", "replace")
                     item.html_parts.append(clean_email_html(html))
-            if item.message.channel == "email" and item.message.text:
-                item.text, item.quoted = split_quoted(item.message.text)
+            message = item.message
+            if message.channel == "email" and message.text:
+                item.text, item.quoted = split_quoted(without_subject(message.text, message.subject))
         notes = await notes_of(session, request_id=row.id or 0)
         window = await reply_window(session, row.id or 0)
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)

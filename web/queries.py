@@ -277,6 +277,7 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     staff_ids = {m.author_staff_id for m in messages if m.author_staff_id is not None}
     staff_query = select(Staff).where(col(Staff.id).in_(staff_ids))
     authors = {member.id: member.name for member in (await session.execute(staff_query)).scalars()}
+    writers = await _writers(session, {m.conversation_id for m in messages if m.direction == "inbound"})
     items = []
     for message in messages:
         call = calls.get(message.id)
@@ -287,10 +288,29 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
                 attachments=attachments.get(message.id, []),
                 call=call,
                 segments=segments.get(call.id, []) if call is not None else [],
-                author=authors.get(message.author_staff_id) if message.author_staff_id is not None else None,
+                author=(
+                    authors.get(message.author_staff_id)
+                    if message.author_staff_id is not None
+                    else writers.get(message.conversation_id)
+                ),
             )
         )
     return items
+
+
+async def _writers(session: AsyncSession, conversation_ids: set[int]) -> dict[int, str]:
+    """Who writes in each conversation, as the client's contact is known: a client company's accountant and
+    its director write from their own addresses, and the timeline joins them under one client."""
+    query = (
+        select(Conversation.id, Contact.display_name, Contact.email, Contact.phone)
+        .join(Contact, col(Contact.id) == col(Conversation.contact_id))
+        .where(col(Conversation.id).in_(conversation_ids))
+    )
+    return {
+        conversation_id: name or email or phone
+        for conversation_id, name, email, phone in (await session.execute(query)).all()
+        if name or email or phone
+    }
 
 
 async def alerts_of(session: AsyncSession, *, client_id: int | None, request_id: int) -> Sequence[Alert]:

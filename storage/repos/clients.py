@@ -206,6 +206,17 @@ async def client_ids_of(session: AsyncSession, *, contact_id: int) -> list[int]:
     return [int(i) for i in rows.scalars().all()]
 
 
+async def client_ids_by_domain(session: AsyncSession, *, domain: str) -> list[int]:
+    """The clients with a contact whose address is at this domain (contacts' emails are stored lowercase)."""
+    query = (
+        select(ClientContact.client_id)
+        .join(Contact, col(Contact.id) == col(ClientContact.contact_id))
+        .where(col(Contact.email).endswith(f"@{domain}", autoescape=True))
+        .distinct()
+    )
+    return sorted(int(i) for i in (await session.execute(query)).scalars().all())
+
+
 async def link_contact_to_client(session: AsyncSession, *, contact_id: int, client_id: int) -> None:
     if await session.get(ClientContact, (client_id, contact_id)) is None:
         session.add(ClientContact(client_id=client_id, contact_id=contact_id))

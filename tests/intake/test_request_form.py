@@ -270,8 +270,13 @@ def test_counterparties() -> None:
         ("Hi team!\nWe are Acme Trading LLC. Please send the invoice.", "Please send the invoice."),
         (  # an email: its subject line, the requisites inside a sentence kept, the signature gone
             "Претензия по договору № 15\nДобрый день!\nООО «СтройМонтаж»: сроки сорваны.\nС уважением,\nПётр",
-            "Претензия по договору № 15 ООО «СтройМонтаж»: сроки сорваны.",
+            "Претензия по договору № 15. ООО «СтройМонтаж»: сроки сорваны.",
         ),
+        (  # a subject line ends at its line (the inbox read "…за 3 квартал Нужен акт сверки…")
+            "Акт сверки за 3 квартал\n\nДобрый день!\n\nЭто ООО «Ромашка», ИНН 7707083893. Нужен акт сверки.",
+            "Акт сверки за 3 квартал. Нужен акт сверки.",
+        ),
+        ("Нужно:\n- акт сверки\n- счёт", "Нужно: - акт сверки. - счёт"),  # a list's items
         ("Нужен счёт для АО «Вектор», ИНН 7736207543.", "Нужен счёт для АО «Вектор», ИНН 7736207543."),
         ("Нужен счёт.\nThanks,\nAnna\n+7 916 123-45-67", "Нужен счёт."),  # a sign-off, a signature
         # thanks first, or before another ask, is no sign-off

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
+from intake.schema import InboundMessage
 from okno.services import Services
 from storage.db import Database
 from storage.models import Request
@@ -204,3 +205,51 @@ async def test_a_reply_goes_to_the_last_written_message_not_to_a_call(services: 
     async with db.session() as session:
         row = await session.get(Outbox, outbox.id)
     assert row is not None and (row.channel, row.conversation_key) == ("whatsapp", "79161234567")
+
+
+def _mail(event_id: str, address: str, text: str, hours: int = 0) -> InboundMessage:
+    return inbound(
+        event_id,
+        channel="email",
+        account="box",
+        sender=address,
+        email=address,
+        text=text,
+        sent_at=NOW + timedelta(hours=hours),
+    )
+
+
+async def test_a_colleague_at_the_clients_mail_domain_writes_for_that_client(db: Database) -> None:
+    """The accountant named the client by INN; the director's first letter, from his own address at the
+    same company, names none: it is the same client's request, and he is now its contact."""
+    await accept(
+        db, _mail("a1", "irina@romashka.example", "ООО «Ромашка», ИНН 7707083893. Нужен акт."), policy=POLICY
+    )
+    await accept(
+        db, _mail("d1", "Director@Romashka.example", "Пришлите проект договора на 2027 год."), policy=POLICY
+    )
+    first, second = await requests(db)
+    assert first.client_id is not None and second.client_id == first.client_id
+    # a public mail service is nobody's company; an INN names its own client whatever the domain
+    await accept(db, _mail("a2", "anna@mail.ru", "ООО «Вектор», ИНН 7736207543. Нужен счёт."), policy=POLICY)
+    await accept(db, _mail("p1", "petrov@mail.ru", "Нужна консультация по НДС."), policy=POLICY)
+    await accept(
+        db, _mail("o1", "olga@romashka.example", "ИП Смирнов, ИНН 500100732259. Нужен счёт."), policy=POLICY
+    )
+    *_, vector, stranger, own = await requests(db)
+    assert vector.client_id not in (None, first.client_id)
+    assert stranger.client_id is None
+    assert own.client_id not in (None, first.client_id, vector.client_id)
+
+
+async def test_a_domain_two_clients_share_names_neither(db: Database) -> None:
+    """A holding's companies write from one domain: the domain alone cannot tell which one a letter is for."""
+    await accept(
+        db, _mail("a1", "irina@holding.example", "ООО «Ромашка», ИНН 7707083893. Нужен акт."), policy=POLICY
+    )
+    await accept(
+        db, _mail("b1", "olga@holding.example", "АО «Вектор», ИНН 7736207543. Нужен счёт."), policy=POLICY
+    )
+    await accept(db, _mail("c1", "boss@holding.example", "Пришлите отчёт за ноябрь."), policy=POLICY)
+    *_, unknown = await requests(db)
+    assert unknown.client_id is None

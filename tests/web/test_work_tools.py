@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, select
 
 from intake.accept import accept
+from intake.schema import ThreadHints
 from storage.models import ChannelAccount, Client, ClientSummary, Message, Outbox, Request, RequestNote, Task
 from storage.repos.company_settings import assignment_settings, sla_settings
 from storage.types import utcnow
@@ -188,6 +189,30 @@ async def test_quoted_email_history_is_folded(seeded: Seeded, sign_in: SignIn) -
     )
     assert folded is not None and folded.start() > fresh
     assert "&gt; Высылаю акт сверки" in page
+
+
+async def test_an_email_shows_its_subject_once_and_who_wrote_it(seeded: Seeded, sign_in: SignIn) -> None:
+    """The parser puts the subject first in the text the assistant reads; the page showed it twice, and
+    every client message read «клиент» where a client's accountant and its director both write."""
+    live = seeded.live
+    message = inbound_message(
+        "<s1@romashka.example>",
+        channel="email",
+        account="box",
+        sender="irina@romashka.example",
+        email="irina@romashka.example",
+        name="Ирина Соколова",
+        thread_hints=ThreadHints(subject="Акт сверки за 3 квартал"),
+        text="Акт сверки за 3 квартал\n\nНужен акт сверки до пятницы.",
+    )
+    await accept(live.services.db, message, policy=live.services.jobs.policy)
+    async with live.services.db.session() as session:
+        query = select(Message.request_id).where(col(Message.message_key) == "<s1@romashka.example>")
+        request_id = (await session.execute(query)).scalars().one()
+    _, page = await (await sign_in("anna@example.ru")).get(f"/ui/requests/{request_id}")
+    assert '<div class="subject">Акт сверки за 3 квартал</div>' in page
+    assert '<div class="text">Нужен акт сверки до пятницы.</div>' in page
+    assert re.search(r'<div class="meta">[^<]*<span[^>]*>@</span> клиент · Ирина Соколова · ', page)
 
 
 async def test_admin_connects_a_channel_and_never_sees_its_secret(seeded: Seeded, sign_in: SignIn) -> None:
