@@ -25,7 +25,7 @@ from storage.repos.conversations import (
     messages_of_request,
     processed_event,
 )
-from storage.repos.outbox import outbox_by_platform_id
+from storage.repos.outbox import later_status, outbox_by_platform_id
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 5
@@ -130,16 +130,6 @@ async def _apply_update(session: AsyncSession, msg: InboundMessage, target: Mess
     return Accepted("updated", message_id=target.id, request_id=target.request_id)
 
 
-# Platforms send delivery statuses out of order: a late "delivered" must not undo "read".
-STATUS_ORDER = {None: 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
-
-
-def later_status(current: str | None, new: str) -> bool:
-    if new == "failed":
-        return current not in ("delivered", "read", "failed")
-    return new in STATUS_ORDER and STATUS_ORDER[new] > STATUS_ORDER.get(current, 0)
-
-
 async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Message | None) -> Accepted:
     outbox: Outbox | None = await outbox_by_platform_id(
         session, channel=msg.channel, account=msg.account, platform_message_id=msg.message_key
@@ -148,6 +138,10 @@ async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Mess
         outbox.status = msg.status
         if msg.status == "failed":
             outbox.last_error = msg.text
+    if target is None and outbox is not None and outbox.message_id is not None:
+        # the platform names the sent message by its own id (a wamid, a bounced Message-ID): our reply's
+        # timeline message is the Outbox row's
+        target = await session.get(Message, outbox.message_id)
     if target is not None:
         if msg.status and later_status(target.delivery_status, msg.status):
             target.delivery_status = msg.status

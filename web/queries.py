@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -20,6 +20,7 @@ from storage.models import (
     Contact,
     Conversation,
     Message,
+    Outbox,
     Request,
     Staff,
     TranscriptSegment,
@@ -107,6 +108,7 @@ class InboxRow:
     sla: str
     assignee: str | None
     overdue: bool
+    undelivered: bool = False  # our latest reply did not reach the client (a bounce, a blocked bot)
 
 
 def _visible_to(staff: Staff) -> ColumnElement[bool]:
@@ -176,10 +178,14 @@ async def inbox_rows(
     first_query = select(Message).join(ranked, ranked.c.id == col(Message.id)).where(ranked.c.n == 1)
     firsts = {m.request_id: m for m in (await session.execute(first_query)).scalars()}
     request_id, direction = col(Message.request_id), col(Message.direction)
+    # a reply that failed to reach the client is no answer: the client still waits on us
+    # (literals, not parameters: PostgreSQL must see the grouped expression and the selected one as equal)
+    failed_word = literal_column("'failed'")
+    failed = case((col(Message.delivery_status) == failed_word, failed_word), else_=direction)
     last_query = (
-        select(request_id, direction, func.max(Message.sent_at))
+        select(request_id, failed, func.max(Message.sent_at))
         .where(request_id.in_(ids))
-        .group_by(request_id, direction)
+        .group_by(request_id, failed)
     )
     last: dict[tuple[int | None, str], datetime] = {
         (row[0], row[1]): row[2] for row in await session.execute(last_query)
@@ -192,6 +198,7 @@ async def inbox_rows(
     for request in requests:
         first = firsts.get(request.id)
         last_in, last_out = last.get((request.id, "inbound")), last.get((request.id, "outbound"))
+        last_failed = last.get((request.id, "failed"))
         since = (
             request.created_at if request.first_response_at is None else (last_in or request.last_activity_at)
         )
@@ -212,6 +219,7 @@ async def inbox_rows(
                 sla=sla_state(request, now),
                 assignee=staff_names.get(request.assignee_id or 0),
                 overdue=is_overdue(request, now),
+                undelivered=last_failed is not None and (last_out is None or last_failed > last_out),
             )
         )
     rows.sort(key=lambda r: r.waiting if r.waiting is not None else timedelta(-1), reverse=True)
@@ -243,6 +251,8 @@ class TimelineItem:
     html_parts: list[str] = field(default_factory=list)
     author: str | None = None
     text: str | None = None  # what the page shows: an email's fresh part, else the message text
+    delivery: str | None = None  # our reply's: pending, sent, delivered, read or failed
+    delivery_error: str | None = None  # why it failed, in the platform's words
     quoted: str = ""  # an email's quoted history, folded away under the fresh text
 
 
@@ -278,9 +288,14 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     staff_query = select(Staff).where(col(Staff.id).in_(staff_ids))
     authors = {member.id: member.name for member in (await session.execute(staff_query)).scalars()}
     writers = await _writers(session, {m.conversation_id for m in messages if m.direction == "inbound"})
+    replies = [m.id for m in messages if m.direction == "outbound"]
+    sends = select(Outbox).where(col(Outbox.message_id).in_(replies))
+    outbox = {row.message_id: row for row in (await session.execute(sends)).scalars()}
     items = []
     for message in messages:
         call = calls.get(message.id)
+        send = outbox.get(message.id)
+        delivery = message.delivery_status or (send.status if send else None)
         items.append(
             TimelineItem(
                 message=message,
@@ -293,6 +308,8 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
                     if message.author_staff_id is not None
                     else writers.get(message.conversation_id)
                 ),
+                delivery=delivery,
+                delivery_error=send.last_error if send and delivery == "failed" else None,
             )
         )
     return items

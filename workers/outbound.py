@@ -16,7 +16,7 @@ from intake.schema import OutboundMessage
 from storage.db import Database
 from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff
 from storage.repos.clients import mark_reachable
-from storage.repos.outbox import add_outbox
+from storage.repos.outbox import add_outbox, record_delivery
 from storage.repos.requests import record_staff_reply
 from storage.types import utcnow
 from workers.context import JobContext, services
@@ -151,6 +151,7 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         sending_started_at=None,
         platform_message_id=result.platform_message_id,
         last_error=None,
+        delivery="sent",
     )
     OUTBOX_SENT.labels(row.channel, "sent").inc()
     return "sent"
@@ -207,12 +208,18 @@ async def _retry_later(app: JobContext, row: Outbox, delay: float, reason: str) 
 
 async def _give_up(app: JobContext, row: Outbox, reason: str) -> str:
     log.warning("outbox %s failed for good: %s", row.id, reason)
-    await _update(app, row.id or 0, status="failed", sending_started_at=None, last_error=reason)
+    await _update(
+        app, row.id or 0, status="failed", sending_started_at=None, last_error=reason, delivery="failed"
+    )
     OUTBOX_SENT.labels(row.channel, "failed").inc()
     return "failed"
 
 
-async def _update(app: JobContext, outbox_id: int, **values: Any) -> None:
+async def _update(app: JobContext, outbox_id: int, *, delivery: str | None = None, **values: Any) -> None:
+    """The row's new values, and its timeline message's delivery when the send settled."""
     async with app.db.session() as session:
         await session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(**values))
+        if delivery is not None:
+            row = await session.get(Outbox, outbox_id)
+            await record_delivery(session, message_id=row.message_id if row else None, status=delivery)
         await session.commit()

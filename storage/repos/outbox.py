@@ -10,8 +10,25 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Outbox
+from storage.models import Message, Outbox
 from storage.types import utcnow
+
+# Platforms send delivery statuses out of order: a late "delivered" must not undo "read".
+STATUS_ORDER = {None: 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def later_status(current: str | None, new: str) -> bool:
+    if new == "failed":
+        return current not in ("delivered", "read", "failed")
+    return new in STATUS_ORDER and STATUS_ORDER[new] > STATUS_ORDER.get(current, 0)
+
+
+async def record_delivery(session: AsyncSession, *, message_id: int | None, status: str) -> None:
+    """A reply's delivery on its timeline message (sent, delivered, read, failed), never undoing a later
+    state: the Outbox row knew a bounced email or a blocked bot, and the staff saw their reply as given."""
+    message = await session.get(Message, message_id) if message_id is not None else None
+    if message is not None and later_status(message.delivery_status, status):
+        message.delivery_status = status
 
 
 async def add_outbox(

@@ -187,6 +187,31 @@ async def test_reply_goes_out_through_the_clients_channel(seeded: Seeded, sign_i
     assert 'data-label="Ждёт">0 мин</td>' in cells
 
 
+async def test_a_reply_the_client_did_not_get_says_so(seeded: Seeded, sign_in: SignIn) -> None:
+    """The client's system refused the reply: the timeline said nothing and the inbox read it as answered."""
+    seeded.live.receiver.fail_with.append(400)
+    anna = await sign_in("anna@example.ru")
+    await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    await anna.post(f"/ui/requests/{seeded.own_request_id}/reply", {"text": "Справку пришлём в четверг"})
+    await seeded.live.drain()
+    _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    reply = page.split("Справку пришлём в четверг", 1)[0].rsplit('<li class="msg outbound"', 1)[1]
+    assert '<span class="delivery delivery-failed">не доставлено</span>' in reply
+    assert "Клиент не получил этот ответ" in reply and "receiver refused with 400" in reply
+    _, in_work = await anna.get("/ui/?queue=in_work")
+    cells = in_work.split(f'data-request="{seeded.own_request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "ответ не доставлен" in cells and 'data-label="Ждёт">—</td>' not in cells
+    # answered again, and delivered: the flag goes, the client waits on us no more
+    await anna.post(f"/ui/requests/{seeded.own_request_id}/reply", {"text": "Повторяем: справка в четверг"})
+    await seeded.live.drain()
+    _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
+    again = page.split("Повторяем: справка в четверг", 1)[0].rsplit('<li class="msg outbound"', 1)[1]
+    assert '<span class="delivery delivery-sent">отправлено</span>' in again
+    _, in_work = await anna.get("/ui/?queue=in_work")
+    cells = in_work.split(f'data-request="{seeded.own_request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "ответ не доставлен" not in cells and 'data-label="Ждёт">—</td>' in cells
+
+
 async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seeded, sign_in: SignIn) -> None:
     anna = await sign_in("anna@example.ru")
     await anna.get(f"/ui/requests/{seeded.own_request_id}")

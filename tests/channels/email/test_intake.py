@@ -48,12 +48,27 @@ async def test_claim_reply_auto_reply_and_bounce(services: Services) -> None:
     assert auto.kind == "system" and auto.request_id is None
 
     async with services.db.session() as session:
+        ours = Message(  # a staff reply, as workers.outbound.queue_reply stores it beside its Outbox row
+            conversation_id=claim.conversation_id,
+            request_id=claim.request_id,
+            channel="email",
+            account="sales",
+            message_key="okno-out:7",
+            direction="outbound",
+            kind="text",
+            text="Отгрузим в пятницу.",
+            sent_at=claim.sent_at,
+            delivery_status="sent",
+        )
+        session.add(ours)
+        await session.flush()
         outbox = await add_outbox(
             session,
             channel="email",
             account="sales",
             conversation_key="claim-0001@stroymontazh.ru",
             payload={},
+            message_id=ours.id,
         )
         outbox.status, outbox.platform_message_id = "sent", "okno.7.abc@okno.example"
         await session.commit()
@@ -63,6 +78,8 @@ async def test_claim_reply_auto_reply_and_bounce(services: Services) -> None:
         bounced = await session.get(Outbox, outbox_id)
         assert bounced is not None and bounced.status == "failed"
         assert bounced.last_error is not None and "550 5.1.1" in bounced.last_error
+        # the bounce names the mail by its Message-ID: the reply on the timeline shows it failed too
+        assert (await session.get(Message, ours.id)).delivery_status == "failed"  # type: ignore[union-attr]
         requests = (await session.execute(select(Request))).scalars().all()
         conversations = (await session.execute(select(Conversation))).scalars().all()
     assert len(requests) == 1  # the auto-reply and the bounce opened nothing

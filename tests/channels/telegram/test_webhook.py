@@ -155,6 +155,8 @@ async def test_blocked_bot_fails_the_outbox_row_with_the_reason_without_retrying
     row = await reply_to_first_request(tg_live, "Выписку отправили")
     assert row.status == "failed" and "bot was blocked by the user" in (row.last_error or "")
     assert row.attempts == 1 and tg_live.sandbox.sent("sendMessage") == []
+    async with tg_live.services.db.session() as session:  # the reply on the timeline says so too
+        assert (await session.get(Message, row.message_id)).delivery_status == "failed"  # type: ignore[union-attr]
 
 
 async def test_429_is_retried_after_retry_after_and_sent_once(tg_live: TelegramLive) -> None:

@@ -35,6 +35,16 @@ async def outbox_row(live: WaLive, outbox_id: int) -> Outbox:
         return row
 
 
+async def reply_delivery(live: WaLive, outbox_id: int) -> str | None:
+    """The delivery the timeline shows on the staff reply an Outbox row sent."""
+    async with live.services.db.session() as session:
+        row = await session.get(Outbox, outbox_id)
+        assert row is not None and row.message_id is not None
+        message = await session.get(Message, row.message_id)
+        assert message is not None
+        return message.delivery_status
+
+
 async def reply(live: WaLive, text: str) -> int:
     async with live.services.db.session() as session:
         request_id = (await session.execute(select(Request.id))).scalars().one()
@@ -88,10 +98,13 @@ async def test_message_in_reply_out_statuses_back(wa_live: WaLive, graph: GraphA
     row = await outbox_row(wa_live, outbox_id)
     assert (row.status, row.platform_message_id) == ("sent", sent["_wamid"])
 
+    assert await reply_delivery(wa_live, outbox_id) == "sent"
     for status in ("delivered", "read"):
         assert (await graph.report_status(sent["_wamid"], status)).status == 200
         await wa_live.drain()
         assert (await outbox_row(wa_live, outbox_id)).status == status
+        # the status names the wamid; the staff's reply on the timeline is the Outbox row's message
+        assert await reply_delivery(wa_live, outbox_id) == status
 
 
 async def test_failed_status_records_the_reason(wa_live: WaLive, graph: GraphApiStandIn) -> None:
@@ -109,6 +122,7 @@ async def test_failed_status_records_the_reason(wa_live: WaLive, graph: GraphApi
     await wa_live.drain()
     row = await outbox_row(wa_live, outbox_id)
     assert row.status == "failed" and row.last_error == "131026 Message undeliverable: Message Undeliverable."
+    assert await reply_delivery(wa_live, outbox_id) == "failed"
 
 
 async def test_redelivery_changes_nothing(wa_live: WaLive, graph: GraphApiStandIn) -> None:
