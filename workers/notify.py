@@ -11,21 +11,24 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Alert, Request, Staff, Task
+from storage.models import Alert, Client, Message, Outbox, Request, Staff, Task
 from storage.repos.audit import audit
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext, services
 from workers.digest import send_digests
 from workers.notify_texts import say
-from workers.staff_cards import alert_keyboard, alert_text
+from workers.staff_cards import alert_keyboard, alert_text, one_line, request_link
 from workers.staff_delivery import deliver, staff_account, staffbot_settings
 
 log = logging.getLogger(__name__)
 ALERT_KINDS = ("conflict", "sla_breach")
 RECENT_ALERT = timedelta(days=1)
 RECENT_TASK = timedelta(days=7)  # overdue longer than this: the board shows it; no late reminders
+RECENT_FAILURE = timedelta(days=3)  # a bounce can come hours after the send
+REPLY_CHARS = 300
 
 
 async def escalation_chain(app: JobContext) -> list[Staff]:
@@ -225,6 +228,57 @@ async def task_reminders(app: JobContext) -> int:
     return sent
 
 
+async def failed_replies(app: JobContext) -> int:
+    """A reply the client did not get (refused, blocked, bounced hours later), told once to the staff member
+    who wrote it: they answered and moved on, and the request looked answered."""
+    lang, web_url = staffbot_settings(app).language, staffbot_settings(app).web_url
+    async with app.db.session() as session:
+        query = (
+            select(Outbox, Message)
+            .join(Message, col(Message.id) == col(Outbox.message_id))
+            .where(col(Outbox.status) == "failed", col(Outbox.created_at) >= app.clock() - RECENT_FAILURE)
+            .where(col(Message.author_staff_id).is_not(None))
+        )
+        failed = (await session.execute(query)).all()
+        people = {s.id: s for s in await active_staff(session)}
+        clients = await _client_names(session, {m.request_id for _, m in failed if m.request_id is not None})
+    sent = 0
+    for outbox, message in failed:
+        author = people.get(message.author_staff_id)
+        if author is None or not author.telegram_user_id:
+            continue
+        text = say(
+            "reply_failed",
+            lang,
+            request=message.request_id or "—",
+            client=clients.get(message.request_id) or say("unknown_client", lang),
+            text=one_line(message.text or "", REPLY_CHARS),
+            reason=one_line(outbox.last_error or "—", REPLY_CHARS),
+        )
+        if link := request_link(web_url, message.request_id, message.id):
+            text += "\n" + say("alert_link", lang, link=link)
+        notice = await deliver(
+            app,
+            key=f"reply_failed:{outbox.id}",
+            kind="reply_failed",
+            chat_id=author.telegram_user_id,
+            text=text,
+            staff_id=author.id,
+        )
+        sent += notice is not None
+    return sent
+
+
+async def _client_names(session: AsyncSession, request_ids: set[int]) -> dict[int | None, str | None]:
+    """Each request's client as an alert names it: the client company, else the company the form holds."""
+    query = (
+        select(Request.id, Client.name, Request.company_name)
+        .outerjoin(Client, col(Client.id) == col(Request.client_id))
+        .where(col(Request.id).in_(request_ids))
+    )
+    return {request_id: client or company for request_id, client, company in await session.execute(query)}
+
+
 async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
     """Everything time-driven, once; idempotent, so overlapping or repeated ticks send nothing twice."""
     app = services(ctx)
@@ -235,4 +289,5 @@ async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
         "escalated": await escalate_alerts(app),
         "reminders": await task_reminders(app),
         "digests": await send_digests(app),
+        "failed_replies": await failed_replies(app),
     }

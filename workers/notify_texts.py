@@ -26,6 +26,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "task_overdue_supervisor": "⏰ Просрочена задача «{title}» ({assignee}), срок был {due}",
         "task_assigned": "📌 Новая задача от {author}: «{title}»{due}",
         "task_due": ", срок {due}",
+        "reply_failed": (
+            "📭 Клиент не получил ваш ответ (обращение #{request}, {client}): «{text}»\nПричина: {reason}"
+        ),
         "digest_head": "📊 Сводка за сутки ({day})",
         "digest_line": (
             "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}"
@@ -62,6 +65,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "task_overdue_supervisor": "⏰ Task «{title}» ({assignee}) is overdue, was due {due}",
         "task_assigned": "📌 New task from {author}: «{title}»{due}",
         "task_due": ", due {due}",
+        "reply_failed": (
+            "📭 The client did not get your reply (request #{request}, {client}): «{text}»\nWhy: {reason}"
+        ),
         "digest_head": "📊 The last 24 hours ({day})",
         "digest_line": (
             "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}"

@@ -104,8 +104,13 @@ async def alert_text(
 
 def _whole(message: Message) -> str:
     """The message the quote stands in, on one line and clipped: an email without its quoted history."""
-    flat = " ".join(source_text(message.text or "", message.channel).split())
-    return flat if len(flat) <= MESSAGE_CHARS else flat[: MESSAGE_CHARS - 1].rstrip() + "…"
+    return one_line(source_text(message.text or "", message.channel), MESSAGE_CHARS)
+
+
+def one_line(text: str, limit: int) -> str:
+    """A text on one line, clipped to `limit` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:

@@ -16,6 +16,7 @@ from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_
 from tests.bots.staff.conftest import StaffDesk, buttons
 from tests.factories import NOW, inbound
 from workers.notify import staff_tick
+from workers.outbound import queue_reply
 from workers.staff_cards import MESSAGE_CHARS, _whole
 
 pytestmark = pytest.mark.storage
@@ -225,6 +226,37 @@ async def test_the_daily_digest_goes_once_to_supervisors(desk: StaffDesk) -> Non
     async with desk.services.db.session() as session:
         kinds = {n.kind for n in (await session.execute(select(StaffNotice))).scalars()}
     assert "digest" in kinds
+
+
+async def test_a_reply_the_client_did_not_get_is_told_to_its_author_once(desk: StaffDesk) -> None:
+    """Ivan answered and moved on; the send failed for good (here: the client's API channel is not set up)."""
+    result = await accept(
+        desk.services.db,
+        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Нужен акт."),
+        policy=IntakePolicy(),
+    )
+    ivan = desk.staff["Иван"]
+    outbox = await queue_reply(
+        desk.services.db,
+        desk.services.queue,
+        request_id=result.request_id or 0,
+        staff_id=ivan.id or 0,
+        text="Акт пришлём в пятницу.",
+    )
+    assert desk.services.inline is not None
+    await desk.services.inline.drain()
+    await tick(desk)
+    await tick(desk)
+    [told] = [p for p in _sent_to(desk, 7002) if "не получил" in str(p["text"])]
+    head = f"📭 Клиент не получил ваш ответ (обращение #{result.request_id}, ООО «Ромашка»)"
+    assert str(told["text"]).startswith(f"{head}: «Акт пришлём в пятницу.»")
+    assert "Причина: no account for api" in str(told["text"])
+    assert not any(
+        "не получил" in str(p["text"]) for p in _sent_to(desk, 7003)
+    )  # the author's, no one else's
+    async with desk.services.db.session() as session:
+        notices = (await session.execute(select(StaffNotice))).scalars().all()
+    assert [n.kind for n in notices if n.key == f"reply_failed:{outbox.id}"] == ["reply_failed"]
 
 
 def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -> None:
