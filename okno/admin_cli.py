@@ -8,11 +8,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from okno.keys import secret_box
 from okno.settings import SettingsError, load_settings
 from storage.crypto import SecretBox
 from storage.db import Database
+from storage.models import Staff
 from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
 from web.passwords import hash_password
 
@@ -216,18 +220,40 @@ def staff_list() -> None:
 )
 @click.option("--name", default=None, help="the new member's name (default: their Telegram name)")
 @click.option("--days", type=int, default=7, show_default=True, help="how long the code stays valid")
-def staff_invite(role: str, name: str | None, days: int) -> None:
+@click.option(
+    "--staff",
+    "member",
+    default=None,
+    metavar="ID|EMAIL",
+    help="an existing member (see `okno staff list`): the code connects their Telegram to the staff bot",
+)
+def staff_invite(role: str, name: str | None, days: int, member: str | None) -> None:
     """A one-time code to join through the staff bot (/start CODE); shown once, only its hash is kept."""
     from datetime import timedelta
 
     from storage.repos.staff_bot import create_invite
 
-    async def work(db: Database, _box: SecretBox) -> str:
+    async def work(db: Database, _box: SecretBox) -> tuple[str, str]:
         async with db.session() as session:
-            _invite, code = await create_invite(session, role=role, name=name, valid_for=timedelta(days=days))
+            existing = await _member(session, member) if member else None
+            invite, code = await create_invite(
+                session, role=role, name=name, valid_for=timedelta(days=days), staff=existing
+            )
             await session.commit()
-            return code
+            who = f"{invite.name} ({invite.role})" if existing else f"a {role}{f' ({name})' if name else ''}"
+            return who, code
 
-    code = _with_db(work)
-    click.echo(f"invite for a {role}{f' ({name})' if name else ''}, valid {days} day(s):")
+    who, code = _with_db(work)
+    click.echo(f"invite for {who}, valid {days} day(s):")
     click.echo(f"  code: {code}   (shown once; in the staff bot: /start {code})")
+
+
+async def _member(session: AsyncSession, key: str) -> Staff:
+    """An active staff member by id or email, or a usage error naming what was not found."""
+    query = select(Staff).where(
+        col(Staff.id) == int(key) if key.isdigit() else func.lower(col(Staff.email)) == key.strip().lower()
+    )
+    found = (await session.execute(query)).scalars().first()
+    if found is None or not found.active:
+        raise click.UsageError(f"no active staff member {key!r} (see `okno staff list`)")
+    return found

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
 from storage.repos.audit import audit
+from storage.repos.staff_bot import create_invite
 from web.passwords import hash_password
 from web.ui import flash, me, redirect, render, require_role, state
 
@@ -19,7 +20,9 @@ async def staff_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with state(request).services.db.session() as session:
         members = await list_staff(session)
-    return render(request, "admin_staff.html", members=members, roles=ROLES)
+    return render(
+        request, "admin_staff.html", members=members, roles=ROLES, invite_code=None, invite_for=None
+    )
 
 
 async def staff_add(request: web.Request) -> web.Response:
@@ -41,6 +44,25 @@ async def staff_add(request: web.Request) -> web.Response:
             raise redirect("/ui/admin/staff") from None
     flash(request, "admin.added")
     raise redirect("/ui/admin/staff")
+
+
+async def staff_invite(request: web.Request) -> web.Response:
+    """A one-time code that connects an existing member's Telegram to the staff bot, shown once on the page
+    (a member added here has a web login, calls and requests: joining by a plain invite made a second one)."""
+    require_role(request, "admin")
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
+        if member is None or not member.active:
+            raise web.HTTPNotFound(text="not found")
+        _invite, code = await create_invite(
+            session, role=member.role, staff=member, created_by_id=me(request).id
+        )
+        await session.commit()
+        members = await list_staff(session)
+    return render(
+        request, "admin_staff.html", members=members, roles=ROLES, invite_code=code, invite_for=member.name
+    )
 
 
 async def staff_duty(request: web.Request) -> web.Response:

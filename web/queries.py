@@ -180,7 +180,7 @@ async def inbox_rows(
     request_id, direction = col(Message.request_id), col(Message.direction)
     # a reply that failed to reach the client is no answer: the client still waits on us
     # (literals, not parameters: PostgreSQL must see the grouped expression and the selected one as equal)
-    failed_word = literal_column("'failed'")
+    failed_word: ColumnElement[str] = literal_column("'failed'")
     failed = case((col(Message.delivery_status) == failed_word, failed_word), else_=direction)
     last_query = (
         select(request_id, failed, func.max(Message.sent_at))

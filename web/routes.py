@@ -43,6 +43,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/admin/staff", pages_admin.staff_page),
         web.post("/admin/staff", pages_admin.staff_add),
         web.post("/admin/staff/{id}/duty", pages_admin.staff_duty),
+        web.post("/admin/staff/{id}/invite", pages_admin.staff_invite),
         web.post("/requests/{id}/notes", pages_notes.note_add),
         web.get("/search", pages_search.search_page),
         web.post("/clients/{id}/responsible", pages_clients.set_responsible),

@@ -270,6 +270,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.on_duty": ("На смене", "On duty"),
     "admin.duty_on": ("На смену", "On duty"),
     "admin.duty_off": ("Снять со смены", "Off duty"),
+    "admin.telegram": ("Бот сотрудников", "Staff bot"),
+    "admin.telegram_code": ("Код для бота", "Bot code"),
+    "admin.telegram_again": ("Новый код", "New code"),
+    "admin.invite_for": (
+        "Код для {name}: пусть отправит боту сотрудников «/start {code}» в течение 7 дней. "
+        "Код показан один раз.",
+        "The code for {name}: they send «/start {code}» to the staff bot within 7 days. It is shown once.",
+    ),
     "day.0": ("Пн", "Mon"),
     "day.1": ("Вт", "Tue"),
     "day.2": ("Ср", "Wed"),

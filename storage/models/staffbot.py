@@ -21,6 +21,8 @@ class StaffInvite(SQLModel, table=True):
     code_sha256: str = Field(max_length=64, unique=True)
     role: str = Field(default="manager", max_length=20)
     name: str | None = Field(default=None, max_length=255)
+    # an existing member (a web user, a PBX extension, their requests): the code connects their Telegram
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
     created_by_id: int | None = Field(default=None, foreign_key="staff.id")
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

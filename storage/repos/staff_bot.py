@@ -47,15 +47,18 @@ async def create_invite(
     name: str | None = None,
     created_by_id: int | None = None,
     valid_for: timedelta = timedelta(days=7),
+    staff: Staff | None = None,
 ) -> tuple[StaffInvite, str]:
-    """The invite and its code; only the code's sha256 is kept."""
+    """The invite and its code; only the code's sha256 is kept. With `staff`, the code connects that
+    existing member's Telegram (their role and name stay theirs) instead of adding a new one."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: manager, supervisor or admin")
     code = secrets.token_urlsafe(12)
     invite = StaffInvite(
         code_sha256=code_digest(code),
-        role=role,
-        name=name,
+        role=staff.role if staff else role,
+        name=staff.name if staff else name,
+        staff_id=staff.id if staff else None,
         created_by_id=created_by_id,
         expires_at=utcnow() + valid_for,
     )
@@ -68,7 +71,7 @@ async def create_invite(
         action="staff.invite",
         entity="staff_invite",
         entity_id=invite.id,
-        details={"role": role},
+        details={"role": invite.role, "staff_id": invite.staff_id},
     )
     return invite, code
 
@@ -76,7 +79,8 @@ async def create_invite(
 async def redeem_invite(
     session: AsyncSession, *, code: str, telegram_user_id: int, display_name: str, now: datetime
 ) -> Staff:
-    """A new staff member bound to this Telegram user; the code works once."""
+    """A new staff member bound to this Telegram user, or the existing one the invite names; the code
+    works once."""
     invite = (
         (await session.execute(select(StaffInvite).where(col(StaffInvite.code_sha256) == code_digest(code))))
         .scalars()
@@ -89,20 +93,26 @@ async def redeem_invite(
         .scalars()
         .first()
     )
-    if taken is not None:
+    if taken is not None and taken.id != invite.staff_id:
         raise InviteRefused("this Telegram account already belongs to a staff member")
-    staff = Staff(name=invite.name or display_name, role=invite.role, telegram_user_id=telegram_user_id)
-    session.add(staff)
+    if invite.staff_id is not None:
+        staff = await session.get(Staff, invite.staff_id)
+        if staff is None or not staff.active:
+            raise InviteRefused("the staff member this invite is for is no longer active")
+        staff.telegram_user_id = telegram_user_id  # a new phone or account replaces the old one
+    else:
+        staff = Staff(name=invite.name or display_name, role=invite.role, telegram_user_id=telegram_user_id)
+        session.add(staff)
     await session.flush()
     invite.used_at, invite.used_by_staff_id = now, staff.id
     await audit(
         session,
         actor_kind="staff",
         actor_id=staff.id,
-        action="staff.join",
+        action="staff.telegram_link" if invite.staff_id is not None else "staff.join",
         entity="staff",
         entity_id=staff.id,
-        details={"invite_id": invite.id, "role": invite.role},
+        details={"invite_id": invite.id, "role": staff.role},
     )
     return staff
 

@@ -18,7 +18,19 @@ from sqlmodel import col, select
 
 from okno.cli import main
 from okno.settings import Settings
-from storage.models import Alert, AuditLog, Call, Contact, Message, Outbox, Request, Task, TranscriptSegment
+from storage.models import (
+    Alert,
+    AuditLog,
+    Call,
+    Contact,
+    Message,
+    Outbox,
+    Request,
+    StaffInvite,
+    Task,
+    TranscriptSegment,
+)
+from storage.repos.staff_bot import code_digest
 from storage.types import utcnow
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 from web.pages_tasks import CLOSED_TASKS, OPEN_TASKS
@@ -150,6 +162,29 @@ async def test_supervisor_sees_all_and_the_dashboard_admin_adds_staff(
     assert resp.status == 303
     dima = await sign_in("dima@example.ru")
     assert (await dima.get("/ui/"))[0] == 200
+
+
+async def test_admin_gives_a_member_a_code_that_connects_their_telegram(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    boss, admin = await sign_in("viktor@example.ru"), await sign_in("galina@example.ru")
+    await boss.get("/ui/")
+    assert (await boss.post(f"/ui/admin/staff/{seeded.supervisor_id}/invite", {})).status == 403
+    status, listing = await admin.get("/ui/admin/staff")
+    assert status == 200, listing[:500]
+    resp = await admin.post(f"/ui/admin/staff/{seeded.supervisor_id}/invite", {})
+    page = await resp.text()
+    found = re.search(r"Код для Виктор: пусть отправит боту сотрудников «/start (\S+)»", page)
+    assert resp.status == 200 and found is not None, page[:300]
+    async with seeded.live.services.db.session() as session:
+        invite = (await session.execute(select(StaffInvite))).scalars().one()
+        assert (invite.staff_id, invite.role, invite.created_by_id) == (
+            seeded.supervisor_id,
+            "supervisor",
+            seeded.admin_id,
+        )
+        assert invite.code_sha256 == code_digest(found.group(1))
+    assert found.group(1) not in (await admin.get("/ui/admin/staff"))[1]  # shown once
 
 
 async def test_script_and_tracking_pixel_render_inert(seeded: Seeded, sign_in: SignIn) -> None:

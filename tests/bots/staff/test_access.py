@@ -70,6 +70,30 @@ async def test_an_invite_code_joins_once_with_its_role(desk: StaffDesk) -> None:
     assert "/client" in help_text
 
 
+async def test_an_invite_for_a_member_connects_their_telegram_not_a_second_member(desk: StaffDesk) -> None:
+    """A manager added for the web (password, PBX extension, requests) joins the bot as herself."""
+    async with desk.services.db.session() as session:
+        olga = Staff(name="Ольга Смирнова", role="manager", email="olga@example.ru")
+        session.add(olga)
+        await session.flush()
+        _invite, code = await create_invite(session, role="admin", name="ignored", staff=olga)
+        await session.commit()
+        count = len((await session.execute(select(Staff))).scalars().all())
+    [welcome] = texts(await desk.write(8004, f"/start {code}"))
+    assert welcome.startswith("Добро пожаловать, Ольга Смирнова!") and "менеджер" in welcome
+    async with desk.services.db.session() as session:
+        assert len((await session.execute(select(Staff))).scalars().all()) == count
+        linked = await session.get(Staff, olga.id)
+        assert linked is not None and (linked.telegram_user_id, linked.role) == (8004, "manager")
+        # another member's Telegram cannot be taken by a code for her
+        _invite, other = await create_invite(session, role="manager", staff=linked)
+        await session.commit()
+    [refused] = texts(await desk.write(7001, f"/start {other}"))  # 7001 is Анна's
+    assert refused.startswith("Вы уже подключены как Анна")
+    async with desk.services.db.session() as session:
+        assert (await session.get(Staff, olga.id)).telegram_user_id == 8004  # type: ignore[union-attr]
+
+
 async def test_a_wrong_code_is_refused_without_creating_anyone(desk: StaffDesk) -> None:
     [answer] = texts(await desk.write(8003, "/join not-a-real-code"))
     assert "недействителен" in answer

@@ -47,3 +47,42 @@ def test_invite_prints_a_code_once_and_stores_only_its_hash(
     assert invite.code_sha256 == hashlib.sha256(code.group(1).encode()).hexdigest()
     bad = CliRunner().invoke(main, ["staff", "invite", "--role", "boss"])
     assert bad.exit_code != 0 and "boss" in bad.output
+
+
+def test_invite_for_an_existing_member_by_email_or_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--staff` names a member added for the web: the code connects their Telegram, with their role."""
+    monkeypatch.setenv("OKNO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("OKNO_DATABASE_URL", raising=False)
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
+
+    async def migrate() -> None:
+        db = Database(db_url)
+        await upgrade(db)
+        await db.dispose()
+
+    asyncio.run(migrate())
+    runner = CliRunner()
+    added = runner.invoke(
+        main, ["staff", "add", "Анна Петрова", "--role", "supervisor", "--email", "Anna@x.ru"]
+    )
+    assert added.exit_code == 0, added.output
+    by_email = runner.invoke(main, ["staff", "invite", "--staff", "anna@x.ru"])
+    assert by_email.exit_code == 0, by_email.output
+    assert "invite for Анна Петрова (supervisor)" in by_email.output and "/start" in by_email.output
+    by_id = runner.invoke(main, ["staff", "invite", "--staff", "1"])
+    assert by_id.exit_code == 0 and "Анна Петрова" in by_id.output
+    missing = runner.invoke(main, ["staff", "invite", "--staff", "nobody@x.ru"])
+    assert missing.exit_code != 0 and "no active staff member 'nobody@x.ru'" in missing.output
+
+    async def stored() -> list[StaffInvite]:
+        db = Database(db_url)
+        async with db.session() as session:
+            invites = list((await session.execute(select(StaffInvite))).scalars().all())
+        await db.dispose()
+        return invites
+
+    assert [(i.staff_id, i.role, i.name) for i in asyncio.run(stored())] == [
+        (1, "supervisor", "Анна Петрова")
+    ] * 2
