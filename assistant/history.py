@@ -103,11 +103,23 @@ async def client_card(session: AsyncSession, client_id: int) -> ClientCard:
 
 
 def _since(client_id: int, after_id: int, upto_id: int | None = None) -> SelectOfScalar[int | None]:
+    """The conversation the summary reads: not service mail (auto-replies, bounces) or bot commands, not the
+    client bot's own answers (/start, /status), and not a reply the client never got (it promised nothing:
+    the walk-through's summary told a bounced «подготовим до пятницы» as Анна's promise)."""
     query = (
         select(col(Message.id))
         .where(_of_client(client_id))  # type: ignore[arg-type]
         .where(col(Message.id) > after_id)
         .where(col(Message.text).is_not(None))
+        .where(col(Message.kind) != "system")
+        .where(
+            or_(
+                col(Message.direction) == "inbound",
+                col(Message.author_staff_id).is_not(None),
+                col(Message.kind) == "call",
+            )
+        )
+        .where(or_(col(Message.delivery_status).is_(None), col(Message.delivery_status) != "failed"))
     )
     return query if upto_id is None else query.where(col(Message.id) <= upto_id)
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from langchain_core.messages import BaseMessage
-from sqlmodel import select
+from sqlmodel import col, select
 
+from assistant import history
 from assistant.chains.summary import (
     BATCH,
     MAX_NEW,
@@ -29,7 +30,7 @@ from assistant.schemas import NarrativePoint, SummaryPoint
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.db import Database
-from storage.models import Client, ClientSummary
+from storage.models import Client, ClientSummary, Message, Staff
 from tests.assistant.fakes import ToolCallingFake, user_text
 from tests.factories import NOW, client_owning_all, inbound
 
@@ -172,6 +173,56 @@ async def test_rolling_summary_is_stored_and_only_new_messages_are_read_next_tim
     assert stored.messages_covered == 4 and stored.last_message_id == second.last_message_id
     _, third = await summarize_client(db, runner, client_id)
     assert third.calls == 0  # nothing new: no model call
+
+
+@pytest.mark.storage
+async def test_the_summary_reads_the_conversation_not_service_mail_bots_or_undelivered_replies(
+    db: Database, fake_runner: Build
+) -> None:
+    runner, model = fake_runner(cite_new)
+    policy = IntakePolicy()
+    await accept(db, inbound("c1", text="Нужен акт сверки", sent_at=NOW), policy=policy)
+    at = NOW + timedelta(minutes=1)
+    await accept(db, inbound("c2", kind="system", text="Автоответ: я в отпуске", sent_at=at), policy=policy)
+    client_id = await client_owning_all(db, Client(name="ООО Ромашка"), what="акт", due_at=NOW)
+    async with db.session() as session:
+        first = (
+            (await session.execute(select(Message).where(col(Message.message_key) == "c1"))).scalars().one()
+        )
+        staff = Staff(name="Анна Петрова", role="manager")
+        session.add(staff)
+        await session.flush()
+        for n, (author, status, text) in enumerate(
+            [
+                (None, "sent", "Здравствуйте! Это бот бухгалтерии."),  # the client bot's own answer
+                (staff.id, "failed", "Акт подготовим до пятницы."),  # bounced: the client never read it
+                (staff.id, "delivered", "Акт отправили."),
+            ]
+        ):
+            session.add(
+                Message(
+                    conversation_id=first.conversation_id,
+                    request_id=first.request_id,
+                    channel="api",
+                    account="site",
+                    message_key=f"okno-out:{n}",
+                    direction="outbound",
+                    author_staff_id=author,
+                    kind="text",
+                    text=text,
+                    sent_at=NOW + timedelta(minutes=2 + n),
+                    delivery_status=status,
+                )
+            )
+        await session.commit()
+        read = await history.messages_since(session, client_id, 0)
+    assert [(m.author, m.text) for m in read] == [
+        ("client", "Нужен акт сверки"),
+        ("Анна Петрова", "Акт отправили."),
+    ]
+    await summarize_client(db, runner, client_id)
+    prompt = user_text(model.seen[-1])
+    assert "Акт отправили." in prompt and "до пятницы" not in prompt and "бот бухгалтерии" not in prompt
 
 
 def test_the_prompt_fences_a_model_copies_are_taken_out_of_a_point() -> None:
