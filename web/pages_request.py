@@ -96,26 +96,21 @@ async def _alerted(session: AsyncSession, message_ids: list[int]) -> set[int | N
 
 
 async def _call_turns(session: AsyncSession, segments: list[TranscriptSegment]) -> tuple[set[int], set[int]]:
-    """(the client turns of these calls, segments in order call by call, that the conflict check judged and
-    let pass; the turns with a conflict alert). The check reads a call turn by turn and stops at the first it
-    alerts, so no later turn was judged."""
+    """(the client turns of these calls that the conflict check judged and let pass; the turns with a conflict
+    alert). The check reads every client turn of a call (workers/analyze.analyze_call)."""
     ids = [s.id for s in segments if s.id is not None]
-    query = select(Alert.source_segment_id, Alert.details).where(
+    query = select(Alert.source_segment_id).where(
         col(Alert.kind) == "conflict", col(Alert.source_segment_id).in_(ids)
     )
-    rows = (await session.execute(query)).all()
-    alerted = {turn for turn, _details in rows}
-    # the check stopped at its own alert; a turn a staff member marked as missed did not stop it
-    stops = {turn for turn, details in rows if not (details or {}).get("marked_by_staff")}
-    markable: set[int] = set()
-    stopped: set[int] = set()  # calls whose check stopped at a turn already passed
-    for segment in segments:
-        if segment.id in stops:
-            stopped.add(segment.call_id)
-        if segment.id in alerted or segment.call_id in stopped:
-            continue
-        if segment.speaker == "client" and segment.text.strip():
-            markable.add(segment.id or 0)
+    alerted = {turn for turn in (await session.execute(query)).scalars() if turn is not None}
+    markable = {
+        segment.id
+        for segment in segments
+        if segment.id is not None
+        and segment.id not in alerted
+        and segment.speaker == "client"
+        and segment.text.strip()
+    }
     return markable, alerted
 
 

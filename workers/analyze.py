@@ -161,13 +161,18 @@ async def analyze_message(ctx: Mapping[str, Any], message_id: int) -> str:
 
 
 async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
-    """A call transcript, per client turn with the turns before it as context; the first conflict alerts."""
+    """A call transcript, every client turn with the turns before it as context; the turn the check is surest
+    of alerts. The first turn over the threshold was often not the one: in the walk-through the director's
+    «Здравствуйте, это Пётр Волков, директор Ромашки» scored 0.54 (alerted as «требует руководителя», and the
+    check stopped there), before «…если так продолжится, мы расторгнем договор» at 0.78. A calm call was read
+    whole anyway, so reading on costs no more than the worst case did."""
     app = services(ctx)
     async with app.db.session() as session:
         _call, segments = await call_transcript(session, message_id=message_id)
     helper = assistant_of(app) if segments else None
     if helper is None:
         return "assistant off" if segments else "no transcript"
+    best: tuple[TranscriptSegment, ConflictResult] | None = None
     for n, segment in enumerate(segments):
         if segment.speaker != "client" or not segment.text.strip():
             continue
@@ -175,14 +180,23 @@ async def analyze_call(ctx: Mapping[str, Any], message_id: int) -> str:
         result = await analyze_conflict(
             helper.runner, segment.text, channel="call", context=context, hints=helper.hints
         )
-        if result.alert:
-            async with app.db.session() as session, session.begin():
-                message = await session.get(Message, message_id)
-                assert message is not None
-                outcome, alert_id = await _record_conflict(session, message, result, segment_id=segment.id)
-            await _announce(app, alert_id)
-            return outcome
-    return "no conflict"
+        if result.alert and (best is None or _surer(result, best[1])):
+            best = (segment, result)
+    if best is None:
+        return "no conflict"
+    segment, result = best
+    async with app.db.session() as session, session.begin():
+        message = await session.get(Message, message_id)
+        assert message is not None
+        outcome, alert_id = await _record_conflict(session, message, result, segment_id=segment.id)
+    await _announce(app, alert_id)
+    return outcome
+
+
+def _surer(result: ConflictResult, than: ConflictResult) -> bool:
+    """A higher P(conflict) (a local model's), else a higher severity; the earlier turn on a tie."""
+    ours, theirs = result.confidence or 0.0, than.confidence or 0.0
+    return (ours, result.verdict.severity) > (theirs, than.verdict.severity)
 
 
 async def fill_request_form(ctx: Mapping[str, Any], request_id: int, message_id: int) -> str:

@@ -216,6 +216,51 @@ async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
     assert alert.evidence_quote == "Это безобразие" and alert.source_segment_id is not None
 
 
+async def test_a_call_alerts_the_turn_the_check_is_surest_of_not_the_first(
+    services: Services, with_fake: Callable[..., ToolCallingFake]
+) -> None:
+    """The walk-through's call: the director's greeting passed the threshold first (as «требует руководителя»)
+    and the check stopped there, before his threat to end the contract."""
+
+    def greeting_passes(messages: list[BaseMessage], tool: str) -> dict[str, Any]:
+        turn = user_text(messages).rsplit("<message>", 1)[-1]
+        if "директор" in turn:
+            return {"conflict": True, "category": "escalation_request", "severity": 1, "evidence": "директор",
+                    "reason": "asks for a manager"}  # fmt: skip
+        if "расторгнем" in turn:
+            return {"conflict": True, "category": "churn_threat", "severity": 3,
+                    "evidence": "мы расторгнем договор", "reason": "leaving"}  # fmt: skip
+        return {"conflict": False, "category": "none", "severity": 1, "evidence": "", "reason": "calm"}
+
+    model = with_fake(greeting_passes)
+    call = CallInfo(direction="inbound", from_number="+79165551234", started_at=NOW, ended_at=NOW)
+    got = await accept(
+        services.db, inbound("call-2", text=None, kind="call", channel="telephony", call=call), policy=POLICY
+    )
+    assert got.message_id is not None
+    turns = [
+        ("operator", "Бухгалтерия, здравствуйте."),
+        ("client", "Здравствуйте, это Пётр Волков, директор Ромашки."),
+        ("client", "Если так продолжится, мы расторгнем договор."),
+        ("client", "Хорошо, жду."),
+    ]
+    async with services.db.session() as session, session.begin():
+        record = (await session.execute(select(Call))).scalars().one()
+        for n, (speaker, text) in enumerate(turns):
+            session.add(
+                TranscriptSegment(
+                    call_id=record.id or 0, position=n, speaker=speaker, start_s=n, end_s=n + 1, text=text
+                )
+            )
+    assert await analyze_call({"okno": services.jobs}, got.message_id) == "alerted"
+    assert len(model.seen) == 3  # every client turn read
+    [alert] = await alerts(services)
+    assert (alert.category, alert.evidence_quote) == ("churn_threat", "мы расторгнем договор")
+    async with services.db.session() as session:
+        segment = await session.get(TranscriptSegment, alert.source_segment_id)
+    assert segment is not None and segment.position == 2
+
+
 async def test_judged_alerts_become_eval_cases_with_what_the_check_read(
     services: Services, with_fake: Callable[..., ToolCallingFake], tmp_path: Path
 ) -> None:

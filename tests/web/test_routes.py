@@ -512,7 +512,7 @@ async def test_a_call_turn_the_assistant_let_pass_is_marked_and_written_with_its
         ]
         session.add_all(segments)
         await session.flush()
-        # the check alerted the fifth turn; it stops there, so the sixth was never judged
+        # the check read every client turn and alerted the fifth, the one it was surest of
         session.add(
             Alert(
                 kind="conflict",
@@ -530,17 +530,15 @@ async def test_a_call_turn_the_assistant_let_pass_is_marked_and_written_with_its
     page_url = f"/ui/requests/{seeded.own_request_id}"
     _, page = await anna.get(page_url)
     offered = set(map(int, re.findall(r'name="segment" value="(\d+)"', page)))
-    assert offered == {ids[1], ids[3]}  # not the operator's turns, nor the alerted turn, nor one after it
+    assert offered == {ids[1], ids[3], ids[5]}  # the client's turns the check let pass, not the operator's
     mark = f"/ui/messages/{call_message.id}/conflict"
     assert (await anna.post(mark, {"category": "missed_deadline"})).status == 400  # which turn?
-    for refused in (ids[0], ids[5], 10**6):
+    for refused in (ids[0], ids[2], 10**6):  # the operator's turns, none of this call
         assert (await anna.post(mark, {"category": "missed_deadline", "segment": str(refused)})).status == 400
     assert (await anna.post(mark, {"category": "missed_deadline", "segment": "x"})).status == 400
     assert (await anna.post(mark, {"category": "missed_deadline", "segment": str(ids[1])})).status == 303
-    _, page = await anna.get(
-        page_url
-    )  # a turn marked by the staff does not stop the check: the next one stays
-    assert set(map(int, re.findall(r'name="segment" value="(\d+)"', page))) == {ids[3]}
+    _, page = await anna.get(page_url)  # the marked turn is an alert now; the others stay
+    assert set(map(int, re.findall(r'name="segment" value="(\d+)"', page))) == {ids[3], ids[5]}
     async with seeded.live.services.db.session() as session:
         of_alert = select(Alert).where(col(Alert.source_segment_id) == ids[1])
         marked = (await session.execute(of_alert)).scalars().one()
