@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.alert_labels import CATEGORY_LABELS
-from storage.models import Alert, Attachment, Message, Request, Staff, TranscriptSegment
+from storage.models import Alert, Attachment, Call, Message, Request, Staff, TranscriptSegment
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
@@ -326,6 +326,41 @@ async def _judged_turn(session: AsyncSession, message: Message, segment_id: int)
     if segment.id not in markable | alerted:
         raise web.HTTPBadRequest(text="only a client turn the check read can be marked")
     return segment
+
+
+# What the PBXs record in, by the file's first bytes: the stored blob has no name or type of its own.
+_AUDIO_MAGIC = (
+    (b"RIFF", "audio/wav"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+)
+
+
+async def call_recording(request: web.Request) -> web.StreamResponse:
+    """A call's recording, for the timeline's player (the transcript was made from the same file)."""
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        call = await session.get(Call, int(raw)) if raw.isdigit() else None
+        message = await session.get(Message, call.message_id) if call else None
+        target = await session.get(Request, message.request_id) if message and message.request_id else None
+    if call is None or call.recording_sha256 is None:
+        raise web.HTTPNotFound(text="not found")
+    if target is not None and not may_see(me(request), target):
+        raise web.HTTPNotFound(text="not found")
+    blobs = state(request).services.jobs.blobs
+    if not await blobs.exists(call.recording_sha256):  # erased under the retention policy
+        raise web.HTTPNotFound(text="not found")
+    data = await blobs.get(call.recording_sha256)
+    mime = next((kind for magic, kind in _AUDIO_MAGIC if data.startswith(magic)), "application/octet-stream")
+    return web.Response(
+        body=data,
+        content_type=mime,
+        headers={
+            "Content-Disposition": f"inline; filename=call-{call.id}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from channels.whatsapp.window import WINDOW
-from storage.models import ChannelAccount, Conversation, Message
+from storage.models import ChannelAccount, Conversation
 from storage.repos.conversations import last_inbound_at
 from storage.types import utcnow
+from workers.outbound import last_written
 from workers.whatsapp import CLIENT_KINDS
 
 TEMPLATE_PARAMS_MAX = 10
@@ -27,16 +28,6 @@ class ReplyWindow:
     open: bool = True
     until: datetime | None = None  # when the window closes (WhatsApp only)
     templates: list[str] = field(default_factory=list)
-
-
-async def _last_inbound(session: AsyncSession, request_id: int) -> Message | None:
-    query = (
-        select(Message)
-        .where(col(Message.request_id) == request_id, col(Message.direction) == "inbound")
-        .order_by(col(Message.sent_at).desc())
-        .limit(1)
-    )
-    return (await session.execute(query)).scalars().first()
 
 
 def configured_templates(account: ChannelAccount | None) -> list[str]:
@@ -53,7 +44,9 @@ def configured_templates(account: ChannelAccount | None) -> list[str]:
 
 
 async def reply_window(session: AsyncSession, request_id: int) -> ReplyWindow:
-    inbound = await _last_inbound(session, request_id)
+    """Where a reply goes (the channel of the client's last written message, as queue_reply sends it; None
+    when the client only called) and, on WhatsApp, whether free text may go now."""
+    inbound = await last_written(session, request_id)
     if inbound is None:
         return ReplyWindow(channel=None)
     if inbound.channel != "whatsapp":

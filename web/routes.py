@@ -32,6 +32,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/alerts/{id}/verdict", pages_request.alert_verdict),
         web.post("/messages/{id}/conflict", pages_request.mark_conflict),
         web.get("/files/{id}", pages_request.attachment_file),
+        web.get("/calls/{id}/recording", pages_request.call_recording),
         web.get("/clients/{id}", pages_clients.client_card),
         web.post("/clients/{id}/merge", pages_clients.merge),
         web.post("/clients/{id}/merges/{merge}/undo", pages_clients.unmerge),

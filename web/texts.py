@@ -59,6 +59,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.saved": ("Сохранено", "Saved"),
     "conv.reply": ("Ответить клиенту", "Reply to the client"),
     "conv.reply_via": ("Ответ уйдёт в канал", "The reply goes out via"),
+    "conv.nothing_written": (
+        "Клиент по этому обращению только звонил: письменно ответить некуда, перезвоните ему.",
+        "The client only called about this request: there is nothing to answer in writing; call them back.",
+    ),
     "conv.send": ("Отправить", "Send"),
     "conv.sent": ("Ответ поставлен в очередь отправки", "The reply is queued for sending"),
     "conv.empty_reply": ("Пустой ответ не отправлен", "An empty reply was not sent"),

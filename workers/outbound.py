@@ -90,15 +90,20 @@ async def enqueue_send(queue: JobQueue, outbox: Outbox) -> None:
         log.warning("outbox %s stored, enqueue failed; the sweeper will send it", outbox.id, exc_info=True)
 
 
-async def _last_inbound(session: AsyncSession, request_id: int) -> Message:
-    """The client's last written message: a call or a service message cannot be answered in writing."""
+async def last_written(session: AsyncSession, request_id: int) -> Message | None:
+    """The client's last written message on the request, which a reply answers in its channel: a call or a
+    service message cannot be answered in writing."""
     query = (
         select(Message)
         .where(col(Message.request_id) == request_id, col(Message.direction) == "inbound")
         .where(col(Message.kind).not_in(("call", "system")))
         .order_by(col(Message.sent_at).desc())
     )
-    message = (await session.execute(query)).scalars().first()
+    return (await session.execute(query)).scalars().first()
+
+
+async def _last_inbound(session: AsyncSession, request_id: int) -> Message:
+    message = await last_written(session, request_id)
     if message is None:
         raise NothingToReplyTo(
             f"request {request_id} has no written client message to answer (calls are answered by phone)"

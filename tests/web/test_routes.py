@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import col, select
 
+from intake.accept import accept
+from intake.schema import CallInfo
 from okno.cli import main
 from okno.settings import Settings
 from storage.models import (
@@ -32,6 +34,7 @@ from storage.models import (
 )
 from storage.repos.staff_bot import code_digest
 from storage.types import utcnow
+from tests.factories import inbound as inbound_message
 from tests.web.conftest import PASSWORD, Browserless, Seeded, SignIn, inbound
 from web.pages_tasks import CLOSED_TASKS, OPEN_TASKS
 from web.queries import DONE_QUEUE_ROWS, OPEN_QUEUE_ROWS, queue_of
@@ -471,6 +474,68 @@ async def test_the_verdicts_are_written_as_a_conflicts_set(
     assert (await anna.post(f"/ui/alerts/{seeded.alert_id}/verdict", {"conflict": "no"})).status == 303
     _, dashboard = await boss.get("/ui/dashboard")
     assert "Ложных («Не конфликт»): <b>1</b>" in dashboard and "<b>0</b> / 1 (0 %)" in dashboard
+
+
+async def test_a_call_only_request_plays_its_recording_and_offers_no_written_reply(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    """The walk-through's PBX call: the page offered «Ответ уйдёт в канал telephony» (a reply there could not
+    be sent) and no player for the recording its transcript was made from."""
+    live = seeded.live
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)
+    call = CallInfo(direction="inbound", from_number="+79165551234", started_at=utcnow(), ended_at=utcnow())
+    got = await accept(
+        live.services.db,
+        inbound_message(
+            "c-walk",
+            text=None,
+            kind="call",
+            channel="telephony",
+            account="pbx",
+            sender="+79165551234",
+            phone="+79165551234",
+            call=call,
+        ),
+        policy=live.services.jobs.policy,
+    )
+    async with live.services.db.session() as session:
+        record = (
+            (await session.execute(select(Call).where(col(Call.message_id) == got.message_id)))
+            .scalars()
+            .one()
+        )
+        record.recording_sha256 = await live.services.jobs.blobs.put(wav)
+        request = await session.get(Request, got.request_id)
+        assert request is not None
+        request.assignee_id = seeded.other_manager_id
+        await session.commit()
+    boris, anna = await sign_in("boris@example.ru"), await sign_in("anna@example.ru")
+    _, page = await boris.get(f"/ui/requests/{got.request_id}")
+    player = f'<audio controls preload="none" src="/ui/calls/{record.id}/recording"></audio>'
+    assert player in page
+    assert 'action="/ui/requests/' not in page.split('id="timeline"', 1)[1].split("</section>", 1)[0]
+    assert "только звонил: письменно ответить некуда" in page
+    async with boris.http.get(f"{seeded.url}/ui/calls/{record.id}/recording") as resp:
+        assert (resp.status, resp.content_type, await resp.read()) == (200, "audio/wav", wav)
+    async with anna.http.get(f"{seeded.url}/ui/calls/{record.id}/recording") as resp:
+        assert resp.status == 404  # Борис's request: not hers to hear
+    # the client writes afterwards: the reply goes to that channel, not to the call's
+    mail = await accept(
+        live.services.db,
+        inbound_message(
+            "c-walk-mail",
+            channel="email",
+            account="box",
+            sender="p@romashka.example",
+            email="p@romashka.example",
+            phone="+79165551234",
+            text="Жду акт",
+        ),
+        policy=live.services.jobs.policy,
+    )
+    _, page = await boris.get(f"/ui/requests/{got.request_id}")
+    assert mail.request_id == got.request_id
+    assert "(Ответ уйдёт в канал email)" in page
 
 
 async def test_a_call_turn_the_assistant_let_pass_is_marked_and_written_with_its_call_context(
