@@ -89,7 +89,7 @@ async def fill_form(
     # A company named in passing ("акт сверки с ООО «Поставщик-М»") fills the form but is no proof of who the
     # client is: only an INN or the integrator's own word about the sender creates or links a client.
     if inn or msg.sender.company:
-        client = await _client_for(session, contact, inn=inn, company=company)
+        client = await client_for(session, contact, inn=inn, company=company)
         request.client_id = request.client_id or client.id
 
 
@@ -104,10 +104,11 @@ async def _client_by_domain(session: AsyncSession, contact: Contact) -> int | No
     return found[0]
 
 
-async def _client_for(
+async def client_for(
     session: AsyncSession, contact: Contact, *, inn: str | None, company: str | None
 ) -> Client:
-    """The client company by INN; else the contact's company; else a new one named as the client wrote it."""
+    """The client company by INN; else the contact's company; else a new one named as the client wrote it
+    (or as a manager typed it in the request form). The contact becomes the client's."""
     contact_id = contact.id or 0
     client = await client_by_inn(session, inn=inn) if inn else None
     if client is None:

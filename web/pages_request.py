@@ -9,8 +9,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from intake.request_form import is_valid_inn
+from intake.request_link import client_for
 from storage.alert_labels import CATEGORY_LABELS
-from storage.models import Alert, Attachment, Call, Message, Request, Staff, TranscriptSegment
+from storage.models import Alert, Attachment, Call, Contact, Message, Request, Staff, TranscriptSegment
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
@@ -122,8 +124,12 @@ async def save_form(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
         changed: dict[str, Any] = {}
+        inn = "".join(str(form.get("inn", "")).split())
+        if inn and inn != row.inn and not is_valid_inn(inn):
+            flash(request, "conv.bad_inn")
+            raise redirect(f"/ui/requests/{row.id}")
         for name in ("company_name", "inn", "what"):
-            value = str(form.get(name, "")).strip() or None
+            value = (inn if name == "inn" else str(form.get(name, "")).strip()) or None
             if value != getattr(row, name) and set_field(
                 row, field=name, value=value, source="manager", at=now
             ):
@@ -138,6 +144,14 @@ async def save_form(request: web.Request) -> web.Response:
             row, field="due_at", value=due, source="manager", at=now
         ):
             changed["due_at"] = due.isoformat() if due else None
+        if changed.get("inn"):
+            # the INN names the client: the request and its contact join it (a new client if none has it),
+            # so a letter or a call intake could not place joins the client's history
+            contact = await session.get(Contact, row.contact_id)
+            assert contact is not None
+            client = await client_for(session, contact, inn=row.inn, company=row.company_name)
+            if client.id != row.client_id:
+                row.client_id = changed["client_id"] = client.id
         assignee = str(form.get("assignee_id", ""))
         new_assignee = int(assignee) if assignee.isdigit() else None
         if new_assignee != row.assignee_id and _may_assign(staff, new_assignee):

@@ -68,6 +68,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.empty_reply": ("Пустой ответ не отправлен", "An empty reply was not sent"),
     "conv.bad_status": ("Такой переход статуса невозможен", "That status change is not allowed"),
     "conv.bad_due": ("Срок: дата в формате ГГГГ-ММ-ДД", "Due: a date as YYYY-MM-DD"),
+    "conv.bad_inn": (
+        "ИНН: 10 или 12 цифр с верной контрольной суммой; ничего не сохранено",
+        "INN: 10 or 12 digits with a valid checksum; nothing was saved",
+    ),
     "conv.client_card": ("Карточка клиента", "Client card"),
     "conv.call": ("Звонок", "Call"),
     "conv.transcript": ("Расшифровка", "Transcript"),

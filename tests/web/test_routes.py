@@ -24,6 +24,8 @@ from storage.models import (
     Alert,
     AuditLog,
     Call,
+    Client,
+    ClientContact,
     Contact,
     Message,
     Outbox,
@@ -293,6 +295,45 @@ async def test_manager_edits_the_form_with_manager_source_and_audit(seeded: Seed
     )
     async with seeded.live.services.db.session() as session:
         assert (await session.get(Request, seeded.own_request_id)).assignee_id == seeded.manager_id  # type: ignore[union-attr]
+
+
+async def test_an_inn_typed_in_the_form_puts_the_request_in_that_clients_history(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    """Intake could not place a letter (no INN, a public mail address): the manager's INN does, and the
+    request and its writer join the client (there was no other way to join them from the web)."""
+    boris = await sign_in("boris@example.ru")
+    url = f"/ui/requests/{seeded.others_request_id}"
+    await boris.get(url)
+    form = {
+        "company_name": "",
+        "inn": "7736207544",
+        "what": "",
+        "due_at": "",
+        "status": "new",
+        "assignee_id": "",
+    }
+    assert (await boris.post(f"{url}/form", form)).status == 303
+    _, page = await boris.get(url)
+    assert "ИНН: 10 или 12 цифр с верной контрольной суммой; ничего не сохранено" in page
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.others_request_id)
+        assert row is not None and (row.inn, row.client_id) == (None, None)
+    await boris.post(f"{url}/form", {**form, "inn": "7736 207 543"})  # Ромашка's, as people type it
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.others_request_id)
+        assert row is not None and (row.inn, row.client_id) == ("7736207543", seeded.client_id)
+        link = await session.get(ClientContact, (seeded.client_id, row.contact_id))
+        assert link is not None
+    _, card = await boris.get(f"/ui/clients/{seeded.client_id}")
+    assert f"#{seeded.others_request_id}" in card and "Ирина Белова" in card
+    # another company's INN, never seen: a new client under the name the form gives
+    await boris.post(f"{url}/form", {**form, "company_name": "ИП Смирнов А.В.", "inn": "500100732259"})
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.others_request_id)
+        assert row is not None and row.client_id not in (None, seeded.client_id)
+        client = await session.get(Client, row.client_id)
+        assert client is not None and (client.name, client.inn) == ("ИП Смирнов А.В.", "500100732259")
 
 
 async def test_tasks_merge_and_unmerge(seeded: Seeded, sign_in: SignIn) -> None:
