@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.chains.conflict import source_text
 from storage.alert_labels import CATEGORY_LABELS, category_label
-from storage.models import Alert, Client, Message, Request, Staff
+from storage.models import Alert, Client, Message, Request, Staff, TranscriptSegment
 from workers.notify_texts import say
 
 QUOTE_CHARS = 300
@@ -89,9 +89,11 @@ async def alert_text(
         lines.append(say("alert_channel", lang, channel=source.channel))
     if alert.evidence_quote:
         lines.append(f"«{alert.evidence_quote[:QUOTE_CHARS]}»")
+    turn = await session.get(TranscriptSegment, alert.source_segment_id) if alert.source_segment_id else None
     if (
         source is not None
-        and (whole := _whole(source))
+        # a call's alert stands in one client turn: the card showed the whole transcript
+        and (whole := one_line(turn.text, MESSAGE_CHARS) if turn is not None else _whole(source))
         and whole != " ".join((alert.evidence_quote or "").split())
     ):
         lines.append(say("alert_message", lang, text=whole))

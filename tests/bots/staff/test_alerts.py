@@ -11,13 +11,14 @@ from sqlmodel import select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from storage.models import Alert, Message, Request, StaffNotice, Task
+from intake.schema import CallInfo
+from storage.models import Alert, Call, Message, Request, StaffNotice, Task, TranscriptSegment
 from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
 from tests.bots.staff.conftest import StaffDesk, buttons
 from tests.factories import NOW, inbound
 from workers.notify import staff_tick
 from workers.outbound import queue_reply
-from workers.staff_cards import MESSAGE_CHARS, _whole
+from workers.staff_cards import MESSAGE_CHARS, _whole, alert_text
 
 pytestmark = pytest.mark.storage
 
@@ -273,3 +274,41 @@ def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -
     assert _whole(email) == "Акт так и не пришёл. Будем искать другую бухгалтерию."
     long = Message.model_validate({**email.model_dump(), "channel": "api", "text": "слово " * 200})
     assert len(_whole(long)) == MESSAGE_CHARS and _whole(long).endswith("…")
+
+
+async def test_a_call_alert_card_shows_the_client_turn_not_the_whole_transcript(desk: StaffDesk) -> None:
+    call = CallInfo(direction="inbound", from_number="+79165551234", started_at=NOW, ended_at=NOW)
+    turns = [
+        ("operator", "Бухгалтерия, здравствуйте."),
+        ("client", "Если так продолжится, мы расторгнем договор."),
+        ("client", "Хорошо, жду."),
+    ]
+    got = await accept(
+        desk.services.db,
+        inbound("call-1", kind="call", channel="telephony", text="\n".join(t for _, t in turns), call=call),
+        policy=IntakePolicy(),
+    )
+    async with desk.services.db.session() as session:
+        record = (await session.execute(select(Call))).scalars().one()
+        segments = [
+            TranscriptSegment(
+                call_id=record.id or 0, position=n, speaker=who, start_s=n, end_s=n + 1, text=text
+            )
+            for n, (who, text) in enumerate(turns)
+        ]
+        session.add_all(segments)
+        await session.flush()
+        alert = Alert(
+            kind="conflict",
+            severity=3,
+            category="churn_threat",
+            evidence_quote="мы расторгнем договор",
+            source_message_id=got.message_id,
+            source_segment_id=segments[1].id,
+            request_id=got.request_id,
+        )
+        session.add(alert)
+        await session.flush()
+        card = await alert_text(session, alert, web_url=None)
+    assert "Сообщение: Если так продолжится, мы расторгнем договор." in card
+    assert "Бухгалтерия, здравствуйте" not in card and "Хорошо, жду" not in card
