@@ -16,13 +16,3 @@ def split_quoted(text: str) -> tuple[str, str]:
     if fresh and whole.startswith(fresh):
         return fresh, whole[len(fresh) :].strip()
     return fresh, whole  # interleaved quotes: the full text stays one click away
-
-
-def without_subject(text: str, subject: str | None) -> str:
-    """The mail's text without the subject line the parser puts first (the assistant reads both as one
-    text; the page shows the subject above the body, and showed it twice)."""
-    if subject and text.startswith(subject):
-        rest = text[len(subject) :]
-        if not rest.strip() or rest.startswith("\n"):
-            return rest.strip()
-    return text

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from channels.email.parse import without_subject
 from intake.request_form import is_valid_inn
 from intake.request_link import client_for
 from storage.alert_labels import CATEGORY_LABELS
@@ -21,7 +22,7 @@ from storage.repos.notes import notes_of
 from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
 from storage.types import utcnow
 from web.api import QUEUE
-from web.email_quotes import split_quoted, without_subject
+from web.email_quotes import split_quoted
 from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.chains.conflict import source_text
+from channels.email.parse import without_subject
 from storage.alert_labels import CATEGORY_LABELS, category_label
 from storage.models import Alert, Client, Message, Request, Staff, TranscriptSegment
 from workers.notify_texts import say
@@ -106,7 +107,10 @@ async def alert_text(
 
 def _whole(message: Message) -> str:
     """The message the quote stands in, on one line and clipped: an email without its quoted history."""
-    return one_line(source_text(message.text or "", message.channel), MESSAGE_CHARS)
+    text = message.text or ""
+    if message.channel == "email":  # the subject repeats the thread ("Re: … [#R-1]"), not the client's words
+        text = without_subject(text, message.subject)
+    return one_line(source_text(text, message.channel), MESSAGE_CHARS)
 
 
 def one_line(text: str, limit: int) -> str:

@@ -102,6 +102,16 @@ def _text(mail: Mail) -> str | None:
     return _safe("\n\n".join(parts)[:TEXT_MAX]) or None
 
 
+def without_subject(text: str, subject: str | None) -> str:
+    """A stored mail's text without the subject line _text puts first (the assistant reads both as one text;
+    the timeline and the staff bot's card show the subject apart, or not at all)."""
+    if subject and text.startswith(subject):
+        rest = text[len(subject) :]
+        if not rest.strip() or rest.startswith("\n"):
+            return rest.strip()
+    return text
+
+
 def _bounce_statuses(message: InboundMessage, mail: Mail) -> list[InboundMessage]:
     """Each bounced Message-ID gets a 'failed' status: intake marks the Outbox row that sent it."""
     return [

@@ -272,6 +272,15 @@ def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -
         sent_at=NOW,
     )
     assert _whole(email) == "Акт так и не пришёл. Будем искать другую бухгалтерию."
+    # the subject the parser puts first repeats the thread, not the client's words
+    threaded = Message.model_validate(
+        {
+            **email.model_dump(),
+            "subject": "Re: Акт сверки [#R-1]",
+            "text": f"Re: Акт сверки [#R-1]\n\n{email.text}",
+        }
+    )
+    assert _whole(threaded) == "Акт так и не пришёл. Будем искать другую бухгалтерию."
     long = Message.model_validate({**email.model_dump(), "channel": "api", "text": "слово " * 200})
     assert len(_whole(long)) == MESSAGE_CHARS and _whole(long).endswith("…")
 
