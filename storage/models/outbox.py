@@ -22,7 +22,7 @@ class Outbox(SQLModel, table=True):
     channel: str = Field(max_length=20)
     account: str = Field(max_length=100)
     conversation_key: str = Field(max_length=255)
-    message_id: int | None = Field(default=None, foreign_key="message.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: str = Field(default="pending", max_length=20)
     attempts: int = 0

@@ -1,4 +1,5 @@
-"""an invite for an existing staff member (connects their Telegram to the staff bot)
+"""an invite for an existing staff member (connects their Telegram to the staff bot); outbox rows by their
+staff message (the timeline shows each reply's delivery)
 
 Revision ID: t3s1
 Revises: m1x2
@@ -19,9 +20,11 @@ def upgrade() -> None:
     with op.batch_alter_table("staff_invite") as batch:
         batch.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_staff_invite_staff_id", "staff", ["staff_id"], ["id"])
+    op.create_index("ix_outbox_message_id", "outbox", ["message_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_message_id", table_name="outbox")
     with op.batch_alter_table("staff_invite") as batch:
         batch.drop_constraint("fk_staff_invite_staff_id", type_="foreignkey")
         batch.drop_column("staff_id")
