@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistant.chains.conflict import source_text
 from channels.email.parse import without_subject
 from storage.alert_labels import CATEGORY_LABELS, category_label
-from storage.models import Alert, Client, Message, Request, Staff, TranscriptSegment
+from storage.models import Alert, Client, Contact, Message, Request, Staff, TranscriptSegment
 from workers.notify_texts import say
 
 QUOTE_CHARS = 300
@@ -85,6 +85,9 @@ async def alert_text(
     head = say(f"alert_{alert.kind}", lang, severity=alert.severity, category=category)
     lines = [say("escalated", lang, level=level) + head if level else head]
     who = client.name if client else (request.company_name if request and request.company_name else None)
+    if who is None and request is not None:  # no company yet: who wrote or called, so one can call back
+        contact = await session.get(Contact, request.contact_id)
+        who = (contact.display_name or contact.phone or contact.email) if contact else None
     lines.append(say("alert_client", lang, client=who or say("unknown_client", lang)))
     if source is not None:
         lines.append(say("alert_channel", lang, channel=source.channel))

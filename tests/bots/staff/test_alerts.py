@@ -294,7 +294,16 @@ async def test_a_call_alert_card_shows_the_client_turn_not_the_whole_transcript(
     ]
     got = await accept(
         desk.services.db,
-        inbound("call-1", kind="call", channel="telephony", text="\n".join(t for _, t in turns), call=call),
+        inbound(
+            "call-1",
+            kind="call",
+            channel="telephony",
+            sender="+79165551234",
+            phone="+79165551234",
+            name=None,
+            text="\n".join(t for _, t in turns),
+            call=call,
+        ),
         policy=IntakePolicy(),
     )
     async with desk.services.db.session() as session:
@@ -320,4 +329,5 @@ async def test_a_call_alert_card_shows_the_client_turn_not_the_whole_transcript(
         await session.flush()
         card = await alert_text(session, alert, web_url=None)
     assert "Сообщение: Если так продолжится, мы расторгнем договор." in card
+    assert "Клиент: +79165551234" in card  # no company yet: whom to call back, not «не определён»
     assert "Бухгалтерия, здравствуйте" not in card and "Хорошо, жду" not in card
