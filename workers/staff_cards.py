@@ -117,9 +117,14 @@ def _whole(message: Message) -> str:
 
 
 def one_line(text: str, limit: int) -> str:
-    """A text on one line, clipped to `limit` characters with an ellipsis."""
+    """A text on one line, clipped to `limit` characters with an ellipsis, after a whole word where one ends
+    near the limit (the card read «…за 3 квартал, до пя — срок 11.12»)."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    words = cut.rsplit(" ", 1)[0]
+    return (words if len(words) >= limit - 20 else cut).rstrip(" ,;:—-") + "…"
 
 
 async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:

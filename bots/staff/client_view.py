@@ -19,9 +19,10 @@ from storage.models import Alert, Client, ClientSummary, Contact, Conversation, 
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.alerts import open_alerts_about
 from storage.repos.clients import contact_group
-from workers.staff_cards import request_link
+from workers.staff_cards import one_line, request_link
 
 QUOTE = 120
+WHAT_CHARS = 90  # a request's line on the card
 
 
 @dataclass
@@ -114,7 +115,7 @@ def facts_text(view: ClientView, tz: ZoneInfo, lang: str) -> list[str]:
                     lang,
                     id=request.id,
                     status=say(f"status_{request.status}", lang),
-                    what=(request.what or "—")[:80],
+                    what=one_line(request.what or "—", WHAT_CHARS),
                     due=_local(request.due_at, tz, lang),
                     assignee=assignee or say("no_assignee", lang),
                 )

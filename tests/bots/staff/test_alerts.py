@@ -18,7 +18,7 @@ from tests.bots.staff.conftest import StaffDesk, buttons
 from tests.factories import NOW, inbound
 from workers.notify import staff_tick
 from workers.outbound import queue_reply
-from workers.staff_cards import MESSAGE_CHARS, _whole, alert_text
+from workers.staff_cards import MESSAGE_CHARS, _whole, alert_text, one_line
 
 pytestmark = pytest.mark.storage
 
@@ -282,7 +282,9 @@ def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -
     )
     assert _whole(threaded) == "Акт так и не пришёл. Будем искать другую бухгалтерию."
     long = Message.model_validate({**email.model_dump(), "channel": "api", "text": "слово " * 200})
-    assert len(_whole(long)) == MESSAGE_CHARS and _whole(long).endswith("…")
+    clipped = _whole(long)
+    assert MESSAGE_CHARS - 20 <= len(clipped) <= MESSAGE_CHARS and clipped.endswith("слово…")  # a whole word
+    assert one_line("x" * 700, 600) == "x" * 599 + "…"  # no word ends near the limit: cut there
 
 
 async def test_a_call_alert_card_shows_the_client_turn_not_the_whole_transcript(desk: StaffDesk) -> None:
