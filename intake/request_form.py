@@ -212,9 +212,21 @@ def _company_spans(text: str) -> str:
     return text
 
 
+# "Ирина из Ромашки.", "Это Пётр Волков из ООО «Вектор»", "Anna from Acme": a person and the company they
+# write from, nothing more (capitalised names; a sentence with anything else in it is kept)
+_NAMED = r"[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?"
+_PERSON_FROM = re.compile(
+    rf"^(?:(?:[Ээ]то|[Яя]|[Мм]еня зовут|[Tt]his is|I am|I'm|[Цц]е)\s+)?{_NAMED}(?:\s+{_NAMED})?"
+    r"\s+(?:из|от|з|від|from)\s+(?:[Кк]омпании\s+|(?:ООО|АО|ПАО|ЗАО|ТОВ|ИП|LLC)\s+)?"
+    rf"(?:«[^»]{{1,60}}»|\"[^\"]{{1,60}}\"|{_NAMED}(?:\s+{_NAMED})?)\s*[.!]?$"
+)
+
+
 def _introduction(sentence: str) -> bool:
-    """Who writes ("Это ООО «Ромашка», ИНН 7707083893.", "Я ИП Смирнов А.В."), which the form's company and
-    INN fields hold."""
+    """Who writes ("Это ООО «Ромашка», ИНН 7707083893.", "Я ИП Смирнов А.В.", "Ирина из Ромашки."), which the
+    form's company and INN fields and the contact hold."""
+    if _PERSON_FROM.match(_squash(sentence)):
+        return True
     rest = re.findall(r"[^\W\d_]+", _company_spans(sentence).casefold())
     return len(rest) < len(re.findall(r"\w+", sentence)) and set(rest) <= _INTRO_WORDS
 

@@ -277,6 +277,20 @@ def test_counterparties() -> None:
             "Акт сверки за 3 квартал. Нужен акт сверки.",
         ),
         ("Нужно:\n- акт сверки\n- счёт", "Нужно: - акт сверки. - счёт"),  # a list's items
+        # a person and the company they write from (the demo's «what» began with it)
+        (
+            "Ирина из Ромашки. Забыла написать: акт сверки нужен с ООО «Поставщик-М».",
+            "Забыла написать: акт сверки нужен с ООО «Поставщик-М».",
+        ),
+        ("Это Пётр Волков из ООО «Вектор». Пришлите договор.", "Пришлите договор."),
+        (
+            "Anna from Acme here? No. Anna from Acme. Please send the invoice.",
+            "Anna from Acme here? No. Please send the invoice.",
+        ),
+        # not an introduction: anything else in the sentence, or lower-case words
+        ("Документы из Ромашки пришли? Акт нужен.", "Документы из Ромашки пришли? Акт нужен."),
+        ("Ирина из бухгалтерии просила акт. Срочно.", "Ирина из бухгалтерии просила акт. Срочно."),
+        ("Привет из Москвы. Нужен счёт.", "Нужен счёт."),  # read as who writes: a greeting anyway
         ("Нужен счёт для АО «Вектор», ИНН 7736207543.", "Нужен счёт для АО «Вектор», ИНН 7736207543."),
         ("Нужен счёт.\nThanks,\nAnna\n+7 916 123-45-67", "Нужен счёт."),  # a sign-off, a signature
         # thanks first, or before another ask, is no sign-off
