@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,24 +72,49 @@ async def fill_form(
     session: AsyncSession, request: Request, msg: InboundMessage, contact: Contact, *, policy: IntakePolicy
 ) -> None:
     """The parser's values: never over a manager's; among automated ones the earliest message's stands."""
-    text = msg.text or ""
-    facts = extract_form(text, now=msg.sent_at, tz=policy.tz)
-    at = msg.sent_at
-    inn = facts.inn or (msg.sender.inn if msg.sender.inn and is_valid_inn(msg.sender.inn) else None)
-    company = facts.company or msg.sender.company
+    sender_inn = msg.sender.inn if msg.sender.inn and is_valid_inn(msg.sender.inn) else None
+    await fill_from_text(
+        session,
+        request,
+        msg.text or "",
+        at=msg.sent_at,
+        contact=contact,
+        policy=policy,
+        sender_inn=sender_inn,
+        sender_company=msg.sender.company,
+    )
+
+
+async def fill_from_text(
+    session: AsyncSession,
+    request: Request,
+    text: str,
+    *,
+    at: datetime,
+    contact: Contact,
+    policy: IntakePolicy,
+    sender_inn: str | None = None,
+    sender_company: str | None = None,
+    what: bool = True,
+) -> None:
+    """The form from a client's text (a message, or a call's client turns once transcribed); `what`: also
+    what to do, the text's essence."""
+    facts = extract_form(text, now=at, tz=policy.tz)
+    inn = facts.inn or sender_inn
+    company = facts.company or sender_company
     if inn:
         set_field(request, field="inn", value=inn, source="parser", at=at)
     if company:
         set_field(request, field="company_name", value=company, source="parser", at=at)
     if facts.due_at:
         set_field(request, field="due_at", value=facts.due_at, source="parser", at=at, note=facts.due_phrase)
-    if text.strip():
+    if what and text.strip():
         set_field(request, field="what", value=essence(text)[:WHAT_MAX], source="parser", at=at)
     for bad in facts.invalid_inns:
         request.notes = [*request.notes, {"kind": "invalid_inn", "value": bad, "at": at.isoformat()}]
     # A company named in passing ("акт сверки с ООО «Поставщик-М»") fills the form but is no proof of who the
     # client is: only an INN or the integrator's own word about the sender creates or links a client.
-    if inn or msg.sender.company:
+    if inn or sender_company:
         client = await client_for(session, contact, inn=inn, company=company)
         request.client_id = request.client_id or client.id
 

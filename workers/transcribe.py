@@ -18,10 +18,13 @@ from typing import Any
 import aiohttp
 import numpy as np
 from arq.worker import Retry
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
+from assistant.config import LlmSettings
 from channels.telephony.recordings import RecordingUnavailable, fetch_recording
-from storage.models import Call, Message, TranscriptSegment
+from intake.request_link import fill_from_text
+from storage.models import Call, Contact, Message, Request, TranscriptSegment
 from workers.audio_windows import SAMPLE_RATE, CorruptAudio, Source, probe, windows
 from workers.context import JobContext, services
 from workers.listeners import PeriodicSweep
@@ -275,7 +278,24 @@ async def _store(
         assert call is not None and message is not None
         call.transcript_status, call.transcript_progress = "done", 100.0
         message.text = transcript_text(segments, (cfg.language or "ru")[:2])
+        await _fill_form(app, session, message, [s.text for s in segments if s.speaker == "client"])
         await session.commit()
+
+
+async def _fill_form(app: JobContext, session: AsyncSession, message: Message, said: list[str]) -> None:
+    """The request form from what the client said, as from a written message: an INN names the client, a
+    deadline fills the due date. What to do is the assistant's when it is on (it reads the whole call, the
+    operator too); otherwise the client's words, so the inbox shows more than the operator's greeting."""
+    request = await session.get(Request, message.request_id) if message.request_id else None
+    contact = await session.get(Contact, message.author_contact_id or (request.contact_id if request else 0))
+    if request is None or contact is None or not any(t.strip() for t in said):
+        return
+    llm = app.extras.get("llm")
+    assistant_on = isinstance(llm, LlmSettings) and llm.enabled
+    text = "\n".join(said)
+    await fill_from_text(
+        session, request, text, at=message.sent_at, contact=contact, policy=app.policy, what=not assistant_on
+    )
 
 
 async def _follow_ups(app: JobContext, message_id: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from sandbox.pbx_audio import russian_call, say_english
-from storage.models import Call, TranscriptSegment
+from storage.models import Call, Request, TranscriptSegment
 from tests.channels.telephony.conftest import Telephony
 from workers.transcribe import transcribe_call
 
@@ -68,6 +68,11 @@ async def test_russian_stereo_call(telephony: Telephony, tmp_path: Path) -> None
     assert turns == [speaker for speaker, _text in SCRIPT]  # each turn in its place on the time line
     assert message.text is not None and message.text.startswith("Оператор: ") and "Клиент: " in message.text
     first = [(s.speaker, s.text) for s in segments]
+    # the assistant is off here: what to do is the client's words, not the operator's greeting
+    async with t.live.services.db.session() as session:
+        request = await session.get(Request, message.request_id)
+    assert request is not None and request.what is not None and "заказ" in request.what
+    assert "Анна" not in request.what and request.field_sources["what"]["source"] == "parser"
 
     assert await transcribe_call({"okno": t.live.services.jobs, "job_try": 1}, message.id or 0) == "done"
     assert [(s.speaker, s.text) for s in await t.segments(call.id or 0)] == first  # a repeat changes nothing
@@ -108,3 +113,39 @@ async def test_english_mono_gives_one_speaker(telephony: Telephony, tmp_path: Pa
     text = " ".join(s.text for s in rows)
     print(f"WER english: {wer(ENGLISH, text):.1%} <- {text!r}")
     assert "order" in words(text)
+
+
+async def test_what_the_client_said_fills_the_form_as_a_message_would(telephony: Telephony) -> None:
+    """An INN said on the call names the client; a deadline fills the due date; what to do stays the
+    assistant's when it is on (it reads the operator too)."""
+    from assistant.config import LlmSettings
+    from workers.transcribe import _fill_form
+
+    t = telephony
+    call = {
+        "event": "call.ended",
+        "call_id": "form-1",
+        "at": "2026-11-24T10:20:00+03:00",
+        "from": "79161234567",
+    }
+    assert await t.pbx.send_generic(t.live.http, t.hook("generic"), call) == 200
+    await t.live.drain()
+    message, _call = await t.call("form-1")
+    said = ["Это ООО «Ромашка», ИНН 7707083893.", "Нужен акт сверки до пятницы."]
+    jobs = t.live.services.jobs
+    for enabled in (True, False):
+        jobs.extras["llm"] = LlmSettings(enabled=enabled)
+        async with t.live.services.db.session() as session:
+            stored = await session.get(type(message), message.id)
+            assert stored is not None
+            await _fill_form(jobs, session, stored, said)
+            await session.commit()
+            request = await session.get(Request, message.request_id)
+            assert request is not None
+        assert (request.inn, request.company_name, request.client_id is not None) == (
+            "7707083893",
+            "ООО «Ромашка»",
+            True,
+        )
+        assert request.due_at is not None and request.due_at.date().isoformat() == "2026-11-27"
+        assert request.what == (None if enabled else "Нужен акт сверки до пятницы.")
