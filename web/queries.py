@@ -287,7 +287,7 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     staff_ids = {m.author_staff_id for m in messages if m.author_staff_id is not None}
     staff_query = select(Staff).where(col(Staff.id).in_(staff_ids))
     authors = {member.id: member.name for member in (await session.execute(staff_query)).scalars()}
-    writers = await _writers(session, {m.conversation_id for m in messages if m.direction == "inbound"})
+    writers = await _writers(session, [m for m in messages if m.direction == "inbound"])
     replies = [m.id for m in messages if m.direction == "outbound"]
     sends = select(Outbox).where(col(Outbox.message_id).in_(replies))
     outbox = {row.message_id: row for row in (await session.execute(sends)).scalars()}
@@ -304,9 +304,9 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
                 call=call,
                 segments=segments.get(call.id, []) if call is not None else [],
                 author=(
-                    authors.get(message.author_staff_id)
-                    if message.author_staff_id is not None
-                    else writers.get(message.conversation_id)
+                    writers.get(message.id)
+                    if message.direction == "inbound"
+                    else authors.get(message.author_staff_id or 0)
                 ),
                 delivery=delivery,
                 delivery_error=send.last_error if send and delivery == "failed" else None,
@@ -315,19 +315,18 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     return items
 
 
-async def _writers(session: AsyncSession, conversation_ids: set[int]) -> dict[int, str]:
-    """Who writes in each conversation, as the client's contact is known: a client company's accountant and
-    its director write from their own addresses, and the timeline joins them under one client."""
-    query = (
-        select(Conversation.id, Contact.display_name, Contact.email, Contact.phone)
-        .join(Contact, col(Contact.id) == col(Conversation.contact_id))
-        .where(col(Conversation.id).in_(conversation_ids))
+async def _writers(session: AsyncSession, messages: Sequence[Message]) -> dict[int | None, str]:
+    """Who wrote each client message, as the contact is known (the message's author in a group chat, else
+    its conversation's): a client company's accountant and its director write from their own addresses,
+    and the timeline joins them under one client."""
+    conversations = select(Conversation.id, Conversation.contact_id).where(
+        col(Conversation.id).in_({m.conversation_id for m in messages})
     )
-    return {
-        conversation_id: name or email or phone
-        for conversation_id, name, email, phone in (await session.execute(query)).all()
-        if name or email or phone
-    }
+    of_conversation = {row[0]: row[1] for row in (await session.execute(conversations)).all()}
+    by_message = {m.id: m.author_contact_id or of_conversation.get(m.conversation_id) for m in messages}
+    contacts = select(Contact).where(col(Contact.id).in_(set(by_message.values()) - {None}))
+    names = {c.id: c.display_name or c.email or c.phone for c in (await session.execute(contacts)).scalars()}
+    return {m: name for m, contact in by_message.items() if (name := names.get(contact))}
 
 
 async def alerts_of(session: AsyncSession, *, client_id: int | None, request_id: int) -> Sequence[Alert]:

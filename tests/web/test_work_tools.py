@@ -207,12 +207,28 @@ async def test_an_email_shows_its_subject_once_and_who_wrote_it(seeded: Seeded, 
     )
     await accept(live.services.db, message, policy=live.services.jobs.policy)
     async with live.services.db.session() as session:
-        query = select(Message.request_id).where(col(Message.message_key) == "<s1@romashka.example>")
-        request_id = (await session.execute(query)).scalars().one()
+        query = select(Message).where(col(Message.message_key) == "<s1@romashka.example>")
+        mail = (await session.execute(query)).scalars().one()
+        request_id = mail.request_id
+        session.add(  # an automatic answer in the same conversation (the client bot's, an autoresponder)
+            Message(
+                conversation_id=mail.conversation_id,
+                request_id=request_id,
+                channel="email",
+                account="box",
+                message_key="okno-auto-1",
+                direction="outbound",
+                kind="text",
+                text="Спасибо, письмо получено.",
+                sent_at=mail.sent_at,
+            )
+        )
+        await session.commit()
     _, page = await (await sign_in("anna@example.ru")).get(f"/ui/requests/{request_id}")
     assert '<div class="subject">Акт сверки за 3 квартал</div>' in page
     assert '<div class="text">Нужен акт сверки до пятницы.</div>' in page
     assert re.search(r'<div class="meta">[^<]*<span[^>]*>@</span> клиент · Ирина Соколова · ', page)
+    assert "мы · Ирина Соколова" not in page  # our own automatic answer is not hers
 
 
 async def test_admin_connects_a_channel_and_never_sees_its_secret(seeded: Seeded, sign_in: SignIn) -> None:
