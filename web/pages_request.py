@@ -352,21 +352,29 @@ _AUDIO_MAGIC = (
 )
 
 
+async def _message_blob(
+    session: AsyncSession, request: web.Request, message_id: int, key: str | None
+) -> bytes:
+    """A stored file of a message, if the reader may see the message's request and the file is still kept
+    (a retention run may have erased it); else 404."""
+    message = await session.get(Message, message_id)
+    target = await session.get(Request, message.request_id) if message and message.request_id else None
+    if key is None or (target is not None and not may_see(me(request), target)):
+        raise web.HTTPNotFound(text="not found")
+    blobs = state(request).services.jobs.blobs
+    if not await blobs.exists(key):
+        raise web.HTTPNotFound(text="not found")
+    return await blobs.get(key)
+
+
 async def call_recording(request: web.Request) -> web.StreamResponse:
     """A call's recording, for the timeline's player (the transcript was made from the same file)."""
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
         call = await session.get(Call, int(raw)) if raw.isdigit() else None
-        message = await session.get(Message, call.message_id) if call else None
-        target = await session.get(Request, message.request_id) if message and message.request_id else None
-    if call is None or call.recording_sha256 is None:
-        raise web.HTTPNotFound(text="not found")
-    if target is not None and not may_see(me(request), target):
-        raise web.HTTPNotFound(text="not found")
-    blobs = state(request).services.jobs.blobs
-    if not await blobs.exists(call.recording_sha256):  # erased under the retention policy
-        raise web.HTTPNotFound(text="not found")
-    data = await blobs.get(call.recording_sha256)
+        if call is None:
+            raise web.HTTPNotFound(text="not found")
+        data = await _message_blob(session, request, call.message_id, call.recording_sha256)
     mime = next((kind for magic, kind in _AUDIO_MAGIC if data.startswith(magic)), "application/octet-stream")
     return web.Response(
         body=data,
@@ -382,16 +390,9 @@ async def attachment_file(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
         attachment = await session.get(Attachment, int(raw)) if raw.isdigit() else None
-        message = await session.get(Message, attachment.message_id) if attachment else None
-        target = await session.get(Request, message.request_id) if message and message.request_id else None
-    if attachment is None or attachment.blob_sha256 is None:
-        raise web.HTTPNotFound(text="not found")
-    if target is not None and not may_see(me(request), target):
-        raise web.HTTPNotFound(text="not found")
-    blobs = state(request).services.jobs.blobs
-    if not await blobs.exists(attachment.blob_sha256):
-        raise web.HTTPNotFound(text="not found")
-    data = await blobs.get(attachment.blob_sha256)
+        if attachment is None:
+            raise web.HTTPNotFound(text="not found")
+        data = await _message_blob(session, request, attachment.message_id, attachment.blob_sha256)
     mime = attachment.mime or mimetypes.guess_type(attachment.filename or "")[0] or "application/octet-stream"
     inline = mime in (
         "image/png",

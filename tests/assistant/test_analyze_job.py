@@ -183,29 +183,36 @@ async def test_form_fill_fills_empty_fields_and_never_a_managers(
     assert audit.details["fields"] == ["company_name"] and audit.actor_kind == "assistant"
 
 
-async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
-    services: Services, with_fake: Callable[..., ToolCallingFake]
-) -> None:
-    model = with_fake()
+async def _call_with_turns(services: Services, key: str, turns: list[tuple[str, str]]) -> Accepted:
+    """A call message with its transcript, as transcribe_call leaves it."""
     call = CallInfo(direction="inbound", from_number="+79161234567", started_at=NOW, ended_at=NOW)
     got = await accept(
-        services.db, inbound("call-1", text=None, kind="call", channel="telephony", call=call), policy=POLICY
+        services.db, inbound(key, text=None, kind="call", channel="telephony", call=call), policy=POLICY
     )
     assert got.message_id is not None
-    turns = [
-        ("operator", "Компания Окно, слушаю"),
-        ("client", "Добрый день"),
-        ("operator", "Заказ задерживается"),
-        ("client", "Неделю ждём! Это безобразие."),
-    ]
     async with services.db.session() as session, session.begin():
-        record = (await session.execute(select(Call))).scalars().one()
+        of_call = select(Call).where(col(Call.message_id) == got.message_id)
+        record = (await session.execute(of_call)).scalars().one()
         for n, (speaker, text) in enumerate(turns):
             session.add(
                 TranscriptSegment(
                     call_id=record.id or 0, position=n, speaker=speaker, start_s=n, end_s=n + 1, text=text
                 )
             )
+    return got
+
+
+async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
+    services: Services, with_fake: Callable[..., ToolCallingFake]
+) -> None:
+    model = with_fake()
+    turns = [
+        ("operator", "Компания Окно, слушаю"),
+        ("client", "Добрый день"),
+        ("operator", "Заказ задерживается"),
+        ("client", "Неделю ждём! Это безобразие."),
+    ]
+    got = await _call_with_turns(services, "call-1", turns)
     assert (
         await analyze_message({"okno": services.jobs}, got.message_id) == "skipped"
     )  # no text on the call itself
@@ -233,25 +240,13 @@ async def test_a_call_alerts_the_turn_the_check_is_surest_of_not_the_first(
         return {"conflict": False, "category": "none", "severity": 1, "evidence": "", "reason": "calm"}
 
     model = with_fake(greeting_passes)
-    call = CallInfo(direction="inbound", from_number="+79165551234", started_at=NOW, ended_at=NOW)
-    got = await accept(
-        services.db, inbound("call-2", text=None, kind="call", channel="telephony", call=call), policy=POLICY
-    )
-    assert got.message_id is not None
     turns = [
         ("operator", "Бухгалтерия, здравствуйте."),
         ("client", "Здравствуйте, это Пётр Волков, директор Ромашки."),
         ("client", "Если так продолжится, мы расторгнем договор."),
         ("client", "Хорошо, жду."),
     ]
-    async with services.db.session() as session, session.begin():
-        record = (await session.execute(select(Call))).scalars().one()
-        for n, (speaker, text) in enumerate(turns):
-            session.add(
-                TranscriptSegment(
-                    call_id=record.id or 0, position=n, speaker=speaker, start_s=n, end_s=n + 1, text=text
-                )
-            )
+    got = await _call_with_turns(services, "call-2", turns)
     assert await analyze_call({"okno": services.jobs}, got.message_id) == "alerted"
     assert len(model.seen) == 3  # every client turn read
     [alert] = await alerts(services)

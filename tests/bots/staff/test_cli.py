@@ -17,9 +17,8 @@ from storage.migrate import upgrade
 from storage.models import StaffInvite
 
 
-def test_invite_prints_a_code_once_and_stores_only_its_hash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh install's database, as `okno migrate` leaves it; its URL."""
     monkeypatch.setenv("OKNO_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OKNO_DATABASE_URL", raising=False)
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
@@ -30,6 +29,13 @@ def test_invite_prints_a_code_once_and_stores_only_its_hash(
         await db.dispose()
 
     asyncio.run(migrate())
+    return db_url
+
+
+def test_invite_prints_a_code_once_and_stores_only_its_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = _migrated(tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["staff", "invite", "--role", "supervisor", "--name", "Пётр"])
     assert result.exit_code == 0, result.output
     code = re.search(r"code: (\S+)", result.output)
@@ -53,16 +59,7 @@ def test_invite_for_an_existing_member_by_email_or_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`--staff` names a member added for the web: the code connects their Telegram, with their role."""
-    monkeypatch.setenv("OKNO_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("OKNO_DATABASE_URL", raising=False)
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}"
-
-    async def migrate() -> None:
-        db = Database(db_url)
-        await upgrade(db)
-        await db.dispose()
-
-    asyncio.run(migrate())
+    db_url = _migrated(tmp_path, monkeypatch)
     runner = CliRunner()
     added = runner.invoke(
         main, ["staff", "add", "Анна Петрова", "--role", "supervisor", "--email", "Anna@x.ru"]
