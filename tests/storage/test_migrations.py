@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from storage.db import Database
-from storage.migrate import alembic_config, current_revision
+from storage.migrate import alembic_config, current_revision, upgrade
 from storage.search_schema import is_search_object
 
 pytestmark = pytest.mark.storage
@@ -30,3 +33,40 @@ async def test_database_is_at_head_and_matches_the_models(db: Database) -> None:
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []  # a model change without a revision fails here
+
+
+async def test_replies_sent_before_t3s1_get_their_outbox_rows_delivery(tmp_path: Path) -> None:
+    """The inbox reads a reply's delivery from its message: a reply that failed before the upgrade is
+    flagged too, one still pending stays unknown."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(db, "m1x2")
+    rows = (
+        "INSERT INTO contact (id, created_at) VALUES (1, CURRENT_TIMESTAMP)",
+        "INSERT INTO conversation (id, channel, account, conversation_key, contact_id, created_at)"
+        " VALUES (1, 'email', 'box', 'k1', 1, CURRENT_TIMESTAMP)",
+    )
+    async with db.engine.begin() as conn:
+        for row in rows:
+            await conn.execute(text(row))
+        for n, status in enumerate(("failed", "sent", "pending"), 1):
+            await conn.execute(
+                text(
+                    "INSERT INTO message (id, conversation_id, channel, account, message_key, direction,"
+                    " kind, sent_at, edit_history, reactions, created_at) VALUES (:n, 1, 'email', 'box',"
+                    " :key, 'outbound', 'text', CURRENT_TIMESTAMP, '[]', '[]', CURRENT_TIMESTAMP)"
+                ),
+                {"n": n, "key": f"okno-out:{n}"},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (id, channel, account, conversation_key, message_id, payload,"
+                    " status, attempts, repeated_sends, created_at) VALUES (:n, 'email', 'box', 'k1', :n,"
+                    " '{}', :status, 1, 0, CURRENT_TIMESTAMP)"
+                ),
+                {"n": n, "status": status},
+            )
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        found = (await conn.execute(text("SELECT id, delivery_status FROM message ORDER BY id"))).all()
+    await db.dispose()
+    assert [tuple(row) for row in found] == [(1, "failed"), (2, "sent"), (3, None)]

@@ -1,5 +1,5 @@
 """an invite for an existing staff member (connects their Telegram to the staff bot); outbox rows by their
-staff message (the timeline shows each reply's delivery)
+staff message, whose delivery now follows the row (filled in here for the replies sent before)
 
 Revision ID: t3s1
 Revises: m1x2
@@ -21,6 +21,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_staff_invite_staff_id", "staff", ["staff_id"], ["id"])
     op.create_index("ix_outbox_message_id", "outbox", ["message_id"])
+    # the replies sent before: the inbox flags a failed one, and reads the others as answered
+    op.execute(
+        "UPDATE message SET delivery_status = (SELECT outbox.status FROM outbox WHERE outbox.message_id ="
+        " message.id AND outbox.status IN ('sent', 'delivered', 'read', 'failed') ORDER BY outbox.id DESC"
+        " LIMIT 1) WHERE delivery_status IS NULL AND direction = 'outbound' AND EXISTS (SELECT 1 FROM outbox"
+        " WHERE outbox.message_id = message.id AND outbox.status IN ('sent', 'delivered', 'read', 'failed'))"
+    )
 
 
 def downgrade() -> None:
