@@ -183,8 +183,8 @@ async def test_form_fill_fills_empty_fields_and_never_a_managers(
     assert audit.details["fields"] == ["company_name"] and audit.actor_kind == "assistant"
 
 
-async def _call_with_turns(services: Services, key: str, turns: list[tuple[str, str]]) -> Accepted:
-    """A call message with its transcript, as transcribe_call leaves it."""
+async def _call_with_turns(services: Services, key: str, turns: list[tuple[str, str]]) -> int:
+    """A call message with its transcript, as transcribe_call leaves it; its id."""
     call = CallInfo(direction="inbound", from_number="+79161234567", started_at=NOW, ended_at=NOW)
     got = await accept(
         services.db, inbound(key, text=None, kind="call", channel="telephony", call=call), policy=POLICY
@@ -199,7 +199,7 @@ async def _call_with_turns(services: Services, key: str, turns: list[tuple[str, 
                     call_id=record.id or 0, position=n, speaker=speaker, start_s=n, end_s=n + 1, text=text
                 )
             )
-    return got
+    return got.message_id
 
 
 async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
@@ -212,11 +212,9 @@ async def test_a_call_is_judged_per_client_turn_with_the_operator_as_context(
         ("operator", "Заказ задерживается"),
         ("client", "Неделю ждём! Это безобразие."),
     ]
-    got = await _call_with_turns(services, "call-1", turns)
-    assert (
-        await analyze_message({"okno": services.jobs}, got.message_id) == "skipped"
-    )  # no text on the call itself
-    assert await analyze_call({"okno": services.jobs}, got.message_id) == "alerted"
+    call_id = await _call_with_turns(services, "call-1", turns)
+    assert await analyze_message({"okno": services.jobs}, call_id) == "skipped"  # no text on the call itself
+    assert await analyze_call({"okno": services.jobs}, call_id) == "alerted"
     assert len(model.seen) == 2  # the two client turns, never the operator's
     assert "[operator] Заказ задерживается" in user_text(model.seen[-1])
     [alert] = await alerts(services)
@@ -246,8 +244,8 @@ async def test_a_call_alerts_the_turn_the_check_is_surest_of_not_the_first(
         ("client", "Если так продолжится, мы расторгнем договор."),
         ("client", "Хорошо, жду."),
     ]
-    got = await _call_with_turns(services, "call-2", turns)
-    assert await analyze_call({"okno": services.jobs}, got.message_id) == "alerted"
+    call_id = await _call_with_turns(services, "call-2", turns)
+    assert await analyze_call({"okno": services.jobs}, call_id) == "alerted"
     assert len(model.seen) == 3  # every client turn read
     [alert] = await alerts(services)
     assert (alert.category, alert.evidence_quote) == ("churn_threat", "мы расторгнем договор")
