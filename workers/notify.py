@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Alert, Client, Message, Outbox, Request, Staff, Task
@@ -20,7 +19,7 @@ from storage.repos.staff_bot import active_staff
 from workers.context import JobContext, services
 from workers.digest import send_digests
 from workers.notify_texts import say
-from workers.staff_cards import alert_keyboard, alert_text, one_line, request_link
+from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
 from workers.staff_delivery import deliver, staff_account, staffbot_settings
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,11 @@ async def failed_replies(app: JobContext) -> int:
         )
         failed = (await session.execute(query)).all()
         people = {s.id: s for s in await active_staff(session)}
-        clients = await _client_names(session, {m.request_id for _, m in failed if m.request_id is not None})
+        clients: dict[int | None, str | None] = {}
+        for request_id in {m.request_id for _, m in failed} - {None}:
+            request = await session.get(Request, request_id)
+            client = await session.get(Client, request.client_id) if request and request.client_id else None
+            clients[request_id] = await card_client(session, client, request)
     sent = 0
     for outbox, message in failed:
         author = people.get(message.author_staff_id)
@@ -267,16 +270,6 @@ async def failed_replies(app: JobContext) -> int:
         )
         sent += notice is not None
     return sent
-
-
-async def _client_names(session: AsyncSession, request_ids: set[int]) -> dict[int | None, str | None]:
-    """Each request's client as an alert names it: the client company, else the company the form holds."""
-    query = (
-        select(Request.id, Client.name, Request.company_name)
-        .outerjoin(Client, col(Client.id) == col(Request.client_id))
-        .where(col(Request.id).in_(request_ids))
-    )
-    return {request_id: client or company for request_id, client, company in await session.execute(query)}
 
 
 async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:

@@ -75,6 +75,19 @@ def request_link(web_url: str | None, request_id: int | None, message_id: int | 
     return f"{web_url.rstrip('/')}/ui/requests/{request_id}{anchor}"
 
 
+async def card_client(session: AsyncSession, client: Client | None, request: Request | None) -> str | None:
+    """Whom a card is about: the client company, else the company the request form holds, else (no company
+    yet) whoever wrote or called, so one can call back."""
+    if client is not None:
+        return client.name
+    if request is None:
+        return None
+    if request.company_name:
+        return request.company_name
+    contact = await session.get(Contact, request.contact_id)
+    return (contact.display_name or contact.phone or contact.email) if contact else None
+
+
 async def alert_text(
     session: AsyncSession, alert: Alert, *, web_url: str | None, lang: str = "ru", level: int = 0
 ) -> str:
@@ -84,10 +97,7 @@ async def alert_text(
     category = category_label(alert.category, lang)
     head = say(f"alert_{alert.kind}", lang, severity=alert.severity, category=category)
     lines = [say("escalated", lang, level=level) + head if level else head]
-    who = client.name if client else (request.company_name if request and request.company_name else None)
-    if who is None and request is not None:  # no company yet: who wrote or called, so one can call back
-        contact = await session.get(Contact, request.contact_id)
-        who = (contact.display_name or contact.phone or contact.email) if contact else None
+    who = await card_client(session, client, request)
     lines.append(say("alert_client", lang, client=who or say("unknown_client", lang)))
     if source is not None:
         lines.append(say("alert_channel", lang, channel=source.channel))
