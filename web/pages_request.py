@@ -376,11 +376,18 @@ async def call_recording(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound(text="not found")
         data = await _message_blob(session, request, call.message_id, call.recording_sha256)
     mime = next((kind for magic, kind in _AUDIO_MAGIC if data.startswith(magic)), "application/octet-stream")
+    return _file_response(data, mime, name=f"call-{call.id}", inline=True)
+
+
+def _file_response(data: bytes, mime: str, *, name: str, inline: bool) -> web.Response:
+    """A stored file as the browser gets it: shown in place or downloaded, never run (the CSP sandbox)."""
+    from urllib.parse import quote
+
     return web.Response(
         body=data,
         content_type=mime,
         headers={
-            "Content-Disposition": f"inline; filename=call-{call.id}",
+            "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(name)}",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
@@ -404,13 +411,4 @@ async def attachment_file(request: web.Request) -> web.StreamResponse:
         "audio/wav",
     )
     name = (attachment.filename or f"file-{attachment.id}").replace('"', "")
-    from urllib.parse import quote
-
-    return web.Response(
-        body=data,
-        content_type=mime if inline else "application/octet-stream",
-        headers={
-            "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(name)}",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return _file_response(data, mime if inline else "application/octet-stream", name=name, inline=inline)
