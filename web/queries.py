@@ -325,7 +325,7 @@ async def _writers(session: AsyncSession, messages: Sequence[Message]) -> dict[i
     of_conversation = {row[0]: row[1] for row in (await session.execute(conversations)).all()}
     by_message = {m.id: m.author_contact_id or of_conversation.get(m.conversation_id) for m in messages}
     contacts = select(Contact).where(col(Contact.id).in_(set(by_message.values()) - {None}))
-    names = {c.id: c.display_name or c.email or c.phone for c in (await session.execute(contacts)).scalars()}
+    names = {c.id: c.label() for c in (await session.execute(contacts)).scalars()}
     return {m: name for m, contact in by_message.items() if (name := names.get(contact))}
 
 

@@ -85,7 +85,7 @@ async def card_client(session: AsyncSession, client: Client | None, request: Req
     if request.company_name:
         return request.company_name
     contact = await session.get(Contact, request.contact_id)
-    return (contact.display_name or contact.phone or contact.email) if contact else None
+    return contact.label() if contact else None
 
 
 async def alert_text(
