@@ -25,7 +25,7 @@ from storage.repos.conversations import (
     messages_of_request,
     processed_event,
 )
-from storage.repos.outbox import later_status, outbox_by_platform_id
+from storage.repos.outbox import later_status, outbox_by_platform_id, record_delivery
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 5
@@ -143,8 +143,8 @@ async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Mess
         # timeline message is the Outbox row's
         target = await session.get(Message, outbox.message_id)
     if target is not None:
-        if msg.status and later_status(target.delivery_status, msg.status):
-            target.delivery_status = msg.status
+        if msg.status:
+            await record_delivery(session, message_id=target.id, status=msg.status)
         return Accepted("updated", message_id=target.id, request_id=target.request_id)
     return Accepted("updated" if outbox else "orphan")
 
