@@ -23,6 +23,7 @@ class AlertAction(CallbackData, prefix="al"):
     alert_id: int
     staff_id: int = 0
     kind: int = 0  # "kind": the index in CATEGORY_LABELS (Telegram's 64 bytes hold no category name)
+    page: int = 0  # "assign": which eight of the company's managers the picker shows
 
 
 def alert_keyboard(alert_id: int, lang: str = "ru", *, conflict: bool = True) -> InlineKeyboardMarkup:

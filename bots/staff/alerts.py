@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.staff.texts import say
 from storage.alert_labels import CATEGORY_LABELS
-from storage.models import Alert, Request, Staff
+from storage.models import Alert, Client, Request, Staff
 from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
@@ -22,6 +22,8 @@ from workers.context import JobContext
 from workers.staff_cards import AlertAction, alert_keyboard, alert_text, kinds_keyboard
 from workers.staff_delivery import deliver
 from workers.staffbot_config import StaffBotSettings
+
+PICK_PAGE = 8
 
 
 async def _allowed(session: AsyncSession, alert: Alert, staff: Staff) -> bool:
@@ -50,8 +52,8 @@ async def on_alert(
             return
         if callback_data.action in ("assign", "kinds"):
             if callback_data.action == "assign":
-                managers = await active_staff(session, roles=("manager", "supervisor"))
-                markup, hint = _pick(alert.id or 0, managers), "alert_pick"
+                managers = await _assignable(session, alert)
+                markup, hint = _pick(alert.id or 0, managers, callback_data.page), "alert_pick"
             else:
                 markup, hint = kinds_keyboard(alert.id or 0, lang), "alert_pick_kind"
             await query.answer(say(hint, lang))
@@ -132,17 +134,45 @@ async def _audit(
     )
 
 
-def _pick(alert_id: int, people: Sequence[Staff]) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=p.name,
-                callback_data=AlertAction(action="to", alert_id=alert_id, staff_id=p.id or 0).pack(),
-            )
-        ]
-        for p in people
+async def _assignable(session: AsyncSession, alert: Alert) -> list[Staff]:
+    """Whom the request can go to, those who know the client first (its responsible manager, the request's
+    assignee), then the managers on duty, then the rest, each by name."""
+    people = await active_staff(session, roles=("manager", "supervisor"))
+    request = await session.get(Request, alert.request_id) if alert.request_id is not None else None
+    client = await session.get(Client, request.client_id) if request and request.client_id else None
+    known = [
+        i
+        for i in (client.responsible_staff_id if client else None, request.assignee_id if request else None)
+        if i is not None
     ]
-    return InlineKeyboardMarkup(inline_keyboard=rows[:10])
+
+    def order(p: Staff) -> tuple[int, bool, str]:
+        return (known.index(p.id) if p.id in known else len(known), not p.on_duty, p.name.casefold())
+
+    return sorted(people, key=order)
+
+
+def _pick(alert_id: int, people: Sequence[Staff], page: int) -> InlineKeyboardMarkup:
+    """Eight people a page, two a row, with ◀ ▶ between pages: a division of eighty fits no one keyboard."""
+    pages = max(1, -(-len(people) // PICK_PAGE))
+    page = min(max(page, 0), pages - 1)
+
+    def button(text: str, **data: Any) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=text, callback_data=AlertAction(alert_id=alert_id, **data).pack())
+
+    shown = [
+        button(p.name if p.on_duty else f"{p.name} 💤", action="to", staff_id=p.id or 0)
+        for p in people[page * PICK_PAGE : (page + 1) * PICK_PAGE]
+    ]
+    rows = [shown[i : i + 2] for i in range(0, len(shown), 2)]
+    nav = []
+    if page > 0:
+        nav.append(button(f"◀ {page}/{pages}", action="assign", page=page - 1))
+    if page < pages - 1:
+        nav.append(button(f"{page + 2}/{pages} ▶", action="assign", page=page + 1))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def alerts_router() -> Router:

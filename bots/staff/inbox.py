@@ -78,7 +78,11 @@ async def assign(message: Message, command: CommandObject, staff: Staff, app: Jo
         found = resolve_staff(wanted, [p.name for p in people], author=staff.name)
         target = next((p for p in people if p.name == found.staff), None)
         if target is None:
-            await message.reply(say("topic_assign_unknown", lang, name=wanted[:60]))
+            if found.candidates:
+                people_named = ", ".join(found.candidates[:8]) + ("…" if len(found.candidates) > 8 else "")
+                await message.reply(say("topic_assign_which", lang, name=wanted[:60], people=people_named))
+            else:
+                await message.reply(say("topic_assign_unknown", lang, name=wanted[:60]))
             return
         request = await session.get(Request, request_id)
         assert request is not None

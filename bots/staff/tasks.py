@@ -32,6 +32,7 @@ from workers.staff_delivery import deliver, staffbot_settings
 
 log = logging.getLogger(__name__)
 MAX_PROPOSALS = 5
+PICK = 8  # candidates offered as buttons; more ("Саше" among a big company's Alexanders): a surname is asked
 
 
 class TaskAction(CallbackData, prefix="tk"):
@@ -120,7 +121,13 @@ async def card_text(app: JobContext, draft: StaffDraft, lang: str) -> str:
     async with app.db.session() as session:
         who = await session.get(Staff, p["assignee_id"]) if p.get("assignee_id") else None
     due = _due_label(p.get("due_at"), app, lang)
-    assignee = who.name if who else ("?" if p.get("candidates") else say("no_assignee", lang))
+    many = len(p.get("candidates") or ())
+    if who is not None:
+        assignee = who.name
+    elif many:
+        assignee = say("assignee_pick" if many <= PICK else "assignee_many", lang, count=many)
+    else:
+        assignee = say("no_assignee", lang)
     return say("task_card", lang, title=p["title"], assignee=assignee, due=due, client=p.get("client") or "—")
 
 
@@ -137,8 +144,9 @@ def card_keyboard(draft: StaffDraft, people: list[Staff], lang: str) -> InlineKe
 
     rows = []
     candidates = [s for s in people if s.id in draft.payload.get("candidates", [])]
-    if candidates and not draft.payload.get("assignee_id"):
-        rows.append([button(s.name, "who", staff_id=s.id or 0) for s in candidates[:4]])
+    if candidates and not draft.payload.get("assignee_id") and len(candidates) <= PICK:
+        picks = [button(s.name, "who", staff_id=s.id or 0) for s in candidates]
+        rows += [picks[i : i + 2] for i in range(0, len(picks), 2)]
     rows.append([button(say("btn_create", lang), "ok"), button(say("btn_cancel", lang), "no")])
     rows.append(
         [
@@ -292,7 +300,11 @@ def _change(
         return {"due_at": due.at.isoformat()} if due else None
     found = resolve_staff(text, [p.name for p in people], author=staff.name)
     by_name = {p.name: p.id for p in people}
-    return {"assignee_id": by_name[found.staff], "candidates": []} if found.staff else None
+    if found.staff:
+        return {"assignee_id": by_name[found.staff], "candidates": []}
+    if found.candidates:  # "Саше" in a company of three Alexanders: the card offers them
+        return {"assignee_id": None, "candidates": [by_name[c] for c in found.candidates]}
+    return None
 
 
 def tasks_router() -> Router:
