@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets as token_source
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -18,6 +19,7 @@ from storage.crypto import SecretBox
 from storage.db import Database
 from storage.models import Staff
 from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
+from storage.repos.org_chart import HEAD_ROLES
 from web.passwords import hash_password
 
 T = TypeVar("T")
@@ -167,6 +169,12 @@ def staff() -> None:
 @click.option("--extension", default=None, help="PBX extension, so their calls are linked to them")
 @click.option("--api-token", is_flag=True, help="issue a staff API token (printed once)")
 @click.option("--password", is_flag=True, help="prompt for a web UI password (hidden; stored argon2-hashed)")
+@click.option(
+    "--head",
+    default=None,
+    metavar="ID|EMAIL",
+    help="their head (a supervisor or admin): their conflicts and overdue tasks reach the head first",
+)
 def staff_add(
     name: str,
     role: str,
@@ -175,6 +183,7 @@ def staff_add(
     extension: str | None,
     api_token: bool,
     password: bool,
+    head: str | None,
 ) -> None:
     """Add a staff member."""
     token = token_source.token_urlsafe(32) if api_token else None
@@ -183,6 +192,7 @@ def staff_add(
 
     async def work(db: Database, _box: SecretBox) -> int:
         async with db.session() as session:
+            boss = await _head(session, head) if head else None
             member = await add_staff(
                 session,
                 name=name,
@@ -192,6 +202,7 @@ def staff_add(
                 api_token=token,
                 password_hash=digest,
                 extension=extension,
+                head_id=boss.id if boss else None,
             )
             await session.commit()
             return member.id or 0
@@ -203,15 +214,51 @@ def staff_add(
 
 @staff.command("list")
 def staff_list() -> None:
-    """List staff."""
+    """List staff: id, role, name, Telegram id, state, head."""
 
     async def work(db: Database, _box: SecretBox) -> list[Any]:
         async with db.session() as session:
             return list(await list_staff(session))
 
-    for member in _with_db(work):
+    members = _with_db(work)
+    names = {m.id: m.name for m in members}
+    for member in members:
         state = "active" if member.active else "inactive"
-        click.echo(f"{member.id}\t{member.role}\t{member.name}\t{member.telegram_user_id or '-'}\t{state}")
+        head = names.get(member.head_id, "-")
+        click.echo(
+            f"{member.id}\t{member.role}\t{member.name}\t{member.telegram_user_id or '-'}\t{state}\t{head}"
+        )
+
+
+@staff.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="check the file and say what would change; save nothing")
+def staff_import(path: Path, dry_run: bool) -> None:
+    """Add or update staff from a CSV file (name, role, email, extension, telegram_id, head; English or
+    Russian column names); nothing is saved while any line is wrong."""
+    from okno.staff_import import ImportReport, apply_rows, decode, read_rows
+
+    rows, problems = read_rows(decode(path.read_bytes()))
+
+    async def work(db: Database, _box: SecretBox) -> ImportReport:
+        async with db.session() as session:
+            report = await apply_rows(session, rows)
+            report.problems[:0] = problems
+            if report.problems or dry_run:
+                await session.rollback()
+            else:
+                await session.commit()
+            return report
+
+    report = _with_db(work)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    counts = f"{len(report.added)} added, {len(report.updated)} updated, {report.heads} heads set"
+    if report.problems:
+        raise click.ClickException(
+            f"nothing saved ({len(report.problems)} problem(s)); the file would give {counts}"
+        )
+    click.echo(f"{'dry run, nothing saved: ' if dry_run else ''}{counts}")
 
 
 @staff.command("invite")
@@ -246,6 +293,13 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
     who, code = _with_db(work)
     click.echo(f"invite for {who}, valid {days} day(s):")
     click.echo(f"  code: {code}   (shown once; in the staff bot: /start {code})")
+
+
+async def _head(session: AsyncSession, key: str) -> Staff:
+    found = await _member(session, key)
+    if found.role not in HEAD_ROLES:
+        raise click.UsageError(f"{found.name} is a {found.role}: a head is a supervisor or an admin")
+    return found
 
 
 async def _member(session: AsyncSession, key: str) -> Staff:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
 from storage.repos.audit import audit
+from storage.repos.org_chart import HEAD_ROLES, reports_to
 from storage.repos.staff_bot import create_invite
 from web.passwords import hash_password
 from web.ui import flash, me, redirect, render, require_role, state
@@ -20,8 +23,23 @@ async def staff_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with state(request).services.db.session() as session:
         members = await list_staff(session)
+    return _staff_page(request, members, invite_code=None, invite_for=None)
+
+
+def _staff_page(
+    request: web.Request, members: Sequence[Staff], *, invite_code: str | None, invite_for: str | None
+) -> web.Response:
+    heads = [m for m in members if m.active and m.role in HEAD_ROLES]
+    names = {m.id: m.name for m in members}
     return render(
-        request, "admin_staff.html", members=members, roles=ROLES, invite_code=None, invite_for=None
+        request,
+        "admin_staff.html",
+        members=members,
+        roles=ROLES,
+        heads=heads,
+        head_names=names,
+        invite_code=invite_code,
+        invite_for=invite_for,
     )
 
 
@@ -60,9 +78,7 @@ async def staff_invite(request: web.Request) -> web.Response:
         )
         await session.commit()
         members = await list_staff(session)
-    return render(
-        request, "admin_staff.html", members=members, roles=ROLES, invite_code=code, invite_for=member.name
-    )
+    return _staff_page(request, members, invite_code=code, invite_for=member.name)
 
 
 async def staff_duty(request: web.Request) -> web.Response:
@@ -85,4 +101,62 @@ async def staff_duty(request: web.Request) -> web.Response:
             details={"on_duty": member.on_duty},
         )
         await session.commit()
+    raise redirect("/ui/admin/staff")
+
+
+async def staff_head(request: web.Request) -> web.Response:
+    """A member's head (руководитель): their conflicts, SLA breaches and late tasks reach the head first."""
+    require_role(request, "admin")
+    form = await request.post()
+    raw, wanted = request.match_info["id"], str(form.get("head_id", ""))
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
+        if member is None:
+            raise web.HTTPNotFound(text="not found")
+        head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
+        if wanted and (head is None or not head.active or head.role not in HEAD_ROLES):
+            flash(request, "admin.bad_head")
+            raise redirect("/ui/admin/staff")
+        if head is not None and await reports_to(session, head, member):
+            flash(request, "admin.head_cycle")  # Виктор under Анна under Виктор: nobody would be told
+            raise redirect("/ui/admin/staff")
+        member.head_id = head.id if head else None
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="staff.head",
+            entity="staff",
+            entity_id=member.id,
+            details={"head_id": member.head_id},
+        )
+        await session.commit()
+    flash(request, "admin.saved")
+    raise redirect("/ui/admin/staff")
+
+
+async def staff_password(request: web.Request) -> web.Response:
+    """A web password for a member who has none yet (imported from the HR list, joined through the bot) or
+    forgot theirs; the admin hands it over, and only its hash is kept."""
+    require_role(request, "admin")
+    form = await request.post()
+    raw, password = str(form.get("staff_id", "")), str(form.get("password", ""))
+    if len(password) < MIN_PASSWORD:
+        flash(request, "admin.bad_password")
+        raise redirect("/ui/admin/staff")
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
+        if member is None or not member.active:
+            raise web.HTTPNotFound(text="not found")
+        member.password_hash = hash_password(password)
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=me(request).id,
+            action="staff.password",
+            entity="staff",
+            entity_id=member.id,
+        )
+        await session.commit()
+    flash(request, "admin.password_set")
     raise redirect("/ui/admin/staff")

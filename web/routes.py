@@ -44,6 +44,8 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/admin/staff", pages_admin.staff_page),
         web.post("/admin/staff", pages_admin.staff_add),
         web.post("/admin/staff/{id}/duty", pages_admin.staff_duty),
+        web.post("/admin/staff/{id}/head", pages_admin.staff_head),
+        web.post("/admin/staff/password", pages_admin.staff_password),
         web.post("/admin/staff/{id}/invite", pages_admin.staff_invite),
         web.post("/requests/{id}/notes", pages_notes.note_add),
         web.get("/search", pages_search.search_page),

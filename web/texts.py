@@ -276,6 +276,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sla.saved": ("Настройки сохранены", "Settings saved"),
     "sla.bad": ("Проверьте минуты, дни и время (начало раньше конца)", "Check minutes, days and times"),
     "admin.on_duty": ("На смене", "On duty"),
+    "admin.head": ("Руководитель", "Head"),
+    "admin.head_hint": (
+        "Конфликты, просроченные ответы и задачи сотрудника сначала уходят его руководителю, затем выше;"
+        " без руководителя — дежурному супервизору.",
+        "A member's conflicts, late answers and overdue tasks reach their head first, then the head's head;"
+        " without one, the supervisor on duty.",
+    ),
+    "admin.bad_head": (
+        "Руководителем может быть супервизор или администратор",
+        "A head is a supervisor or an admin",
+    ),
+    "admin.head_cycle": (
+        "Так получится круг: руководитель подчинён этому сотруднику",
+        "That would make a circle: the head reports to this member",
+    ),
+    "admin.saved": ("Сохранено", "Saved"),
+    "admin.set_password": ("Пароль для входа", "Web password"),
+    "admin.set_password_hint": (
+        "Для сотрудника без пароля (из списка отдела кадров, из бота) или забывшего свой;"
+        " передайте его лично.",
+        "For a member without one (imported, joined through the bot) or who forgot theirs;"
+        " hand it over in person.",
+    ),
+    "admin.member": ("Сотрудник", "Member"),
+    "admin.no_password": ("без пароля", "no password"),
+    "admin.bad_password": ("Пароль не короче 10 символов", "A password of 10 characters or more"),
+    "admin.password_set": ("Пароль задан", "Password set"),
     "admin.duty_on": ("На смену", "On duty"),
     "admin.duty_off": ("Снять со смены", "Off duty"),
     "admin.telegram": ("Бот сотрудников", "Staff bot"),

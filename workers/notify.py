@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Client, Message, Outbox, Request, Staff, Task
 from storage.repos.audit import audit
+from storage.repos.org_chart import heads_above
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext, services
 from workers.digest import send_digests
@@ -30,12 +31,15 @@ RECENT_FAILURE = timedelta(days=3)  # a bounce can come hours after the send
 REPLY_CHARS = 300
 
 
-async def escalation_chain(app: JobContext) -> list[Staff]:
-    """Who is told, level by level: supervisors (on duty first), then admins; only those the bot can reach."""
+async def escalation_chain(app: JobContext, *, above: int | None = None) -> list[Staff]:
+    """Who is told, level by level: the heads above the staff member the matter is with (their head, then
+    the head's head), else the supervisors (on duty first); then admins; only those the bot can reach."""
     async with app.db.session() as session:
+        heads = await heads_above(session, above)
         supervisors = await active_staff(session, roles=("supervisor",))
         admins = await active_staff(session, roles=("admin",))
-    ordered = sorted(supervisors, key=lambda s: (not s.on_duty, s.id or 0)) + list(admins)
+    ordered = heads or sorted(supervisors, key=lambda s: (not s.on_duty, s.id or 0))
+    ordered += [a for a in admins if a not in ordered]
     return [s for s in ordered if s.telegram_user_id]
 
 
@@ -57,6 +61,16 @@ async def _assignee(app: JobContext, alert: Alert) -> Staff | None:
             return None
         staff = await session.get(Staff, request.assignee_id)
     return staff if staff is not None and staff.active else None
+
+
+async def _chain_for(app: JobContext, alert: Alert) -> list[Staff]:
+    """The escalation chain above the request's assignee, else above the client's responsible manager."""
+    async with app.db.session() as session:
+        request = await session.get(Request, alert.request_id) if alert.request_id else None
+        client_id = alert.client_id or (request.client_id if request else None)
+        client = await session.get(Client, client_id) if client_id else None
+    above = (request.assignee_id if request else None) or (client.responsible_staff_id if client else None)
+    return await escalation_chain(app, above=above)
 
 
 async def _send_alert(app: JobContext, alert: Alert, people: Sequence[Staff], level: int) -> int:
@@ -100,7 +114,7 @@ async def notify_alert(ctx: dict[str, Any], alert_id: int) -> int:
         alert = await session.get(Alert, alert_id)
     if alert is None or alert.status != "new" or await staff_account(app) is None:
         return 0
-    people = recipients(alert.kind, 0, await _assignee(app, alert), await escalation_chain(app))
+    people = recipients(alert.kind, 0, await _assignee(app, alert), await _chain_for(app, alert))
     return await _send_alert(app, alert, people, 0)
 
 
@@ -113,14 +127,13 @@ async def escalate_alerts(app: JobContext) -> int:
         # An alert older than a day was seen (or missed) long ago: a new staff bot does not replay history.
         query = query.where(col(Alert.created_at) >= now - RECENT_ALERT)
         alerts = (await session.execute(query)).scalars().all()
-    chain = await escalation_chain(app)
     escalated = 0
     for alert in alerts:
         await notify_alert({"okno": app}, alert.id or 0)
         level = alert.escalation_level + 1
         if now < alert.created_at + timedelta(minutes=cfg.escalation_minutes * level):
             continue
-        people = recipients(alert.kind, level, await _assignee(app, alert), chain)
+        people = recipients(alert.kind, level, await _assignee(app, alert), await _chain_for(app, alert))
         if not people or not await _raise_level(app, alert, level):
             continue
         await _send_alert(app, alert, people, level)
@@ -187,14 +200,15 @@ async def check_sla(app: JobContext) -> int:
 
 
 async def task_reminders(app: JobContext) -> int:
-    """Before the due time: the assignee; past it: the assignee, then (escalation_minutes on) a supervisor."""
+    """Before the due time: the assignee; past it: the assignee, then (escalation_minutes on) their head, else
+    a supervisor."""
     cfg = staffbot_settings(app)
     now, tz, lang = app.clock(), app.policy.tz, cfg.language
     async with app.db.session() as session:
         query = select(Task).where(col(Task.status) == "open", col(Task.due_at) >= now - RECENT_TASK)
         tasks = (await session.execute(query)).scalars().all()
         people = {s.id: s for s in await active_staff(session)}
-    chain = await escalation_chain(app)
+    chains: dict[int | None, list[Staff]] = {}
     sent = 0
     for task in tasks:
         assert task.due_at is not None
@@ -205,7 +219,11 @@ async def task_reminders(app: JobContext) -> int:
             steps.append(("remind", assignee, say("task_reminder", lang, title=task.title, due=due)))
         if now >= task.due_at:
             steps.append(("overdue", assignee, say("task_overdue", lang, title=task.title, due=due)))
-        if now >= task.due_at + timedelta(minutes=cfg.escalation_minutes) and chain:
+        late = now >= task.due_at + timedelta(minutes=cfg.escalation_minutes)
+        if late and task.assignee_id not in chains:
+            chains[task.assignee_id] = await escalation_chain(app, above=task.assignee_id)
+        chain = chains.get(task.assignee_id, []) if late else []
+        if chain:
             name = assignee.name if assignee else "—"
             text = say("task_overdue_supervisor", lang, title=task.title, assignee=name, due=due)
             steps.append(("overdue_supervisor", chain[0], text))

@@ -40,6 +40,9 @@ class Staff(SQLModel, table=True):
     active: bool = True
     # Round-robin assignment picks only managers on duty (off on leave, sick days…).
     on_duty: bool = True
+    # Their руководитель: a conflict on their request, an SLA breach or an overdue task goes to this head
+    # (then the head's own head) before the company's other supervisors (workers/notify.py).
+    head_id: int | None = Field(default=None, foreign_key="staff.id")
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = None

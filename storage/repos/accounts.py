@@ -51,6 +51,7 @@ async def add_staff(
     api_token: str | None = None,
     password_hash: str | None = None,
     extension: str | None = None,
+    head_id: int | None = None,
 ) -> Staff:
     if role not in ("manager", "supervisor", "admin"):
         raise ValueError(f"unknown role {role!r}: manager, supervisor or admin")
@@ -62,6 +63,7 @@ async def add_staff(
         api_token_sha256=token_digest(api_token) if api_token else None,
         password_hash=password_hash,
         extension=extension,
+        head_id=head_id,
     )
     session.add(staff)
     await session.flush()

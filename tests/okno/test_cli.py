@@ -32,6 +32,7 @@ COMMANDS = [
     "staff",
     "staff add",
     "staff list",
+    "staff import",
     "parse",
     "alerts",
     "alerts feedback",

@@ -30,10 +30,12 @@ from storage.models import (
     Message,
     Outbox,
     Request,
+    Staff,
     StaffInvite,
     Task,
     TranscriptSegment,
 )
+from storage.repos.accounts import add_staff
 from storage.repos.staff_bot import code_digest
 from storage.types import utcnow
 from tests.factories import inbound as inbound_message
@@ -190,6 +192,68 @@ async def test_admin_gives_a_member_a_code_that_connects_their_telegram(
         )
         assert invite.code_sha256 == code_digest(found.group(1))
     assert found.group(1) not in (await admin.get("/ui/admin/staff"))[1]  # shown once
+
+
+async def test_admin_sets_a_members_head_and_a_circle_or_a_manager_is_refused(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    boss, admin = await sign_in("viktor@example.ru"), await sign_in("galina@example.ru")
+    await boss.get("/ui/")
+    head = {"head_id": str(seeded.supervisor_id)}
+    assert (await boss.post(f"/ui/admin/staff/{seeded.manager_id}/head", head)).status == 403
+    status, page = await admin.get("/ui/admin/staff")
+    assert status == 200 and f'action="/ui/admin/staff/{seeded.manager_id}/head"' in page
+    assert (await admin.post(f"/ui/admin/staff/{seeded.manager_id}/head", head)).status == 303
+    await admin.post(f"/ui/admin/staff/{seeded.supervisor_id}/head", {"head_id": str(seeded.admin_id)})
+    # the admin under the supervisor who is under the admin: nobody would be told
+    await admin.post(f"/ui/admin/staff/{seeded.admin_id}/head", {"head_id": str(seeded.supervisor_id)})
+    _, page = await admin.get("/ui/admin/staff")
+    assert "Так получится круг" in page
+    await admin.post(f"/ui/admin/staff/{seeded.other_manager_id}/head", {"head_id": str(seeded.manager_id)})
+    _, page = await admin.get("/ui/admin/staff")
+    assert "Руководителем может быть супервизор или администратор" in page
+    async with seeded.live.services.db.session() as session:
+        heads = {s.id: s.head_id for s in (await session.execute(select(Staff))).scalars()}
+    assert heads[seeded.manager_id] == seeded.supervisor_id and heads[seeded.supervisor_id] == seeded.admin_id
+    assert heads[seeded.admin_id] is None and heads[seeded.other_manager_id] is None
+    selected = re.search(
+        rf'action="/ui/admin/staff/{seeded.manager_id}/head".*?'
+        rf'<option value="{seeded.supervisor_id}" selected>',
+        page,
+        re.S,
+    )
+    assert selected is not None
+    await admin.post(f"/ui/admin/staff/{seeded.manager_id}/head", {"head_id": ""})
+    async with seeded.live.services.db.session() as session:
+        anna = await session.get(Staff, seeded.manager_id)
+    assert anna is not None and anna.head_id is None
+
+
+async def test_admin_gives_an_imported_member_a_web_password(seeded: Seeded, sign_in: SignIn) -> None:
+    async with seeded.live.services.db.session() as session:
+        pavel = await add_staff(session, name="Павел Сергеев", email="pavel@example.ru")  # from the HR list
+        await session.commit()
+    boss, admin = await sign_in("viktor@example.ru"), await sign_in("galina@example.ru")
+    await boss.get("/ui/")
+    form = {"staff_id": str(pavel.id), "password": PASSWORD}
+    assert (await boss.post("/ui/admin/staff/password", form)).status == 403
+    _, page = await admin.get("/ui/admin/staff")
+    assert f'<option value="{pavel.id}">Павел Сергеев (pavel@example.ru) — без пароля</option>' in page
+    await admin.post("/ui/admin/staff/password", {**form, "password": "short"})
+    assert "Пароль не короче 10 символов" in (await admin.get("/ui/admin/staff"))[1]
+    assert (await admin.post("/ui/admin/staff/password", form)).status == 303
+    pavel_in = await sign_in("pavel@example.ru")
+    assert (await pavel_in.get("/ui/"))[0] == 200
+    async with seeded.live.services.db.session() as session:
+        logged = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "staff.password"))
+        ).scalars()
+        [entry] = logged.all()
+    assert (
+        entry.entity_id == pavel.id
+        and entry.actor_id == seeded.admin_id
+        and PASSWORD not in str(entry.details)
+    )
 
 
 async def test_script_and_tracking_pixel_render_inert(seeded: Seeded, sign_in: SignIn) -> None:

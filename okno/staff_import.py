@@ -1,0 +1,214 @@
+"""`okno staff import FILE.csv`: a company's staff list (an HR or 1C export) into okno, heads included.
+
+A division of eighty is not typed in one `okno staff add` at a time. The file's columns are named in English
+or Russian (name/ФИО, role/роль, email/почта, extension/добавочный, telegram_id, head/руководитель); Excel's
+semicolons and a Windows-1251 export are read as well. A member is matched by email, else by their exact
+name, so the same file imported again updates people rather than doubling them. Nothing is saved while any
+line is wrong: every problem is listed with its line, the file is fixed and imported again."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Staff
+from storage.repos.accounts import add_staff, list_staff
+from storage.repos.org_chart import HEAD_ROLES, reports_to
+
+COLUMNS = {
+    "name": ("name", "фио", "имя", "сотрудник", "full name"),
+    "role": ("role", "роль", "должность в okno"),
+    "email": ("email", "e-mail", "почта", "эл. почта", "электронная почта"),
+    "extension": ("extension", "добавочный", "внутренний номер", "доб."),
+    "telegram_id": ("telegram_id", "telegram", "телеграм"),
+    "head": ("head", "руководитель", "начальник"),
+}
+ROLE_WORDS = {
+    "manager": "manager",
+    "менеджер": "manager",
+    "supervisor": "supervisor",
+    "супервизор": "supervisor",
+    "руководитель": "supervisor",
+    "руководитель группы": "supervisor",
+    "admin": "admin",
+    "администратор": "admin",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    name: str
+    role: str
+    email: str | None
+    extension: str | None
+    telegram_id: int | None
+    head: str | None  # an email or a full name, of someone in the file or already in okno
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    heads: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without Excel's BOM), else Windows-1251, as Russian Excel saves CSV."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251")
+
+
+def read_rows(text: str) -> tuple[list[Row], list[str]]:
+    """The file's rows, and a problem per line that cannot be one (the header's line first)."""
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        return [], ["line 1: the file is empty"]
+    where: dict[str, int] = {}
+    for i, title in enumerate(header):
+        key = next((k for k, names in COLUMNS.items() if title.strip().casefold() in names), None)
+        if key is not None:
+            where.setdefault(key, i)
+    if "name" not in where:
+        return [], [f"line 1: no name column (one of: {', '.join(COLUMNS['name'])})"]
+    rows, problems = [], []
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+
+        def cell(key: str, cells: Sequence[str] = cells) -> str:
+            i = where.get(key)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        name, role_word, tg = " ".join(cell("name").split()), cell("role").casefold(), cell("telegram_id")
+        role = ROLE_WORDS.get(role_word or "manager")
+        if not name:
+            problems.append(f"line {line}: no name")
+        elif role is None:
+            problems.append(f"line {line}: unknown role {cell('role')!r} (manager, supervisor or admin)")
+        elif tg and not tg.lstrip("-").isdigit():
+            problems.append(f"line {line}: telegram_id {tg!r} is not a number")
+        elif cell("email") and "@" not in cell("email"):
+            problems.append(f"line {line}: {cell('email')!r} is not an email address")
+        else:
+            rows.append(
+                Row(
+                    line,
+                    name[:255],
+                    role,
+                    cell("email").lower() or None,
+                    cell("extension") or None,
+                    int(tg) if tg else None,
+                    cell("head") or None,
+                )
+            )
+    return rows, problems
+
+
+def _repeats(rows: Sequence[Row]) -> dict[int, str]:
+    """Lines whose email an earlier line has (it would update that line's member); a repeated extension or
+    Telegram id is caught as taken."""
+    problems: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.email and row.email in seen:
+            problems[row.line] = f"line {row.line}: {row.email} is also on line {seen[row.email]}"
+        elif row.email:
+            seen[row.email] = row.line
+    return problems
+
+
+def _taken(everyone: Sequence[Staff], row: Row, member: Staff | None) -> str | None:
+    """The row's email, extension or Telegram id held by someone else (each belongs to one member)."""
+    for other in everyone:
+        if other is member:
+            continue
+        if row.email and other.email == row.email:
+            return f"{row.email} belongs to {other.name}"
+        if row.extension and other.extension == row.extension:
+            return f"extension {row.extension} belongs to {other.name}"
+        if row.telegram_id and other.telegram_user_id == row.telegram_id:
+            return f"telegram_id {row.telegram_id} belongs to {other.name}"
+    return None
+
+
+async def apply_rows(session: AsyncSession, rows: Sequence[Row]) -> ImportReport:
+    """Add or update each row's member, then set the heads; the caller commits only a report without
+    problems."""
+    repeated = _repeats(rows)
+    report = ImportReport(problems=list(repeated.values()))
+    everyone = list(await list_staff(session))
+    members = {
+        row.line: member
+        for row in rows
+        if row.line not in repeated and (member := await _upsert(session, everyone, row, report))
+    }
+    await session.flush()
+    for row in rows:
+        if row.line in members and row.head is not None:
+            await _set_head(session, everyone, row, members[row.line], report)
+    return report
+
+
+async def _upsert(
+    session: AsyncSession, everyone: list[Staff], row: Row, report: ImportReport
+) -> Staff | None:
+    by_email = [s for s in everyone if row.email and s.email == row.email]
+    by_name = [s for s in everyone if s.active and s.name == row.name and (not row.email or not s.email)]
+    found = by_email or by_name
+    if len(found) > 1:
+        report.problems.append(f"line {row.line}: {len(found)} members are named {row.name!r}: give an email")
+        return None
+    member = found[0] if found else None
+    taken = _taken(everyone, row, member)
+    if taken:
+        report.problems.append(f"line {row.line}: {taken}")
+        return None
+    if member is not None:
+        member.name, member.role, member.active = row.name, row.role, True
+        member.extension = row.extension or member.extension
+        member.telegram_user_id = row.telegram_id or member.telegram_user_id
+        member.email = row.email or member.email
+        report.updated.append(row.name)
+        return member
+    member = await add_staff(
+        session,
+        name=row.name,
+        role=row.role,
+        email=row.email,
+        extension=row.extension,
+        telegram_user_id=row.telegram_id,
+    )
+    everyone.append(member)
+    report.added.append(row.name)
+    return member
+
+
+async def _set_head(
+    session: AsyncSession, everyone: Sequence[Staff], row: Row, member: Staff, report: ImportReport
+) -> None:
+    wanted = (row.head or "").casefold()
+    heads = [s for s in everyone if s.active and wanted in ((s.email or "").casefold(), s.name.casefold())]
+    problem = None
+    if len(heads) != 1:
+        named = "nobody" if not heads else f"{len(heads)} people"
+        problem = f"head {row.head!r} names {named} (an email or a full name)"
+    elif heads[0].role not in HEAD_ROLES:
+        problem = f"head {heads[0].name} is a {heads[0].role}, not a supervisor or an admin"
+    elif await reports_to(session, heads[0], member):
+        problem = f"{heads[0].name} already reports to {member.name}: a circle"
+    if problem is not None:
+        report.problems.append(f"line {row.line}: {problem}")
+        return
+    member.head_id = heads[0].id
+    report.heads += 1

@@ -1,0 +1,38 @@
+"""Who reports to whom (Staff.head_id): the heads above a member, and the check that keeps the chart free of
+circles. A division with several group heads routes a manager's alerts to their own head first."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Staff
+
+HEAD_ROLES = ("supervisor", "admin")  # a head sees every request: a supervisor's role at least
+MAX_LEVELS = 10  # deeper than any real chart; a guard, not a rule
+
+
+async def heads_above(session: AsyncSession, staff_id: int | None) -> list[Staff]:
+    """The member's head, that head's head, and so on up (active ones; an inactive head is passed over)."""
+    heads: list[Staff] = []
+    member = await session.get(Staff, staff_id) if staff_id is not None else None
+    seen = {staff_id}
+    while member is not None and member.head_id is not None and member.head_id not in seen:
+        if len(seen) > MAX_LEVELS:
+            break
+        seen.add(member.head_id)
+        member = await session.get(Staff, member.head_id)
+        if member is not None and member.active:
+            heads.append(member)
+    return heads
+
+
+async def reports_to(session: AsyncSession, member: Staff, boss: Staff) -> bool:
+    """Whether `boss` is `member` or stands anywhere above them (boss reporting to member: a circle)."""
+    seen: set[int | None] = set()
+    current: Staff | None = member
+    while current is not None and current.id not in seen and len(seen) <= MAX_LEVELS:
+        if current.id == boss.id:
+            return True
+        seen.add(current.id)
+        current = await session.get(Staff, current.head_id) if current.head_id is not None else None
+    return False

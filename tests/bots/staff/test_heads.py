@@ -1,0 +1,120 @@
+"""Heads (Staff.head_id) in a division with several group heads: a conflict on Иван's request reaches Иван
+and his own head at once, escalates to the head's head, then the admin; the company's other supervisor is
+never woken for it. A request nobody has yet follows the client's responsible manager's chart; without a chart
+the supervisor on duty is told, as before; an overdue task goes to its assignee's head."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from intake.accept import accept
+from intake.policy import IntakePolicy
+from storage.models import Alert, Client, Request, Staff, Task
+from storage.repos.accounts import add_staff
+from tests.bots.staff.conftest import StaffDesk
+from tests.factories import NOW, inbound
+from workers.notify import staff_tick
+
+pytestmark = pytest.mark.storage
+IVAN, VIKTOR, OLGA, PAVLOV, MAKAROVA = 7002, 7003, 7004, 7005, 7006
+
+
+async def _chart(desk: StaffDesk) -> None:
+    """Иван → Сергей Павлов (group head) → Елена Макарова (division head); Виктор heads another group."""
+    async with desk.services.db.session() as session:
+        boss = await add_staff(session, name="Елена Макарова", role="supervisor", telegram_user_id=MAKAROVA)
+        head = await add_staff(session, name="Сергей Павлов", role="supervisor", telegram_user_id=PAVLOV)
+        head.head_id = boss.id
+        ivan = await session.get(Staff, desk.staff["Иван"].id)
+        assert ivan is not None
+        ivan.head_id = head.id
+        await session.commit()
+
+
+async def _conflict(desk: StaffDesk, *, assignee: str | None, responsible: str | None = None) -> Alert:
+    result = await accept(
+        desk.services.db,
+        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"),
+        policy=IntakePolicy(),
+    )
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, result.request_id)
+        assert request is not None and request.client_id is not None
+        request.assignee_id = desk.staff[assignee].id if assignee else None
+        request.first_response_at = NOW
+        client = await session.get(Client, request.client_id)
+        assert client is not None
+        client.responsible_staff_id = desk.staff[responsible].id if responsible else None
+        alert = Alert(
+            kind="conflict",
+            severity=2,
+            category="missed_deadline",
+            evidence_quote="Сколько можно ждать акт?!",
+            source_message_id=result.message_id,
+            client_id=client.id,
+            request_id=request.id,
+            created_at=desk.now,
+        )
+        session.add(alert)
+        await session.commit()
+    return alert
+
+
+def _alerted(desk: StaffDesk) -> list[int]:
+    return [
+        int(p["chat_id"])
+        for p in desk.api.sent("sendMessage")
+        if "Сколько можно ждать акт" in str(p["text"]) and "Сводка за сутки" not in str(p["text"])
+    ]
+
+
+async def _tick(desk: StaffDesk) -> dict[str, int]:
+    return await staff_tick({"okno": desk.app})
+
+
+async def test_a_conflict_goes_up_the_assignees_own_chart(desk: StaffDesk) -> None:
+    await _chart(desk)
+    await _conflict(desk, assignee="Иван")
+    await _tick(desk)
+    assert sorted(_alerted(desk)) == [IVAN, PAVLOV]  # not Виктор, the supervisor with the lowest id
+    desk.now += timedelta(minutes=16)
+    assert (await _tick(desk))["escalated"] == 1
+    assert _alerted(desk)[-1] == MAKAROVA
+    desk.now += timedelta(minutes=15)
+    assert (await _tick(desk))["escalated"] == 1
+    assert _alerted(desk)[-1] == OLGA  # the admin, above every chart
+    desk.now += timedelta(hours=2)
+    assert (await _tick(desk))["escalated"] == 0
+    assert VIKTOR not in _alerted(desk)
+
+
+async def test_nobody_assigned_follows_the_clients_manager_else_the_supervisor_on_duty(
+    desk: StaffDesk,
+) -> None:
+    await _chart(desk)
+    await _conflict(desk, assignee=None, responsible="Иван")
+    await _tick(desk)
+    assert _alerted(desk) == [PAVLOV]
+
+
+async def test_without_a_chart_the_supervisor_on_duty_is_told(desk: StaffDesk) -> None:
+    await _chart(desk)
+    await _conflict(desk, assignee="Анна")  # Анна has no head
+    await _tick(desk)
+    assert sorted(_alerted(desk)) == [7001, VIKTOR]
+
+
+async def test_an_overdue_task_goes_to_the_assignees_head(desk: StaffDesk) -> None:
+    await _chart(desk)
+    async with desk.services.db.session() as session:
+        session.add(Task(title="Позвонить в Ромашку", assignee_id=desk.staff["Иван"].id, due_at=desk.now))
+        await session.commit()
+    desk.now += timedelta(minutes=16)
+    await _tick(desk)
+    late = [p for p in desk.api.sent("sendMessage") if "Позвонить в Ромашку" in str(p["text"])]
+    assert sorted(int(p["chat_id"]) for p in late) == [IVAN, PAVLOV]
+    async with desk.services.db.session() as session:
+        assert len((await session.execute(select(Task))).scalars().all()) == 1

@@ -1,0 +1,126 @@
+"""`okno staff import`: a division's staff list from an HR export (Excel's semicolons, Windows-1251, Russian
+column names) with each member's head; a second import updates rather than doubles; a wrong line saves
+nothing and says which line and why; `okno staff add --head` and `okno staff list` show the chart."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlmodel import select
+
+from okno.cli import main
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Staff
+
+HR_EXPORT = """ФИО;Роль;Почта;Добавочный;Руководитель
+Елена Макарова;руководитель;makarova@zavod.ru;100;
+Сергей Павлов;супервизор;pavlov@zavod.ru;101;Елена Макарова
+Иван Соколов;менеджер;sokolov@zavod.ru;201;pavlov@zavod.ru
+Иван Петров;;petrov@zavod.ru;202;Сергей Павлов
+Анна Волкова;менеджер;;203;Елена Макарова
+"""
+
+
+@pytest.fixture
+def okno(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, Path]:
+    monkeypatch.setenv("OKNO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OKNO_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}")
+
+    async def migrate() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}")
+        await upgrade(db)
+        await db.dispose()
+
+    asyncio.run(migrate())
+    return CliRunner(), tmp_path
+
+
+def _staff(tmp_path: Path) -> dict[str, Staff]:
+    async def read() -> dict[str, Staff]:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'okno.db'}")
+        async with db.session() as session:
+            found = {s.name: s for s in (await session.execute(select(Staff))).scalars().all()}
+        await db.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def _import(okno: tuple[CliRunner, Path], text: str, *args: str, encoding: str = "cp1251") -> Result:
+    runner, tmp_path = okno
+    path = tmp_path / "staff.csv"
+    path.write_bytes(text.encode(encoding))
+    return runner.invoke(main, ["staff", "import", str(path), *args])
+
+
+def _last(result: Result) -> str:
+    return result.output.strip().splitlines()[-1]
+
+
+def test_an_hr_export_with_heads_is_imported_and_a_second_run_updates(okno: tuple[CliRunner, Path]) -> None:
+    first = _import(okno, HR_EXPORT)
+    assert first.exit_code == 0, first.output
+    assert _last(first) == "5 added, 0 updated, 4 heads set"
+    staff = _staff(okno[1])
+    boss, pavlov = staff["Елена Макарова"], staff["Сергей Павлов"]
+    assert (boss.role, boss.head_id, boss.extension) == ("supervisor", None, "100")
+    assert (pavlov.role, pavlov.head_id) == ("supervisor", boss.id)
+    assert staff["Иван Соколов"].head_id == pavlov.id and staff["Иван Петров"].head_id == pavlov.id
+    assert staff["Иван Петров"].role == "manager" and staff["Анна Волкова"].head_id == boss.id
+    moved = HR_EXPORT.replace(
+        "Иван Петров;;petrov@zavod.ru;202;Сергей Павлов", "Иван Петров;;petrov@zavod.ru;202;makarova@zavod.ru"
+    )
+    again = _import(okno, moved, encoding="utf-8-sig")  # Excel's UTF-8 with its BOM
+    assert again.exit_code == 0 and _last(again) == "0 added, 5 updated, 4 heads set"
+    after = _staff(okno[1])
+    assert len(after) == 5 and after["Иван Петров"].head_id == boss.id
+    listed = okno[0].invoke(main, ["staff", "list"]).output
+    assert "\tmanager\tИван Соколов\t-\tactive\tСергей Павлов" in listed
+
+
+def test_a_wrong_line_saves_nothing_and_says_where(okno: tuple[CliRunner, Path]) -> None:
+    wrong = HR_EXPORT + (
+        "Олег Козлов;директор;kozlov@zavod.ru;;\n"
+        "Николай Дмитриев;менеджер;;205;Иван Соколов\n"
+        "Дмитрий Николаев;менеджер;sokolov@zavod.ru;;\n"
+        "Пётр Иванов;менеджер;;201;\n"
+    )
+    result = _import(okno, wrong)
+    assert result.exit_code == 1
+    assert "line 7: unknown role 'директор' (manager, supervisor or admin)" in result.output
+    assert "line 9: sokolov@zavod.ru is also on line 4" in result.output
+    assert "line 10: extension 201 belongs to Иван Соколов" in result.output
+    assert "line 8: head Иван Соколов is a manager, not a supervisor or an admin" in result.output
+    assert "nothing saved (4 problem(s))" in result.output
+    assert _staff(okno[1]) == {}
+    circle = HR_EXPORT.replace(
+        "Елена Макарова;руководитель;makarova@zavod.ru;100;",
+        "Елена Макарова;руководитель;makarova@zavod.ru;100;Сергей Павлов",
+    )
+    looped = _import(okno, circle)
+    assert looped.exit_code == 1 and "a circle" in looped.output and _staff(okno[1]) == {}
+    dry = _import(okno, HR_EXPORT, "--dry-run")
+    assert dry.exit_code == 0 and _last(dry) == "dry run, nothing saved: 5 added, 0 updated, 4 heads set"
+    assert _staff(okno[1]) == {}
+    assert "no name column" in _import(okno, "Кто;Почта\nИван;i@x.ru\n").output
+
+
+def test_staff_add_takes_a_head_and_refuses_a_manager_as_one(okno: tuple[CliRunner, Path]) -> None:
+    runner, tmp_path = okno
+    assert (
+        runner.invoke(
+            main, ["staff", "add", "Елена Макарова", "--role", "supervisor", "--email", "e@z.ru"]
+        ).exit_code
+        == 0
+    )
+    added = runner.invoke(main, ["staff", "add", "Иван Соколов", "--head", "e@z.ru"])
+    assert added.exit_code == 0, added.output
+    staff = _staff(tmp_path)
+    assert staff["Иван Соколов"].head_id == staff["Елена Макарова"].id
+    refused = runner.invoke(main, ["staff", "add", "Анна Волкова", "--head", str(staff["Иван Соколов"].id)])
+    assert refused.exit_code == 2 and "a head is a supervisor or an admin" in refused.output
+    assert "Анна Волкова" not in _staff(tmp_path)
