@@ -1,4 +1,6 @@
-"""The supervisors' daily digest: new, unanswered, overdue, conflicts, first-response time per manager."""
+"""The supervisors' daily digest: new, unanswered, overdue, conflicts, first-response time per manager. A head
+(Staff.head_id) gets their own group's; a supervisor who heads nobody, and the supervisors' chat, the whole
+company's."""
 
 from __future__ import annotations
 
@@ -10,51 +12,66 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
+from storage.repos.org_chart import team_below
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
 from workers.notify_texts import say
 from workers.staff_delivery import deliver, staffbot_settings
 
 DAY = timedelta(days=1)
+FRT_LINES = (
+    20  # the slowest first; a division of eighty in one message would pass Telegram's 4,096 characters
+)
 
 
-async def digest_text(app: JobContext, now: datetime, lang: str) -> str:
+async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[int] | None = None) -> str:
+    """The last day's figures, for the whole company or only the requests of one head's team."""
     since = now - DAY
+    ours = [col(Request.assignee_id).in_(team)] if team is not None else []
     async with app.db.session() as session:
 
         async def count(*where: object) -> int:
-            return int(await session.scalar(select(func.count()).select_from(Request).where(*where)) or 0)  # type: ignore[arg-type]
+            query = select(func.count()).select_from(Request).where(*where, *ours)  # type: ignore[arg-type]
+            return int(await session.scalar(query) or 0)
 
         new = await count(col(Request.created_at) >= since)
         unanswered = await count(col(Request.status) == "new", col(Request.first_response_at).is_(None))
         overdue = await count(col(Request.status).in_(OPEN_STATUSES), col(Request.due_at) < now)
-        conflicts = int(
-            await session.scalar(
-                select(func.count())
-                .select_from(Alert)
-                .where(col(Alert.kind) == "conflict", col(Alert.created_at) >= since)
-            )
-            or 0
+        conflicts_query = (
+            select(func.count())
+            .select_from(Alert)
+            .where(col(Alert.kind) == "conflict", col(Alert.created_at) >= since)
         )
+        if team is not None:
+            conflicts_query = conflicts_query.join(Request, col(Request.id) == col(Alert.request_id)).where(
+                *ours
+            )
+        conflicts = int(await session.scalar(conflicts_query) or 0)
         answered = (
             await session.execute(
                 select(Request.created_at, Request.first_response_at, Staff.name)
                 .join(Staff, col(Staff.id) == col(Request.assignee_id))
-                .where(col(Request.first_response_at) >= since)
+                .where(col(Request.first_response_at) >= since, *ours)
             )
         ).all()
     per: dict[str, list[float]] = defaultdict(list)
     for created, first, name in answered:
         per[name].append((first - created).total_seconds() / 60)
-    lines = [
-        say("digest_head", lang, day=now.astimezone(app.policy.tz).strftime("%d.%m.%Y")),
+    lines = [say("digest_head", lang, day=now.astimezone(app.policy.tz).strftime("%d.%m.%Y"))]
+    if team is not None:
+        lines.append(say("digest_team", lang, count=len(team)))
+    lines += [
         say("digest_line", lang, new=new, unanswered=unanswered, overdue=overdue, conflicts=conflicts),
         say("digest_frt_head", lang),
     ]
+    slowest = sorted(per.items(), key=lambda item: (-sum(item[1]) / len(item[1]), item[0]))
     lines += [
         say("digest_frt", lang, name=name, minutes=round(sum(v) / len(v)), count=len(v))
-        for name, v in sorted(per.items())
+        for name, v in slowest[:FRT_LINES]
     ] or [say("digest_frt_none", lang)]
+    if rest := [m for _, v in slowest[FRT_LINES:] for m in v]:
+        others = len(slowest) - FRT_LINES
+        lines.append(say("digest_frt_rest", lang, people=others, minutes=round(sum(rest) / len(rest))))
     return "\n".join(lines)
 
 
@@ -68,16 +85,19 @@ async def send_digests(app: JobContext) -> int:
     day = local.strftime("%Y-%m-%d")
     async with app.db.session() as session:
         supervisors = [s for s in await active_staff(session, roles=("supervisor",)) if s.telegram_user_id]
+        teams = {s.id: await team_below(session, s.id or 0) for s in supervisors}
     targets = [(f"digest:{day}:staff:{s.id}", s.telegram_user_id or 0, s.id) for s in supervisors]
     if cfg.supervisor_chat_id is not None:
         targets.append((f"digest:{day}:chat:{cfg.supervisor_chat_id}", cfg.supervisor_chat_id, None))
-    if not targets:
-        return 0
-    text = await digest_text(app, now, cfg.language)
+    texts: dict[frozenset[int] | None, str] = {}
     sent = 0
     for key, chat_id, staff_id in targets:
+        below = teams.get(staff_id)
+        team = frozenset(below | {staff_id}) if below and staff_id is not None else None
+        if team not in texts:
+            texts[team] = await digest_text(app, now, cfg.language, team=set(team) if team else None)
         sent += (
-            await deliver(app, key=key, kind="digest", chat_id=chat_id, text=text, staff_id=staff_id)
+            await deliver(app, key=key, kind="digest", chat_id=chat_id, text=texts[team], staff_id=staff_id)
             is not None
         )
     return sent

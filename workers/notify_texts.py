@@ -33,9 +33,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "digest_line": (
             "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}"
         ),
-        "digest_frt_head": "Первый ответ (среднее по менеджерам):",
+        "digest_frt_head": "Первый ответ (среднее по менеджерам, сначала самые долгие):",
         "digest_frt": "  {name}: {minutes} мин ({count})",
         "digest_frt_none": "  нет ответов за сутки",
+        "digest_frt_rest": "  …ещё {people}: в среднем {minutes} мин",
+        "digest_team": "Ваша группа: {count} чел., включая вас (назначенные им обращения)",
         "mirror_head": "{icon} {author} · {channel}",
         "mirror_call": "📞 Звонок{duration}",
         "mirror_transcript": "Расшифровка:",
@@ -72,9 +74,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "digest_line": (
             "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}"
         ),
-        "digest_frt_head": "First response (average per manager):",
+        "digest_frt_head": "First response (average per manager, slowest first):",
         "digest_frt": "  {name}: {minutes} min ({count})",
         "digest_frt_none": "  no answers in the last 24 hours",
+        "digest_frt_rest": "  …{people} more: {minutes} min on average",
+        "digest_team": "Your group: {count} people, you included (the requests assigned to them)",
         "mirror_head": "{icon} {author} · {channel}",
         "mirror_call": "📞 Call{duration}",
         "mirror_transcript": "Transcript:",

@@ -4,6 +4,7 @@ circles. A division with several group heads routes a manager's alerts to their 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
 
 from storage.models import Staff
 
@@ -36,3 +37,20 @@ async def reports_to(session: AsyncSession, member: Staff, boss: Staff) -> bool:
         seen.add(current.id)
         current = await session.get(Staff, current.head_id) if current.head_id is not None else None
     return False
+
+
+async def team_below(session: AsyncSession, head_id: int) -> set[int]:
+    """Everyone whose chart reaches this head (their group, the groups of heads under them), without them."""
+    rows = (await session.execute(select(Staff.id, Staff.head_id))).all()
+    children: dict[int, list[int]] = {}
+    for member_id, boss_id in rows:
+        if boss_id is not None:
+            children.setdefault(boss_id, []).append(member_id)
+    team: set[int] = set()
+    todo = list(children.get(head_id, []))
+    while todo:
+        member_id = todo.pop()
+        if member_id not in team and member_id != head_id:
+            team.add(member_id)
+            todo += children.get(member_id, [])
+    return team

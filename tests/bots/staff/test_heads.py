@@ -5,7 +5,7 @@ the supervisor on duty is told, as before; an overdue task goes to its assignee'
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,6 +16,7 @@ from storage.models import Alert, Client, Request, Staff, Task
 from storage.repos.accounts import add_staff
 from tests.bots.staff.conftest import StaffDesk
 from tests.factories import NOW, inbound
+from workers.digest import digest_text
 from workers.notify import staff_tick
 
 pytestmark = pytest.mark.storage
@@ -118,3 +119,55 @@ async def test_an_overdue_task_goes_to_the_assignees_head(desk: StaffDesk) -> No
     assert sorted(int(p["chat_id"]) for p in late) == [IVAN, PAVLOV]
     async with desk.services.db.session() as session:
         assert len((await session.execute(select(Task))).scalars().all()) == 1
+
+
+async def _answered(desk: StaffDesk, event: str, who: str, minutes: int) -> None:
+    result = await accept(
+        desk.services.db, inbound(event, text=f"Вопрос {event}", sender=event), policy=IntakePolicy()
+    )
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, result.request_id)
+        assert request is not None
+        request.assignee_id = desk.staff[who].id
+        request.created_at = desk.now - timedelta(hours=2)
+        request.first_response_at = request.created_at + timedelta(minutes=minutes)
+        await session.commit()
+
+
+async def test_a_head_gets_the_digest_of_their_group_and_the_others_the_companys(desk: StaffDesk) -> None:
+    await _chart(desk)
+    desk.now = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 10:00 Moscow: after the digest hour
+    await _answered(desk, "a1", "Иван", 30)
+    await _answered(desk, "a2", "Анна", 10)
+    await _conflict(desk, assignee="Анна")  # answered at once: Анна's average is 5 minutes over two
+    await _tick(desk)
+
+    def digest(chat: int) -> str:
+        [text] = [
+            str(p["text"])
+            for p in desk.api.sent("sendMessage")
+            if int(p["chat_id"]) == chat and "Сводка" in str(p["text"])
+        ]
+        return text
+
+    pavlov, makarova, viktor = digest(PAVLOV), digest(MAKAROVA), digest(VIKTOR)
+    assert "Ваша группа: 2 чел., включая вас" in pavlov and "Иван Соколов: 30 мин (1)" in pavlov
+    assert "Анна Петрова" not in pavlov and "Конфликтов: 0" in pavlov
+    assert "Ваша группа: 3 чел., включая вас" in makarova and "Анна Петрова" not in makarova
+    assert "Ваша группа" not in viktor and "Конфликтов: 1" in viktor
+    assert viktor.index("Иван Соколов: 30 мин") < viktor.index("Анна Петрова: 5 мин (2)")  # the slowest first
+
+
+async def test_a_digest_of_eighty_names_the_twenty_slowest_and_sums_the_rest(desk: StaffDesk) -> None:
+    desk.now = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    async with desk.services.db.session() as session:
+        people = [await add_staff(session, name=f"Менеджер {i:02d}") for i in range(25)]
+        await session.commit()
+    for i, member in enumerate(people):
+        desk.staff[member.name] = member
+        await _answered(desk, f"m{i}", member.name, 10 + i)
+    text = await digest_text(desk.app, desk.now, "ru")
+    lines = text.splitlines()
+    assert "  Менеджер 24: 34 мин (1)" in lines and "  Менеджер 05: 15 мин (1)" in lines
+    assert "  Менеджер 04: 14 мин (1)" not in lines
+    assert lines[-1] == "  …ещё 5: в среднем 12 мин"
