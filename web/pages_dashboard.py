@@ -1,5 +1,6 @@
 """The supervisor dashboard: first-response times, requests by status, overdue, conflicts, daily volume, and
-how right the assistant's conflict alerts were by the staff's verdicts."""
+how right the assistant's conflict alerts were by the staff's verdicts; a head sees their group's by default
+(Staff.head_id), and any head's group or the whole company on request. The message volume is the company's."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Alert, Message, Request
+from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
+from storage.repos.org_chart import HEAD_ROLES, team_below
+from storage.repos.staff_bot import active_staff
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
-from web.ui import company_tz, render, require_role, state, t
+from web.ui import company_tz, me, render, require_role, state, t
 
 DAYS = 14
 VERDICT_DAYS = 90  # the conflict alerts whose verdicts the assistant's figures count
@@ -35,35 +39,45 @@ def _frt_rows(groups: dict[str, list[float]]) -> list[tuple[str, list[float]]]:
     return [(name, [percentile(v, 0.5), percentile(v, 0.9)]) for name, v in sorted(groups.items())]
 
 
+async def _group(session: AsyncSession, request: web.Request) -> tuple[str, set[int] | None, list[Staff]]:
+    """Whose requests the page counts: `?team=<head id>` or `all`; by default a head's own group (everyone
+    whose chart reaches them, and them), else the whole company. Also the heads there are to choose from."""
+    people = list(await active_staff(session, roles=HEAD_ROLES))
+    heads = [p for p in people if await team_below(session, p.id or 0)]
+    wanted = request.query.get("team", "")
+    mine = me(request).id or 0
+    if wanted == "" and any(h.id == mine for h in heads):
+        wanted = str(mine)
+    head = next((h for h in heads if str(h.id) == wanted), None)
+    if head is None:
+        return "all", None, heads
+    return str(head.id), await team_below(session, head.id or 0) | {head.id or 0}, heads
+
+
 async def dashboard(request: web.Request) -> web.Response:
     require_role(request, "supervisor", "admin")
     now = utcnow()
     since = now - timedelta(days=DAYS)
     async with state(request).services.db.session() as session:
         names = await staff_names(session)
-        recent = select(Request).where(col(Request.created_at) >= now - timedelta(days=RECENT_DAYS))
+        chosen, team, heads = await _group(session, request)
+        ours = [col(Request.assignee_id).in_(team)] if team is not None else []
+        recent = select(Request).where(col(Request.created_at) >= now - timedelta(days=RECENT_DAYS), *ours)
         requests = (await session.execute(recent)).scalars().all()
         # every open request, however old: an overdue one from four months ago is the one to see
-        still_open = select(Request).where(col(Request.status).not_in(CLOSED))
+        still_open = select(Request).where(col(Request.status).not_in(CLOSED), *ours)
         open_requests = (await session.execute(still_open)).scalars().all()
+        conflicts = select(Alert).where(col(Alert.kind) == "conflict")
+        if team is not None:
+            conflicts = conflicts.join(Request, col(Request.id) == col(Alert.request_id)).where(*ours)
         alerts = (
-            (
-                await session.execute(
-                    select(Alert)
-                    .where(col(Alert.kind) == "conflict")
-                    .order_by(col(Alert.created_at).desc())
-                    .limit(30)
-                )
-            )
+            (await session.execute(conflicts.order_by(col(Alert.created_at).desc()).limit(30)))
             .scalars()
             .all()
         )
         recent_conflicts = (
             await session.execute(
-                select(Alert).where(
-                    col(Alert.kind) == "conflict",
-                    col(Alert.created_at) >= now - timedelta(days=VERDICT_DAYS),
-                )
+                conflicts.where(col(Alert.created_at) >= now - timedelta(days=VERDICT_DAYS))
             )
         ).scalars()
         judged = verdicts(recent_conflicts)
@@ -113,4 +127,6 @@ async def dashboard(request: web.Request) -> web.Response:
         verdict_days=VERDICT_DAYS,
         volume=stacked_days(days, series),
         staff=names,
+        team=chosen,
+        heads=heads,
     )

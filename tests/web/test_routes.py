@@ -841,3 +841,33 @@ async def test_the_dashboard_counts_an_old_open_request_as_overdue(seeded: Seede
     boss = await sign_in("viktor@example.ru")
     _, page = await boss.get("/ui/dashboard")
     assert f'<a href="/ui/requests/{stale.id}">#{stale.id}</a>' in page
+
+
+async def test_a_heads_dashboard_shows_their_group_and_the_company_on_request(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    past = utcnow() - timedelta(days=1)
+    async with seeded.live.services.db.session() as session:
+        anna = await session.get(Staff, seeded.manager_id)
+        assert anna is not None
+        anna.head_id = seeded.supervisor_id  # Виктор heads Анна's group; the other manager is in none
+        for request_id in (seeded.own_request_id, seeded.others_request_id):
+            request = await session.get(Request, request_id)
+            assert request is not None
+            request.due_at = past
+        await session.commit()
+
+    def link(request_id: int) -> str:
+        return f'<a href="/ui/requests/{request_id}">#{request_id}</a>'
+
+    boss = await sign_in("viktor@example.ru")
+    _, mine = await boss.get("/ui/dashboard")
+    assert link(seeded.own_request_id) in mine and link(seeded.others_request_id) not in mine
+    assert f'<option value="{seeded.supervisor_id}" selected>Группа: Виктор' in mine
+    _, everyone = await boss.get("/ui/dashboard?team=all")
+    assert link(seeded.own_request_id) in everyone and link(seeded.others_request_id) in everyone
+    admin = await sign_in("galina@example.ru")  # heads nobody: the company, and Виктор's group to pick
+    _, company = await admin.get("/ui/dashboard")
+    assert link(seeded.others_request_id) in company and '<option value="all" selected>' in company
+    _, group = await admin.get(f"/ui/dashboard?team={seeded.supervisor_id}")
+    assert link(seeded.others_request_id) not in group and link(seeded.own_request_id) in group
