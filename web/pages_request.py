@@ -61,7 +61,8 @@ async def conversation(request: web.Request) -> web.Response:
         alerts = await alerts_of(session, client_id=row.client_id, request_id=row.id or 0)
         alerted = await _alerted(session, [i.message.id or 0 for i in items])
         markable, _alerted_turns = await _call_turns(session, [s for i in items for s in i.segments])
-        staff = (await session.execute(select(Staff).where(col(Staff.active).is_(True)))).scalars().all()
+        active = select(Staff).where(col(Staff.active).is_(True)).order_by(col(Staff.name), col(Staff.id))
+        staff = (await session.execute(active)).scalars().all()
         label = await client_label(session, row)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(

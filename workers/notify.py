@@ -38,7 +38,10 @@ async def escalation_chain(app: JobContext, *, above: int | None = None) -> list
         heads = await heads_above(session, above)
         supervisors = await active_staff(session, roles=("supervisor",))
         admins = await active_staff(session, roles=("admin",))
-    ordered = heads or sorted(supervisors, key=lambda s: (not s.on_duty, s.id or 0))
+    # a head who has not connected the bot yet is passed over; with none reachable, the supervisors are told
+    ordered = [h for h in heads if h.telegram_user_id] or sorted(
+        supervisors, key=lambda s: (not s.on_duty, s.id or 0)
+    )
     ordered += [a for a in admins if a not in ordered]
     return [s for s in ordered if s.telegram_user_id]
 

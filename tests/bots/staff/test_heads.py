@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
@@ -171,3 +171,16 @@ async def test_a_digest_of_eighty_names_the_twenty_slowest_and_sums_the_rest(des
     assert "  Менеджер 24: 34 мин (1)" in lines and "  Менеджер 05: 15 мин (1)" in lines
     assert "  Менеджер 04: 14 мин (1)" not in lines
     assert lines[-1] == "  …ещё 5: в среднем 12 мин"
+
+
+async def test_a_head_without_the_bot_is_passed_over(desk: StaffDesk) -> None:
+    await _chart(desk)
+    async with desk.services.db.session() as session:
+        for head in (
+            await session.execute(select(Staff).where(col(Staff.telegram_user_id).in_([PAVLOV, MAKAROVA])))
+        ).scalars():
+            head.telegram_user_id = None  # neither has sent /start yet
+        await session.commit()
+    await _conflict(desk, assignee="Иван")
+    await _tick(desk)
+    assert sorted(_alerted(desk)) == [IVAN, VIKTOR]
