@@ -15,12 +15,15 @@ from langchain_core.messages import BaseMessage
 
 from assistant.llm import ChatRunner
 from bots.staff.bot import StaffBot
+from intake.accept import accept
+from intake.policy import IntakePolicy
 from okno.services import Services
 from sandbox.telegram import TelegramSandbox
-from storage.models import Staff
+from storage.models import Alert, Client, Request, Staff
 from storage.repos.accounts import add_channel_account, add_staff
 from tests.assistant.fakes import ToolCallingFake
 from tests.conftest import start_app
+from tests.factories import NOW, inbound
 from workers.analyze import AssistantServices
 from workers.staff_delivery import close_staff_bots
 from workers.staffbot_config import StaffBotSettings
@@ -158,3 +161,35 @@ async def desk(services: Services) -> AsyncIterator[StaffDesk]:
     await close_staff_bots(services.jobs)  # its HTTP session, before the sandbox goes
     await api.close()
     await runner.cleanup()
+
+
+ANGRY = "ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"
+
+
+async def conflict_alert(
+    desk: StaffDesk, *, assignee: Staff | None = None, responsible: Staff | None = None
+) -> Alert:
+    """Ромашка's angry message as a conflict alert on its (answered) request, with that assignee and that
+    responsible manager on the client, as the conflict check leaves it."""
+    result = await accept(desk.services.db, inbound("e1", text=ANGRY), policy=IntakePolicy())
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, result.request_id)
+        assert request is not None and request.client_id is not None
+        request.assignee_id = assignee.id if assignee else None
+        request.first_response_at = NOW  # answered: these tests are about the conflict, not the SLA
+        client = await session.get(Client, request.client_id)
+        assert client is not None
+        client.responsible_staff_id = responsible.id if responsible else None
+        alert = Alert(
+            kind="conflict",
+            severity=2,
+            category="missed_deadline",
+            evidence_quote="Сколько можно ждать акт?!",
+            source_message_id=result.message_id,
+            client_id=client.id,
+            request_id=request.id,
+            created_at=desk.now,
+        )
+        session.add(alert)
+        await session.commit()
+    return alert

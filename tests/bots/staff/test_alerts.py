@@ -14,7 +14,7 @@ from intake.policy import IntakePolicy
 from intake.schema import CallInfo
 from storage.models import Alert, Call, Message, Request, StaffNotice, Task, TranscriptSegment
 from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
-from tests.bots.staff.conftest import StaffDesk, buttons
+from tests.bots.staff.conftest import StaffDesk, buttons, conflict_alert
 from tests.factories import NOW, inbound
 from workers.notify import staff_tick
 from workers.outbound import queue_reply
@@ -24,29 +24,7 @@ pytestmark = pytest.mark.storage
 
 
 async def _conflict(desk: StaffDesk, *, assignee: str | None = "Иван") -> Alert:
-    result = await accept(
-        desk.services.db,
-        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"),
-        policy=IntakePolicy(),
-    )
-    async with desk.services.db.session() as session:
-        request = await session.get(Request, result.request_id)
-        assert request is not None
-        request.assignee_id = desk.staff[assignee].id if assignee else None
-        request.first_response_at = NOW  # answered: this test is about the conflict, not the SLA
-        alert = Alert(
-            kind="conflict",
-            severity=2,
-            category="missed_deadline",
-            evidence_quote="Сколько можно ждать акт?!",
-            source_message_id=result.message_id,
-            client_id=request.client_id,
-            request_id=request.id,
-            created_at=desk.now,
-        )
-        session.add(alert)
-        await session.commit()
-    return alert
+    return await conflict_alert(desk, assignee=desk.staff[assignee] if assignee else None)
 
 
 def _sent_to(desk: StaffDesk, chat: int, *, digests: bool = False) -> list[dict[str, object]]:

@@ -10,11 +10,11 @@ from sqlmodel import select
 from bots.staff.mirror import mirror_to_topic
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from storage.models import Alert, Client, Request, Staff, Task
+from storage.models import Request, Staff, Task
 from storage.repos.accounts import add_staff
 from tests.assistant.staff_directory import DIVISION
-from tests.bots.staff.conftest import FORUM, PEOPLE, StaffDesk, buttons, texts
-from tests.factories import NOW, inbound
+from tests.bots.staff.conftest import FORUM, PEOPLE, StaffDesk, buttons, conflict_alert, texts
+from tests.factories import inbound
 from workers.notify import staff_tick
 from workers.staff_cards import AlertAction
 
@@ -77,34 +77,6 @@ async def test_more_people_than_buttons_asks_for_the_surname(desk: StaffDesk) ->
     assert not any(label.startswith("Александр") for label, _ in buttons(card))
 
 
-async def _alert_for(desk: StaffDesk, *, responsible: Staff) -> Alert:
-    result = await accept(
-        desk.services.db,
-        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"),
-        policy=IntakePolicy(),
-    )
-    async with desk.services.db.session() as session:
-        request = await session.get(Request, result.request_id)
-        assert request is not None and request.client_id is not None
-        client = await session.get(Client, request.client_id)
-        assert client is not None
-        client.responsible_staff_id = responsible.id
-        request.first_response_at = NOW
-        alert = Alert(
-            kind="conflict",
-            severity=2,
-            category="missed_deadline",
-            evidence_quote="Сколько можно ждать акт?!",
-            source_message_id=result.message_id,
-            client_id=client.id,
-            request_id=request.id,
-            created_at=desk.now,
-        )
-        session.add(alert)
-        await session.commit()
-    return alert
-
-
 async def test_assign_pages_through_eighty_with_the_clients_manager_first(desk: StaffDesk) -> None:
     hired = await _hire(desk, DIVISION)
     async with desk.services.db.session() as session:
@@ -112,7 +84,7 @@ async def test_assign_pages_through_eighty_with_the_clients_manager_first(desk: 
         assert away is not None
         away.on_duty = False  # on leave: still the client's manager, still first, marked
         await session.commit()
-    alert = await _alert_for(desk, responsible=hired["Ярослав Данилов"])
+    alert = await conflict_alert(desk, responsible=hired["Ярослав Данилов"])
     await staff_tick({"okno": desk.app})
     [card] = [p for p in desk.api.sent("sendMessage") if str(p["chat_id"]) == "7003" and buttons(p)]
     [_, first] = await desk.press(7003, dict(buttons(card))["Назначить…"], message_id=1001)

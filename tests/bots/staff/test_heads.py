@@ -12,10 +12,10 @@ from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from storage.models import Alert, Client, Request, Staff, Task
+from storage.models import Alert, Request, Staff, Task
 from storage.repos.accounts import add_staff
-from tests.bots.staff.conftest import StaffDesk
-from tests.factories import NOW, inbound
+from tests.bots.staff.conftest import StaffDesk, conflict_alert
+from tests.factories import inbound
 from workers.digest import digest_text
 from workers.notify import staff_tick
 
@@ -36,32 +36,11 @@ async def _chart(desk: StaffDesk) -> None:
 
 
 async def _conflict(desk: StaffDesk, *, assignee: str | None, responsible: str | None = None) -> Alert:
-    result = await accept(
-        desk.services.db,
-        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Сколько можно ждать акт?!"),
-        policy=IntakePolicy(),
+    return await conflict_alert(
+        desk,
+        assignee=desk.staff[assignee] if assignee else None,
+        responsible=desk.staff[responsible] if responsible else None,
     )
-    async with desk.services.db.session() as session:
-        request = await session.get(Request, result.request_id)
-        assert request is not None and request.client_id is not None
-        request.assignee_id = desk.staff[assignee].id if assignee else None
-        request.first_response_at = NOW
-        client = await session.get(Client, request.client_id)
-        assert client is not None
-        client.responsible_staff_id = desk.staff[responsible].id if responsible else None
-        alert = Alert(
-            kind="conflict",
-            severity=2,
-            category="missed_deadline",
-            evidence_quote="Сколько можно ждать акт?!",
-            source_message_id=result.message_id,
-            client_id=client.id,
-            request_id=request.id,
-            created_at=desk.now,
-        )
-        session.add(alert)
-        await session.commit()
-    return alert
 
 
 def _alerted(desk: StaffDesk) -> list[int]:
