@@ -233,7 +233,12 @@ def staff_list() -> None:
 @staff.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="check the file and say what would change; save nothing")
-def staff_import(path: Path, dry_run: bool) -> None:
+@click.option(
+    "--deactivate-missing",
+    is_flag=True,
+    help="deactivate members the file does not list (those who left); admins are kept",
+)
+def staff_import(path: Path, dry_run: bool, deactivate_missing: bool) -> None:
     """Add or update staff from a CSV file (name, role, email, extension, telegram_id, head; English or
     Russian column names); nothing is saved while any line is wrong."""
     from okno.staff_import import ImportReport, apply_rows, decode, read_rows
@@ -242,7 +247,7 @@ def staff_import(path: Path, dry_run: bool) -> None:
 
     async def work(db: Database, _box: SecretBox) -> ImportReport:
         async with db.session() as session:
-            report = await apply_rows(session, rows)
+            report = await apply_rows(session, rows, leavers=deactivate_missing)
             report.problems[:0] = problems
             if report.problems or dry_run:
                 await session.rollback()
@@ -254,6 +259,10 @@ def staff_import(path: Path, dry_run: bool) -> None:
     for problem in report.problems:
         click.echo(problem, err=True)
     counts = f"{len(report.added)} added, {len(report.updated)} updated, {report.heads} heads set"
+    if deactivate_missing:
+        counts += f", {len(report.deactivated)} deactivated"
+        if report.deactivated and not report.problems:
+            click.echo(f"deactivated: {', '.join(report.deactivated)}")
     if report.problems:
         raise click.ClickException(
             f"nothing saved ({len(report.problems)} problem(s)); the file would give {counts}"

@@ -55,6 +55,7 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     heads: int = 0
+    deactivated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -142,9 +143,10 @@ def _taken(everyone: Sequence[Staff], row: Row, member: Staff | None) -> str | N
     return None
 
 
-async def apply_rows(session: AsyncSession, rows: Sequence[Row]) -> ImportReport:
-    """Add or update each row's member, then set the heads; the caller commits only a report without
-    problems."""
+async def apply_rows(session: AsyncSession, rows: Sequence[Row], *, leavers: bool = False) -> ImportReport:
+    """Add or update each row's member, then set the heads; with `leavers`, a member the file does not list
+    is deactivated (no requests, alerts or sign-in), admins aside: the HR list rarely holds the IT admin. The
+    caller commits only a report without problems."""
     repeated = _repeats(rows)
     report = ImportReport(problems=list(repeated.values()))
     everyone = list(await list_staff(session))
@@ -157,6 +159,12 @@ async def apply_rows(session: AsyncSession, rows: Sequence[Row]) -> ImportReport
     for row in rows:
         if row.line in members and row.head is not None:
             await _set_head(session, everyone, row, members[row.line], report)
+    if leavers:
+        listed = {id(member) for member in members.values()}
+        for member in everyone:
+            if member.active and member.role != "admin" and id(member) not in listed:
+                member.active = False
+                report.deactivated.append(member.name)
     return report
 
 
@@ -164,7 +172,8 @@ async def _upsert(
     session: AsyncSession, everyone: list[Staff], row: Row, report: ImportReport
 ) -> Staff | None:
     by_email = [s for s in everyone if row.email and s.email == row.email]
-    by_name = [s for s in everyone if s.active and s.name == row.name and (not row.email or not s.email)]
+    same = [s for s in everyone if s.name == row.name and (not row.email or not s.email)]
+    by_name = [s for s in same if s.active] or same  # someone who left and came back is taken back
     found = by_email or by_name
     if len(found) > 1:
         report.problems.append(f"line {row.line}: {len(found)} members are named {row.name!r}: give an email")

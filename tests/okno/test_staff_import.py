@@ -124,3 +124,20 @@ def test_staff_add_takes_a_head_and_refuses_a_manager_as_one(okno: tuple[CliRunn
     refused = runner.invoke(main, ["staff", "add", "Анна Волкова", "--head", str(staff["Иван Соколов"].id)])
     assert refused.exit_code == 2 and "a head is a supervisor or an admin" in refused.output
     assert "Анна Волкова" not in _staff(tmp_path)
+
+
+def test_those_who_left_are_deactivated_only_when_asked_and_admins_stay(okno: tuple[CliRunner, Path]) -> None:
+    runner, tmp_path = okno
+    assert runner.invoke(main, ["staff", "add", "Галина Админ", "--role", "admin"]).exit_code == 0
+    assert _import(okno, HR_EXPORT).exit_code == 0
+    left = HR_EXPORT.replace("Анна Волкова;менеджер;;203;Елена Макарова\n", "")
+    kept = _import(okno, left)
+    assert kept.exit_code == 0 and _staff(tmp_path)["Анна Волкова"].active  # not without the flag
+    gone = _import(okno, left, "--deactivate-missing")
+    assert gone.exit_code == 0, gone.output
+    assert "deactivated: Анна Волкова" in gone.output
+    assert _last(gone) == "0 added, 4 updated, 3 heads set, 1 deactivated"
+    staff = _staff(tmp_path)
+    assert not staff["Анна Волкова"].active and staff["Галина Админ"].active
+    back = _import(okno, HR_EXPORT, "--deactivate-missing")  # she came back: active again
+    assert back.exit_code == 0 and _staff(tmp_path)["Анна Волкова"].active
