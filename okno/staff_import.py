@@ -43,7 +43,7 @@ ROLE_WORDS = {
 class Row:
     line: int
     name: str
-    role: str
+    role: str | None  # None: the file does not say (a member keeps theirs; a new one is a manager)
     email: str | None
     extension: str | None
     telegram_id: int | None
@@ -92,10 +92,10 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
         name, role_word, tg = " ".join(cell("name").split()), cell("role").casefold(), cell("telegram_id")
-        role = ROLE_WORDS.get(role_word or "manager")
+        role = ROLE_WORDS.get(role_word) if role_word else None
         if not name:
             problems.append(f"line {line}: no name")
-        elif role is None:
+        elif role_word and role is None:
             problems.append(f"line {line}: unknown role {cell('role')!r} (manager, supervisor or admin)")
         elif tg and not tg.lstrip("-").isdigit():
             problems.append(f"line {line}: telegram_id {tg!r} is not a number")
@@ -184,7 +184,8 @@ async def _upsert(
         report.problems.append(f"line {row.line}: {taken}")
         return None
     if member is not None:
-        member.name, member.role, member.active = row.name, row.role, True
+        # an export without a role column must not make the company's admin a manager
+        member.name, member.role, member.active = row.name, row.role or member.role, True
         member.extension = row.extension or member.extension
         member.telegram_user_id = row.telegram_id or member.telegram_user_id
         member.email = row.email or member.email
@@ -193,7 +194,7 @@ async def _upsert(
     member = await add_staff(
         session,
         name=row.name,
-        role=row.role,
+        role=row.role or "manager",
         email=row.email,
         extension=row.extension,
         telegram_user_id=row.telegram_id,

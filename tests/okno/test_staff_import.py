@@ -141,3 +141,17 @@ def test_those_who_left_are_deactivated_only_when_asked_and_admins_stay(okno: tu
     assert not staff["Анна Волкова"].active and staff["Галина Админ"].active
     back = _import(okno, HR_EXPORT, "--deactivate-missing")  # she came back: active again
     assert back.exit_code == 0 and _staff(tmp_path)["Анна Волкова"].active
+
+
+def test_a_list_without_roles_keeps_everyones_role(okno: tuple[CliRunner, Path]) -> None:
+    runner, tmp_path = okno
+    assert (
+        runner.invoke(
+            main, ["staff", "add", "Елена Макарова", "--role", "admin", "--email", "e@z.ru"]
+        ).exit_code
+        == 0
+    )
+    plain = _import(okno, "ФИО;Почта\nЕлена Макарова;e@z.ru\nОлег Козлов;o@z.ru\n")
+    assert plain.exit_code == 0 and _last(plain) == "1 added, 1 updated, 0 heads set"
+    staff = _staff(tmp_path)
+    assert staff["Елена Макарова"].role == "admin" and staff["Олег Козлов"].role == "manager"
