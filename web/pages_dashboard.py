@@ -13,8 +13,7 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
-from storage.repos.org_chart import HEAD_ROLES, team_below
-from storage.repos.staff_bot import active_staff
+from storage.repos.org_chart import heads_with_groups, team_below
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
@@ -42,8 +41,7 @@ def _frt_rows(groups: dict[str, list[float]]) -> list[tuple[str, list[float]]]:
 async def _group(session: AsyncSession, request: web.Request) -> tuple[str, set[int] | None, list[Staff]]:
     """Whose requests the page counts: `?team=<head id>` or `all`; by default a head's own group (everyone
     whose chart reaches them, and them), else the whole company. Also the heads there are to choose from."""
-    people = list(await active_staff(session, roles=HEAD_ROLES))
-    heads = [p for p in people if await team_below(session, p.id or 0)]
+    heads = await heads_with_groups(session)
     wanted = request.query.get("team", "")
     mine = me(request).id or 0
     if wanted == "" and any(h.id == mine for h in heads):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
 from web.queries import QUEUES, inbox_rows, queue_counts, queue_requests, staff_names
 from web.ui import me, render, state
@@ -22,6 +23,7 @@ async def inbox(request: web.Request) -> web.Response:
     now = utcnow()
     async with state(request).services.db.session() as session:
         names = await staff_names(session)
+        heads = await heads_with_groups(session)
         counts = await queue_counts(session, me(request))
         picked = await queue_requests(session, me(request), queue, channel=channel, assignee=assignee)
         rows = await inbox_rows(session, picked, names, now)
@@ -38,5 +40,6 @@ async def inbox(request: web.Request) -> web.Response:
         rows=rows,
         channels=CHANNELS,
         staff=names,
+        heads=heads,
         filters={"channel": channel, "assignee": assignee, "client": client, "overdue": overdue},
     )

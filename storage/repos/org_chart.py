@@ -4,7 +4,7 @@ circles. A division with several group heads routes a manager's alerts to their 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import Staff
 
@@ -54,3 +54,12 @@ async def team_below(session: AsyncSession, head_id: int) -> set[int]:
             team.add(member_id)
             todo += children.get(member_id, [])
     return team
+
+
+async def heads_with_groups(session: AsyncSession) -> list[Staff]:
+    """The active heads someone reports to, by name: the groups a page can be narrowed to."""
+    bosses = select(Staff.head_id).where(col(Staff.head_id).is_not(None), col(Staff.active).is_(True))
+    query = (
+        select(Staff).where(col(Staff.id).in_(bosses), col(Staff.active).is_(True)).order_by(col(Staff.name))
+    )
+    return list((await session.execute(query)).scalars().all())

@@ -871,3 +871,24 @@ async def test_a_heads_dashboard_shows_their_group_and_the_company_on_request(
     assert link(seeded.others_request_id) in company and '<option value="all" selected>' in company
     _, group = await admin.get(f"/ui/dashboard?team={seeded.supervisor_id}")
     assert link(seeded.others_request_id) not in group and link(seeded.own_request_id) in group
+
+
+async def test_the_inbox_narrows_to_a_heads_group(seeded: Seeded, sign_in: SignIn) -> None:
+    async with seeded.live.services.db.session() as session:
+        anna = await session.get(Staff, seeded.manager_id)
+        assert anna is not None
+        anna.head_id = seeded.supervisor_id
+        await session.commit()
+    boss = await sign_in("viktor@example.ru")
+    _, everyone = await boss.get("/ui/?queue=unanswered")
+    _, everyone_at_work = await boss.get("/ui/?queue=in_work")
+    both = everyone + everyone_at_work
+    assert (
+        f'data-request="{seeded.others_request_id}"' in both
+        and f'data-request="{seeded.own_request_id}"' in both
+    )
+    group = f"group:{seeded.supervisor_id}"
+    pages = [(await boss.get(f"/ui/?queue={q}&assignee={group}"))[1] for q in ("unanswered", "in_work")]
+    assert f'<option value="{group}" selected>Группа: Виктор' in pages[0]
+    assert f'data-request="{seeded.own_request_id}"' in "".join(pages)
+    assert f'data-request="{seeded.others_request_id}"' not in "".join(pages)
