@@ -23,6 +23,9 @@ class ChannelAccount(SQLModel, table=True):
     config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     secrets_encrypted: str = Field(default="")
     active: bool = True
+    # The group that answers this line (a WhatsApp number, a mailbox): its head's staff id. A new request from
+    # it rotates among that group's managers, and while nobody has it, its alerts reach that head.
+    group_head_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -29,6 +29,8 @@ class Request(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = Field(default="new", max_length=20, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    # The head of the group whose line the request came in on (ChannelAccount.group_head_id), kept as it was.
+    group_head_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -70,3 +70,35 @@ async def test_replies_sent_before_t3s1_get_their_outbox_rows_delivery(tmp_path:
         found = (await conn.execute(text("SELECT id, delivery_status FROM message ORDER BY id"))).all()
     await db.dispose()
     assert [tuple(row) for row in found] == [(1, "failed"), (2, "sent"), (3, None)]
+
+
+async def test_heads_and_lines_arrive_on_a_database_with_staff_requests_and_accounts(tmp_path: Path) -> None:
+    """h4d1 rebuilds staff, request and channel_account on SQLite (batch mode) with rows pointing at them:
+    nothing is lost, and the new columns start empty."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(db, "t3s1")
+    rows = (
+        "INSERT INTO staff (id, name, role, active, on_duty, created_at) VALUES (1, 'Анна', 'manager', 1, 1,"
+        " CURRENT_TIMESTAMP)",
+        "INSERT INTO channel_account (id, channel, name, config, secrets_encrypted, active, created_at)"
+        " VALUES (1, 'email', 'box', '{}', '', 1, CURRENT_TIMESTAMP)",
+        "INSERT INTO contact (id, created_at) VALUES (1, CURRENT_TIMESTAMP)",
+        "INSERT INTO request (id, contact_id, origin_channel, status, assignee_id, created_at,"
+        " last_activity_at, field_sources, notes)"
+        " VALUES (1, 1, 'email', 'new', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', '[]')",
+        "INSERT INTO task (id, title, assignee_id, status, watcher_ids, created_by_assistant, created_at)"
+        " VALUES (1, 'Позвонить', 1, 'open', '[]', 0, CURRENT_TIMESTAMP)",
+    )
+    async with db.engine.begin() as conn:
+        for row in rows:
+            await conn.execute(text(row))
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        staff = (await conn.execute(text("SELECT id, name, head_id FROM staff"))).all()
+        request = (await conn.execute(text("SELECT id, assignee_id, group_head_id FROM request"))).all()
+        account = (await conn.execute(text("SELECT id, group_head_id FROM channel_account"))).all()
+        task = (await conn.execute(text("SELECT assignee_id FROM task"))).all()
+    await db.dispose()
+    assert [tuple(r) for r in staff] == [(1, "Анна", None)]
+    assert [tuple(r) for r in request] == [(1, 1, None)] and [tuple(r) for r in account] == [(1, None)]
+    assert [tuple(r) for r in task] == [(1,)]

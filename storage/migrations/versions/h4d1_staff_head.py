@@ -1,4 +1,5 @@
-"""staff.head_id: each member's руководитель, whom their alerts and overdue tasks reach first
+"""staff.head_id: each member's руководитель, whom their alerts and overdue tasks reach first; the group
+that answers a channel account (a line), and the group a request came in to
 
 Revision ID: h4d1
 Revises: t3s1
@@ -16,12 +17,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("head_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_staff_head_id", "staff", ["head_id"], ["id"])
+    for table, column, name in COLUMNS:
+        if op.get_bind().dialect.name == "sqlite":
+            # in place, the reference inline: a batch rebuild would drop and recreate staff, request and
+            # channel_account, which SQLite's foreign-key check refuses once rows point at them
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER CONSTRAINT {name} REFERENCES staff (id)")
+        else:
+            op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+            op.create_foreign_key(name, table, "staff", [column], ["id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_constraint("fk_staff_head_id", type_="foreignkey")
-        batch.drop_column("head_id")
+    for table, column, name in reversed(COLUMNS):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(name, type_="foreignkey")
+            batch.drop_column(column)
+
+
+COLUMNS = (
+    ("staff", "head_id", "fk_staff_head_id"),
+    ("channel_account", "group_head_id", "fk_channel_account_group_head_id"),
+    ("request", "group_head_id", "fk_request_group_head_id"),
+)
