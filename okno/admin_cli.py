@@ -107,7 +107,15 @@ def channel() -> None:
 @click.argument("name")
 @click.option("--config", "config", multiple=True, help="KEY=VALUE, e.g. webhook_url=https://…")
 @click.option("--secret", "secret", multiple=True, help="KEY=VALUE, stored encrypted")
-def channel_add(channel_name: str, name: str, config: tuple[str, ...], secret: tuple[str, ...]) -> None:
+@click.option(
+    "--group",
+    default=None,
+    metavar="ID|EMAIL",
+    help="the head whose group answers this line: new requests rotate among that group's managers",
+)
+def channel_add(
+    channel_name: str, name: str, config: tuple[str, ...], secret: tuple[str, ...], group: str | None
+) -> None:
     """Connect an account. Secrets that okno generates are printed once."""
     secrets = _pairs(secret, "--secret")
     missing = missing_settings(channel_name, _pairs(config, "--config"), secrets)
@@ -132,6 +140,7 @@ def channel_add(channel_name: str, name: str, config: tuple[str, ...], secret: t
                 config=_pairs(config, "--config"),
                 secrets={**secrets, **generated},
             )
+            account.group_head_id = (await _head(session, group)).id if group else None
             await session.commit()
             return account.id or 0
 
@@ -151,7 +160,8 @@ def channel_list() -> None:
 
     for account in _with_db(work):
         state = "active" if account.active else "inactive"
-        click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{account.config}")
+        group = f"\tgroup of staff {account.group_head_id}" if account.group_head_id else ""
+        click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{account.config}{group}")
 
 
 @click.group()

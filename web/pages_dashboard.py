@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
-from storage.repos.org_chart import heads_with_groups, team_below
+from storage.repos.org_chart import heads_with_groups, in_group, team_below
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
@@ -59,7 +59,7 @@ async def dashboard(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
         names = await staff_names(session)
         chosen, team, heads = await _group(session, request)
-        ours = [col(Request.assignee_id).in_(team)] if team is not None else []
+        ours = [in_group(team)] if team is not None else []
         recent = select(Request).where(col(Request.created_at) >= now - timedelta(days=RECENT_DAYS), *ours)
         requests = (await session.execute(recent)).scalars().all()
         # every open request, however old: an overdue one from four months ago is the one to see

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelAccount
+from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, list_channel_accounts
 from storage.repos.company_settings import (
     AssignmentSettings,
@@ -21,6 +21,8 @@ from storage.repos.company_settings import (
     save_sla_settings,
     sla_settings,
 )
+from storage.repos.org_chart import HEAD_ROLES
+from storage.repos.staff_bot import active_staff
 from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 
 CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
@@ -47,11 +49,17 @@ async def channels_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with state(request).services.db.session() as session:
         accounts = await list_channel_accounts(session)
+        heads = await active_staff(session, roles=HEAD_ROLES)
     # Only which secrets are set is shown, never their values.
     box = state(request).services.box
     secret_keys = {a.id: sorted(box.open(a.secrets_encrypted)) for a in accounts}
     return render(
-        request, "admin_channels.html", accounts=accounts, channels=CHANNELS, secret_keys=secret_keys
+        request,
+        "admin_channels.html",
+        accounts=accounts,
+        channels=CHANNELS,
+        secret_keys=secret_keys,
+        heads=heads,
     )
 
 
@@ -166,3 +174,24 @@ async def sla_save(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "sla.saved")
     raise redirect("/ui/admin/sla")
+
+
+async def channel_group(request: web.Request) -> web.Response:
+    """The group that answers a line: new requests from it rotate among that head's managers, and while
+    nobody has one, its alerts reach that head."""
+    require_role(request, "admin")
+    form = await request.post()
+    raw, wanted = request.match_info["id"], str(form.get("group_head_id", ""))
+    async with state(request).services.db.session() as session:
+        account = await session.get(ChannelAccount, int(raw)) if raw.isdigit() else None
+        if account is None:
+            raise web.HTTPNotFound(text="not found")
+        head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
+        if wanted and (head is None or not head.active or head.role not in HEAD_ROLES):
+            flash(request, "admin.bad_head")
+            raise redirect("/ui/admin/channels")
+        account.group_head_id = head.id if head else None
+        await _audit(session, request, "channel.group", account)
+        await session.commit()
+    flash(request, "admin.saved")
+    raise redirect("/ui/admin/channels")

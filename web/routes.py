@@ -55,6 +55,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/admin/channels", pages_settings.channels_page),
         web.post("/admin/channels", pages_settings.channel_add),
         web.post("/admin/channels/{id}/active", pages_settings.channel_active),
+        web.post("/admin/channels/{id}/group", pages_settings.channel_group),
         web.get("/admin/sla", pages_settings.sla_page),
         web.post("/admin/sla", pages_settings.sla_save),
     ]

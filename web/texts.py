@@ -296,6 +296,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "That would make a circle: the head reports to this member",
     ),
     "admin.saved": ("Сохранено", "Saved"),
+    "channels.group": ("Отвечает", "Answered by"),
+    "channels.group_none": ("вся компания", "the whole company"),
     "admin.set_password": ("Пароль для входа", "Web password"),
     "admin.set_password_hint": (
         "Для сотрудника без пароля (из списка отдела кадров, из бота) или забывшего свой;"

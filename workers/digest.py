@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
-from storage.repos.org_chart import team_below
+from storage.repos.org_chart import in_group, team_below
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
 from workers.notify_texts import say
@@ -26,7 +26,7 @@ FRT_LINES = 20
 async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[int] | None = None) -> str:
     """The last day's figures, for the whole company or only the requests of one head's team."""
     since = now - DAY
-    ours = [col(Request.assignee_id).in_(team)] if team is not None else []
+    ours = [in_group(team)] if team is not None else []
     async with app.db.session() as session:
 
         async def count(*where: object) -> int:

@@ -31,11 +31,18 @@ RECENT_FAILURE = timedelta(days=3)  # a bounce can come hours after the send
 REPLY_CHARS = 300
 
 
-async def escalation_chain(app: JobContext, *, above: int | None = None) -> list[Staff]:
+async def escalation_chain(
+    app: JobContext, *, above: int | None = None, head: int | None = None
+) -> list[Staff]:
     """Who is told, level by level: the heads above the staff member the matter is with (their head, then
-    the head's head), else the supervisors (on duty first); then admins; only those the bot can reach."""
+    the head's head), or a given head and those above them, else the supervisors (on duty first); then
+    admins; only those the bot can reach."""
     async with app.db.session() as session:
-        heads = await heads_above(session, above)
+        boss = await session.get(Staff, head) if head is not None else None
+        if boss is not None and boss.active:
+            heads = [boss, *await heads_above(session, head)]
+        else:
+            heads = await heads_above(session, above)
         supervisors = await active_staff(session, roles=("supervisor",))
         admins = await active_staff(session, roles=("admin",))
     # a head who has not connected the bot yet is passed over; with none reachable, the supervisors are told
@@ -67,12 +74,15 @@ async def _assignee(app: JobContext, alert: Alert) -> Staff | None:
 
 
 async def _chain_for(app: JobContext, alert: Alert) -> list[Staff]:
-    """The escalation chain above the request's assignee, else above the client's responsible manager."""
+    """The escalation chain above the request's assignee, else above the client's responsible manager, else
+    from the head of the group whose line the request came in on."""
     async with app.db.session() as session:
         request = await session.get(Request, alert.request_id) if alert.request_id else None
         client_id = alert.client_id or (request.client_id if request else None)
         client = await session.get(Client, client_id) if client_id else None
     above = (request.assignee_id if request else None) or (client.responsible_staff_id if client else None)
+    if above is None and request is not None and request.group_head_id is not None:
+        return await escalation_chain(app, head=request.group_head_id)  # nobody's yet: the line's group head
     return await escalation_chain(app, above=above)
 
 

@@ -3,10 +3,11 @@ circles. A division with several group heads routes a manager's alerts to their 
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Staff
+from storage.models import ChannelAccount, Request, Staff
 
 HEAD_ROLES = ("supervisor", "admin")  # a head sees every request: a supervisor's role at least
 MAX_LEVELS = 10  # deeper than any real chart; a guard, not a rule
@@ -63,3 +64,19 @@ async def heads_with_groups(session: AsyncSession) -> list[Staff]:
         select(Staff).where(col(Staff.id).in_(bosses), col(Staff.active).is_(True)).order_by(col(Staff.name))
     )
     return list((await session.execute(query)).scalars().all())
+
+
+async def line_group(session: AsyncSession, *, channel: str, account: str) -> int | None:
+    """The head of the group that answers this channel account (a WhatsApp number, a mailbox), if any."""
+    query = select(ChannelAccount.group_head_id).where(
+        col(ChannelAccount.channel) == channel, col(ChannelAccount.name) == account
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+def in_group(team: set[int]) -> ColumnElement[bool]:
+    """A group's request: assigned to one of its people, or nobody's yet and come in on the group's line."""
+    return or_(
+        col(Request.assignee_id).in_(team),
+        and_(col(Request.assignee_id).is_(None), col(Request.group_head_id).in_(team)),
+    )

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.db import Database
-from storage.models import AuditLog, Request, Staff
+from storage.models import AuditLog, ChannelAccount, Request, Staff
 from storage.repos.accounts import add_staff
 from storage.repos.clients import add_client
 from storage.repos.company_settings import AssignmentSettings, save_assignment_settings
@@ -117,3 +117,37 @@ async def test_concurrent_new_requests_are_spread_evenly(db: Database) -> None:
     await asyncio.gather(*(accept(db, inbound(f"c{n}", sender=f"c{n}"), policy=POLICY) for n in range(9)))
     counts = Counter(await assignees(db))
     assert counts == dict.fromkeys(managers, 3)  # each decision saw the one before it
+
+
+async def test_a_line_answered_by_a_group_rotates_among_that_group_and_keeps_the_group(db: Database) -> None:
+    """Павлов's group (Иван, Анна) answers the "sales-a" line; Борис, in no group, only the other line."""
+    ivan, anna, boris = await staff(db, "Иван", "Анна", "Борис")
+    [pavlov] = await staff(db, "Павлов", role="supervisor")
+    async with db.session() as session:
+        for member in (ivan, anna):
+            person = await session.get(Staff, member)
+            assert person is not None
+            person.head_id = pavlov
+        session.add(ChannelAccount(channel="api", name="sales-a", group_head_id=pavlov))
+        await session.commit()
+    await round_robin(db)
+    for n, account in enumerate(("sales-a", "sales-a", "site", "sales-a", "site")):
+        at = NOW + timedelta(minutes=n)
+        await accept(db, inbound(f"e{n}", sender=f"u{n}", account=account, sent_at=at), policy=POLICY)
+    picked = await assignees(db)
+    assert [picked[0], picked[1], picked[3]] == [ivan, anna, ivan]  # the group's own turn, not the company's
+    assert picked[2] in (ivan, anna, boris) and picked[4] in (ivan, anna, boris)
+    async with db.session() as session:
+        rows = (await session.execute(select(Request).order_by(col(Request.id)))).scalars().all()
+    assert [r.group_head_id for r in rows] == [pavlov, pavlov, None, pavlov, None]
+
+
+async def test_a_groups_line_with_nobody_on_duty_waits_for_the_group(db: Database) -> None:
+    await staff(db, "Борис")  # on duty, but in no group
+    [pavlov] = await staff(db, "Павлов", role="supervisor")
+    async with db.session() as session:
+        session.add(ChannelAccount(channel="api", name="sales-a", group_head_id=pavlov))
+        await session.commit()
+    await round_robin(db)
+    await accept(db, inbound("e1", account="sales-a"), policy=POLICY)
+    assert await assignees(db) == [None]  # the group's queue (its head is told), not another group's manager

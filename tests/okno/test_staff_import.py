@@ -155,3 +155,18 @@ def test_a_list_without_roles_keeps_everyones_role(okno: tuple[CliRunner, Path])
     assert plain.exit_code == 0 and _last(plain) == "1 added, 1 updated, 0 heads set"
     staff = _staff(tmp_path)
     assert staff["Елена Макарова"].role == "admin" and staff["Олег Козлов"].role == "manager"
+
+
+def test_a_line_is_given_to_a_group_when_it_is_added(okno: tuple[CliRunner, Path]) -> None:
+    runner, tmp_path = okno
+    assert _import(okno, HR_EXPORT).exit_code == 0
+    pavlov = _staff(tmp_path)["Сергей Павлов"]
+    added = runner.invoke(main, ["channel", "add", "api", "sales-a", "--group", "pavlov@zavod.ru"])
+    assert added.exit_code == 0, added.output
+    assert (
+        f"\tapi\tsales-a\tactive\t{{}}\tgroup of staff {pavlov.id}"
+        in runner.invoke(main, ["channel", "list"]).output
+    )
+    refused = runner.invoke(main, ["channel", "add", "api", "sales-b", "--group", "sokolov@zavod.ru"])
+    assert refused.exit_code == 2 and "a head is a supervisor or an admin" in refused.output
+    assert "sales-b" not in runner.invoke(main, ["channel", "list"]).output

@@ -24,6 +24,7 @@ from storage.models import (
     Alert,
     AuditLog,
     Call,
+    ChannelAccount,
     Client,
     ClientContact,
     Contact,
@@ -892,3 +893,31 @@ async def test_the_inbox_narrows_to_a_heads_group(seeded: Seeded, sign_in: SignI
     assert f'<option value="{group}" selected>Группа: Виктор' in pages[0]
     assert f'data-request="{seeded.own_request_id}"' in "".join(pages)
     assert f'data-request="{seeded.others_request_id}"' not in "".join(pages)
+    assert f'data-request="{seeded.unassigned_request_id}"' not in "".join(pages)
+    async with seeded.live.services.db.session() as session:
+        request = await session.get(Request, seeded.unassigned_request_id)
+        assert request is not None
+        request.group_head_id = (
+            seeded.supervisor_id
+        )  # nobody's yet, come in on the line Виктор's group answers
+        await session.commit()
+    pages = [(await boss.get(f"/ui/?queue={q}&assignee={group}"))[1] for q in ("unanswered", "in_work")]
+    assert f'data-request="{seeded.unassigned_request_id}"' in "".join(pages)
+
+
+async def test_admin_sets_the_group_that_answers_a_line(seeded: Seeded, sign_in: SignIn) -> None:
+    admin, boss = await sign_in("galina@example.ru"), await sign_in("viktor@example.ru")
+    status, page = await admin.get("/ui/admin/channels")
+    account_id = int(re.findall(r'action="/ui/admin/channels/(\d+)/group"', page)[0])
+    assert status == 200 and f'<option value="{seeded.supervisor_id}">Группа: Виктор' in page
+    await boss.get("/ui/")
+    form = {"group_head_id": str(seeded.supervisor_id)}
+    assert (await boss.post(f"/ui/admin/channels/{account_id}/group", form)).status == 403
+    assert (await admin.post(f"/ui/admin/channels/{account_id}/group", form)).status == 303
+    refused = {"group_head_id": str(seeded.manager_id)}  # a manager heads no group
+    await admin.post(f"/ui/admin/channels/{account_id}/group", refused)
+    async with seeded.live.services.db.session() as session:
+        account = await session.get(ChannelAccount, account_id)
+    assert account is not None and account.group_head_id == seeded.supervisor_id
+    _, page = await admin.get("/ui/admin/channels")
+    assert f'<option value="{seeded.supervisor_id}" selected>Группа: Виктор' in page

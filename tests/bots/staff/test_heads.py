@@ -163,3 +163,21 @@ async def test_a_head_without_the_bot_is_passed_over(desk: StaffDesk) -> None:
     await _conflict(desk, assignee="Иван")
     await _tick(desk)
     assert sorted(_alerted(desk)) == [IVAN, VIKTOR]
+
+
+async def test_nobodys_request_on_a_groups_line_reaches_that_groups_head(desk: StaffDesk) -> None:
+    await _chart(desk)
+    alert = await _conflict(desk, assignee=None)
+    async with desk.services.db.session() as session:
+        pavlov = (
+            await session.execute(select(Staff).where(col(Staff.telegram_user_id) == PAVLOV))
+        ).scalar_one()
+        request = await session.get(Request, alert.request_id)
+        assert request is not None
+        request.group_head_id = pavlov.id  # came in on the line Павлов's group answers
+        await session.commit()
+    await _tick(desk)
+    assert _alerted(desk) == [PAVLOV]  # not Виктор, the supervisor on duty
+    desk.now += timedelta(minutes=16)
+    await _tick(desk)
+    assert _alerted(desk)[-1] == MAKAROVA
