@@ -17,6 +17,7 @@ from storage.models import Alert, Client, Request, Staff
 from storage.models.work import OPEN_ALERT_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
+from storage.repos.org_chart import team_below
 from storage.repos.staff_bot import active_staff
 from workers.context import JobContext
 from workers.staff_cards import AlertAction, alert_keyboard, alert_text, kinds_keyboard
@@ -136,7 +137,7 @@ async def _audit(
 
 async def _assignable(session: AsyncSession, alert: Alert) -> list[Staff]:
     """Whom the request can go to, those who know the client first (its responsible manager, the request's
-    assignee), then the managers on duty, then the rest, each by name."""
+    assignee), then the group that answers its line, then the managers on duty, then the rest, by name."""
     people = await active_staff(session, roles=("manager", "supervisor"))
     request = await session.get(Request, alert.request_id) if alert.request_id is not None else None
     client = await session.get(Client, request.client_id) if request and request.client_id else None
@@ -146,8 +147,11 @@ async def _assignable(session: AsyncSession, alert: Alert) -> list[Staff]:
         if i is not None
     ]
 
-    def order(p: Staff) -> tuple[int, bool, str]:
-        return (known.index(p.id) if p.id in known else len(known), not p.on_duty, p.name.casefold())
+    group = await team_below(session, request.group_head_id) if request and request.group_head_id else set()
+
+    def order(p: Staff) -> tuple[int, bool, bool, str]:
+        first = known.index(p.id) if p.id in known else len(known)
+        return (first, p.id not in group, not p.on_duty, p.name.casefold())
 
     return sorted(people, key=order)
 

@@ -1,5 +1,6 @@
-"""Who reports to whom (Staff.head_id): the heads above a member, and the check that keeps the chart free of
-circles. A division with several group heads routes a manager's alerts to their own head first."""
+"""Who reports to whom (Staff.head_id): the heads above a member, a head's group, the check that keeps the
+chart free of circles, and the group that answers a line (ChannelAccount.group_head_id). A division with
+several group heads routes a manager's alerts to their own head first."""
 
 from __future__ import annotations
 

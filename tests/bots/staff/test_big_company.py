@@ -127,3 +127,26 @@ async def test_assign_in_a_topic_names_everyone_a_shared_first_name_fits(desk: S
     assert which == "«Ивану» — это Иван Соколов, Иван Петров? Напишите с фамилией."
     [assigned] = texts(await desk.write(7003, "/assign Иванову", chat_id=FORUM, thread=thread))
     assert "Пётр Иванов" in assigned
+
+
+async def test_assign_offers_the_group_that_answers_the_line_first(desk: StaffDesk) -> None:
+    hired = await _hire(desk, DIVISION)
+    async with desk.services.db.session() as session:
+        head = await session.get(Staff, hired["Елена Макарова"].id)
+        assert head is not None
+        head.role = "supervisor"
+        for name in ("Юрий Тарасов", "Вадим Щербаков"):
+            member = await session.get(Staff, hired[name].id)
+            assert member is not None
+            member.head_id = head.id
+        await session.commit()
+    alert = await conflict_alert(desk)
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, alert.request_id)
+        assert request is not None
+        request.group_head_id = hired["Елена Макарова"].id  # nobody's yet, come in on her group's line
+        await session.commit()
+    await staff_tick({"okno": desk.app})
+    [card] = [p for p in desk.api.sent("sendMessage") if str(p["chat_id"]) == "7003" and buttons(p)]
+    [_, first] = await desk.press(7003, dict(buttons(card))["Назначить…"], message_id=1001)
+    assert [label for label, _ in buttons(first)][:2] == ["Вадим Щербаков", "Юрий Тарасов"]
