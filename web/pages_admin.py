@@ -9,11 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
-from storage.repos.audit import audit
 from storage.repos.org_chart import HEAD_ROLES, reports_to
 from storage.repos.staff_bot import create_invite
 from web.passwords import hash_password
-from web.ui import flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 
 ROLES = ("manager", "supervisor", "admin")
 MIN_PASSWORD = 10
@@ -91,11 +90,10 @@ async def staff_duty(request: web.Request) -> web.Response:
         if member is None:
             raise web.HTTPNotFound(text="not found")
         member.on_duty = form.get("on_duty") == "1"
-        await audit(
+        await audit_mine(
             session,
-            actor_kind="staff",
-            actor_id=me(request).id,
-            action="staff.duty",
+            request,
+            "staff.duty",
             entity="staff",
             entity_id=member.id,
             details={"on_duty": member.on_duty},
@@ -121,11 +119,10 @@ async def staff_head(request: web.Request) -> web.Response:
             flash(request, "admin.head_cycle")  # Виктор under Анна under Виктор: nobody would be told
             raise redirect("/ui/admin/staff")
         member.head_id = head.id if head else None
-        await audit(
+        await audit_mine(
             session,
-            actor_kind="staff",
-            actor_id=me(request).id,
-            action="staff.head",
+            request,
+            "staff.head",
             entity="staff",
             entity_id=member.id,
             details={"head_id": member.head_id},
@@ -149,14 +146,7 @@ async def staff_password(request: web.Request) -> web.Response:
         if member is None or not member.active:
             raise web.HTTPNotFound(text="not found")
         member.password_hash = hash_password(password)
-        await audit(
-            session,
-            actor_kind="staff",
-            actor_id=me(request).id,
-            action="staff.password",
-            entity="staff",
-            entity_id=member.id,
-        )
+        await audit_mine(session, request, "staff.password", entity="staff", entity_id=member.id)
         await session.commit()
     flash(request, "admin.password_set")
     raise redirect("/ui/admin/staff")
