@@ -19,7 +19,7 @@ from storage.crypto import SecretBox
 from storage.db import Database
 from storage.models import Staff
 from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
-from storage.repos.org_chart import HEAD_ROLES
+from storage.repos.org_chart import can_head
 from web.passwords import hash_password
 
 T = TypeVar("T")
@@ -316,7 +316,7 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
 
 async def _head(session: AsyncSession, key: str) -> Staff:
     found = await _member(session, key)
-    if found.role not in HEAD_ROLES:
+    if not can_head(found):
         raise click.UsageError(f"{found.name} is a {found.role}: a head is a supervisor or an admin")
     return found
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
-from storage.repos.org_chart import HEAD_ROLES, reports_to
+from storage.repos.org_chart import can_head, reports_to
 
 COLUMNS = {
     "name": ("name", "фио", "имя", "сотрудник", "full name"),
@@ -213,7 +213,7 @@ async def _set_head(
     if len(heads) != 1:
         named = "nobody" if not heads else f"{len(heads)} people"
         problem = f"head {row.head!r} names {named} (an email or a full name)"
-    elif heads[0].role not in HEAD_ROLES:
+    elif not can_head(heads[0]):
         problem = f"head {heads[0].name} is a {heads[0].role}, not a supervisor or an admin"
     elif await reports_to(session, heads[0], member):
         problem = f"{heads[0].name} already reports to {member.name}: a circle"

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
-from storage.repos.org_chart import HEAD_ROLES, reports_to
+from storage.repos.org_chart import can_head, reports_to
 from storage.repos.staff_bot import create_invite
 from web.passwords import hash_password
 from web.ui import audit_mine, flash, me, redirect, render, require_role, state
@@ -28,7 +28,7 @@ async def staff_page(request: web.Request) -> web.Response:
 def _staff_page(
     request: web.Request, members: Sequence[Staff], *, invite_code: str | None, invite_for: str | None
 ) -> web.Response:
-    heads = [m for m in members if m.active and m.role in HEAD_ROLES]
+    heads = [m for m in members if can_head(m)]
     names = {m.id: m.name for m in members}
     return render(
         request,
@@ -112,7 +112,7 @@ async def staff_head(request: web.Request) -> web.Response:
         if member is None:
             raise web.HTTPNotFound(text="not found")
         head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
-        if wanted and (head is None or not head.active or head.role not in HEAD_ROLES):
+        if wanted and not can_head(head):
             flash(request, "admin.bad_head")
             raise redirect("/ui/admin/staff")
         if head is not None and await reports_to(session, head, member):

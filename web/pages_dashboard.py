@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
-from storage.repos.org_chart import heads_with_groups, in_group, team_below
+from storage.repos.org_chart import group_of, heads_with_groups, in_group
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
@@ -49,7 +49,7 @@ async def _group(session: AsyncSession, request: web.Request) -> tuple[str, set[
     head = next((h for h in heads if str(h.id) == wanted), None)
     if head is None:
         return "all", None, heads
-    return str(head.id), await team_below(session, head.id or 0) | {head.id or 0}, heads
+    return str(head.id), await group_of(session, head.id or 0), heads
 
 
 async def dashboard(request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ from storage.repos.company_settings import (
     save_sla_settings,
     sla_settings,
 )
-from storage.repos.org_chart import HEAD_ROLES
+from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
 from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 
@@ -187,7 +187,7 @@ async def channel_group(request: web.Request) -> web.Response:
         if account is None:
             raise web.HTTPNotFound(text="not found")
         head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
-        if wanted and (head is None or not head.active or head.role not in HEAD_ROLES):
+        if wanted and not can_head(head):
             flash(request, "admin.bad_head")
             raise redirect("/ui/admin/channels")
         account.group_head_id = head.id if head else None

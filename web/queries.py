@@ -26,7 +26,7 @@ from storage.models import (
     TranscriptSegment,
 )
 from storage.repos.clients import contact_group
-from storage.repos.org_chart import in_group, team_below
+from storage.repos.org_chart import group_of, in_group
 
 QUEUES: dict[str, tuple[str, ...]] = {
     "unanswered": ("new",),
@@ -148,7 +148,7 @@ async def queue_requests(
         query = query.where(col(Request.assignee_id) == int(assignee))
     elif assignee.startswith("group:") and assignee[6:].isdigit():  # a head's group, the head included
         head = int(assignee[6:])
-        query = query.where(in_group(await team_below(session, head) | {head}))
+        query = query.where(in_group(await group_of(session, head)))
     if queue == "done":
         latest = func.coalesce(col(Request.done_at), col(Request.last_activity_at))
         query = query.order_by(latest.desc(), col(Request.id).desc()).limit(DONE_QUEUE_ROWS)

@@ -14,31 +14,35 @@ HEAD_ROLES = ("supervisor", "admin")  # a head sees every request: a supervisor'
 MAX_LEVELS = 10  # deeper than any real chart; a guard, not a rule
 
 
-async def heads_above(session: AsyncSession, staff_id: int | None) -> list[Staff]:
-    """The member's head, that head's head, and so on up (active ones; an inactive head is passed over)."""
-    heads: list[Staff] = []
-    member = await session.get(Staff, staff_id) if staff_id is not None else None
-    seen = {staff_id}
-    while member is not None and member.head_id is not None and member.head_id not in seen:
+def can_head(staff: Staff | None) -> bool:
+    """Whether this member may head a group or a line: active, and a supervisor or an admin."""
+    return staff is not None and staff.active and staff.role in HEAD_ROLES
+
+
+async def _up_from(session: AsyncSession, member: Staff) -> list[Staff]:
+    """Everyone above a member, nearest first, active or not (a guard stops a circle or a runaway chart)."""
+    above: list[Staff] = []
+    seen = {member.id}
+    current: Staff | None = member
+    while current is not None and current.head_id is not None and current.head_id not in seen:
         if len(seen) > MAX_LEVELS:
             break
-        seen.add(member.head_id)
-        member = await session.get(Staff, member.head_id)
-        if member is not None and member.active:
-            heads.append(member)
-    return heads
+        seen.add(current.head_id)
+        current = await session.get(Staff, current.head_id)
+        if current is not None:
+            above.append(current)
+    return above
+
+
+async def heads_above(session: AsyncSession, staff_id: int | None) -> list[Staff]:
+    """The member's head, that head's head, and so on up (active ones; an inactive head is passed over)."""
+    member = await session.get(Staff, staff_id) if staff_id is not None else None
+    return [head for head in await _up_from(session, member) if head.active] if member else []
 
 
 async def reports_to(session: AsyncSession, member: Staff, boss: Staff) -> bool:
     """Whether `boss` is `member` or stands anywhere above them (boss reporting to member: a circle)."""
-    seen: set[int | None] = set()
-    current: Staff | None = member
-    while current is not None and current.id not in seen and len(seen) <= MAX_LEVELS:
-        if current.id == boss.id:
-            return True
-        seen.add(current.id)
-        current = await session.get(Staff, current.head_id) if current.head_id is not None else None
-    return False
+    return member.id == boss.id or any(head.id == boss.id for head in await _up_from(session, member))
 
 
 async def team_below(session: AsyncSession, head_id: int) -> set[int]:
@@ -56,6 +60,11 @@ async def team_below(session: AsyncSession, head_id: int) -> set[int]:
             team.add(member_id)
             todo += children.get(member_id, [])
     return team
+
+
+async def group_of(session: AsyncSession, head_id: int) -> set[int]:
+    """A head's group as the pages and the digest count it: everyone whose chart reaches them, and them."""
+    return await team_below(session, head_id) | {head_id}
 
 
 async def heads_with_groups(session: AsyncSession) -> list[Staff]:
