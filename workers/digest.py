@@ -12,8 +12,8 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
-from storage.repos.org_chart import in_group, team_below
-from storage.repos.staff_bot import active_staff
+from storage.repos.org_chart import group_of, in_group
+from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
 from workers.notify_texts import say
 from workers.staff_delivery import deliver, staffbot_settings
@@ -84,15 +84,17 @@ async def send_digests(app: JobContext) -> int:
     day = local.strftime("%Y-%m-%d")
     async with app.db.session() as session:
         supervisors = [s for s in await active_staff(session, roles=("supervisor",)) if s.telegram_user_id]
-        teams = {s.id: await team_below(session, s.id or 0) for s in supervisors}
-    targets = [(f"digest:{day}:staff:{s.id}", s.telegram_user_id or 0, s.id) for s in supervisors]
-    if cfg.supervisor_chat_id is not None:
-        targets.append((f"digest:{day}:chat:{cfg.supervisor_chat_id}", cfg.supervisor_chat_id, None))
+        targets = [(f"digest:{day}:staff:{s.id}", s.telegram_user_id or 0, s.id) for s in supervisors]
+        if cfg.supervisor_chat_id is not None:
+            targets.append((f"digest:{day}:chat:{cfg.supervisor_chat_id}", cfg.supervisor_chat_id, None))
+        # every tick after the hour lands here: the figures are counted only for digests still to send
+        targets = [t for t in targets if await notice_status(session, key=t[0]) in (None, "pending")]
+        groups = {i: await group_of(session, i) for _, _, i in targets if i is not None}
+    teams = {i: group for i, group in groups.items() if len(group) > 1}  # a head of nobody: the company's
     texts: dict[frozenset[int] | None, str] = {}
     sent = 0
     for key, chat_id, staff_id in targets:
-        below = teams.get(staff_id)
-        team = frozenset(below | {staff_id}) if below and staff_id is not None else None
+        team = frozenset(teams[staff_id]) if staff_id in teams else None
         if team not in texts:
             texts[team] = await digest_text(app, now, cfg.language, team=set(team) if team else None)
         sent += (
