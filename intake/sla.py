@@ -1,14 +1,16 @@
-"""When the first answer is due: the company's SLA minutes, counted in business hours when it set them."""
+"""When the first answer is due: the company's SLA minutes, counted in business hours when it set them; and
+when a client who owes us an answer has been silent too long."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.policy import IntakePolicy
-from storage.repos.company_settings import BusinessHours, sla_settings
+from storage.models import Request
+from storage.repos.company_settings import BusinessHours, SlaSettings, sla_settings
 
 MAX_DAYS = 400  # a week with no business day cannot be saved, but a bad row must never loop forever
 
@@ -37,3 +39,20 @@ async def sla_due_for(session: AsyncSession, start: datetime, policy: IntakePoli
     minutes = settings.first_response_minutes
     budget = timedelta(minutes=minutes) if minutes else policy.sla_first_response
     return business_due(start, budget, settings.business_hours, policy.tz)
+
+
+def client_wait_due(request: Request, sla: SlaSettings, tz: ZoneInfo) -> datetime | None:
+    """When a request waiting for the client counts as the client gone silent: the date a manager gave, else
+    client_wait_days business days (whole working days: Monday 15:00 and two days is Wednesday 15:00) from
+    its last activity — set waiting, or our latest reminder. None: not waiting, or the company said never."""
+    if request.status != "waiting_client":
+        return None
+    if request.waiting_until is not None:
+        return request.waiting_until
+    if not sla.client_wait_days:
+        return None
+    hours = sla.business_hours
+    if hours is None:
+        return request.last_activity_at + timedelta(days=sla.client_wait_days)
+    workday = datetime.combine(date.min, hours.end) - datetime.combine(date.min, hours.start)
+    return business_due(request.last_activity_at, workday * sla.client_wait_days, hours, tz)

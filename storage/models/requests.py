@@ -36,6 +36,9 @@ class Request(SQLModel, table=True):
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # While waiting_client: the date a manager gave the client ("ждём акты до 10.12"); None: the company's
+    # client_wait_days from the request's last activity (set waiting, or our latest reminder).
+    waiting_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # {field: {"source": "parser" | "assistant" | "manager", "at": iso, "note": str?}}
     field_sources: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # Notes the parser left for staff (e.g. an INN with a bad checksum).

@@ -38,10 +38,16 @@ class BusinessHours:
             raise ValueError("business hours must start before they end")
 
 
+CLIENT_WAIT_DAYS = 2
+CLIENT_WAIT_MAX = 60
+
+
 @dataclass(frozen=True)
 class SlaSettings:
     first_response_minutes: int | None = None  # None: OKNO_INTAKE__SLA_FIRST_RESPONSE_MINUTES
     business_hours: BusinessHours | None = None  # None: the clock runs around the clock
+    # A request waiting for the client this many business days with no answer: its assignee is told (0: never)
+    client_wait_days: int = CLIENT_WAIT_DAYS
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,12 @@ async def sla_settings(session: AsyncSession) -> SlaSettings:
     row = await session.get(CompanySetting, SLA_KEY)
     if row is None:
         return SlaSettings()
-    minutes = row.value.get("first_response_minutes")
+    minutes, wait = row.value.get("first_response_minutes"), row.value.get("client_wait_days")
     return SlaSettings(
         first_response_minutes=int(minutes) if isinstance(minutes, int) and minutes > 0 else None,
         business_hours=_hours_from(row.value.get("business_hours")),
+        # a row saved before the setting existed (or damaged) keeps the default
+        client_wait_days=wait if isinstance(wait, int) and 0 <= wait <= CLIENT_WAIT_MAX else CLIENT_WAIT_DAYS,
     )
 
 
@@ -110,6 +118,7 @@ async def save_sla_settings(session: AsyncSession, sla: SlaSettings, *, staff_id
     value: dict[str, Any] = {
         "first_response_minutes": sla.first_response_minutes,
         "business_hours": None if hours is None else _hours_value(hours),
+        "client_wait_days": sla.client_wait_days,
     }
     await _store(session, SLA_KEY, value, staff_id)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -33,12 +34,14 @@ async def open_request_of(
 ) -> Request | None:
     """The client's open request, when it saw activity inside the window: its last activity not before
     active_since, and its start not after active_until (a call recording the PBX hands over days late is no
-    part of a request opened since)."""
+    part of a request opened since). One waiting for the client takes their message however long they were
+    silent: it is the answer the request waits for (the acts sent after a weekend and a reminder)."""
+    waiting = col(Request.status) == "waiting_client"
     query = (
         select(Request)
         .where(col(Request.contact_id).in_(contact_ids))
         .where(col(Request.status).in_(OPEN_STATUSES))
-        .where(col(Request.last_activity_at) >= active_since)
+        .where(or_(col(Request.last_activity_at) >= active_since, waiting))
         .where(col(Request.created_at) <= active_until)
         .order_by(col(Request.last_activity_at).desc())
     )
@@ -94,16 +97,28 @@ def set_field(
 
 
 async def change_status(
-    session: AsyncSession, *, request: Request, status: str, at: datetime, staff_id: int | None
+    session: AsyncSession,
+    *,
+    request: Request,
+    status: str,
+    at: datetime,
+    staff_id: int | None,
+    waiting_until: datetime | None = None,
 ) -> None:
+    """`waiting_until`, with waiting_client: the date the client was given to answer by (None: the company's
+    client_wait_days from now); any other status forgets it."""
     if status not in TRANSITIONS.get(request.status, ()):
         raise RequestTransitionError(f"request {request.id}: {request.status} -> {status} is not allowed")
     previous, request.status = request.status, status
+    request.waiting_until = waiting_until if status == "waiting_client" else None
     if status == "done":
         request.done_at = at
     elif previous in ("done", "cancelled"):
         request.done_at = None
     request.last_activity_at = max(request.last_activity_at, at)
+    details: dict[str, Any] = {"from": previous, "to": status}
+    if request.waiting_until is not None:
+        details["waiting_until"] = request.waiting_until.isoformat()
     await audit(
         session,
         actor_kind="staff" if staff_id else "system",
@@ -111,20 +126,47 @@ async def change_status(
         action="request.status",
         entity="request",
         entity_id=request.id,
-        details={"from": previous, "to": status},
+        details=details,
+    )
+
+
+async def wait_for_client(
+    session: AsyncSession, *, request: Request, at: datetime, staff_id: int | None, until: datetime | None
+) -> None:
+    """Put the request to waiting_client, or, already waiting, start the wait again: until the given date,
+    else for the company's client_wait_days from now."""
+    if request.status != "waiting_client":
+        await change_status(
+            session, request=request, status="waiting_client", at=at, staff_id=staff_id, waiting_until=until
+        )
+        return
+    request.waiting_until = until
+    request.last_activity_at = max(request.last_activity_at, at)
+    await audit(
+        session,
+        actor_kind="staff" if staff_id else "system",
+        actor_id=staff_id,
+        action="request.wait",
+        entity="request",
+        entity_id=request.id,
+        details={"waiting_until": until.isoformat() if until else None},
     )
 
 
 async def record_staff_reply(
     session: AsyncSession, *, request: Request, at: datetime, staff_id: int | None
 ) -> None:
-    """A staff reply: the first one sets first_response_at; a new request goes to in_work."""
+    """A staff reply: the first one sets first_response_at; a new request goes to in_work. One waiting for the
+    client keeps waiting — our reply to it is a reminder ("ждём акты"), not the client's answer — and the wait
+    counts from it, unless the client was given a date still ahead."""
     if request.first_response_at is None:
         request.first_response_at = at
     if request.assignee_id is None and staff_id is not None:
         request.assignee_id = staff_id
-    if request.status in ("new", "waiting_client"):
+    if request.status == "new":
         await change_status(session, request=request, status="in_work", at=at, staff_id=staff_id)
+    if request.waiting_until is not None and request.waiting_until <= at:
+        request.waiting_until = None
     request.last_activity_at = max(request.last_activity_at, at)
 
 

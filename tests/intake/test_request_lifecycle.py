@@ -12,9 +12,16 @@ from intake.policy import IntakePolicy
 from intake.schema import InboundMessage
 from okno.services import Services
 from storage.db import Database
-from storage.models import Request
+from storage.models import AuditLog, Request
 from storage.repos.accounts import add_staff
-from storage.repos.requests import RequestTransitionError, change_status, set_field
+from storage.repos.requests import (
+    RequestTransitionError,
+    change_status,
+    record_staff_reply,
+    set_field,
+    wait_for_client,
+)
+from storage.types import utcnow
 from tests.factories import NOW, inbound
 from workers.outbound import queue_reply
 
@@ -104,6 +111,65 @@ async def test_first_response_time_and_status_flow(services: Services) -> None:
         await session.commit()
     await accept(db, inbound("e2", text="Вот документы", sent_at=NOW + timedelta(minutes=30)), policy=POLICY)
     assert (await requests(db))[0].status == "in_work"  # the client answered: back in work
+
+
+async def test_our_reminder_keeps_the_request_waiting_for_the_client(services: Services) -> None:
+    """«Пришлите акты» puts a request to waiting_client; «напоминаем, ждём акты» is no answer from the
+    client, so it keeps waiting and the wait counts from the reminder; the client's own message ends it."""
+    db, now = services.db, utcnow()  # queue_reply stamps the reply with the real time
+    await accept(db, inbound("e1", text="Нужна сверка за квартал", sent_at=now), policy=POLICY)
+    async with db.session() as session:
+        staff = await add_staff(session, name="Анна")
+        row = (await session.execute(select(Request))).scalars().one()
+        given = now + timedelta(days=7)
+        await wait_for_client(session, request=row, at=now, staff_id=staff.id, until=given)
+        await session.commit()
+    [request] = await requests(db)
+    assert (request.status, request.waiting_until, request.last_activity_at) == ("waiting_client", given, now)
+    await queue_reply(
+        db, services.queue, request_id=request.id or 0, staff_id=staff.id or 0, text="Ждём акты"
+    )
+    [request] = await requests(db)
+    # still waiting, the client's date still ahead and kept; the first response and the assignee set
+    assert (request.status, request.waiting_until) == ("waiting_client", given)
+    assert request.assignee_id == staff.id and request.first_response_at is not None
+    later = now + timedelta(days=2)
+    async with db.session() as session:
+        row = (await session.execute(select(Request))).scalars().one()
+        await wait_for_client(session, request=row, at=later, staff_id=staff.id, until=None)
+        await session.commit()
+        actions = (await session.execute(select(AuditLog.action).where(AuditLog.entity == "request"))).all()
+    [request] = await requests(db)  # waiting again: the wait starts over, on the company's days
+    assert (request.status, request.waiting_until, request.last_activity_at) == (
+        "waiting_client",
+        None,
+        later,
+    )
+    assert [a for (a,) in actions].count("request.wait") == 1
+    await accept(db, inbound("e2", text="Вот акты", sent_at=now + timedelta(days=3)), policy=POLICY)
+    [request] = await requests(db)
+    assert (request.status, request.waiting_until) == ("in_work", None)
+
+
+async def test_a_reminder_after_the_clients_date_starts_the_wait_over(db: Database) -> None:
+    await accept(db, inbound("e1", text="Нужна сверка"), policy=POLICY)
+    async with db.session() as session:
+        row = (await session.execute(select(Request))).scalars().one()
+        await change_status(
+            session,
+            request=row,
+            status="waiting_client",
+            at=NOW,
+            staff_id=None,
+            waiting_until=NOW + timedelta(1),
+        )
+        await record_staff_reply(session, request=row, at=NOW + timedelta(days=2), staff_id=None)
+        assert (row.status, row.waiting_until) == ("waiting_client", None)  # the company's days, from now
+        await change_status(session, request=row, status="in_work", at=NOW, staff_id=None)
+        await change_status(
+            session, request=row, status="done", at=NOW, staff_id=None, waiting_until=NOW + timedelta(1)
+        )
+        assert row.waiting_until is None  # a date to wait until belongs to waiting_client only
 
 
 async def test_forbidden_transition_is_refused(db: Database) -> None:
@@ -253,3 +319,21 @@ async def test_a_domain_two_clients_share_names_neither(db: Database) -> None:
     await accept(db, _mail("c1", "boss@holding.example", "Пришлите отчёт за ноябрь."), policy=POLICY)
     *_, unknown = await requests(db)
     assert unknown.client_id is None
+
+
+async def test_the_clients_answer_joins_the_request_waiting_for_it_past_the_window(db: Database) -> None:
+    """Acts asked for on Thursday, sent on Monday after a reminder: past the 72-hour window, still the answer
+    the request waits for; an in-work request that long quiet is not joined."""
+    await accept(db, inbound("e1", text="Нужна сверка"), policy=POLICY)
+    await accept(db, inbound("o1", sender="u2", text="Нужен счёт"), policy=POLICY)
+    async with db.session() as session:
+        waiting, in_work = (await session.execute(select(Request).order_by(col(Request.id)))).scalars().all()
+        await wait_for_client(session, request=waiting, at=NOW, staff_id=None, until=None)
+        await change_status(session, request=in_work, status="in_work", at=NOW, staff_id=None)
+        await session.commit()
+    late = NOW + timedelta(days=4)
+    await accept(db, inbound("e2", text="Вот акты", sent_at=late), policy=POLICY)
+    await accept(db, inbound("o2", sender="u2", text="И ещё вопрос", sent_at=late), policy=POLICY)
+    first, second, third = await requests(db)
+    assert (first.status, first.last_activity_at) == ("in_work", late)  # the acts joined the waiting request
+    assert second.last_activity_at == NOW and third.status == "new"  # past the window: a new request

@@ -1,4 +1,5 @@
-"""The first-response deadline: the company's SLA minutes, counted only in its business hours when set."""
+"""The first-response deadline: the company's SLA minutes, counted only in its business hours when set; and
+when a client who owes us an answer counts as silent."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from sqlmodel import select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from intake.sla import business_due
+from intake.sla import business_due, client_wait_due
 from storage.db import Database
-from storage.models import Request
-from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings, sla_settings
+from storage.models import CompanySetting, Request
+from storage.repos.company_settings import (
+    CLIENT_WAIT_DAYS,
+    SLA_KEY,
+    BusinessHours,
+    SlaSettings,
+    save_sla_settings,
+    sla_settings,
+)
 from tests.factories import inbound
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -82,3 +90,60 @@ async def test_stored_sla_applies_to_new_requests(db: Database) -> None:
     async with db.session() as session:
         row = (await session.execute(select(Request))).scalars().one()
         assert row.sla_due_at == msk(25, 9, 20)
+
+
+def _waiting(since: datetime, until: datetime | None = None, status: str = "waiting_client") -> Request:
+    return Request(
+        contact_id=1,
+        origin_channel="api",
+        status=status,
+        last_activity_at=since.astimezone(UTC),
+        waiting_until=until,
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "days", "due"),
+    [
+        (msk(24, 15), 2, msk(26, 15)),  # Tuesday 15:00, two working days: Thursday 15:00
+        (msk(26, 15), 2, msk(30, 15)),  # Thursday: over the weekend to Monday
+        (msk(27, 20), 1, msk(30, 18)),  # Friday night: Monday's whole day
+        (msk(24, 9), 1, msk(24, 18)),  # one whole day from the opening
+    ],
+)
+def test_a_silent_client_counts_whole_business_days(since: datetime, days: int, due: datetime) -> None:
+    assert (
+        client_wait_due(_waiting(since), SlaSettings(business_hours=HOURS, client_wait_days=days), MSK) == due
+    )
+
+
+def test_a_holiday_is_no_day_of_waiting() -> None:
+    holiday = BusinessHours(holidays=frozenset({date(2026, 11, 25)}))
+    sla = SlaSettings(business_hours=holiday, client_wait_days=2)
+    assert client_wait_due(_waiting(msk(24, 15)), sla, MSK) == msk(27, 15)
+
+
+def test_the_clients_own_date_wins_and_only_a_waiting_request_waits() -> None:
+    given = msk(30, 18).astimezone(UTC)
+    sla = SlaSettings(business_hours=HOURS)
+    assert client_wait_due(_waiting(msk(24, 15), given), sla, MSK) == given
+    assert client_wait_due(_waiting(msk(24, 15), given), SlaSettings(client_wait_days=0), MSK) == given
+    assert client_wait_due(_waiting(msk(24, 15)), SlaSettings(client_wait_days=0), MSK) is None  # turned off
+    assert client_wait_due(_waiting(msk(24, 15), status="in_work"), sla, MSK) is None
+    # no calendar: calendar days
+    assert client_wait_due(_waiting(msk(27, 20)), SlaSettings(), MSK) == msk(29, 20)
+
+
+@pytest.mark.storage
+async def test_the_silent_days_are_stored_and_an_old_row_keeps_the_default(db: Database) -> None:
+    async with db.session() as session:
+        await save_sla_settings(session, SlaSettings(30, HOURS, client_wait_days=5), staff_id=None)
+        await session.commit()
+    async with db.session() as session:
+        assert (await sla_settings(session)).client_wait_days == 5
+        row = await session.get(CompanySetting, SLA_KEY)
+        assert row is not None
+        row.value = {"first_response_minutes": 30}  # saved before the setting existed
+        await session.commit()
+    async with db.session() as session:
+        assert (await sla_settings(session)).client_wait_days == CLIENT_WAIT_DAYS == 2
