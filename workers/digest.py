@@ -1,4 +1,5 @@
-"""The supervisors' daily digest: new, unanswered, overdue, conflicts, first-response time per manager. A head
+"""The supervisors' daily digest: new, unanswered, overdue, conflicts, clients silent past their date,
+first-response time per manager. A head
 (Staff.head_id) gets their own group's; a supervisor who heads nobody, and the supervisors' chat, the whole
 company's."""
 
@@ -10,8 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from intake.sla import client_wait_due
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
+from storage.repos.company_settings import sla_settings
 from storage.repos.org_chart import group_of, in_group
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
@@ -46,6 +49,13 @@ async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[in
                 *ours
             )
         conflicts = int(await session.scalar(conflicts_query) or 0)
+        sla = await sla_settings(session)
+        waiting = select(Request).where(col(Request.status) == "waiting_client", *ours)
+        silent = sum(
+            1
+            for r in (await session.execute(waiting)).scalars()
+            if (due := client_wait_due(r, sla, app.policy.tz)) is not None and due <= now
+        )
         answered = (
             await session.execute(
                 select(Request.created_at, Request.first_response_at, Staff.name)
@@ -60,7 +70,15 @@ async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[in
     if team is not None:
         lines.append(say("digest_team", lang, count=len(team)))
     lines += [
-        say("digest_line", lang, new=new, unanswered=unanswered, overdue=overdue, conflicts=conflicts),
+        say(
+            "digest_line",
+            lang,
+            new=new,
+            unanswered=unanswered,
+            overdue=overdue,
+            conflicts=conflicts,
+            silent=silent,
+        ),
         say("digest_frt_head", lang),
     ]
     slowest = sorted(per.items(), key=lambda item: (-sum(item[1]) / len(item[1]), item[0]))

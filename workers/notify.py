@@ -15,10 +15,11 @@ from sqlmodel import col, select
 
 from storage.models import Alert, Client, Message, Outbox, Request, Staff, Task
 from storage.repos.audit import audit
-from storage.repos.org_chart import heads_above
 from storage.repos.staff_bot import active_staff
+from workers.client_wait import silent_clients
 from workers.context import JobContext, services
 from workers.digest import send_digests
+from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
 from workers.staff_delivery import deliver, staff_account, staffbot_settings
@@ -29,28 +30,6 @@ RECENT_ALERT = timedelta(days=1)
 RECENT_TASK = timedelta(days=7)  # overdue longer than this: the board shows it; no late reminders
 RECENT_FAILURE = timedelta(days=3)  # a bounce can come hours after the send
 REPLY_CHARS = 300
-
-
-async def escalation_chain(
-    app: JobContext, *, above: int | None = None, head: int | None = None
-) -> list[Staff]:
-    """Who is told, level by level: the heads above the staff member the matter is with (their head, then
-    the head's head), or a given head and those above them, else the supervisors (on duty first); then
-    admins; only those the bot can reach."""
-    async with app.db.session() as session:
-        boss = await session.get(Staff, head) if head is not None else None
-        if boss is not None and boss.active:
-            heads = [boss, *await heads_above(session, head)]
-        else:
-            heads = await heads_above(session, above)
-        supervisors = await active_staff(session, roles=("supervisor",))
-        admins = await active_staff(session, roles=("admin",))
-    # a head who has not connected the bot yet is passed over; with none reachable, the supervisors are told
-    ordered = [h for h in heads if h.telegram_user_id] or sorted(
-        supervisors, key=lambda s: (not s.on_duty, s.id or 0)
-    )
-    ordered += [a for a in admins if a not in ordered]
-    return [s for s in ordered if s.telegram_user_id]
 
 
 def recipients(kind: str, level: int, assignee: Staff | None, chain: Sequence[Staff]) -> list[Staff]:
@@ -314,4 +293,5 @@ async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
         "reminders": await task_reminders(app),
         "digests": await send_digests(app),
         "failed_replies": await failed_replies(app),
+        "silent_clients": await silent_clients(app),
     }

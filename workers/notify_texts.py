@@ -29,9 +29,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "reply_failed": (
             "📭 Клиент не получил ваш ответ (обращение #{request}, {client}): «{text}»\nПричина: {reason}"
         ),
+        "client_silent": (
+            "⏳ Клиент молчит: заявка #{request}, {client} — «{what}». Ждём с {since}, срок ответа {due} "
+            "прошёл. Напомните клиенту или позвоните; /wait в теме заявки продлит ожидание."
+        ),
+        "client_silent_owner": "Заявка у {name}: к боту не подключён(а).",
         "digest_head": "📊 Сводка за сутки ({day})",
         "digest_line": (
-            "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}"
+            "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}\n"
+            "Клиент молчит дольше срока: {silent}"
         ),
         "digest_frt_head": "Первый ответ (среднее по менеджерам, сначала самые долгие):",
         "digest_frt": "  {name}: {minutes} мин ({count})",
@@ -70,9 +76,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "reply_failed": (
             "📭 The client did not get your reply (request #{request}, {client}): «{text}»\nWhy: {reason}"
         ),
+        "client_silent": (
+            "⏳ The client is silent: request #{request}, {client} — «{what}». Waiting since {since}; the "
+            "answer was due {due}. Remind the client or call; /wait in the request's topic extends the wait."
+        ),
+        "client_silent_owner": "The request is with {name}, who has not connected the bot.",
         "digest_head": "📊 The last 24 hours ({day})",
         "digest_line": (
-            "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}"
+            "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}\n"
+            "Clients silent past their date: {silent}"
         ),
         "digest_frt_head": "First response (average per manager, slowest first):",
         "digest_frt": "  {name}: {minutes} min ({count})",

@@ -1,7 +1,8 @@
 """One inbox in Telegram: in the staff supergroup each client conversation has a topic (bots/staff/mirror.py
 creates it and mirrors the client's messages). A staff member's message in a topic goes to the client through
 the original channel (the Outbox, workers/outbound.queue_reply: first response, in_work); /note is an
-internal note, never sent; /done, /assign Имя, /due 01.12 act on the topic's request."""
+internal note, never sent; /done, /assign Имя, /due 01.12, /wait 10.12 (waiting for the client) act on the
+topic's request."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from aiogram.types import Message
 from assistant.due_dates import resolve_due
 from assistant.staff_names import resolve_staff
 from bots.staff.texts import say
+from intake.sla import client_wait_due
 from storage.models import Request, Staff
 from storage.repos.audit import audit
+from storage.repos.company_settings import sla_settings
 from storage.repos.notes import add_note
-from storage.repos.requests import RequestTransitionError, change_status, set_field
+from storage.repos.requests import RequestTransitionError, change_status, set_field, wait_for_client
 from storage.repos.staff_bot import active_staff, topic_by_thread
 from workers.context import JobContext
 from workers.outbound import NothingToReplyTo, queue_reply
@@ -127,6 +130,44 @@ async def due(message: Message, command: CommandObject, staff: Staff, app: JobCo
     await message.reply(say("topic_due", lang, id=request_id, due=when.at.strftime("%d.%m.%Y %H:%M")))
 
 
+async def wait(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+    """/wait: the client owes us an answer (until a date, "/wait 10.12", "/wait до пятницы"); again on a
+    waiting request, the wait starts over. Past the date the staff member is told the client is silent."""
+    request_id = await _request_id(message, app)
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+        return
+    now, tz = app.clock(), app.policy.tz
+    until = None
+    if phrase := (command.args or "").strip():
+        when = resolve_due(phrase, now.astimezone(tz))
+        if when is None:
+            await message.reply(say("topic_wait_bad", lang))
+            return
+        if when.at <= now:
+            await message.reply(
+                say("topic_wait_past", lang, due=when.at.astimezone(tz).strftime("%d.%m %H:%M"))
+            )
+            return
+        until = when.at
+    async with app.db.session() as session:
+        request = await session.get(Request, request_id)
+        assert request is not None
+        try:
+            await wait_for_client(session, request=request, at=now, staff_id=staff.id, until=until)
+        except RequestTransitionError as exc:
+            await message.reply(say("topic_bad_status", lang, reason=str(exc)))
+            return
+        due = client_wait_due(request, await sla_settings(session), tz)
+        await session.commit()
+    if due is None:
+        await message.reply(say("topic_wait_off", lang, id=request_id))
+    else:
+        await message.reply(
+            say("topic_wait", lang, id=request_id, due=due.astimezone(tz).strftime("%d.%m %H:%M"))
+        )
+
+
 async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
     """Anything else a staff member writes in a client's topic is the answer to that client."""
     request_id = await _request_id(message, app)
@@ -149,5 +190,6 @@ def inbox_router(cfg: StaffBotSettings) -> Router:
     router.message.register(done, Command("done"))
     router.message.register(assign, Command("assign"))
     router.message.register(due, Command("due"))
+    router.message.register(wait, Command("wait"))
     router.message.register(reply, F.text, ~F.text.startswith("/"))
     return router

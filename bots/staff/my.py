@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bots.staff.texts import say
+from intake.sla import client_wait_due
 from storage.models import Request, Staff, Task
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.audit import audit
+from storage.repos.company_settings import sla_settings
 from storage.repos.requests import RequestTransitionError, change_status, set_field
 from workers.context import JobContext
 
@@ -53,6 +55,7 @@ async def my_list(message: Message, staff: Staff, app: JobContext, lang: str) ->
             .scalars()
             .all()
         )
+        sla = await sla_settings(session)
     if not tasks and not requests:
         await message.answer(say("my_empty", lang))
         return
@@ -69,6 +72,9 @@ async def my_list(message: Message, staff: Staff, app: JobContext, lang: str) ->
     for request in requests:
         due = request.due_at.astimezone(tz).strftime("%d.%m %H:%M") if request.due_at else say("no_due", lang)
         status = say(f"status_{request.status}", lang)
+        if waited := client_wait_due(request, sla, tz):  # till when the client may stay silent
+            key = "status_silent" if waited <= app.clock() else "status_waiting_until"
+            status = say(key, lang, until=waited.astimezone(tz).strftime("%d.%m %H:%M"))
         lines.append(say("my_request", lang, id=request.id, status=status, what=request.what or "—", due=due))
         rows.append(_buttons("req", request.id or 0, f"№{request.id}", lang))
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))

@@ -13,7 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Что я умею:\n/client Ромашка — сводка по клиенту (или «что с Ромашкой?», ИНН, телефон)\n"
             "/task … — задача из фразы, например «поставь Ивану задачу позвонить в Ромашку до пятницы»\n"
             "/my — мои задачи и заявки\nВ теме клиента: ответ уходит клиенту; /note — заметка; /done; "
-            "/assign Имя; /due 01.12"
+            "/assign Имя; /due 01.12; /wait 10.12 — ждём ответа клиента (до даты)"
         ),
         "lookup_none": "Не нашёл клиента по запросу «{query}».",
         "lookup_pick": "Нашёл несколько клиентов, выберите:",
@@ -75,6 +75,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_due_bad": "Не понял дату, например: /due 01.12",
         "topic_reply_failed": "Не удалось отправить клиенту: {reason}",
         "topic_bad_status": "Нельзя: {reason}",
+        "topic_wait": "⏳ Заявка #{id}: ждём клиента до {due}; промолчит — напомню ответственному.",
+        "topic_wait_off": "⏳ Заявка #{id}: ждём клиента (напоминания о молчании клиента выключены).",
+        "topic_wait_bad": "Не понял дату, например: /wait 10.12 или /wait до пятницы",
+        "topic_wait_past": "Дата уже прошла: {due}. Например: /wait 10.12",
         "alert_taken": "Взято",
         "alert_dismissed": "Отмечено: не конфликт",
         "alert_pick": "Кому назначить?",
@@ -88,6 +92,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_new": "новая",
         "status_in_work": "в работе",
         "status_waiting_client": "ждём клиента",
+        "status_waiting_until": "ждём клиента до {until}",
+        "status_silent": "⏳ клиент молчит (ждали до {until})",
     },
     "en": {
         "refusal": "Sorry, this bot is for the company's staff only. If you work here, ask an admin for an "
@@ -98,7 +104,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "What I do:\n/client Romashka — a client summary (or an INN, a phone)\n"
             "/task … — a task from a sentence\n/my — my tasks and requests\nIn a client topic: your message "
-            "goes to the client; /note — an internal note; /done; /assign Name; /due 01.12"
+            "goes to the client; /note — an internal note; /done; /assign Name; /due 01.12; /wait 10.12 — "
+            "waiting for the client (until a date)"
         ),
         "lookup_none": "No client found for «{query}».",
         "lookup_pick": "Several clients match, pick one:",
@@ -159,6 +166,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_due_bad": "I did not get the date, e.g. /due 01.12",
         "topic_reply_failed": "Not sent to the client: {reason}",
         "topic_bad_status": "Not allowed: {reason}",
+        "topic_wait": (
+            "⏳ Request #{id}: waiting for the client until {due}; if they stay silent, the assignee "
+            "is reminded."
+        ),
+        "topic_wait_off": "⏳ Request #{id}: waiting for the client (silent-client reminders are off).",
+        "topic_wait_bad": "I did not get the date, e.g. /wait 10.12 or /wait till Friday",
+        "topic_wait_past": "That date has passed: {due}. E.g. /wait 10.12",
         "alert_taken": "Taken",
         "alert_dismissed": "Marked: not a conflict",
         "alert_pick": "Assign to whom?",
@@ -172,6 +186,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_new": "new",
         "status_in_work": "in work",
         "status_waiting_client": "waiting for the client",
+        "status_waiting_until": "waiting for the client until {until}",
+        "status_silent": "⏳ the client is silent (was due {until})",
     },
 }
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
@@ -25,6 +26,7 @@ from workers.whatsapp import StoredLastInbound
 
 pytestmark = pytest.mark.storage
 WA_ID = "79161234567"
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -125,3 +127,36 @@ async def test_topic_commands_act_on_the_request_and_notes_stay_internal(
     assert (request.status, request.assignee_id) == ("done", desk.staff["Иван"].id)
     assert request.due_at is not None and request.field_sources["due_at"]["source"] == "manager"
     assert note.text == "клиент просил звонить после обеда" and note.source == "telegram"
+
+
+async def test_wait_in_the_topic_makes_the_request_wait_for_the_client(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    await _client_writes(desk, graph, "Нужен акт сверки")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    desk.now = datetime.now(UTC)  # the client wrote at the real time (the WhatsApp window)
+    desk.services.jobs.clock = lambda: desk.now
+
+    def msk(moment: datetime) -> str:
+        return moment.astimezone(MOSCOW).strftime("%d.%m %H:%M")
+
+    [bad] = texts(await desk.write(7001, "/wait когда-нибудь", chat_id=FORUM, thread=thread))
+    assert bad == "Не понял дату, например: /wait 10.12 или /wait до пятницы"
+    [waits] = texts(await desk.write(7001, "/wait до пятницы", chat_id=FORUM, thread=thread))
+    async with desk.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+    friday = request.waiting_until
+    assert request.status == "waiting_client" and friday is not None
+    local = friday.astimezone(MOSCOW)
+    assert (local.weekday(), local.hour) == (4, 18) and friday - desk.now <= timedelta(days=7)
+    told = "промолчит — напомню ответственному."
+    assert waits == f"⏳ Заявка #{request.id}: ждём клиента до {msk(friday)}; {told}"
+    [again] = texts(await desk.write(7001, "/wait", chat_id=FORUM, thread=thread))
+    # again, without a date: the company's two days (no calendar set: calendar days) from now
+    assert again == f"⏳ Заявка #{request.id}: ждём клиента до {msk(desk.now + timedelta(days=2))}; {told}"
+    [past] = texts(await desk.write(7001, "/wait 01.01.2020", chat_id=FORUM, thread=thread))
+    assert past == "Дата уже прошла: 01.01 18:00. Например: /wait 10.12"
+    await desk.write(7001, "/done", chat_id=FORUM, thread=thread)
+    [refused] = texts(await desk.write(7001, "/wait", chat_id=FORUM, thread=thread))
+    assert refused.startswith("Нельзя: ") and "done -> waiting_client" in refused
+    assert graph.sent == []  # nothing of this went to the client
