@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from storage.db import Database
 from storage.models import Client, Request, Staff
 from storage.repos.accounts import staff_by_api_token
 from storage.repos.clients import merges, undo_merge
-from storage.repos.requests import RequestTransitionError, change_status, list_requests
+from storage.repos.requests import RequestTransitionError, change_status, list_requests, wait_for_client
 from storage.types import utcnow
 from web.views import client_detail, merge_view, request_detail, request_view
 from workers.outbound import NothingToReplyTo, queue_reply
@@ -117,14 +118,31 @@ async def post_status(request: web.Request) -> web.Response:
         row = await session.get(Request, _int(request, "id", 0))
         if row is None:
             return problem(404, "not_found", "no such request")
-        try:
-            await change_status(
-                session, request=row, status=str(data.get("status")), at=utcnow(), staff_id=staff.id
+        status, raw_until = str(data.get("status")), data.get("waiting_until")
+        until = _aware(raw_until) if raw_until is not None else None
+        if raw_until is not None and (status != "waiting_client" or until is None):
+            return problem(
+                422,
+                "invalid",
+                "waiting_until: an ISO 8601 date-time with its offset, with status waiting_client",
             )
+        try:
+            if status == "waiting_client":  # again on a waiting request: the wait starts over
+                await wait_for_client(session, request=row, at=utcnow(), staff_id=staff.id, until=until)
+            else:
+                await change_status(session, request=row, status=status, at=utcnow(), staff_id=staff.id)
         except RequestTransitionError as exc:
             return problem(409, "conflict", str(exc))
         await session.commit()
         return web.json_response(request_view(row))
+
+
+def _aware(raw: object) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 async def get_merges(request: web.Request) -> web.Response:

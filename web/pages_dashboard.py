@@ -1,6 +1,7 @@
-"""The supervisor dashboard: first-response times, requests by status, overdue, conflicts, daily volume, and
-how right the assistant's conflict alerts were by the staff's verdicts; a head sees their group's by default
-(Staff.head_id), and any head's group or the whole company on request. The message volume is the company's."""
+"""The supervisor dashboard: first-response times, requests by status, overdue, clients silent past their
+date, conflicts, daily volume, and how right the assistant's conflict alerts were by the staff's verdicts; a
+head sees their group's by default (Staff.head_id), and any head's group or the whole company on request. The
+message volume is the company's."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from intake.sla import client_wait_due
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
+from storage.repos.company_settings import sla_settings
 from storage.repos.org_chart import group_of, heads_with_groups, in_group
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
@@ -65,6 +68,7 @@ async def dashboard(request: web.Request) -> web.Response:
         # every open request, however old: an overdue one from four months ago is the one to see
         still_open = select(Request).where(col(Request.status).not_in(CLOSED), *ours)
         open_requests = (await session.execute(still_open)).scalars().all()
+        sla = await sla_settings(session)
         conflicts = select(Alert).where(col(Alert.kind) == "conflict")
         if team is not None:
             conflicts = conflicts.join(Request, col(Request.id) == col(Alert.request_id)).where(*ours)
@@ -120,6 +124,8 @@ async def dashboard(request: web.Request) -> web.Response:
             unit="",
         ),
         overdue=[r for r in open_requests if is_overdue(r, now)],
+        # waiting for a client past the date they were given: the acts that will hold up a report
+        silent=[r for r in open_requests if (d := client_wait_due(r, sla, tz)) is not None and d <= now],
         alerts=alerts,
         verdicts=judged,
         verdict_days=VERDICT_DAYS,

@@ -1,13 +1,16 @@
-"""The inbox: four queues with counts, filters, rows sorted by how long the client has waited."""
+"""The inbox: four queues with counts, filters, rows sorted by how long the client has waited (and, among
+those waiting for the client, the silent past their date first)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from intake.sla import client_wait_due
+from storage.repos.company_settings import sla_settings
 from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
 from web.queries import QUEUES, inbox_rows, queue_counts, queue_requests, staff_names
-from web.ui import me, render, state
+from web.ui import company_tz, me, render, state
 
 CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
 
@@ -27,6 +30,12 @@ async def inbox(request: web.Request) -> web.Response:
         counts = await queue_counts(session, me(request))
         picked = await queue_requests(session, me(request), queue, channel=channel, assignee=assignee)
         rows = await inbox_rows(session, picked, names, now)
+        sla = await sla_settings(session)
+    tz = company_tz(request)
+    silent = {
+        r.request.id for r in rows if (due := client_wait_due(r.request, sla, tz)) is not None and due <= now
+    }
+    rows.sort(key=lambda r: r.request.id not in silent)  # stable: the rest keep their order
     if client:
         rows = [r for r in rows if client.lower() in r.client.lower()]
     if overdue:
@@ -38,6 +47,7 @@ async def inbox(request: web.Request) -> web.Response:
         queues=list(QUEUES),
         counts=counts,
         rows=rows,
+        silent=silent,  # waiting for a client who has not answered by their date
         channels=CHANNELS,
         staff=names,
         heads=heads,

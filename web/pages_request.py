@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,14 +14,22 @@ from sqlmodel import col, select
 from channels.email.parse import without_subject
 from intake.request_form import is_valid_inn
 from intake.request_link import client_for
+from intake.sla import client_wait_due
 from storage.alert_labels import CATEGORY_LABELS
 from storage.models import Alert, Attachment, Call, Contact, Message, Request, Staff, TranscriptSegment
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.calls import call_transcript
+from storage.repos.company_settings import sla_settings
 from storage.repos.notes import notes_of
-from storage.repos.requests import TRANSITIONS, RequestTransitionError, change_status, set_field
+from storage.repos.requests import (
+    TRANSITIONS,
+    RequestTransitionError,
+    change_status,
+    set_field,
+    wait_for_client,
+)
 from storage.types import utcnow
 from web.api import QUEUE
 from web.email_quotes import split_quoted
@@ -64,6 +74,7 @@ async def conversation(request: web.Request) -> web.Response:
         active = select(Staff).where(col(Staff.active).is_(True)).order_by(col(Staff.name), col(Staff.id))
         staff = (await session.execute(active)).scalars().all()
         label = await client_label(session, row)
+        wait_due = client_wait_due(row, await sla_settings(session), company_tz(request))
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(
         [("message", i) for i in items] + [("note", n) for n in notes],
@@ -86,6 +97,7 @@ async def conversation(request: web.Request) -> web.Response:
         statuses=[row.status, *TRANSITIONS.get(row.status, ())],
         all_statuses=REQUEST_STATUSES,
         sla=sla_state(row, utcnow()),
+        wait_due=wait_due,  # waiting for the client: when its assignee is told the client is silent
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,
     )
@@ -169,16 +181,44 @@ async def save_form(request: web.Request) -> web.Response:
                 entity_id=row.id,
                 details=dict(changed),
             )
-        status = str(form.get("status", row.status))
-        notice = "conv.saved"
-        if status != row.status:
-            try:
-                await change_status(session, request=row, status=status, at=now, staff_id=staff.id)
-            except RequestTransitionError:
-                notice = "conv.bad_status"
+        status, wait_raw = str(form.get("status", row.status)), str(form.get("waiting_until", "")).strip()
+        notice = await _save_status(session, row, status, wait_raw, staff=staff, now=now, tz=tz)
         await session.commit()
     flash(request, notice)
     raise redirect(f"/ui/requests/{row.id}")
+
+
+async def _save_status(
+    session: AsyncSession,
+    row: Request,
+    status: str,
+    wait_raw: str,
+    *,
+    staff: Staff,
+    now: datetime,
+    tz: ZoneInfo,
+) -> str:
+    """The form's status, and with "waiting for the client" the date the client was given (a bad or past date
+    changes no status: the rest of the form is saved)."""
+    try:
+        until = due_from_date(wait_raw, tz)
+    except ValueError:
+        return "conv.bad_wait"
+    try:
+        if status == "waiting_client":
+            if (
+                until is not None
+                and until <= now
+                and local_date(until, tz) != local_date(row.waiting_until, tz)
+            ):
+                return "conv.wait_past"
+            if row.status != status or local_date(until, tz) != local_date(row.waiting_until, tz):
+                await wait_for_client(session, request=row, at=now, staff_id=staff.id, until=until)
+        elif status != row.status:
+            await change_status(session, request=row, status=status, at=now, staff_id=staff.id)
+    except RequestTransitionError:
+        return "conv.bad_status"
+    return "conv.saved"
 
 
 def _may_assign(staff: Staff, assignee_id: int | None) -> bool:
@@ -201,9 +241,10 @@ async def reply(request: web.Request) -> web.Response:
     if not body:
         flash(request, "conv.empty_reply")
         raise redirect(f"/ui/requests/{row.id}")
+    db = state(request).services.db
     try:
         await queue_reply(
-            state(request).services.db,
+            db,
             request.config_dict[QUEUE],
             request_id=row.id or 0,
             staff_id=me(request).id or 0,
@@ -211,7 +252,17 @@ async def reply(request: web.Request) -> web.Response:
         )
     except NothingToReplyTo:
         raise web.HTTPNotFound(text="nothing to reply to") from None
-    flash(request, "conv.sent")
+    notice = "conv.sent"
+    if form.get("then") == "wait":  # "пришлите акты" and the request waits for them
+        async with db.session() as session:
+            row = await _load(session, request)
+            try:
+                await wait_for_client(session, request=row, at=utcnow(), staff_id=me(request).id, until=None)
+                await session.commit()
+                notice = "conv.sent_waiting"
+            except RequestTransitionError:
+                notice = "conv.sent_not_waiting"
+    flash(request, notice)
     raise redirect(f"/ui/requests/{row.id}#reply")
 
 

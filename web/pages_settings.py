@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, list_channel_accounts
 from storage.repos.company_settings import (
+    CLIENT_WAIT_DAYS,
+    CLIENT_WAIT_MAX,
     AssignmentSettings,
     BusinessHours,
     SlaSettings,
@@ -145,7 +147,10 @@ def _sla_from(form: dict[str, str], days: list[str]) -> SlaSettings:
             end=time.fromisoformat(form.get("end", "")),
             holidays=_holidays(form.get("holidays", "")),
         )
-    return SlaSettings(first_response_minutes=minutes, business_hours=hours)
+    wait = int(form.get("client_wait_days", "").strip() or CLIENT_WAIT_DAYS)
+    if not 0 <= wait <= CLIENT_WAIT_MAX:
+        raise ValueError("client_wait_days")
+    return SlaSettings(first_response_minutes=minutes, business_hours=hours, client_wait_days=wait)
 
 
 def _holidays(text: str) -> frozenset[date]:

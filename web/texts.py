@@ -68,6 +68,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.empty_reply": ("Пустой ответ не отправлен", "An empty reply was not sent"),
     "conv.bad_status": ("Такой переход статуса невозможен", "That status change is not allowed"),
     "conv.bad_due": ("Срок: дата в формате ГГГГ-ММ-ДД", "Due: a date as YYYY-MM-DD"),
+    "inbox.silent": ("⏳ клиент молчит с", "⏳ client silent since"),
+    "conv.bad_wait": ("«Ждём ответа до»: дата в формате ГГГГ-ММ-ДД", "Answer by: a date as YYYY-MM-DD"),
+    "conv.wait_past": ("«Ждём ответа до»: эта дата уже прошла", "Answer by: that date has passed"),
+    "conv.wait_until": ("Ждём ответа клиента до", "Client to answer by"),
+    "conv.wait_hint": (
+        "со статусом «Ждём клиента»: если клиент промолчит, ответственному напомнят",
+        "with status «Waiting for client»: if the client stays silent, the assignee is reminded",
+    ),
+    "conv.wait_due": ("если клиент промолчит, напомним", "if the client stays silent, a reminder at"),
+    "conv.send_wait": ("Отправить и ждать клиента", "Send and wait for the client"),
+    "conv.sent_waiting": ("Ответ отправлен, ждём клиента", "Sent; waiting for the client"),
+    "conv.sent_not_waiting": (
+        "Ответ отправлен; статус «Ждём клиента» для этой заявки недоступен",
+        "Sent; this request cannot wait for the client in its status",
+    ),
     "conv.bad_inn": (
         "ИНН: 10 или 12 цифр с верной контрольной суммой; ничего не сохранено",
         "INN: 10 or 12 digits with a valid checksum; nothing was saved",
@@ -147,6 +162,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.frt_channel": ("Время первого ответа по каналам", "First response time per channel"),
     "dash.by_status": ("Обращения по статусам", "Requests by status"),
     "dash.overdue": ("Просрочено", "Overdue"),
+    "dash.silent": ("Клиент молчит дольше срока", "Client silent past their date"),
+    "dash.silent_since": ("ждём с", "waiting since"),
     "dash.alerts": ("Конфликты", "Conflict alerts"),
     "dash.volume": ("Сообщения по каналам за 14 дней", "Messages per channel, 14 days"),
     "dash.minutes": ("мин", "min"),
@@ -277,8 +294,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Новые обращения без ответственного менеджера — по очереди менеджерам на смене",
         "New requests without a responsible manager go in turn to managers on duty",
     ),
+    "sla.client_wait": ("Клиент молчит, рабочих дней", "Client silent, business days"),
+    "sla.client_wait_hint": (
+        "заявка «Ждём клиента» без ответа столько дней — ответственному напомнят; 0 — не напоминать",
+        "a request waiting for the client this long without an answer: its assignee is reminded; 0: never",
+    ),
     "sla.saved": ("Настройки сохранены", "Settings saved"),
-    "sla.bad": ("Проверьте минуты, дни и время (начало раньше конца)", "Check minutes, days and times"),
+    "sla.bad": (
+        "Проверьте минуты, дни, время (начало раньше конца) и дни молчания клиента (0–60)",
+        "Check minutes, days, times and the client's silent days (0–60)",
+    ),
     "admin.on_duty": ("На смене", "On duty"),
     "admin.head": ("Руководитель", "Head"),
     "admin.head_hint": (

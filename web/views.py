@@ -40,6 +40,7 @@ def request_view(request: Request) -> dict[str, Any]:
         else None,
         "done_at": _iso(request.done_at),
         "sla_due_at": _iso(request.sla_due_at),
+        "waiting_until": _iso(request.waiting_until),
         "notes": request.notes,
     }
 

@@ -215,3 +215,27 @@ async def test_storage_down_answers_503_so_the_platform_retries(live: Live) -> N
     assert await count(live, RawEvent) == 0  # nothing half-stored; the platform delivers again
     status, _ = await post(live, api_body("while-down"))
     assert status == 202
+
+
+async def test_status_api_waits_for_the_client_until_a_date(live: Live) -> None:
+    await post(live, api_body("w1", text="Нужна копия договора"))
+    await live.drain()
+    async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
+        [request] = (await resp.json())["requests"]
+    url, headers = f"{live.url}/api/v1/requests/{request['id']}/status", live.staff_headers()
+    for bad in (
+        {"status": "waiting_client", "waiting_until": "к пятнице"},
+        {"status": "waiting_client", "waiting_until": "2030-01-10T18:00:00"},  # no offset: whose 18:00?
+        {"status": "in_work", "waiting_until": "2030-01-10T18:00:00+03:00"},
+    ):
+        async with live.http.post(url, json=bad, headers=headers) as resp:
+            assert resp.status == 422 and "waiting_until" in (await resp.json())["detail"]
+    body = {"status": "waiting_client", "waiting_until": "2030-01-10T18:00:00+03:00"}
+    async with live.http.post(url, json=body, headers=headers) as resp:
+        view = await resp.json()
+    assert view["status"] == "waiting_client" and view["waiting_until"] == "2030-01-10T15:00:00+00:00"
+    async with live.http.post(url, json={"status": "waiting_client"}, headers=headers) as resp:
+        again = await resp.json()  # again on a waiting request: the wait starts over, on the company's days
+    assert again["status"] == "waiting_client" and again["waiting_until"] is None
+    async with live.http.post(url, json={"status": "in_work"}, headers=headers) as resp:
+        assert (await resp.json())["status"] == "in_work"
