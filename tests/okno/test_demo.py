@@ -29,6 +29,13 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
     assistant = result["scenarios"]["assistant"]  # ran on the real model: a summary with citations
     assert "skipped" not in assistant and assistant["summary_points"] >= 1
     assert isinstance(assistant["alerts"], int) and isinstance(assistant["tasks"], int)
-    # a summary, a question answered from the retrieval index, a task created on ✅, an SLA alert taken
+    # a summary, a question answered from the retrieval index, a task created on ✅, an SLA alert taken, a
+    # silent client told to the manager who waits for them
     staffbot = result["scenarios"]["staffbot"]
-    assert staffbot == {"summary_sent": True, "answered": True, "tasks": 1, "alert_acked": True}
+    assert staffbot == {
+        "summary_sent": True,
+        "answered": True,
+        "tasks": 1,
+        "alert_acked": True,
+        "silent_told": True,
+    }

@@ -1,7 +1,8 @@
 """The staff bot on the demo's data, on a loopback Bot API: a manager asks for a client summary and a question
 about that client (answered by retrieval over the history, with citations), a supervisor turns a Russian
 sentence into a task (created on ✅, the assignee told), and an SLA alert is acknowledged
-with «Беру» (the clock moved a week on, so the unanswered requests are past their SLA in business time)."""
+with «Беру» (the clock moved a week on, so the unanswered requests are past their SLA in business time); and
+a request the manager set waiting for the client's documents, silent that week, is told to her."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from bots.staff.bot import StaffBot
 from bots.staff.texts import say
 from okno.demo.stage import Stage
 from sandbox.telegram import TelegramSandbox
-from storage.models import Alert, Staff, Task
+from storage.models import Alert, Request, Staff, Task
 from storage.repos.accounts import add_channel_account
+from storage.repos.requests import wait_for_client
+from workers.client_wait import silent_clients
 from workers.indexing import reindex
 from workers.notify import check_sla, notify_alert
 from workers.staff_delivery import close_staff_bots, staffbot_settings
@@ -125,13 +128,20 @@ async def run(stage: Stage) -> dict[str, Any]:
         proposal = next(c for c in card if c["method"] == "sendMessage")
         await viktor.press(_button(proposal, "✅ Создать"), "✅ Создать", proposal.get("message_id", 1001))
         acked = await _sla_alert(stage, viktor)
+        silent_told = await _silent_client(stage, anna)
         async with stage.services.db.session() as session:
             tasks = (await session.execute(select(Task))).scalars().all()
     finally:
         await close_staff_bots(app)
     replies = [str(c["text"]) for c in answer if c["method"] == "sendMessage"]
     answered = bool(replies) and say("ask_off") not in replies  # the off text: no model, or no index
-    return {"summary_sent": bool(summary), "answered": answered, "tasks": len(tasks), "alert_acked": acked}
+    return {
+        "summary_sent": bool(summary),
+        "answered": answered,
+        "tasks": len(tasks),
+        "alert_acked": acked,
+        "silent_told": silent_told,
+    }
 
 
 async def _index_history(stage: Stage) -> None:
@@ -174,3 +184,37 @@ async def _sla_alert(stage: Stage, viktor: Chat) -> bool:
         return stored is not None and stored.status == "acked"
     finally:
         app.clock = real_clock
+
+
+async def _silent_client(stage: Stage, anna: Chat) -> bool:
+    """Анна asked the client for documents and set the request waiting for them; a week on, not a word: the
+    bot tells her (the company's two business days are long past)."""
+    app = stage.services.jobs
+    async with stage.services.db.session() as session:
+        staff = (
+            (await session.execute(select(Staff).where(col(Staff.telegram_user_id) == ANNA))).scalars().one()
+        )
+        open_now = (
+            select(Request).where(col(Request.status).in_(("new", "in_work"))).order_by(col(Request.id))
+        )
+        requests = (await session.execute(open_now)).scalars().all()
+        request = next((r for r in requests if r.assignee_id == staff.id), requests[0] if requests else None)
+        if request is None:
+            return False
+        request.assignee_id = staff.id
+        await wait_for_client(session, request=request, at=app.clock(), staff_id=staff.id, until=None)
+        await session.commit()
+    stage.say(
+        f"[staffbot] Анна waits for the client's documents on request #{request.id} (status «ждём клиента»)"
+    )
+    real_clock = app.clock
+    app.clock = lambda: real_clock() + timedelta(days=7)
+    before = len(anna.api.calls)
+    try:
+        told = await silent_clients(app)
+    finally:
+        app.clock = real_clock
+    sent = [c for c in anna.api.calls[before:] if c.ok and str(c.params.get("chat_id")) == str(ANNA)]
+    stage.say("[staffbot] a week later, not a word from the client:")
+    anna._said([{"method": "sendMessage", **c.params} for c in sent])
+    return told > 0 and bool(sent)
