@@ -5,12 +5,14 @@ holds up is late. Runs in staff_tick; a reminder we send starts the wait again (
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 
 from intake.sla import client_wait_due
 from storage.models import Client, Request, Staff
 from storage.repos.company_settings import sla_settings
-from storage.repos.staff_bot import active_staff
+from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
@@ -30,6 +32,12 @@ async def silent_clients(app: JobContext) -> int:
             (request, due)
             for request in (await session.execute(query)).scalars().all()
             if (due := client_wait_due(request, sla, tz)) is not None and due <= now
+        ]
+        # every tick (20 s) finds the ones told already: skipped before their client and chain are looked up
+        overdue = [
+            (r, due)
+            for r, due in overdue
+            if await notice_status(session, key=_key(r, due)) in (None, "pending")
         ]
         people = {s.id: s for s in await active_staff(session)}
         clients: dict[int | None, Client | None] = {}
@@ -59,7 +67,7 @@ async def silent_clients(app: JobContext) -> int:
             text += "\n" + say("alert_link", lang, link=link)
         notice = await deliver(
             app,
-            key=f"client_silent:{request.id}:{due.isoformat()}",
+            key=_key(request, due),
             kind="client_silent",
             chat_id=person.telegram_user_id,
             text=text,
@@ -67,6 +75,11 @@ async def silent_clients(app: JobContext) -> int:
         )
         sent += notice is not None
     return sent
+
+
+def _key(request: Request, due: datetime) -> str:
+    """Once per wait: a wait started over (our reminder, a new date) has another due time."""
+    return f"client_silent:{request.id}:{due.isoformat()}"
 
 
 async def _told(app: JobContext, owner: Staff | None, owner_id: int | None, request: Request) -> Staff | None:
