@@ -280,6 +280,71 @@ def staff_import(path: Path, dry_run: bool, deactivate_missing: bool) -> None:
     click.echo(f"{'dry run, nothing saved: ' if dry_run else ''}{counts}")
 
 
+@staff.command("invite-mail")
+@click.argument("members", nargs=-1, metavar="[ID|EMAIL]...")
+@click.option(
+    "--all", "everyone", is_flag=True, help="every active member with an email and no web password yet"
+)
+def staff_invite_mail(members: tuple[str, ...], everyone: bool) -> None:
+    """Mail members a one-time link to set their web password (an invitation for 72 hours; a reset link for
+    an hour to one who has a password) from the company's email account; a link the mail could not take is
+    printed instead, to hand over another way. After `okno staff import`: `okno staff invite-mail --all`."""
+    from storage.repos.login_links import VALID_FOR, issue_link
+    from storage.types import utcnow
+    from web.login_mail import link_base, mail_link, staff_mailbox
+    from web.pages_account import welcome_url
+
+    if not members and not everyone:
+        raise click.UsageError("name the members (ID or email), or --all")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = link_base(settings)
+    if base is None:
+        raise click.ClickException(
+            "set OKNO_STAFFBOT__WEB_URL (or OKNO_HTTP__PUBLIC_URL), the address staff open okno at: "
+            "the mailed link points there"
+        )
+
+    async def work(db: Database, box: SecretBox) -> list[tuple[str, str]]:
+        async with db.session() as session:
+            if everyone:
+                targets = [
+                    m for m in await list_staff(session) if m.active and m.email and not m.password_hash
+                ]
+            else:
+                targets = [await _member(session, key) for key in members]
+            if missing := [m.name for m in targets if not m.email]:
+                raise click.UsageError(
+                    f"no email for {', '.join(missing)}: `okno staff add` it, or the web page"
+                )
+            links = []
+            for member in targets:
+                purpose = "reset" if member.password_hash else "invite"
+                token = await issue_link(
+                    session, staff=member, purpose=purpose, at=utcnow(), created_by_id=None
+                )
+                links.append((member, purpose, welcome_url(base, token)))
+            await session.commit()
+        mailbox = await staff_mailbox(db, box, settings.web.mail_account)
+        told = []
+        for member, purpose, url in links:
+            who = f"{member.name} <{member.email}>"
+            problem = await mail_link(
+                mailbox, settings, to=member.email or "", name=member.name, url=url, purpose=purpose,
+                valid_for=VALID_FOR[purpose],
+            )  # fmt: skip
+            told.append((f"mailed: {who}", "") if not problem else (f"not mailed ({problem}): {who}", url))
+        return told
+
+    told = _with_db(work)
+    for line, url in told:
+        click.echo(f"{line}\n  {url}" if url else line)
+    if not told:
+        click.echo("nobody to invite: every active member with an email has a web password")
+
+
 @staff.command("invite")
 @click.option(
     "--role", type=click.Choice(["manager", "supervisor", "admin"]), default="manager", show_default=True

@@ -53,6 +53,12 @@ class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # API channel bodies; larger ones get 413
 
 
+class WebSettings(BaseModel):
+    # The email account (`okno channel add email NAME`) that sends staff their invitation and password-reset
+    # links; None: the first active email account with SMTP.
+    mail_account: str | None = None
+
+
 class QueueSettings(BaseModel):
     backend: Literal["inline", "arq"] = "inline"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -117,6 +123,7 @@ class Settings(BaseSettings):
     log_jobs: bool = False
     company: CompanySettings = CompanySettings()
     http: HttpSettings = HttpSettings()
+    web: WebSettings = WebSettings()  # the staff web UI (OKNO_WEB__MAIL_ACCOUNT)
     queue: QueueSettings = QueueSettings()
     intake: IntakeSettings = IntakeSettings()
     llm: LlmSettings = LlmSettings()

@@ -1,4 +1,5 @@
-"""Admin: staff members and their web passwords."""
+"""Admin: staff members and their web passwords (given by the admin, or set by the member from a mailed
+link)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
+from storage.repos.login_links import VALID_FOR, issue_link, set_password
 from storage.repos.org_chart import can_head, reports_to
 from storage.repos.staff_bot import create_invite
+from storage.types import utcnow
+from web.login_mail import send_link
+from web.pages_account import MIN_PASSWORD, link_url
 from web.passwords import hash_password
+from web.session import SESSION
 from web.ui import audit_mine, flash, me, redirect, render, require_role, state
 
 ROLES = ("manager", "supervisor", "admin")
-MIN_PASSWORD = 10
 
 
 async def staff_page(request: web.Request) -> web.Response:
@@ -26,7 +31,13 @@ async def staff_page(request: web.Request) -> web.Response:
 
 
 def _staff_page(
-    request: web.Request, members: Sequence[Staff], *, invite_code: str | None, invite_for: str | None
+    request: web.Request,
+    members: Sequence[Staff],
+    *,
+    invite_code: str | None,
+    invite_for: str | None,
+    link: str | None = None,
+    link_problem: str | None = None,
 ) -> web.Response:
     heads = [m for m in members if can_head(m)]
     names = {m.id: m.name for m in members}
@@ -39,28 +50,78 @@ def _staff_page(
         head_names=names,
         invite_code=invite_code,
         invite_for=invite_for,
+        link=link,  # a login link the mail could not take: shown once, to hand over another way
+        link_problem=link_problem,
     )
 
 
 async def staff_add(request: web.Request) -> web.Response:
+    """A member with the password the admin gives, or, with an email and no password, invited by mail to set
+    their own."""
     require_role(request, "admin")
     form = await request.post()
-    name, email = str(form.get("name", "")).strip()[:255], str(form.get("email", "")).strip()[:320]
+    name, email = str(form.get("name", "")).strip()[:255], str(form.get("email", "")).strip().lower()[:320]
     role, password = str(form.get("role", "")), str(form.get("password", ""))
-    if not name or role not in ROLES or len(password) < MIN_PASSWORD:
+    invited = bool(email) and not password  # they set their own from the mailed link
+    if not name or role not in ROLES or not (invited or len(password) >= MIN_PASSWORD):
         flash(request, "admin.bad")
         raise redirect("/ui/admin/staff")
     async with state(request).services.db.session() as session:
         try:
-            await add_staff(
-                session, name=name, role=role, email=email or None, password_hash=hash_password(password)
+            member = await add_staff(
+                session,
+                name=name,
+                role=role,
+                email=email or None,
+                password_hash=hash_password(password) if password else None,
             )
             await session.commit()
         except IntegrityError:
             flash(request, "admin.bad")
             raise redirect("/ui/admin/staff") from None
+    if invited:
+        return await _mail_link(request, member)
     flash(request, "admin.added")
     raise redirect("/ui/admin/staff")
+
+
+async def staff_mail_link(request: web.Request) -> web.Response:
+    """An invitation (no password yet) or a reset link (one forgot theirs) by email to the member."""
+    require_role(request, "admin")
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
+    if member is None or not member.active or not member.email:
+        raise web.HTTPNotFound(text="not found")
+    return await _mail_link(request, member)
+
+
+async def _mail_link(request: web.Request, member: Staff) -> web.Response:
+    """Mailed, and the admin told so; with no mailbox that can send (or a refusal), the link itself is shown
+    to the admin once, to hand over another way."""
+    purpose = "reset" if member.password_hash else "invite"
+    services = state(request).services
+    async with services.db.session() as session:
+        token = await issue_link(
+            session, staff=member, purpose=purpose, at=utcnow(), created_by_id=me(request).id
+        )
+        await session.commit()
+        members = await list_staff(session)
+    url = link_url(request, token)
+    problem = await send_link(
+        services,
+        to=member.email or "",
+        name=member.name,
+        url=url,
+        purpose=purpose,
+        valid_for=VALID_FOR[purpose],
+    )
+    if not problem:
+        flash(request, "admin.link_mailed")
+        raise redirect("/ui/admin/staff")
+    return _staff_page(
+        request, members, invite_code=None, invite_for=member.name, link=url, link_problem=problem
+    )
 
 
 async def staff_invite(request: web.Request) -> web.Response:
@@ -145,8 +206,11 @@ async def staff_password(request: web.Request) -> web.Response:
         member = await session.get(Staff, int(raw)) if raw.isdigit() else None
         if member is None or not member.active:
             raise web.HTTPNotFound(text="not found")
-        member.password_hash = hash_password(password)
+        now = utcnow()
+        await set_password(session, staff=member, password_hash=hash_password(password), at=now)
         await audit_mine(session, request, "staff.password", entity="staff", entity_id=member.id)
         await session.commit()
+    if member.id == me(request).id:
+        request[SESSION]["at"] = now.timestamp()  # the admin's own: this session goes on, others end
     flash(request, "admin.password_set")
     raise redirect("/ui/admin/staff")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from aiohttp import web
 from sqlalchemy import or_
@@ -40,11 +41,18 @@ async def login_post(request: web.Request) -> web.Response:
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
         limiter.fail(*keys)
         return render(request, "login.html", status=401, error="login.bad", next=target, login=login)
+    start_session(request, staff)
+    raise redirect(target)
+
+
+def start_session(request: web.Request, staff: Staff) -> None:
     data, chosen = request[SESSION], lang(request)  # the language picked before signing in stays
     data.clear()
-    # A fresh CSRF token on sign-in: a token planted before sign-in is worth nothing after.
-    data.update({"v": 1, "sid": staff.id, "csrf": secrets.token_urlsafe(24), "lang": chosen})
-    raise redirect(target)
+    # A fresh CSRF token on sign-in: a token planted before sign-in is worth nothing after. "at": when,
+    # so that a later password change (a reset, the profile) ends this session on other devices.
+    data.update(
+        {"v": 1, "sid": staff.id, "csrf": secrets.token_urlsafe(24), "lang": chosen, "at": time.time()}
+    )
 
 
 async def logout(request: web.Request) -> web.Response:

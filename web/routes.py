@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from web import (
+    pages_account,
     pages_admin,
     pages_auth,
     pages_clients,
@@ -24,6 +25,13 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/login", pages_auth.login_page),
         web.post("/login", pages_auth.login_post),
         web.post("/logout", pages_auth.logout),
+        web.get("/forgot", pages_account.forgot_page),
+        web.post("/forgot", pages_account.forgot_post),
+        web.get("/welcome/{token}", pages_account.welcome_page),
+        web.post("/welcome/{token}", pages_account.welcome_post),
+        web.get("/profile", pages_account.profile_page),
+        web.post("/profile/password", pages_account.profile_password),
+        web.post("/profile/bot", pages_account.profile_bot),
         web.get("/", pages_inbox.inbox),
         web.get("/requests/{id}", pages_request.conversation),
         web.post("/requests/{id}/form", pages_request.save_form),
@@ -47,6 +55,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/admin/staff/{id}/head", pages_admin.staff_head),
         web.post("/admin/staff/password", pages_admin.staff_password),
         web.post("/admin/staff/{id}/invite", pages_admin.staff_invite),
+        web.post("/admin/staff/{id}/mail-link", pages_admin.staff_mail_link),
         web.post("/requests/{id}/notes", pages_notes.note_add),
         web.get("/search", pages_search.search_page),
         web.post("/clients/{id}/responsible", pages_clients.set_responsible),

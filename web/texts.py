@@ -6,6 +6,55 @@ LANGS = ("ru", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     "app": ("Окно", "Okno"),
     "login.title": ("Вход для сотрудников", "Staff sign-in"),
+    "login.forgot": ("Забыли пароль?", "Forgot your password?"),
+    "forgot.title": ("Новый пароль по почте", "A new password by email"),
+    "forgot.hint": (
+        "Напишите адрес, с которым вы входите: пришлём ссылку, по ней можно задать новый пароль.",
+        "Your sign-in address: we send a link to set a new password.",
+    ),
+    "forgot.submit": ("Прислать ссылку", "Send the link"),
+    "forgot.sent": (
+        "Если этот адрес есть у сотрудника, мы отправили на него письмо со ссылкой. Она действует час. "
+        "Письма нет — загляните в спам или спросите администратора.",
+        "If a staff member has this address, a mail with a link is on its way; the link works for an hour. "
+        "No mail: look in spam, or ask an admin.",
+    ),
+    "forgot.back": ("Ко входу", "Back to sign-in"),
+    "welcome.title": ("Пароль для входа", "Your web password"),
+    "welcome.invite": ("Вас пригласили в okno. Задайте пароль:", "You are invited to okno. Set a password:"),
+    "welcome.reset": ("Новый пароль для", "A new password for"),
+    "welcome.submit": ("Задать пароль и войти", "Set the password and sign in"),
+    "account.new_password": ("Новый пароль (не короче 10 символов)", "New password (10 characters or more)"),
+    "account.repeat": ("Ещё раз", "Once more"),
+    "account.short": ("Пароль не короче 10 символов", "A password of 10 characters or more"),
+    "account.mismatch": ("Пароли не совпали", "The passwords differ"),
+    "account.link_gone": (
+        "Ссылка уже использована или устарела. Попросите новую.",
+        "The link was used already or has expired. Ask for a new one.",
+    ),
+    "account.password_set": ("Пароль задан, вы вошли", "Password set; you are signed in"),
+    "account.password_changed": (
+        "Пароль изменён; на других устройствах нужно войти заново",
+        "Password changed; other devices must sign in again",
+    ),
+    "account.wrong_current": ("Текущий пароль неверен", "The current password is wrong"),
+    "profile.title": ("Профиль", "Profile"),
+    "profile.password": ("Сменить пароль", "Change the password"),
+    "profile.current": ("Текущий пароль", "Current password"),
+    "profile.password_hint": (
+        "После смены на других устройствах придётся войти заново.",
+        "After the change, other devices must sign in again.",
+    ),
+    "profile.bot_on": ("подключён", "connected"),
+    "profile.bot_off": ("не подключён", "not connected"),
+    "profile.bot_code": (
+        "Отправьте боту сотрудников «/start {code}» в течение 7 дней. Код показан один раз.",
+        "Send «/start {code}» to the staff bot within 7 days. The code is shown once.",
+    ),
+    "profile.admin_hint": (
+        "Имя, адрес и роль меняет администратор.",
+        "An admin changes the name, address and role.",
+    ),
     "login.name": ("Логин (email или имя)", "Login (email or name)"),
     "login.password": ("Пароль", "Password"),
     "login.submit": ("Войти", "Sign in"),
@@ -339,6 +388,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.telegram": ("Бот сотрудников", "Staff bot"),
     "admin.telegram_code": ("Код для бота", "Bot code"),
     "admin.telegram_again": ("Новый код", "New code"),
+    "admin.web_login": ("Вход в веб", "Web sign-in"),
+    "admin.mail_invite": ("Пригласить по почте", "Invite by email"),
+    "admin.mail_reset": ("Ссылка на новый пароль", "New-password link"),
+    "admin.password_or_mail": (
+        "или пусто: пришлём приглашение на email, пароль сотрудник задаст сам",
+        "or empty: an invitation goes to the email, the member sets their own",
+    ),
+    "admin.link_mailed": ("Письмо со ссылкой отправлено", "The mail with the link is sent"),
+    "admin.link_not_mailed": (
+        "Письмо для {name} не ушло. Передайте ссылку сами (она одноразовая, показана один раз):",
+        "The mail to {name} did not leave. Hand the link over yourself (one use, shown once):",
+    ),
+    "admin.link_no_mailbox": (
+        "нет почтового ящика с SMTP: okno channel add email …",
+        "no email account with SMTP: okno channel add email …",
+    ),
+    "mail.invite_subject": ("{company}: приглашение в okno", "{company}: your okno invitation"),
+    "mail.invite_body": (
+        "Здравствуйте, {name}!\n\n{company} пригласил(а) вас в okno — общее окно переписки с клиентами.\n"
+        "Задайте пароль по ссылке (она действует {hours} ч и открывается один раз):\n\n{url}\n\n"
+        "Потом входите с этим адресом почты и своим паролем.\n"
+        "Если вы не ждали этого письма, просто удалите его.\n",
+        "Hello, {name}!\n\n{company} invites you to okno, the one window on the company's clients.\n"
+        "Set your password here (the link works for {hours} h, once):\n\n{url}\n\n"
+        "Then sign in with this email address and your password.\n"
+        "If you did not expect this mail, just delete it.\n",
+    ),
+    "mail.reset_subject": ("{company}: новый пароль к okno", "{company}: a new okno password"),
+    "mail.reset_body": (
+        "Здравствуйте, {name}!\n\nДля вашего входа в okno попросили новый пароль. Задайте его по ссылке "
+        "(она действует {hours} ч и открывается один раз):\n\n{url}\n\n"
+        "Если вы не просили, ничего не делайте: прежний пароль остаётся.\n",
+        "Hello, {name}!\n\nA new okno password was asked for your sign-in. Set it here (the link works for "
+        "{hours} h, once):\n\n{url}\n\nIf you did not ask, do nothing: your password stays as it is.\n",
+    ),
     "admin.invite_for": (
         "Код для {name}: пусть отправит боту сотрудников «/start {code}» в течение 7 дней. "
         "Код показан один раз.",

@@ -23,7 +23,7 @@ from web.texts import text
 
 HERE = Path(__file__).parent
 ME = web.RequestKey("okno_web_me", Staff)
-PUBLIC = ("/ui/login", "/ui/static/")
+PUBLIC = ("/ui/login", "/ui/static/", "/ui/forgot", "/ui/welcome/")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -157,6 +157,13 @@ async def csrf(request: web.Request, handler: Any) -> web.StreamResponse:
     return await handler(request)  # type: ignore[no-any-return]
 
 
+def _before_password(request: web.Request, staff: Staff) -> bool:
+    """Signed in before the member's password last changed (reset by link, by an admin, in the profile)."""
+    changed = staff.password_changed_at
+    at = request[SESSION].get("at", 0)
+    return changed is not None and (not isinstance(at, int | float) or at < changed.timestamp())
+
+
 @web.middleware
 async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
     if request.path.startswith(PUBLIC):
@@ -166,7 +173,7 @@ async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
     if isinstance(staff_id, int):
         async with state(request).services.db.session() as session:
             staff = await session.get(Staff, staff_id)
-    if staff is None or not staff.active or staff.password_hash is None:
+    if staff is None or not staff.active or staff.password_hash is None or _before_password(request, staff):
         request[SESSION].pop("sid", None)
         if request.method == "GET":
             raise web.HTTPSeeOther(

@@ -41,7 +41,7 @@ class EmailSender:
             raise SendFailed("the reply has no recipient email address")
         files = [await self._load(ref) for ref in message.attachments]
         mail, message_id = compose(settings, message, recipient=recipient, files=files)
-        await _submit(settings, mail.as_bytes(), recipient)
+        await submit_mail(settings, mail.as_bytes(), recipient)
         if settings.sent_folder:
             await _copy_to_sent(settings, mail.as_bytes())
         return SendResult(platform_message_id=message_id)
@@ -62,7 +62,8 @@ class EmailSender:
         raise SendFailed(f"attachment {name!r} has no file okno can read (blob, file:// or http URL)")
 
 
-async def _submit(account: MailAccount, data: bytes, recipient: str) -> None:
+async def submit_mail(account: MailAccount, data: bytes, recipient: str) -> None:
+    """One mail by SMTP from the account; SendFailed says why not (with retry_after when worth retrying)."""
     try:
         await aiosmtplib.send(
             data,

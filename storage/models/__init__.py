@@ -1,6 +1,6 @@
 """All tables, grouped by family. Importing this module registers every table on SQLModel.metadata."""
 
-from storage.models.accounts import ChannelAccount, Lease, Staff
+from storage.models.accounts import ChannelAccount, Lease, Staff, StaffLoginLink
 from storage.models.assistant import ClientSummary
 from storage.models.audit import AuditLog
 from storage.models.calls import Call, TranscriptSegment
@@ -40,6 +40,7 @@ __all__ = [
     "Staff",
     "StaffDraft",
     "StaffInvite",
+    "StaffLoginLink",
     "StaffNotice",
     "Task",
     "TranscriptSegment",

@@ -49,7 +49,26 @@ class Staff(SQLModel, table=True):
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = None
+    # Sessions signed in before it are signed out: a password reset ends what a lost laptop or a stolen
+    # cookie still had open.
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StaffLoginLink(SQLModel, table=True):
+    """A one-time link by email that lets a member set their web password: an invitation from an admin, or a
+    reset they asked for. Only the token's sha256 is stored; a newer link voids the older ones."""
+
+    __tablename__ = "staff_login_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=10)  # invite | reset
+    created_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Lease(SQLModel, table=True):

@@ -136,12 +136,13 @@ async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None
         "staff": "/ui/admin/staff",
         "channels": "/ui/admin/channels",
         "sla": "/ui/admin/sla",
+        "profile": "/ui/profile",
     }
     too_wide = []
     for name, path in pages.items():
         await browser.goto(seeded.url + path)
         if not await browser.eval(NO_SIDEWAYS_SCROLL):
             too_wide.append(name)
-        if name in ("conversation", "tasks", "client"):
+        if name in ("conversation", "tasks", "client", "profile"):
             await browser.screenshot(SHOTS / f"19_phone_{name}.png")
     assert too_wide == []

@@ -110,7 +110,7 @@ def _users() -> dict[str, str]:
     }
 
 
-def _certificate(root: Path) -> None:
+def certificate(root: Path) -> None:
     subprocess.run(  # noqa: S603 (fixed arguments, a temporary directory)
         [  # noqa: S607 (openssl from PATH, as the system has it)
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -126,7 +126,7 @@ def start_dovecot(user: str = "sales@okno.test", password: str = "test-password"
     root.chmod(0o755)  # the unprivileged mail and login users must reach the files
     (root / "mail").mkdir(mode=0o777)
     (root / "mail").chmod(0o777)
-    _certificate(root)
+    certificate(root)
     (root / "key.pem").chmod(0o600)
     (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}::::::\n")
     port, tls_port = free_port(), free_port()

@@ -1,0 +1,149 @@
+"""A member's own account: setting the web password from an emailed link (an admin's invitation, or a
+reset asked for on the sign-in page) and the profile (a new password, the staff bot connected)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from storage.models import Staff
+from storage.repos.audit import audit
+from storage.repos.login_links import VALID_FOR, issue_link, open_link, set_password
+from storage.repos.staff_bot import create_invite
+from storage.types import utcnow
+from web.login_mail import link_base, send_link
+from web.pages_auth import start_session
+from web.passwords import hash_password, verify_password
+from web.session import SESSION
+from web.ui import flash, me, redirect, render, state
+
+log = logging.getLogger(__name__)
+MIN_PASSWORD = 10
+_mailing: set[asyncio.Task[str]] = set()  # reset mails in flight (the page answers before they leave)
+
+
+def link_url(request: web.Request, token: str) -> str:
+    """Where the member opens the link: the configured web address, else the one the admin is using."""
+    base = link_base(state(request).services.settings) or str(request.url.origin())
+    return welcome_url(base, token)
+
+
+def welcome_url(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/ui/welcome/{token}"
+
+
+def password_problem(password: str, repeated: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return "account.short"
+    if password != repeated:
+        return "account.mismatch"
+    return None
+
+
+async def welcome_page(request: web.Request) -> web.Response:
+    """GET shows the form and uses nothing: mail scanners open links before people do."""
+    async with state(request).services.db.session() as session:
+        opened = await open_link(session, token=request.match_info["token"], at=utcnow())
+    if opened is None:
+        return render(request, "welcome.html", status=410, member=None, error="account.link_gone")
+    link, member = opened
+    return render(request, "welcome.html", member=member, purpose=link.purpose, error=None)
+
+
+async def welcome_post(request: web.Request) -> web.Response:
+    form = await request.post()
+    password, repeated = str(form.get("password", "")), str(form.get("repeat", ""))
+    now = utcnow()
+    async with state(request).services.db.session() as session:
+        opened = await open_link(session, token=request.match_info["token"], at=now)
+        if opened is None:
+            return render(request, "welcome.html", status=410, member=None, error="account.link_gone")
+        link, member = opened
+        if problem := password_problem(password, repeated):
+            return render(
+                request, "welcome.html", status=422, member=member, purpose=link.purpose, error=problem
+            )
+        await set_password(session, staff=member, password_hash=hash_password(password), at=now)
+        link.used_at = now
+        await audit(
+            session, actor_kind="staff", actor_id=member.id, action="staff.password_by_link", entity="staff",
+            entity_id=member.id, details={"purpose": link.purpose},
+        )  # fmt: skip
+        await session.commit()
+    start_session(request, member)
+    flash(request, "account.password_set")
+    raise redirect("/ui/")
+
+
+async def forgot_page(request: web.Request) -> web.Response:
+    return render(request, "forgot.html", sent=False, error=None)
+
+
+async def forgot_post(request: web.Request) -> web.Response:
+    """The same answer whether the address is a member's or not, and as fast: the mail leaves after it."""
+    form = await request.post()
+    email = str(form.get("email", "")).strip().lower()[:320]
+    limiter = state(request).limiter
+    keys = (f"forgot-ip:{request.remote}", f"forgot:{email}")  # its own counts: asking blocks no sign-in
+    if limiter.blocked(*keys):
+        return render(request, "forgot.html", status=429, sent=False, error="login.limited")
+    limiter.fail(*keys)  # every ask counts: the page must not become a way to flood a mailbox
+    services = state(request).services
+    async with services.db.session() as session:
+        query = select(Staff).where(col(Staff.email) == email, col(Staff.active).is_(True))
+        member = (await session.execute(query)).scalars().first() if email else None
+        token = None
+        if member is not None:
+            token = await issue_link(session, staff=member, purpose="reset", at=utcnow(), created_by_id=None)
+            await session.commit()
+    if member is not None and token is not None and member.email:
+        mail = send_link(
+            services, to=member.email, name=member.name, url=link_url(request, token), purpose="reset",
+            valid_for=VALID_FOR["reset"],
+        )  # fmt: skip
+        task = asyncio.create_task(mail)
+        _mailing.add(task)
+        task.add_done_callback(_mailing.discard)
+    return render(request, "forgot.html", sent=True, error=None)
+
+
+async def profile_page(request: web.Request) -> web.Response:
+    return render(request, "profile.html", bot_code=None)
+
+
+async def profile_password(request: web.Request) -> web.Response:
+    """A new password: the current one first; other devices' sessions end, this one goes on."""
+    form = await request.post()
+    current, password, repeated = (str(form.get(k, "")) for k in ("current", "password", "repeat"))
+    now = utcnow()
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, me(request).id)
+        assert member is not None
+        if not verify_password(member.password_hash, current):
+            flash(request, "account.wrong_current")
+            raise redirect("/ui/profile")
+        if problem := password_problem(password, repeated):
+            flash(request, problem)
+            raise redirect("/ui/profile")
+        await set_password(session, staff=member, password_hash=hash_password(password), at=now)
+        await audit(
+            session, actor_kind="staff", actor_id=member.id, action="staff.password_changed", entity="staff",
+            entity_id=member.id,
+        )  # fmt: skip
+        await session.commit()
+    request[SESSION]["at"] = now.timestamp()  # not before the change: this session stays signed in
+    flash(request, "account.password_changed")
+    raise redirect("/ui/profile")
+
+
+async def profile_bot(request: web.Request) -> web.Response:
+    """A one-time code that connects the member's own Telegram to the staff bot."""
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, me(request).id)
+        assert member is not None
+        _invite, code = await create_invite(session, role=member.role, staff=member, created_by_id=member.id)
+        await session.commit()
+    return render(request, "profile.html", bot_code=code)
