@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,7 @@ async def conversation(request: web.Request) -> web.Response:
         all_statuses=REQUEST_STATUSES,
         sla=sla_state(row, utcnow()),
         wait_due=wait_due,  # waiting for the client: when its assignee is told the client is silent
+        form_version=form_version(row),
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,
     )
@@ -130,6 +132,13 @@ async def _call_turns(session: AsyncSession, segments: list[TranscriptSegment]) 
     return markable, alerted
 
 
+def form_version(row: Request) -> str:
+    """What the form showed, in a few characters: a save made from a form another person (or intake, or the
+    assistant) has changed since is refused rather than silently undoing their change."""
+    shown = [row.company_name, row.inn, row.what, row.due_at, row.status, row.assignee_id, row.waiting_until]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+
+
 async def save_form(request: web.Request) -> web.Response:
     form = await request.post()
     staff = me(request)
@@ -137,6 +146,10 @@ async def save_form(request: web.Request) -> web.Response:
     tz = company_tz(request)
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
+        sent = str(form.get("version", ""))
+        if sent and sent != form_version(row):  # no version: an older page or a script, saved as before
+            flash(request, "conv.changed_meanwhile")
+            raise redirect(f"/ui/requests/{row.id}")
         changed: dict[str, Any] = {}
         inn = "".join(str(form.get("inn", "")).split())
         if inn and inn != row.inn and not is_valid_inn(inn):

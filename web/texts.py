@@ -118,6 +118,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.bad_status": ("Такой переход статуса невозможен", "That status change is not allowed"),
     "conv.bad_due": ("Срок: дата в формате ГГГГ-ММ-ДД", "Due: a date as YYYY-MM-DD"),
     "inbox.silent": ("⏳ клиент молчит с", "⏳ client silent since"),
+    "conv.changed_meanwhile": (
+        "Пока вы правили карточку, заявку изменили (коллега, клиент или ассистент). Ваши правки "
+        "не сохранены: посмотрите, что в ней сейчас, и внесите их снова.",
+        "The request changed while you were editing it (a colleague, the client or the assistant). Your "
+        "edits are not saved: see what it holds now and make them again.",
+    ),
     "conv.bad_wait": ("«Ждём ответа до»: дата в формате ГГГГ-ММ-ДД", "Answer by: a date as YYYY-MM-DD"),
     "conv.wait_past": ("«Ждём ответа до»: эта дата уже прошла", "Answer by: that date has passed"),
     "conv.wait_until": ("Ждём ответа клиента до", "Client to answer by"),

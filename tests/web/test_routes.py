@@ -921,3 +921,38 @@ async def test_admin_sets_the_group_that_answers_a_line(seeded: Seeded, sign_in:
     assert account is not None and account.group_head_id == seeded.supervisor_id
     _, page = await admin.get("/ui/admin/channels")
     assert f'<option value="{seeded.supervisor_id}" selected>Группа: Виктор' in page
+
+
+async def test_a_form_changed_by_someone_else_meanwhile_is_not_overwritten(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    """Анна and Виктор open the same request; Анна saves first: Виктор's save from the page he opened before
+    is refused (it would have put back what Анна changed), and goes through once he has looked again."""
+    anna, viktor = await sign_in("anna@example.ru"), await sign_in("viktor@example.ru")
+    path = f"/ui/requests/{seeded.own_request_id}"
+    pages = [(await who.get(path))[1] for who in (anna, viktor)]
+    version = re.compile(r'name="version" value="([0-9a-f]{16})"')
+    seen = [version.search(page) for page in pages]
+    assert seen[0] is not None and seen[1] is not None and seen[0].group(1) == seen[1].group(1)
+    form = {
+        "company_name": "",
+        "inn": "",
+        "due_at": "",
+        "status": "new",
+        "assignee_id": str(seeded.manager_id),
+    }
+    anna_form = {**form, "what": "Справка 2-НДФЛ за 2026 год", "version": seen[0].group(1)}
+    assert (await anna.post(f"{path}/form", anna_form)).status == 303
+    viktors = {**form, "what": "Справка", "status": "in_work", "version": seen[1].group(1)}
+    assert (await viktor.post(f"{path}/form", viktors)).status == 303
+    _, page = await viktor.get(path)
+    assert "Пока вы правили карточку, заявку изменили" in page
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.own_request_id)
+        assert row is not None and (row.what, row.status) == ("Справка 2-НДФЛ за 2026 год", "new")
+    fresh = version.search(page)
+    assert fresh is not None and fresh.group(1) != seen[1].group(1)
+    assert (await viktor.post(f"{path}/form", {**viktors, "version": fresh.group(1)})).status == 303
+    async with seeded.live.services.db.session() as session:
+        row = await session.get(Request, seeded.own_request_id)
+        assert row is not None and (row.what, row.status) == ("Справка", "in_work")
