@@ -26,7 +26,8 @@ _mailing: set[asyncio.Task[str]] = set()  # reset mails in flight (the page answ
 
 
 def link_url(request: web.Request, token: str) -> str:
-    """Where the member opens the link: the configured web address, else the one the admin is using."""
+    """Where the member opens the link an admin sends: the configured web address, else the one the admin
+    is using (signed in, their own browser's Host). An anonymous reset never falls back to it."""
     base = link_base(state(request).services.settings) or str(request.url.origin())
     return welcome_url(base, token)
 
@@ -79,11 +80,17 @@ async def welcome_post(request: web.Request) -> web.Response:
 
 
 async def forgot_page(request: web.Request) -> web.Response:
-    return render(request, "forgot.html", sent=False, error=None)
+    ready = link_base(state(request).services.settings) is not None
+    return render(request, "forgot.html", sent=False, error=None if ready else "forgot.not_ready")
 
 
 async def forgot_post(request: web.Request) -> web.Response:
-    """The same answer whether the address is a member's or not, and as fast: the mail leaves after it."""
+    """The same answer whether the address is a member's or not, and as fast: the mail leaves after it. The
+    link points only at the configured address: one built from the request's Host would let anyone have a
+    member's reset link sent pointing at their own site."""
+    base = link_base(state(request).services.settings)
+    if base is None:
+        return render(request, "forgot.html", status=503, sent=False, error="forgot.not_ready")
     form = await request.post()
     email = str(form.get("email", "")).strip().lower()[:320]
     limiter = state(request).limiter
@@ -101,7 +108,7 @@ async def forgot_post(request: web.Request) -> web.Response:
             await session.commit()
     if member is not None and token is not None and member.email:
         mail = send_link(
-            services, to=member.email, name=member.name, url=link_url(request, token), purpose="reset",
+            services, to=member.email, name=member.name, url=welcome_url(base, token), purpose="reset",
             valid_for=VALID_FOR["reset"],
         )  # fmt: skip
         task = asyncio.create_task(mail)

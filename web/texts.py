@@ -19,6 +19,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "If a staff member has this address, a mail with a link is on its way; the link works for an hour. "
         "No mail: look in spam, or ask an admin.",
     ),
+    "forgot.not_ready": (
+        "Сброс пароля по почте не настроен (нужен адрес okno: OKNO_STAFFBOT__WEB_URL). Обратитесь к "
+        "администратору: он задаст пароль или пришлёт ссылку.",
+        "Password reset by email is not set up (okno's address is needed: OKNO_STAFFBOT__WEB_URL). Ask an "
+        "admin: they set a password or send you a link.",
+    ),
     "forgot.back": ("Ко входу", "Back to sign-in"),
     "welcome.title": ("Пароль для входа", "Your web password"),
     "welcome.invite": ("Вас пригласили в okno. Задайте пароль:", "You are invited to okno. Set a password:"),

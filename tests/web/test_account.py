@@ -59,6 +59,13 @@ async def mailbox(seeded: Seeded, smtp: RecordingHandler) -> RecordingHandler:
 
 
 @pytest.fixture
+def web_address(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The address staff open okno at (OKNO_HTTP__PUBLIC_URL): a reset link points nowhere else."""
+    monkeypatch.setattr(seeded.live.services.settings.http, "public_url", seeded.url)
+    return seeded.url
+
+
+@pytest.fixture
 async def anonymous(seeded: Seeded) -> AsyncIterator[Browserless]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         yield Browserless(http, seeded.url)
@@ -126,7 +133,7 @@ async def test_an_admin_invites_by_mail_and_the_member_sets_their_password(
 
 
 async def test_a_forgotten_password_by_mail_ends_the_sessions_signed_in_before(
-    seeded: Seeded, sign_in: SignIn, mailbox: RecordingHandler, anonymous: Browserless
+    seeded: Seeded, sign_in: SignIn, mailbox: RecordingHandler, anonymous: Browserless, web_address: str
 ) -> None:
     anna_at_work = await sign_in("anna@example.ru")
     _, login = await anonymous.get("/ui/login")
@@ -161,7 +168,7 @@ async def test_a_forgotten_password_by_mail_ends_the_sessions_signed_in_before(
 
 
 async def test_asking_again_and_again_is_refused(
-    seeded: Seeded, mailbox: RecordingHandler, anonymous: Browserless
+    seeded: Seeded, mailbox: RecordingHandler, anonymous: Browserless, web_address: str
 ) -> None:
     await anonymous.get("/ui/forgot")
     statuses = []
@@ -253,3 +260,27 @@ async def test_a_password_the_admin_gives_ends_the_members_sessions_not_the_admi
     assert (await anna.get("/ui/"))[0] == 303  # Анна signs in again, with the password the admin gives her
     status, page = await admin.get("/ui/admin/staff")
     assert status == 200 and "Пароль задан" in page  # the admin who set their own goes on
+
+
+async def test_a_reset_link_points_only_at_okno_s_own_address(
+    seeded: Seeded, mailbox: RecordingHandler, anonymous: Browserless, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built from the request's Host, a reset link could be made to point at anyone's site and carry a
+    member's token there: without okno's configured address there is no reset by mail at all."""
+    status, page = await anonymous.get("/ui/forgot")
+    assert status == 200 and "Сброс пароля по почте не настроен" in page and 'id="forgot-form"' not in page
+    await anonymous.get("/ui/login")  # the session's CSRF token (the page above has no form)
+    async with anonymous.http.post(
+        seeded.url + "/ui/forgot", data={"email": "anna@example.ru", "csrf": anonymous.csrf}
+    ) as resp:
+        assert resp.status == 503
+    monkeypatch.setattr(seeded.live.services.settings.staffbot, "web_url", "https://okno.balans.test")
+    async with anonymous.http.post(
+        seeded.url + "/ui/forgot",
+        data={"email": "anna@example.ru", "csrf": anonymous.csrf},
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    ) as resp:
+        assert resp.status == 200
+    mail = await mail_to(mailbox, "anna@example.ru")
+    assert link_in(mail).startswith("https://okno.balans.test/ui/welcome/")
+    assert len(mailbox.received) == 1  # the refused ask sent nothing
