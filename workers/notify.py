@@ -21,6 +21,7 @@ from workers.context import JobContext, services
 from workers.digest import send_digests
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
+from workers.request_deadlines import request_deadlines
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
 from workers.staff_delivery import deliver, staff_account, staffbot_settings
 
@@ -294,4 +295,5 @@ async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
         "digests": await send_digests(app),
         "failed_replies": await failed_replies(app),
         "silent_clients": await silent_clients(app),
+        "request_deadlines": await request_deadlines(app),
     }

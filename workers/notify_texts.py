@@ -34,6 +34,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "прошёл. Напомните клиенту или позвоните; /wait в теме заявки продлит ожидание."
         ),
         "client_silent_owner": "Заявка у {name}: к боту не подключён(а).",
+        "request_soon": "🔔 Срок заявки #{request} ({client}) — {due}: «{what}»",
+        "request_due": "⏰ Срок заявки #{request} ({client}) прошёл ({due}): «{what}»",
+        "request_late": (
+            "⏰ Просрочена заявка #{request} ({client}, ответственный: {assignee}), срок был {due}: «{what}»"
+        ),
+        "nobody": "никто",
         "digest_head": "📊 Сводка за сутки ({day})",
         "digest_line": (
             "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}\n"
@@ -81,6 +87,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "answer was due {due}. Remind the client or call; /wait in the request's topic extends the wait."
         ),
         "client_silent_owner": "The request is with {name}, who has not connected the bot.",
+        "request_soon": "🔔 Request #{request} ({client}) is due {due}: «{what}»",
+        "request_due": "⏰ Request #{request} ({client}) was due {due}: «{what}»",
+        "request_late": (
+            "⏰ Request #{request} ({client}, with {assignee}) is overdue, was due {due}: «{what}»"
+        ),
+        "nobody": "nobody",
         "digest_head": "📊 The last 24 hours ({day})",
         "digest_line": (
             "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}\n"
