@@ -27,8 +27,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "forgot.back": ("Ко входу", "Back to sign-in"),
     "welcome.title": ("Пароль для входа", "Your web password"),
-    "welcome.invite": ("Вас пригласили в okno. Задайте пароль:", "You are invited to okno. Set a password:"),
-    "welcome.reset": ("Новый пароль для", "A new password for"),
+    "welcome.invite": (
+        "Вас пригласили в okno: задайте пароль, с ним вы будете входить.",
+        "You are invited to okno: set the password you will sign in with.",
+    ),
+    "welcome.reset": ("Задайте новый пароль для входа.", "Set a new password to sign in with."),
     "welcome.submit": ("Задать пароль и войти", "Set the password and sign in"),
     "account.new_password": ("Новый пароль (не короче 10 символов)", "New password (10 characters or more)"),
     "account.repeat": ("Ещё раз", "Once more"),

@@ -152,7 +152,7 @@ async def test_a_forgotten_password_by_mail_ends_the_sessions_signed_in_before(
     assert not [m for m in mailbox.received if "nobody@example.ru" in m.recipients]
     path = link_in(mail).removeprefix(seeded.url)
     _, page = await anonymous.get(path)
-    assert "Новый пароль для" in page and "Анна" in page
+    assert "Задайте новый пароль для входа" in page and "Анна" in page
     assert (await anonymous.post(path, {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD})).status == 303
     status, _ = await anna_at_work.get("/ui/")
     assert status == 303  # the session opened before the reset is over
