@@ -317,7 +317,7 @@ def staff_invite_mail(members: tuple[str, ...], everyone: bool) -> None:
                 targets = [await _member(session, key) for key in members]
             if missing := [m.name for m in targets if not m.email]:
                 raise click.UsageError(
-                    f"no email for {', '.join(missing)}: `okno staff add` it, or the web page"
+                    f"no email for {', '.join(missing)}: add it to the staff list and `okno staff import` it"
                 )
             links = []
             for member in targets:

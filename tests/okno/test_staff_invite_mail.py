@@ -73,3 +73,9 @@ def test_the_imported_division_is_invited_by_mail(
     assert mail["Subject"] == "okno: приглашение в okno" and "https://okno.zavod.ru/ui/welcome/" in body
     assert all(s.password_hash is None for s in _staff(tmp_path).values())  # they set their own
     assert runner.invoke(main, ["staff", "invite-mail"]).exit_code == 2  # whom?
+    volkova = _staff(tmp_path)["Анна Волкова"].id
+    no_address = runner.invoke(main, ["staff", "invite-mail", str(volkova)])
+    assert (
+        no_address.exit_code == 2
+        and "no email for Анна Волкова: add it to the staff list" in no_address.output
+    )
