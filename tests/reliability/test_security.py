@@ -43,6 +43,11 @@ PUBLIC = {
     ("GET", "/"): "redirect to /ui/",
     ("GET", "/ui/login"): "the login form",
     ("POST", "/ui/login"): "the login itself (rate-limited)",
+    (
+        "GET",
+        "/ui/forgot",
+    ): "the form that asks a reset link by mail (its POST needs the session's CSRF token)",
+    ("GET", "/ui/welcome/{token}"): "a mailed one-time link's form: 410 without a live token (test_account)",
     ("GET", "/ui/static"): "CSS and scripts",
     ("GET", "/whatsapp/{account}/webhook"): "Meta's handshake: answers only with the right verify token",
     ("GET", "/telephony/{provider}/{account}/webhook"): "Zadarma's echo check: repeats the query value only",

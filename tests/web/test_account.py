@@ -121,6 +121,11 @@ async def test_an_admin_invites_by_mail_and_the_member_sets_their_password(
     assert status == 200 and "Мария Котова · менеджер" in inbox and "Пароль задан, вы вошли" in inbox
     status, gone = await anonymous.get(path)
     assert status == 410 and "уже использована или устарела" in gone
+    for made_up in (path, "/ui/welcome/made-up-token"):  # used, or never issued: no password is set
+        refused = await anonymous.post(
+            made_up, {"password": "чужой пароль 123", "repeat": "чужой пароль 123"}
+        )
+        assert refused.status == 410
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         maria = Browserless(http, seeded.url)
         await maria.get("/ui/login")
