@@ -23,7 +23,13 @@ from storage.repos.clients import (
     link_contact_to_client,
 )
 from storage.repos.org_chart import line_group
-from storage.repos.requests import add_request, open_request_of, record_client_activity, set_field
+from storage.repos.requests import (
+    add_request,
+    open_request_of,
+    record_client_activity,
+    record_our_call,
+    set_field,
+)
 
 WHAT_MAX = 500
 
@@ -56,6 +62,8 @@ async def attach_to_request(
             sla_due_at=await sla_due_for(session, msg.sent_at, policy),
         )
         request.group_head_id = await line_group(session, channel=msg.channel, account=msg.account)
+    elif msg.call is not None and msg.call.direction == "outbound":
+        record_our_call(request, at=msg.sent_at)
     else:
         await record_client_activity(session, request=request, at=msg.sent_at)
         if msg.sent_at < request.created_at:  # an earlier message processed late: the request began then

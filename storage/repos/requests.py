@@ -165,6 +165,18 @@ async def record_staff_reply(
         request.assignee_id = staff_id
     if request.status == "new":
         await change_status(session, request=request, status="in_work", at=at, staff_id=staff_id)
+    _reminded(request, at)
+
+
+def record_our_call(request: Request, *, at: datetime) -> None:
+    """Our call to the client (the PBX reports it in the client's conversation): a request waiting for the
+    client keeps waiting — a reminder by phone, picked up or not («не могут дозвониться») — and the wait
+    counts from it. Whether what they said ends the wait is the manager's to judge."""
+    _reminded(request, at)
+
+
+def _reminded(request: Request, at: datetime) -> None:
+    """We reminded the client: the wait starts over from now, unless the date they were given is ahead."""
     if request.waiting_until is not None and request.waiting_until <= at:
         request.waiting_until = None
     request.last_activity_at = max(request.last_activity_at, at)

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from intake.schema import InboundMessage
+from intake.schema import CallInfo, InboundMessage
 from okno.services import Services
 from storage.db import Database
 from storage.models import AuditLog, Request
@@ -337,3 +337,31 @@ async def test_the_clients_answer_joins_the_request_waiting_for_it_past_the_wind
     first, second, third = await requests(db)
     assert (first.status, first.last_activity_at) == ("in_work", late)  # the acts joined the waiting request
     assert second.last_activity_at == NOW and third.status == "new"  # past the window: a new request
+
+
+async def test_our_call_keeps_the_request_waiting_and_the_clients_call_ends_the_wait(db: Database) -> None:
+    """«Не могут дозвониться»: the manager calling the client about the acts is a reminder, not the client's
+    answer — the request keeps waiting and the wait counts from the call; the client calling back ends it."""
+    phone = "+79165551234"
+    await accept(
+        db, inbound("e1", channel="telephony", sender=phone, phone=phone, text="Нужна сверка"), policy=POLICY
+    )
+    async with db.session() as session:
+        row = (await session.execute(select(Request))).scalars().one()
+        await wait_for_client(session, request=row, at=NOW, staff_id=None, until=NOW + timedelta(hours=1))
+        await session.commit()
+
+    def call(event: str, direction: str, hours: float) -> InboundMessage:
+        at = NOW + timedelta(hours=hours)
+        info = CallInfo(direction=direction, from_number=phone, started_at=at)
+        return inbound(
+            event, kind="call", channel="telephony", sender=phone, phone=phone, sent_at=at, call=info
+        )
+
+    await accept(db, call("c1", "outbound", 2), policy=POLICY)  # nobody picked up
+    [request] = await requests(db)
+    assert (request.status, request.waiting_until) == ("waiting_client", None)  # the date passed: counts anew
+    assert request.last_activity_at == NOW + timedelta(hours=2)
+    await accept(db, call("c2", "inbound", 3), policy=POLICY)
+    [request] = await requests(db)
+    assert request.status == "in_work"
