@@ -56,3 +56,9 @@ def client_wait_due(request: Request, sla: SlaSettings, tz: ZoneInfo) -> datetim
         return request.last_activity_at + timedelta(days=sla.client_wait_days)
     workday = datetime.combine(date.min, hours.end) - datetime.combine(date.min, hours.start)
     return business_due(request.last_activity_at, workday * sla.client_wait_days, hours, tz)
+
+
+def client_silent(request: Request, sla: SlaSettings, tz: ZoneInfo, now: datetime) -> bool:
+    """Waiting for a client who has not answered by their date."""
+    due = client_wait_due(request, sla, tz)
+    return due is not None and due <= now

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from intake.sla import client_wait_due
+from intake.sla import client_silent
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
 from storage.repos.company_settings import sla_settings
@@ -125,7 +125,7 @@ async def dashboard(request: web.Request) -> web.Response:
         ),
         overdue=[r for r in open_requests if is_overdue(r, now)],
         # waiting for a client past the date they were given: the acts that will hold up a report
-        silent=[r for r in open_requests if (d := client_wait_due(r, sla, tz)) is not None and d <= now],
+        silent=[r for r in open_requests if client_silent(r, sla, tz, now)],
         alerts=alerts,
         verdicts=judged,
         verdict_days=VERDICT_DAYS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from intake.sla import client_wait_due
+from intake.sla import client_silent
 from storage.repos.company_settings import sla_settings
 from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
@@ -32,9 +32,7 @@ async def inbox(request: web.Request) -> web.Response:
         rows = await inbox_rows(session, picked, names, now)
         sla = await sla_settings(session)
     tz = company_tz(request)
-    silent = {
-        r.request.id for r in rows if (due := client_wait_due(r.request, sla, tz)) is not None and due <= now
-    }
+    silent = {r.request.id for r in rows if client_silent(r.request, sla, tz, now)}
     rows.sort(key=lambda r: r.request.id not in silent)  # stable: the rest keep their order
     if client:
         rows = [r for r in rows if client.lower() in r.client.lower()]

@@ -17,7 +17,7 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import card_client, one_line, request_link
-from workers.staff_delivery import deliver, staffbot_settings
+from workers.staff_delivery import staffbot_settings, tell
 
 WHAT_CHARS = 200
 
@@ -63,17 +63,8 @@ async def silent_clients(app: JobContext) -> int:
         )
         if person.id != owner and owner in people:
             text += "\n" + say("client_silent_owner", lang, name=people[owner].name)
-        if link := request_link(cfg.web_url, request.id):
-            text += "\n" + say("alert_link", lang, link=link)
-        notice = await deliver(
-            app,
-            key=_key(request, due),
-            kind="client_silent",
-            chat_id=person.telegram_user_id,
-            text=text,
-            staff_id=person.id,
-        )
-        sent += notice is not None
+        link = request_link(cfg.web_url, request.id)
+        sent += await tell(app, person, key=_key(request, due), kind="client_silent", text=text, link=link)
     return sent
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from intake.sla import client_wait_due
+from intake.sla import client_silent
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.company_settings import sla_settings
@@ -52,9 +52,7 @@ async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[in
         sla = await sla_settings(session)
         waiting = select(Request).where(col(Request.status) == "waiting_client", *ours)
         silent = sum(
-            1
-            for r in (await session.execute(waiting)).scalars()
-            if (due := client_wait_due(r, sla, app.policy.tz)) is not None and due <= now
+            client_silent(r, sla, app.policy.tz, now) for r in (await session.execute(waiting)).scalars()
         )
         answered = (
             await session.execute(

@@ -23,7 +23,7 @@ from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.request_deadlines import request_deadlines
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
-from workers.staff_delivery import deliver, staff_account, staffbot_settings
+from workers.staff_delivery import deliver, staff_account, staffbot_settings, tell
 
 log = logging.getLogger(__name__)
 ALERT_KINDS = ("conflict", "sla_breach")
@@ -269,17 +269,10 @@ async def failed_replies(app: JobContext) -> int:
             text=one_line(message.text or "", REPLY_CHARS),
             reason=one_line(outbox.last_error or "—", REPLY_CHARS),
         )
-        if link := request_link(web_url, message.request_id, message.id):
-            text += "\n" + say("alert_link", lang, link=link)
-        notice = await deliver(
-            app,
-            key=f"reply_failed:{outbox.id}",
-            kind="reply_failed",
-            chat_id=author.telegram_user_id,
-            text=text,
-            staff_id=author.id,
+        link = request_link(web_url, message.request_id, message.id)
+        sent += await tell(
+            app, author, key=f"reply_failed:{outbox.id}", kind="reply_failed", text=text, link=link
         )
-        sent += notice is not None
     return sent
 
 

@@ -16,7 +16,7 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import card_client, one_line, request_link
-from workers.staff_delivery import deliver, staffbot_settings
+from workers.staff_delivery import staffbot_settings, tell
 
 RECENT = timedelta(days=7)  # overdue longer than this: the inbox and the dashboard show it; no late notices
 WHAT_CHARS = 200
@@ -66,12 +66,8 @@ async def request_deadlines(app: JobContext) -> int:
             due=request.due_at.astimezone(tz).strftime("%d.%m %H:%M"),
             assignee=assignee.name if assignee else say("nobody", lang),
         )
-        if link := request_link(cfg.web_url, request.id):
-            text += "\n" + say("alert_link", lang, link=link)
-        notice = await deliver(
-            app, key=key, kind="request_due", chat_id=person.telegram_user_id, text=text, staff_id=person.id
-        )
-        sent += notice is not None
+        link = request_link(cfg.web_url, request.id)
+        sent += await tell(app, person, key=key, kind="request_due", text=text, link=link)
     return sent
 
 

@@ -15,9 +15,10 @@ from sqlmodel import col
 
 from channels.base import AccountView
 from channels.telegram.bots import BotPool, MissingToken
-from storage.models import StaffNotice
+from storage.models import Staff, StaffNotice
 from storage.repos.staff_bot import claim_notice
 from workers.context import JobContext
+from workers.notify_texts import say
 from workers.staffbot_config import StaffBotSettings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ async def close_staff_bots(app: JobContext) -> None:
     pool = app.extras.pop(POOL, None)
     if isinstance(pool, BotPool):
         await pool.close()
+
+
+async def tell(app: JobContext, person: Staff, *, key: str, kind: str, text: str, link: str = "") -> bool:
+    """One notice to one staff member's private chat, with the request's link under it; True when sent now."""
+    if link:
+        text += "\n" + say("alert_link", staffbot_settings(app).language, link=link)
+    chat_id = person.telegram_user_id or 0
+    return await deliver(app, key=key, kind=kind, chat_id=chat_id, text=text, staff_id=person.id) is not None
 
 
 async def deliver(
