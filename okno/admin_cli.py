@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from intake.zones import UnknownZone, parse_zone
 from okno.keys import secret_box
 from okno.settings import SettingsError, load_settings
 from storage.crypto import SecretBox
@@ -178,6 +179,12 @@ def staff() -> None:
 @click.option("--email", default=None)
 @click.option("--extension", default=None, help="PBX extension, so their calls are linked to them")
 @click.option("--api-token", is_flag=True, help="issue a staff API token (printed once)")
+@click.option(
+    "--timezone",
+    "zone",
+    default=None,
+    help="their own time zone, for a branch in another city: Asia/Krasnoyarsk, Красноярск or МСК+4",
+)
 @click.option("--password", is_flag=True, help="prompt for a web UI password (hidden; stored argon2-hashed)")
 @click.option(
     "--head",
@@ -194,8 +201,13 @@ def staff_add(
     api_token: bool,
     password: bool,
     head: str | None,
+    zone: str | None,
 ) -> None:
     """Add a staff member."""
+    try:
+        timezone = parse_zone(zone) if zone else None
+    except UnknownZone as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
     token = token_source.token_urlsafe(32) if api_token else None
     secret = click.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     digest = hash_password(secret) if secret else None
@@ -213,6 +225,7 @@ def staff_add(
                 password_hash=digest,
                 extension=extension,
                 head_id=boss.id if boss else None,
+                timezone=timezone,
             )
             await session.commit()
             return member.id or 0
@@ -224,7 +237,7 @@ def staff_add(
 
 @staff.command("list")
 def staff_list() -> None:
-    """List staff: id, role, name, Telegram id, state, head."""
+    """List staff: id, role, name, Telegram id, state, head, own time zone."""
 
     async def work(db: Database, _box: SecretBox) -> list[Any]:
         async with db.session() as session:
@@ -237,6 +250,7 @@ def staff_list() -> None:
         head = names.get(member.head_id, "-")
         click.echo(
             f"{member.id}\t{member.role}\t{member.name}\t{member.telegram_user_id or '-'}\t{state}\t{head}"
+            f"\t{member.timezone or '-'}"
         )
 
 

@@ -1,7 +1,8 @@
 """`okno staff import FILE.csv`: a company's staff list (an HR or 1C export) into okno, heads included.
 
 A division of eighty is not typed in one `okno staff add` at a time. The file's columns are named in English
-or Russian (name/ФИО, role/роль, email/почта, extension/добавочный, telegram_id, head/руководитель); Excel's
+or Russian (name/ФИО, role/роль, email/почта, extension/добавочный, telegram_id, head/руководитель,
+timezone/часовой пояс: «Asia/Krasnoyarsk», «Красноярск» or «МСК+4»); Excel's
 semicolons and a Windows-1251 export are read as well. A member is matched by email, else by their exact
 name, so the same file imported again updates people rather than doubling them. Nothing is saved while any
 line is wrong: every problem is listed with its line, the file is fixed and imported again."""
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.zones import UnknownZone, parse_zone
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
 from storage.repos.org_chart import can_head, reports_to
@@ -26,6 +28,7 @@ COLUMNS = {
     "extension": ("extension", "добавочный", "внутренний номер", "доб."),
     "telegram_id": ("telegram_id", "telegram", "телеграм"),
     "head": ("head", "руководитель", "начальник"),
+    "timezone": ("timezone", "time zone", "часовой пояс", "пояс"),
 }
 ROLE_WORDS = {
     "manager": "manager",
@@ -48,6 +51,7 @@ class Row:
     extension: str | None
     telegram_id: int | None
     head: str | None  # an email or a full name, of someone in the file or already in okno
+    timezone: str | None = None  # IANA name; None: the file does not say (a member keeps theirs)
 
 
 @dataclass
@@ -101,6 +105,8 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
             problems.append(f"line {line}: telegram_id {tg!r} is not a number")
         elif cell("email") and "@" not in cell("email"):
             problems.append(f"line {line}: {cell('email')!r} is not an email address")
+        elif zone_problem := _zone(cell("timezone"))[1]:
+            problems.append(f"line {line}: {zone_problem}")
         else:
             rows.append(
                 Row(
@@ -111,9 +117,18 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
                     cell("extension") or None,
                     int(tg) if tg else None,
                     cell("head") or None,
+                    _zone(cell("timezone"))[0],
                 )
             )
     return rows, problems
+
+
+def _zone(written: str) -> tuple[str | None, str | None]:
+    """The IANA name a zone cell says («Красноярск», «МСК+4»; None when empty), or why it names none."""
+    try:
+        return (parse_zone(written) if written else None), None
+    except UnknownZone as exc:
+        return None, str(exc)
 
 
 def _repeats(rows: Sequence[Row]) -> dict[int, str]:
@@ -189,6 +204,7 @@ async def _upsert(
         member.extension = row.extension or member.extension
         member.telegram_user_id = row.telegram_id or member.telegram_user_id
         member.email = row.email or member.email
+        member.timezone = row.timezone or member.timezone
         report.updated.append(row.name)
         return member
     member = await add_staff(
@@ -198,6 +214,7 @@ async def _upsert(
         email=row.email,
         extension=row.extension,
         telegram_user_id=row.telegram_id,
+        timezone=row.timezone,
     )
     everyone.append(member)
     report.added.append(row.name)

@@ -1,7 +1,7 @@
-"""The company's time zone on the staff's pages: times shown in it, a date picked in a form read in it.
+"""Local time on the staff's pages: times shown in the reader's zone, a date picked in a form read in it.
 
-Stored times are UTC; a manager in Moscow (or Vladivostok) reads and writes the company's local time, as the
-staff bot and the deadlines intake reads from client text already do."""
+Stored times are UTC; a manager reads and writes local time — the company's, or their own where they set
+one (a branch in Krasnoyarsk, web.ui.my_tz), as the staff bot does."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
 
 
 def due_from_date(raw: str, tz: ZoneInfo) -> datetime | None:
-    """A form's YYYY-MM-DD due date: the end of that business day in the company's zone, stored in UTC
+    """A form's YYYY-MM-DD due date: the end of that business day in the given zone, stored in UTC
     (ValueError for a malformed one)."""
     if not raw:
         return None

@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 from sqlmodel import col, select
 
+from intake.zones import UnknownZone, parse_zone, zone_choices, zone_label
 from storage.models import Staff
 from storage.repos.audit import audit
 from storage.repos.login_links import VALID_FOR, issue_link, open_link, set_password
@@ -18,7 +19,7 @@ from web.login_mail import link_base, send_link
 from web.pages_auth import start_session
 from web.passwords import hash_password, verify_password
 from web.session import SESSION
-from web.ui import flash, me, redirect, render, state
+from web.ui import audit_mine, flash, me, redirect, render, state
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 10
@@ -117,8 +118,46 @@ async def forgot_post(request: web.Request) -> web.Response:
     return render(request, "forgot.html", sent=True, error=None)
 
 
+def _profile(request: web.Request, bot_code: str | None) -> web.Response:
+    company = state(request).services.jobs.policy.tz.key
+    at = utcnow()
+    return render(
+        request,
+        "profile.html",
+        bot_code=bot_code,
+        zones=zone_choices(company, me(request).timezone, at),
+        company_zone=zone_label(company, at),
+    )
+
+
 async def profile_page(request: web.Request) -> web.Response:
-    return render(request, "profile.html", bot_code=None)
+    return _profile(request, bot_code=None)
+
+
+async def profile_zone(request: web.Request) -> web.Response:
+    """The member's own time zone (a branch in another city); empty: the company's."""
+    return await save_zone(request, me(request).id, back="/ui/profile")
+
+
+async def save_zone(request: web.Request, member_id: int | None, *, back: str) -> web.Response:
+    """A member's zone from the form's `timezone` (an IANA name, a city, «МСК+4»; empty: the company's)."""
+    raw = str((await request.post()).get("timezone", "")).strip()
+    try:
+        zone = parse_zone(raw) if raw else None
+    except UnknownZone:
+        flash(request, "profile.bad_zone")
+        raise redirect(back) from None
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, member_id) if member_id is not None else None
+        if member is None:
+            raise web.HTTPNotFound(text="not found")
+        if member.timezone != zone:
+            member.timezone = zone
+            await audit_mine(session, request, "staff.timezone", entity="staff", entity_id=member.id,
+                             details={"timezone": zone})  # fmt: skip
+            await session.commit()
+    flash(request, "profile.zone_saved")
+    raise redirect(back)
 
 
 async def profile_password(request: web.Request) -> web.Response:
@@ -153,4 +192,4 @@ async def profile_bot(request: web.Request) -> web.Response:
         assert member is not None
         _invite, code = await create_invite(session, role=member.role, staff=member, created_by_id=member.id)
         await session.commit()
-    return render(request, "profile.html", bot_code=code)
+    return _profile(request, bot_code=code)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
+from intake.zones import known_zone, zone_choices, zone_label
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
 from storage.repos.login_links import VALID_FOR, issue_link, set_password
@@ -15,7 +16,7 @@ from storage.repos.org_chart import can_head, reports_to
 from storage.repos.staff_bot import create_invite
 from storage.types import utcnow
 from web.login_mail import send_link
-from web.pages_account import MIN_PASSWORD, link_url
+from web.pages_account import MIN_PASSWORD, link_url, save_zone
 from web.passwords import hash_password
 from web.session import SESSION
 from web.ui import audit_mine, flash, me, redirect, render, require_role, state
@@ -41,6 +42,7 @@ def _staff_page(
 ) -> web.Response:
     heads = [m for m in members if can_head(m)]
     names = {m.id: m.name for m in members}
+    company, at = state(request).services.jobs.policy.tz.key, utcnow()
     return render(
         request,
         "admin_staff.html",
@@ -52,6 +54,10 @@ def _staff_page(
         invite_for=invite_for,
         link=link,  # a login link the mail could not take: shown once, to hand over another way
         link_problem=link_problem,
+        zones=zone_choices(company, None, at),
+        zone_names={
+            m.id: zone_label(m.timezone, at) for m in members if m.timezone and known_zone(m.timezone)
+        },
     )
 
 
@@ -191,6 +197,13 @@ async def staff_head(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "admin.saved")
     raise redirect("/ui/admin/staff")
+
+
+async def staff_zone(request: web.Request) -> web.Response:
+    """A member's own time zone, for one who works from a branch in another city."""
+    require_role(request, "admin")
+    raw = request.match_info["id"]
+    return await save_zone(request, int(raw) if raw.isdigit() else None, back="/ui/admin/staff")
 
 
 async def staff_password(request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
 from web.safe_html import clean_email_html
-from web.ui import audit_mine, company_tz, flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, company_tz, flash, me, my_tz, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
 
 HTML_LIMIT = 512 * 1024
@@ -143,7 +143,7 @@ async def save_form(request: web.Request) -> web.Response:
     form = await request.post()
     staff = me(request)
     now = utcnow()
-    tz = company_tz(request)
+    tz = my_tz(request)  # the dates the member picked are their days
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
         sent = str(form.get("version", ""))
@@ -166,7 +166,7 @@ async def save_form(request: web.Request) -> web.Response:
         except ValueError:
             flash(request, "conv.bad_due")
             raise redirect(f"/ui/requests/{row.id}") from None
-        # the date the form showed, in the company's zone: an unchanged date keeps the parser's time of day
+        # the date the form showed, in the member's zone: an unchanged date keeps the parser's time of day
         if local_date(due, tz) != local_date(row.due_at, tz) and set_field(
             row, field="due_at", value=due, source="manager", at=now
         ):

@@ -12,7 +12,7 @@ from storage.repos.audit import audit
 from storage.types import utcnow
 from web.local_time import due_from_date
 from web.queries import staff_names
-from web.ui import company_tz, flash, me, redirect, render, state
+from web.ui import company_tz, flash, me, my_tz, redirect, render, state
 from workers.recurring import spawn_next
 
 COLUMNS = ("open", "done", "cancelled")
@@ -76,7 +76,7 @@ async def create(request: web.Request) -> web.Response:
     assignee, client, due_raw = (str(form.get(k, "")) for k in ("assignee_id", "client_id", "due"))
     recurrence = str(form.get("recurrence", ""))
     try:
-        due = due_from_date(due_raw, company_tz(request))
+        due = due_from_date(due_raw, my_tz(request))
     except ValueError:
         due = None
     task = Task(

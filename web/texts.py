@@ -60,6 +60,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Отправьте боту сотрудников «/start {code}» в течение 7 дней. Код показан один раз.",
         "Send «/start {code}» to the staff bot within 7 days. The code is shown once.",
     ),
+    "profile.zone": ("Часовой пояс", "Time zone"),
+    "profile.zone_company": ("как у компании: {zone}", "the company's: {zone}"),
+    "profile.zone_hint": (
+        "Время на страницах, в боте и в напоминаниях — по этому поясу; даты, которые вы выбираете или пишете"
+        " («до пятницы», «завтра в 15:00»), — тоже.",
+        "Times on the pages, in the bot and in reminders are in this zone, and so are the dates you pick or"
+        " write («by Friday», «tomorrow at 15:00»).",
+    ),
+    "admin.zone_company": ("как у компании", "the company's"),
+    "profile.zone_saved": ("Часовой пояс сохранён", "Time zone saved"),
+    "profile.bad_zone": ("Неизвестный часовой пояс", "Unknown time zone"),
     "profile.admin_hint": (
         "Имя, адрес и роль меняет администратор.",
         "An admin changes the name, address and role.",

@@ -14,10 +14,12 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.zones import zone_label, zone_of
 from okno.services import Services
 from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from storage.repos.audit import audit
+from storage.types import utcnow
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
@@ -55,6 +57,13 @@ def state(request: web.Request) -> UiState:
 def company_tz(request: web.Request) -> ZoneInfo:
     """The company's time zone: the pages show times in it and read a picked date in it."""
     return state(request).services.jobs.policy.tz
+
+
+def my_tz(request: web.Request) -> ZoneInfo:
+    """The signed-in member's zone (their own, else the company's): the pages show times in it and read a date
+    they pick in it. Counting business days and a dashboard's days stay in the company's zone."""
+    member = request.get(ME)
+    return zone_of(member.timezone if member is not None else None, company_tz(request))
 
 
 def me(request: web.Request) -> Staff:
@@ -188,15 +197,17 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     language = lang(request)
     session = request[SESSION]
     notice = session.pop("flash", None)
-    tz = company_tz(request)
+    tz, company = my_tz(request), company_tz(request)
     return {
         "t": lambda key: text(key, language),
-        "local": lambda moment: moment.astimezone(tz),  # every time shown in the company's zone
+        "local": lambda moment: moment.astimezone(tz),  # every time shown in the reader's zone
         "alert_label": lambda alert: alert_label(alert.kind, alert.category, language),
         "alert_categories": [(code, category_label(code, language)) for code in CATEGORY_LABELS],
         "lang": language,
         "csrf": session.get("csrf", ""),
         "me": request.get(ME),
+        # the times on this page are not the company's: say whose they are
+        "my_zone": zone_label(tz.key, utcnow()) if tz.key != company.key else None,
         "notice": text(notice, language) if isinstance(notice, str) else None,
         "path": request.path,
         **values,

@@ -17,7 +17,7 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import card_client, one_line, request_link
-from workers.staff_delivery import staffbot_settings, tell
+from workers.staff_delivery import staffbot_settings, tell, their_time
 
 WHAT_CHARS = 200
 
@@ -58,8 +58,8 @@ async def silent_clients(app: JobContext) -> int:
             request=request.id,
             client=labels.get(request.id) or say("unknown_client", lang),
             what=one_line(request.what or "—", WHAT_CHARS),
-            since=request.last_activity_at.astimezone(tz).strftime("%d.%m %H:%M"),
-            due=due.astimezone(tz).strftime("%d.%m %H:%M"),
+            since=their_time(app, person, request.last_activity_at),
+            due=their_time(app, person, due),
         )
         if person.id != owner and owner in people:
             text += "\n" + say("client_silent_owner", lang, name=people[owner].name)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from intake.sla import client_silent
+from intake.zones import zone_of
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.company_settings import sla_settings
@@ -26,8 +28,11 @@ DAY = timedelta(days=1)
 FRT_LINES = 20
 
 
-async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[int] | None = None) -> str:
-    """The last day's figures, for the whole company or only the requests of one head's team."""
+async def digest_text(
+    app: JobContext, now: datetime, lang: str, *, team: set[int] | None = None, tz: ZoneInfo | None = None
+) -> str:
+    """The last day's figures, for the whole company or only the requests of one head's team; dated in the
+    reader's zone (tz), else the company's."""
     since = now - DAY
     ours = [in_group(team)] if team is not None else []
     async with app.db.session() as session:
@@ -64,7 +69,7 @@ async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[in
     per: dict[str, list[float]] = defaultdict(list)
     for created, first, name in answered:
         per[name].append((first - created).total_seconds() / 60)
-    lines = [say("digest_head", lang, day=now.astimezone(app.policy.tz).strftime("%d.%m.%Y"))]
+    lines = [say("digest_head", lang, day=now.astimezone(tz or app.policy.tz).strftime("%d.%m.%Y"))]
     if team is not None:
         lines.append(say("digest_team", lang, count=len(team)))
     lines += [
@@ -91,30 +96,38 @@ async def digest_text(app: JobContext, now: datetime, lang: str, *, team: set[in
 
 
 async def send_digests(app: JobContext) -> int:
-    """Once a day after digest_hour (company time), to every supervisor and the supervisors' chat."""
+    """Once a day after digest_hour, to every supervisor (at that hour of their own zone: a head in
+    Krasnoyarsk gets it four hours before one in Moscow) and the supervisors' chat (company time)."""
     cfg = staffbot_settings(app)
     now = app.clock()
-    local = now.astimezone(app.policy.tz)
-    if local.hour < cfg.digest_hour:
-        return 0
-    day = local.strftime("%Y-%m-%d")
     async with app.db.session() as session:
         supervisors = [s for s in await active_staff(session, roles=("supervisor",)) if s.telegram_user_id]
-        targets = [(f"digest:{day}:staff:{s.id}", s.telegram_user_id or 0, s.id) for s in supervisors]
+        readers: list[tuple[int, int | None, ZoneInfo]] = [
+            (s.telegram_user_id or 0, s.id, zone_of(s.timezone, app.policy.tz)) for s in supervisors
+        ]
         if cfg.supervisor_chat_id is not None:
-            targets.append((f"digest:{day}:chat:{cfg.supervisor_chat_id}", cfg.supervisor_chat_id, None))
+            readers.append((cfg.supervisor_chat_id, None, app.policy.tz))
+        targets = []
+        for chat, i, tz in readers:
+            if (local := now.astimezone(tz)).hour >= cfg.digest_hour:
+                whose = f"staff:{i}" if i is not None else f"chat:{chat}"
+                targets.append((f"digest:{local:%Y-%m-%d}:{whose}", chat, i, tz))
         # every tick after the hour lands here: the figures are counted only for digests still to send
         targets = [t for t in targets if await notice_status(session, key=t[0]) in (None, "pending")]
-        groups = {i: await group_of(session, i) for _, _, i in targets if i is not None}
+        groups = {i: await group_of(session, i) for _, _, i, _ in targets if i is not None}
     teams = {i: group for i, group in groups.items() if len(group) > 1}  # a head of nobody: the company's
-    texts: dict[frozenset[int] | None, str] = {}
+    texts: dict[tuple[frozenset[int] | None, str], str] = {}
     sent = 0
-    for key, chat_id, staff_id in targets:
+    for key, chat_id, staff_id, tz in targets:
         team = frozenset(teams[staff_id]) if staff_id in teams else None
-        if team not in texts:
-            texts[team] = await digest_text(app, now, cfg.language, team=set(team) if team else None)
+        if (team, tz.key) not in texts:
+            texts[team, tz.key] = await digest_text(
+                app, now, cfg.language, team=set(team) if team else None, tz=tz
+            )
         sent += (
-            await deliver(app, key=key, kind="digest", chat_id=chat_id, text=texts[team], staff_id=staff_id)
+            await deliver(
+                app, key=key, kind="digest", chat_id=chat_id, text=texts[team, tz.key], staff_id=staff_id
+            )
             is not None
         )
     return sent

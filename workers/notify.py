@@ -23,7 +23,7 @@ from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.request_deadlines import request_deadlines
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
-from workers.staff_delivery import deliver, staff_account, staffbot_settings, tell
+from workers.staff_delivery import deliver, staff_account, staffbot_settings, tell, their_time
 
 log = logging.getLogger(__name__)
 ALERT_KINDS = ("conflict", "sla_breach")
@@ -196,7 +196,7 @@ async def task_reminders(app: JobContext) -> int:
     """Before the due time: the assignee; past it: the assignee, then (escalation_minutes on) their head, else
     a supervisor."""
     cfg = staffbot_settings(app)
-    now, tz, lang = app.clock(), app.policy.tz, cfg.language
+    now, lang = app.clock(), cfg.language
     async with app.db.session() as session:
         query = select(Task).where(col(Task.status) == "open", col(Task.due_at) >= now - RECENT_TASK)
         tasks = (await session.execute(query)).scalars().all()
@@ -205,8 +205,8 @@ async def task_reminders(app: JobContext) -> int:
     sent = 0
     for task in tasks:
         assert task.due_at is not None
-        due = task.due_at.astimezone(tz).strftime("%d.%m %H:%M")
         assignee = people.get(task.assignee_id)
+        due = their_time(app, assignee, task.due_at)  # each notice in its reader's zone
         steps: list[tuple[str, Staff | None, str]] = []
         if task.due_at - timedelta(minutes=cfg.reminder_minutes) <= now < task.due_at:
             steps.append(("remind", assignee, say("task_reminder", lang, title=task.title, due=due)))
@@ -218,7 +218,8 @@ async def task_reminders(app: JobContext) -> int:
         chain = chains.get(task.assignee_id, []) if late else []
         if chain:
             name = assignee.name if assignee else "—"
-            text = say("task_overdue_supervisor", lang, title=task.title, assignee=name, due=due)
+            late_due = their_time(app, chain[0], task.due_at)
+            text = say("task_overdue_supervisor", lang, title=task.title, assignee=name, due=late_due)
             steps.append(("overdue_supervisor", chain[0], text))
         for step, person, text in steps:
             if person is None or not person.telegram_user_id:

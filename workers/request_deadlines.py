@@ -16,7 +16,7 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import card_client, one_line, request_link
-from workers.staff_delivery import staffbot_settings, tell
+from workers.staff_delivery import staffbot_settings, tell, their_time
 
 RECENT = timedelta(days=7)  # overdue longer than this: the inbox and the dashboard show it; no late notices
 WHAT_CHARS = 200
@@ -24,7 +24,7 @@ WHAT_CHARS = 200
 
 async def request_deadlines(app: JobContext) -> int:
     cfg = staffbot_settings(app)
-    now, tz, lang = app.clock(), app.policy.tz, cfg.language
+    now, lang = app.clock(), cfg.language
     soon, late = timedelta(minutes=cfg.reminder_minutes), timedelta(minutes=cfg.escalation_minutes)
     async with app.db.session() as session:
         query = select(Request).where(
@@ -63,7 +63,7 @@ async def request_deadlines(app: JobContext) -> int:
             request=request.id,
             client=labels.get(request.id) or say("unknown_client", lang),
             what=one_line(request.what or "—", WHAT_CHARS),
-            due=request.due_at.astimezone(tz).strftime("%d.%m %H:%M"),
+            due=their_time(app, person, request.due_at),
             assignee=assignee.name if assignee else say("nobody", lang),
         )
         link = request_link(cfg.web_url, request.id)

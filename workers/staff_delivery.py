@@ -5,6 +5,7 @@ key; the StaffNotice row is claimed first and marked sent after, so a redelivere
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
@@ -15,6 +16,7 @@ from sqlmodel import col
 
 from channels.base import AccountView
 from channels.telegram.bots import BotPool, MissingToken
+from intake.zones import zone_of
 from storage.models import Staff, StaffNotice
 from storage.repos.staff_bot import claim_notice
 from workers.context import JobContext
@@ -60,6 +62,13 @@ async def close_staff_bots(app: JobContext) -> None:
     pool = app.extras.pop(POOL, None)
     if isinstance(pool, BotPool):
         await pool.close()
+
+
+def their_time(app: JobContext, person: Staff | None, moment: datetime) -> str:
+    """A time as the member reads it: in their own zone (a branch in another city), else the company's."""
+    return moment.astimezone(zone_of(person.timezone if person else None, app.policy.tz)).strftime(
+        "%d.%m %H:%M"
+    )
 
 
 async def tell(app: JobContext, person: Staff, *, key: str, kind: str, text: str, link: str = "") -> bool:

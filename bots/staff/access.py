@@ -14,6 +14,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message, TelegramObject, Update, User
 
 from bots.staff.texts import say
+from intake.zones import zone_of
 from storage.models import Staff
 from storage.repos.staff_bot import InviteRefused, redeem_invite, staff_by_telegram
 from workers.context import JobContext
@@ -38,6 +39,11 @@ class StaffAccess(BaseMiddleware):
         async with app.db.session() as session:
             staff = await staff_by_telegram(session, telegram_user_id=user.id)
         data["staff"] = staff
+        # Times the member reads and writes: in their private chat their own zone; in the staff group every
+        # member reads the reply, so it speaks the company's time.
+        chat = data.get("event_chat")
+        private = chat is None or chat.type == "private"
+        data["tz"] = zone_of(staff.timezone if staff is not None and private else None, app.policy.tz)
         if staff is not None or _is_invite(event):
             return await handler(event, data)
         await self._refuse(event, data["bot"], user.id, data.get("lang", "ru"))

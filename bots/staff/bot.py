@@ -17,6 +17,7 @@ from bots.staff.inbox import inbox_router
 from bots.staff.my import my_router
 from bots.staff.summary import follow_up_router, summary_router
 from bots.staff.tasks import tasks_router
+from bots.staff.zone import zone_router
 from workers.context import JobContext
 from workers.staff_delivery import FSM_STORAGE, staff_bot, staffbot_settings
 
@@ -42,6 +43,7 @@ class StaffBot:
             summary_router(),
             tasks_router(),
             my_router(),
+            zone_router(),
             follow_up_router(),
         )
         self._running: set[asyncio.Task[None]] = set()

@@ -7,6 +7,7 @@ topic's request."""
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -103,13 +104,15 @@ async def assign(message: Message, command: CommandObject, staff: Staff, app: Jo
     await message.reply(say("topic_assigned", lang, id=request_id, name=target.name))
 
 
-async def due(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+async def due(
+    message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
+) -> None:
     request_id = await _request_id(message, app)
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
     now = app.clock()
-    when = resolve_due(command.args or "", now.astimezone(app.policy.tz))
+    when = resolve_due(command.args or "", now.astimezone(tz))
     if when is None:
         await message.reply(say("topic_due_bad", lang))
         return
@@ -127,17 +130,21 @@ async def due(message: Message, command: CommandObject, staff: Staff, app: JobCo
             details={"due_at": when.at.isoformat(), "via": "staff_bot"},
         )
         await session.commit()
-    await message.reply(say("topic_due", lang, id=request_id, due=when.at.strftime("%d.%m.%Y %H:%M")))
+    await message.reply(
+        say("topic_due", lang, id=request_id, due=when.at.astimezone(tz).strftime("%d.%m.%Y %H:%M"))
+    )
 
 
-async def wait(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
+async def wait(
+    message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
+) -> None:
     """/wait: the client owes us an answer (until a date, "/wait 10.12", "/wait до пятницы"); again on a
     waiting request, the wait starts over. Past the date the staff member is told the client is silent."""
     request_id = await _request_id(message, app)
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
-    now, tz = app.clock(), app.policy.tz
+    now = app.clock()
     until = None
     if phrase := (command.args or "").strip():
         when = resolve_due(phrase, now.astimezone(tz))
@@ -158,7 +165,7 @@ async def wait(message: Message, command: CommandObject, staff: Staff, app: JobC
         except RequestTransitionError as exc:
             await message.reply(say("topic_bad_status", lang, reason=str(exc)))
             return
-        due = client_wait_due(request, await sla_settings(session), tz)
+        due = client_wait_due(request, await sla_settings(session), app.policy.tz)  # the company's days
         await session.commit()
     if due is None:
         await message.reply(say("topic_wait_off", lang, id=request_id))

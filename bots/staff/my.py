@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -29,7 +30,7 @@ class MyAction(CallbackData, prefix="my"):
     action: str  # done | later
 
 
-async def my_list(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
+async def my_list(message: Message, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo) -> None:
     async with app.db.session() as session:
         tasks = (
             (
@@ -59,7 +60,6 @@ async def my_list(message: Message, staff: Staff, app: JobContext, lang: str) ->
     if not tasks and not requests:
         await message.answer(say("my_empty", lang))
         return
-    tz = app.policy.tz
     lines, rows = [], []
     if tasks:
         lines.append(say("my_tasks", lang))
@@ -72,7 +72,7 @@ async def my_list(message: Message, staff: Staff, app: JobContext, lang: str) ->
     for request in requests:
         due = request.due_at.astimezone(tz).strftime("%d.%m %H:%M") if request.due_at else say("no_due", lang)
         status = say(f"status_{request.status}", lang)
-        if waited := client_wait_due(request, sla, tz):  # till when the client may stay silent
+        if waited := client_wait_due(request, sla, app.policy.tz):  # till when the client may stay silent
             key = "status_silent" if waited <= app.clock() else "status_waiting_until"
             status = say(key, lang, until=waited.astimezone(tz).strftime("%d.%m %H:%M"))
         lines.append(say("my_request", lang, id=request.id, status=status, what=request.what or "—", due=due))
@@ -94,7 +94,7 @@ def _buttons(kind: str, id: int, label: str, lang: str) -> list[InlineKeyboardBu
 
 
 async def my_action(
-    query: CallbackQuery, callback_data: MyAction, staff: Staff, app: JobContext, lang: str
+    query: CallbackQuery, callback_data: MyAction, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
 ) -> None:
     now = app.clock()
     async with app.db.session() as session:
@@ -110,9 +110,7 @@ async def my_action(
                 answer = say("my_done", lang)
             else:
                 later = await _later(session, item, staff, now)
-                answer = say(
-                    "my_postponed", lang, due=later.astimezone(app.policy.tz).strftime("%d.%m %H:%M")
-                )
+                answer = say("my_postponed", lang, due=later.astimezone(tz).strftime("%d.%m %H:%M"))
         except RequestTransitionError as exc:
             await query.answer(say("topic_bad_status", lang, reason=str(exc))[:200])
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -54,20 +55,27 @@ async def client_command(
     cfg: StaffBotSettings,
     lang: str,
     state: FSMContext,
+    tz: ZoneInfo,
 ) -> None:
-    await lookup(message, command.args or "", app, cfg, lang, state)
+    await lookup(message, command.args or "", app, cfg, lang, state, tz)
 
 
 async def client_phrase(
-    message: Message, app: JobContext, cfg: StaffBotSettings, lang: str, state: FSMContext
+    message: Message, app: JobContext, cfg: StaffBotSettings, lang: str, state: FSMContext, tz: ZoneInfo
 ) -> None:
     found = ASKED.match(message.text or "")
     assert found is not None
-    await lookup(message, found.group("who"), app, cfg, lang, state)
+    await lookup(message, found.group("who"), app, cfg, lang, state, tz)
 
 
 async def lookup(
-    message: Message, query: str, app: JobContext, cfg: StaffBotSettings, lang: str, state: FSMContext
+    message: Message,
+    query: str,
+    app: JobContext,
+    cfg: StaffBotSettings,
+    lang: str,
+    state: FSMContext,
+    tz: ZoneInfo,
 ) -> None:
     if not query.strip():
         await message.answer(say("lookup_empty", lang))
@@ -80,7 +88,7 @@ async def lookup(
         await message.answer(say("lookup_pick", lang), reply_markup=pick_keyboard(hits))
     else:
         assert message.bot is not None
-        await show(message.bot, message.chat.id, hits[0].kind, hits[0].id, app, cfg, lang, state)
+        await show(message.bot, message.chat.id, hits[0].kind, hits[0].id, app, cfg, lang, state, tz)
 
 
 def pick_keyboard(hits: list[ClientHit]) -> InlineKeyboardMarkup:
@@ -100,10 +108,11 @@ async def picked(
     lang: str,
     state: FSMContext,
     bot: Bot,
+    tz: ZoneInfo,
 ) -> None:
     await query.answer()
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    await show(bot, chat_id, callback_data.kind, callback_data.id, app, cfg, lang, state)
+    await show(bot, chat_id, callback_data.kind, callback_data.id, app, cfg, lang, state, tz)
 
 
 async def show(
@@ -115,6 +124,7 @@ async def show(
     cfg: StaffBotSettings,
     lang: str,
     state: FSMContext,
+    tz: ZoneInfo,
 ) -> None:
     """Send what is stored now; then fold new messages into the summary and edit the same message."""
     await state.update_data(client_kind=kind, client_id=id)
@@ -124,7 +134,7 @@ async def show(
     if view is None:
         await bot.send_message(chat_id, say("lookup_none", lang, query=f"#{id}"))
         return
-    facts = facts_text(view, app.policy.tz, lang)
+    facts = facts_text(view, tz, lang)
     helper = helper_of(app) if new else None
     tail = [say("card_updating" if helper else "card_assistant_off", lang, count=new)] if new else []
     sent = await bot.send_message(chat_id, compose([facts, summary_text(view, cfg.web_url, lang), tail]))
@@ -150,7 +160,7 @@ async def _refresh(app: JobContext, helper: AssistantServices, view: ClientView,
     return []
 
 
-async def follow_up(message: Message, app: JobContext, lang: str, state: FSMContext) -> None:
+async def follow_up(message: Message, app: JobContext, lang: str, state: FSMContext, tz: ZoneInfo) -> None:
     """A question after a summary: retrieval over that client's history, answered with citations."""
     data = await state.get_data()
     if data.get("client_kind") != "client":
@@ -166,7 +176,7 @@ async def follow_up(message: Message, app: JobContext, lang: str, state: FSMCont
             index,
             client_id=int(data["client_id"]),
             question=message.text or "",
-            now=app.clock().astimezone(app.policy.tz),
+            now=app.clock().astimezone(tz),  # «в октябре» is the asker's October
         )
     except LlmFailed:
         await message.answer(say("ask_off", lang))

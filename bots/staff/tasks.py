@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -28,7 +29,7 @@ from storage.repos.client_search import find_clients
 from storage.repos.staff_bot import active_staff, add_draft, open_draft
 from workers.context import JobContext
 from workers.notify_texts import say as notice_say
-from workers.staff_delivery import deliver, staffbot_settings
+from workers.staff_delivery import deliver, staffbot_settings, their_time
 
 log = logging.getLogger(__name__)
 MAX_PROPOSALS = 5
@@ -47,21 +48,23 @@ class TaskEdit(StatesGroup):
 
 
 async def task_command(
-    message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str
+    message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
 ) -> None:
-    await propose(message, command.args or "", staff, app, lang)
+    await propose(message, command.args or "", staff, app, lang, tz)
 
 
-async def task_text(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
-    await propose(message, message.text or message.caption or "", staff, app, lang)
+async def task_text(message: Message, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo) -> None:
+    await propose(message, message.text or message.caption or "", staff, app, lang, tz)
 
 
-async def propose(message: Message, text: str, staff: Staff, app: JobContext, lang: str) -> None:
+async def propose(
+    message: Message, text: str, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
+) -> None:
     """The assistant's proposals (or the rule-based one when it is off) as cards; nothing is created here."""
     async with app.db.session() as session:
         people = list(await active_staff(session))
     names = [p.name for p in people]
-    now = app.clock().astimezone(app.policy.tz)
+    now = app.clock().astimezone(tz)  # «завтра в 15:00» is the author's 15:00
     proposals, by_assistant = await _proposals(app, text, staff.name, names, now)
     if not proposals:
         await message.answer(say("task_none", lang))
@@ -72,7 +75,7 @@ async def propose(message: Message, text: str, staff: Staff, app: JobContext, la
             draft = await add_draft(session, staff_id=staff.id or 0, payload=payload)
             await session.commit()
         await message.answer(
-            await card_text(app, draft, lang), reply_markup=card_keyboard(draft, people, lang)
+            await card_text(app, draft, lang, tz), reply_markup=card_keyboard(draft, people, lang)
         )
 
 
@@ -116,11 +119,11 @@ async def _client(app: JobContext, mentions: list[str]) -> tuple[int | None, str
     return None, None
 
 
-async def card_text(app: JobContext, draft: StaffDraft, lang: str) -> str:
+async def card_text(app: JobContext, draft: StaffDraft, lang: str, tz: ZoneInfo) -> str:
     p = draft.payload
     async with app.db.session() as session:
         who = await session.get(Staff, p["assignee_id"]) if p.get("assignee_id") else None
-    due = _due_label(p.get("due_at"), app, lang)
+    due = _due_label(p.get("due_at"), tz, lang)
     many = len(p.get("candidates") or ())
     if who is not None:
         assignee = who.name
@@ -131,10 +134,10 @@ async def card_text(app: JobContext, draft: StaffDraft, lang: str) -> str:
     return say("task_card", lang, title=p["title"], assignee=assignee, due=due, client=p.get("client") or "—")
 
 
-def _due_label(raw: str | None, app: JobContext, lang: str) -> str:
+def _due_label(raw: str | None, tz: ZoneInfo, lang: str) -> str:
     if not raw:
         return say("no_due", lang)
-    return datetime.fromisoformat(raw).astimezone(app.policy.tz).strftime("%d.%m.%Y %H:%M")
+    return datetime.fromisoformat(raw).astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
 def card_keyboard(draft: StaffDraft, people: list[Staff], lang: str) -> InlineKeyboardMarkup:
@@ -166,6 +169,7 @@ async def decide(
     lang: str,
     state: FSMContext,
     bot: Bot,
+    tz: ZoneInfo,
 ) -> None:
     async with app.db.session() as session:
         draft = await open_draft(session, draft_id=callback_data.draft_id, staff_id=staff.id or 0)
@@ -185,13 +189,13 @@ async def decide(
         return
     if callback_data.action == "who":
         draft = await _update_payload(app, draft, assignee_id=callback_data.staff_id, candidates=[])
-        text, markup = await card_text(app, draft, lang), card_keyboard(draft, people, lang)
+        text, markup = await card_text(app, draft, lang, tz), card_keyboard(draft, people, lang)
     elif callback_data.action == "no":
         await _close(app, draft, "cancelled")
         text, markup = say("task_cancelled", lang), None
     else:
         task = await create_task(app, draft, staff)
-        text, markup = (await _created(app, task, lang) if task else say("task_gone", lang)), None
+        text, markup = (await _created(app, task, lang, tz) if task else say("task_gone", lang)), None
     if message_id is not None:
         await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
 
@@ -248,9 +252,7 @@ async def create_task(app: JobContext, draft: StaffDraft, staff: Staff) -> Task 
     if assignee is not None and assignee.id != staff.id and assignee.telegram_user_id:
         due = ""
         if task.due_at:
-            due = notice_say(
-                "task_due", lang, due=task.due_at.astimezone(app.policy.tz).strftime("%d.%m %H:%M")
-            )
+            due = notice_say("task_due", lang, due=their_time(app, assignee, task.due_at))
         await deliver(
             app,
             key=f"task:{task.id}:assigned",
@@ -262,14 +264,16 @@ async def create_task(app: JobContext, draft: StaffDraft, staff: Staff) -> Task 
     return task
 
 
-async def _created(app: JobContext, task: Task, lang: str) -> str:
+async def _created(app: JobContext, task: Task, lang: str, tz: ZoneInfo) -> str:
     async with app.db.session() as session:
         who = await session.get(Staff, task.assignee_id) if task.assignee_id else None
-    due = _due_label(task.due_at.isoformat() if task.due_at else None, app, lang)
+    due = _due_label(task.due_at.isoformat() if task.due_at else None, tz, lang)
     return say("task_created", lang, id=task.id, title=task.title, assignee=who.name if who else "—", due=due)
 
 
-async def edited(message: Message, staff: Staff, app: JobContext, lang: str, state: FSMContext) -> None:
+async def edited(
+    message: Message, staff: Staff, app: JobContext, lang: str, state: FSMContext, tz: ZoneInfo
+) -> None:
     data = await state.get_data()
     async with app.db.session() as session:
         draft = await open_draft(session, draft_id=int(data.get("draft_id", 0)), staff_id=staff.id or 0)
@@ -279,24 +283,24 @@ async def edited(message: Message, staff: Staff, app: JobContext, lang: str, sta
         await state.clear()
         await message.answer(say("task_gone", lang))
         return
-    change = _change(field, text, staff, people, app)
+    change = _change(field, text, staff, people, app.clock().astimezone(tz))
     if change is None:
         await message.answer(say("task_bad_value", lang, field=say(f"field_{field}", lang)))
         return
     await state.clear()
     draft = await _update_payload(app, draft, **change)
-    await message.answer(await card_text(app, draft, lang), reply_markup=card_keyboard(draft, people, lang))
+    await message.answer(
+        await card_text(app, draft, lang, tz), reply_markup=card_keyboard(draft, people, lang)
+    )
 
 
-def _change(
-    field: str, text: str, staff: Staff, people: list[Staff], app: JobContext
-) -> dict[str, Any] | None:
+def _change(field: str, text: str, staff: Staff, people: list[Staff], now: datetime) -> dict[str, Any] | None:
     if not text:
         return None
     if field == "title":
         return {"title": text[:120]}
     if field == "due":
-        due = resolve_due(text, app.clock().astimezone(app.policy.tz))
+        due = resolve_due(text, now)  # the author's local now
         return {"due_at": due.at.isoformat()} if due else None
     found = resolve_staff(text, [p.name for p in people], author=staff.name)
     by_name = {p.name: p.id for p in people}

@@ -12,9 +12,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "Что я умею:\n/client Ромашка — сводка по клиенту (или «что с Ромашкой?», ИНН, телефон)\n"
             "/task … — задача из фразы, например «поставь Ивану задачу позвонить в Ромашку до пятницы»\n"
-            "/my — мои задачи и заявки\nВ теме клиента: ответ уходит клиенту; /note — заметка; /done; "
+            "/my — мои задачи и заявки\n/tz Красноярск — мой часовой пояс, если он не как у компании\n"
+            "В теме клиента: ответ уходит клиенту; /note — заметка; /done; "
             "/assign Имя; /due 01.12; /wait 10.12 — ждём ответа клиента (до даты)"
         ),
+        "zone_now": "Ваш часовой пояс: {zone}. Сменить: /tz Красноярск, /tz МСК+4 или /tz Asia/Krasnoyarsk; "
+        "/tz - — как у компании ({company}).",
+        "zone_company": "как у компании",
+        "zone_bad": "Не знаю часового пояса «{written}». Напишите город (/tz Красноярск), смещение от Москвы "
+        "(/tz МСК+4) или название вида Asia/Krasnoyarsk.",
+        "zone_set": "Часовой пояс: {zone}, у вас сейчас {time}. Сроки, которые вы пишете боту, и время в его "
+        "ответах и напоминаниях — по нему; в общей группе сотрудников время компании.",
         "lookup_none": "Не нашёл клиента по запросу «{query}».",
         "lookup_pick": "Нашёл несколько клиентов, выберите:",
         "lookup_empty": "Напишите, кого найти: /client Ромашка, ИНН или телефон.",
@@ -103,10 +111,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "invite_already": "You are connected already as {name}.",
         "help": (
             "What I do:\n/client Romashka — a client summary (or an INN, a phone)\n"
-            "/task … — a task from a sentence\n/my — my tasks and requests\nIn a client topic: your message "
+            "/task … — a task from a sentence\n/my — my tasks and requests\n/tz Krasnoyarsk — my time zone, "
+            "when it is not the company's\nIn a client topic: your message "
             "goes to the client; /note — an internal note; /done; /assign Name; /due 01.12; /wait 10.12 — "
             "waiting for the client (until a date)"
         ),
+        "zone_now": "Your time zone: {zone}. To change it: /tz Krasnoyarsk, /tz MSK+4 or "
+        "/tz Asia/Krasnoyarsk; /tz - for the company's ({company}).",
+        "zone_company": "the company's",
+        "zone_bad": "I know no time zone «{written}». Write a city (/tz Krasnoyarsk), an offset from Moscow "
+        "(/tz MSK+4) or a name like Asia/Krasnoyarsk.",
+        "zone_set": "Time zone: {zone}; it is {time} for you now. Deadlines you write to the bot and the "
+        "times in its answers and reminders follow it; the staff group keeps the company's time.",
         "lookup_none": "No client found for «{query}».",
         "lookup_pick": "Several clients match, pick one:",
         "lookup_empty": "Whom to find? /client Romashka, an INN or a phone.",

@@ -46,6 +46,9 @@ class Staff(SQLModel, table=True):
     # Their руководитель: a conflict on their request, an SLA breach or an overdue task goes to this head
     # (then the head's own head) before the company's other supervisors (workers/notify.py).
     head_id: int | None = Field(default=None, foreign_key="staff.id")
+    # IANA name of their own zone (a branch in another city: times shown to them and deadlines they write are
+    # theirs); None: the company's (intake/zones.py).
+    timezone: str | None = Field(default=None, max_length=64)
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = None

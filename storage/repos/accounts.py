@@ -52,6 +52,7 @@ async def add_staff(
     password_hash: str | None = None,
     extension: str | None = None,
     head_id: int | None = None,
+    timezone: str | None = None,
 ) -> Staff:
     if role not in ("manager", "supervisor", "admin"):
         raise ValueError(f"unknown role {role!r}: manager, supervisor or admin")
@@ -64,6 +65,7 @@ async def add_staff(
         password_hash=password_hash,
         extension=extension,
         head_id=head_id,
+        timezone=timezone,
     )
     session.add(staff)
     await session.flush()

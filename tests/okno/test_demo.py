@@ -38,4 +38,5 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
         "tasks": 1,
         "alert_acked": True,
         "silent_told": True,
+        "task_due_his_time": True,
     }

@@ -170,3 +170,39 @@ def test_a_line_is_given_to_a_group_when_it_is_added(okno: tuple[CliRunner, Path
     refused = runner.invoke(main, ["channel", "add", "api", "sales-b", "--group", "sokolov@zavod.ru"])
     assert refused.exit_code == 2 and "a head is a supervisor or an admin" in refused.output
     assert "sales-b" not in runner.invoke(main, ["channel", "list"]).output
+
+
+def test_a_branch_in_another_city_comes_with_its_time_zone(okno: tuple[CliRunner, Path]) -> None:
+    """A division with branches: the HR list says each member's zone as a city, «МСК+4» or an IANA name; a
+    later list without the column keeps them; `okno staff add --timezone` does the same for one member."""
+    zoned = (
+        "ФИО;Почта;Часовой пояс\n"
+        "Елена Макарова;makarova@zavod.ru;\n"
+        "Сергей Павлов;pavlov@zavod.ru;Красноярск\n"
+        "Иван Соколов;sokolov@zavod.ru;МСК+4\n"
+        "Иван Петров;petrov@zavod.ru;Asia/Irkutsk\n"
+    )
+    wrong = _import(okno, zoned + "Анна Волкова;volkova@zavod.ru;Марс\n")
+    assert wrong.exit_code == 1 and "line 6: unknown time zone 'Марс'" in wrong.output
+    assert _staff(okno[1]) == {}
+    assert _import(okno, zoned).exit_code == 0
+    zones = {name: member.timezone for name, member in _staff(okno[1]).items()}
+    assert zones == {
+        "Елена Макарова": None,
+        "Сергей Павлов": "Asia/Krasnoyarsk",
+        "Иван Соколов": "Asia/Krasnoyarsk",
+        "Иван Петров": "Asia/Irkutsk",
+    }
+    assert _import(okno, HR_EXPORT).exit_code == 0  # no zone column: everyone keeps theirs
+    assert _staff(okno[1])["Сергей Павлов"].timezone == "Asia/Krasnoyarsk"
+    runner = okno[0]
+    assert runner.invoke(main, ["staff", "add", "Олег Козлов", "--timezone", "Vladivostok"]).exit_code == 0
+    refused = runner.invoke(main, ["staff", "add", "Пётр Иванов", "--timezone", "МСК+12"])
+    assert refused.exit_code == 2 and "no Russian time zone is MSK+12" in refused.output
+    assert _staff(okno[1])["Олег Козлов"].timezone == "Asia/Vladivostok" and "Пётр Иванов" not in _staff(
+        okno[1]
+    )
+    assert (
+        "\tСергей Павлов\t-\tactive\tЕлена Макарова\tAsia/Krasnoyarsk"
+        in runner.invoke(main, ["staff", "list"]).output
+    )

@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram.types import Update
 from aiohttp import web
@@ -32,6 +33,7 @@ from workers.staff_delivery import close_staff_bots, staffbot_settings
 
 TOKEN = "700300400:AAF-demo-okno-staff-bot"  # noqa: S105 (the sandbox bot, not a real one)
 ANNA, VIKTOR = 81001, 81002
+KRASNOYARSK = ZoneInfo("Asia/Krasnoyarsk")
 _ids = itertools.count(1)
 
 
@@ -124,6 +126,10 @@ async def run(stage: Stage) -> dict[str, Any]:
         summary = await anna.write("что с Ромашкой?")
         # a question after the summary: retrieval over that client's history, answered with citations
         answer = await anna.write("С каким поставщиком нужен акт сверки?")
+        stage.say(
+            "[staffbot] Виктор руководит из филиала в Красноярске: его «до пятницы» — пятница по Красноярску"
+        )
+        await viktor.write("/tz Красноярск")
         card = await viktor.write("поставь Анне задачу позвонить в Ромашку до пятницы")
         proposal = next(c for c in card if c["method"] == "sendMessage")
         await viktor.press(_button(proposal, "✅ Создать"), "✅ Создать", proposal.get("message_id", 1001))
@@ -133,6 +139,7 @@ async def run(stage: Stage) -> dict[str, Any]:
             tasks = (await session.execute(select(Task))).scalars().all()
     finally:
         await close_staff_bots(app)
+    his_dues = [t.due_at.astimezone(KRASNOYARSK) for t in tasks if t.due_at]
     replies = [str(c["text"]) for c in answer if c["method"] == "sendMessage"]
     answered = bool(replies) and say("ask_off") not in replies  # the off text: no model, or no index
     return {
@@ -141,6 +148,8 @@ async def run(stage: Stage) -> dict[str, Any]:
         "tasks": len(tasks),
         "alert_acked": acked,
         "silent_told": silent_told,
+        # the deadline Viktor wrote is the end of his Friday in Krasnoyarsk (Anna is told it in Moscow time)
+        "task_due_his_time": [(d.weekday(), d.hour) for d in his_dues] == [(4, 18)],
     }
 
 

@@ -160,3 +160,17 @@ async def test_wait_in_the_topic_makes_the_request_wait_for_the_client(
     [refused] = texts(await desk.write(7001, "/wait", chat_id=FORUM, thread=thread))
     assert refused.startswith("Нельзя: ") and "done -> waiting_client" in refused
     assert graph.sent == []  # nothing of this went to the client
+
+
+async def test_the_staff_group_keeps_the_companys_time_for_a_member_in_another_zone(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    """Everyone reads a topic: Anna in Krasnoyarsk writes «/due 01.12» there and means the company's day."""
+    await _client_writes(desk, graph, "Нужен акт сверки")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    await desk.write(7001, "/tz Красноярск")
+    [due] = texts(await desk.write(7001, "/due 01.12", chat_id=FORUM, thread=thread))
+    assert "01.12.2026 18:00" in due
+    async with desk.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+    assert request.due_at == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 18:00 in Moscow
