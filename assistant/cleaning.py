@@ -1,32 +1,11 @@
-"""Text to judge: an email without its quoted history; where its greeting ends and its sign-off begins."""
+"""Text to judge: where a message's greeting ends and its sign-off begins (an email's quoted history is cut
+by intake.email_quotes)."""
 
 from __future__ import annotations
 
 import re
 
 from intake.salutations import is_greeting, is_sign_off, signature_like
-
-# The line that starts the quoted part of a reply, in the forms common mail clients write (ru, uk, en).
-_QUOTE_HEADER = re.compile(
-    r"^(-{2,}\s*(original message|исходное сообщение|пересылаемое сообщение|forwarded message)"
-    r"|on .{3,120} wrote:\s*$"
-    r"|.{3,160}(писал|писала|пише|написал|написала|написав|wrote)\(?а?\)?:\s*$"
-    r"|from:\s.+|от:\s.+)",
-    re.IGNORECASE,
-)
-
-
-def strip_email_quotes(text: str) -> str:
-    """Keep what the sender wrote now: drop '>' lines and everything from a reply header on."""
-    kept: list[str] = []
-    for line in text.splitlines():
-        if _QUOTE_HEADER.match(line.strip()):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        kept.append(line)
-    return "\n".join(kept).strip()
-
 
 # A signature with no sign-off above it ("Юрист ООО «Пример»", "Legal department"), as the last paragraph.
 _SIGNATURE = re.compile(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.mail_domains import company_domain
 from intake.policy import IntakePolicy
+from intake.rating import parse_rating
 from intake.request_form import essence, extract_form, is_valid_inn
 from intake.schema import InboundMessage
 from intake.sla import sla_due_for
@@ -25,9 +26,11 @@ from storage.repos.clients import (
 from storage.repos.org_chart import line_group
 from storage.repos.requests import (
     add_request,
+    awaiting_rating,
     open_request_of,
     record_client_activity,
     record_our_call,
+    record_rating,
     set_field,
 )
 
@@ -44,6 +47,15 @@ async def attach_to_request(
 ) -> Attached:
     contact_id = contact.id or 0
     group = await contact_group(session, contact_id=contact_id)
+    # «4 — всё сделали, но со второго раза» after okno asked how it did: the done request's rating, in its
+    # history, not a new request (a call is never an answer to it)
+    if msg.call is None and (rating := parse_rating(msg.text)) is not None:
+        rated = await awaiting_rating(session, contact_ids=group, at=msg.sent_at)
+        if rated is not None:
+            await record_rating(
+                session, request=rated, score=rating.score, comment=rating.comment, at=msg.sent_at
+            )
+            return Attached(rated, client_linked=False)
     request = await open_request_of(
         session,
         contact_ids=group,

@@ -1,10 +1,11 @@
 """An email's quoted history, folded away in the timeline: what the sender wrote now stays in view.
 
-Where the quote begins is the assistant's rule (assistant.cleaning), so the page and the models agree."""
+Where the quote begins is intake's rule (intake.email_quotes): the page, the models and the rating
+agree."""
 
 from __future__ import annotations
 
-from assistant.cleaning import strip_email_quotes
+from intake.email_quotes import strip_email_quotes
 
 
 def split_quoted(text: str) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """The supervisor dashboard: first-response times, requests by status, overdue, clients silent past their
-date, conflicts, daily volume, and how right the assistant's conflict alerts were by the staff's verdicts; a
-head sees their group's by default (Staff.head_id), and any head's group or the whole company on request. The
-message volume is the company's."""
+date, the clients' ratings, conflicts, daily volume, and how right the assistant's conflict alerts were by
+the staff's verdicts; a head sees their group's by default (Staff.head_id), and any head's group or the
+whole company on request. The message volume is the company's."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from intake.sla import client_silent
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
-from storage.repos.company_settings import sla_settings
+from storage.repos.company_settings import sla_settings, survey_settings
 from storage.repos.org_chart import group_of, heads_with_groups, in_group
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
@@ -69,6 +69,7 @@ async def dashboard(request: web.Request) -> web.Response:
         still_open = select(Request).where(col(Request.status).not_in(CLOSED), *ours)
         open_requests = (await session.execute(still_open)).scalars().all()
         sla = await sla_settings(session)
+        low_score = (await survey_settings(session)).low_score
         conflicts = select(Alert).where(col(Alert.kind) == "conflict")
         if team is not None:
             conflicts = conflicts.join(Request, col(Request.id) == col(Alert.request_id)).where(*ours)
@@ -97,6 +98,16 @@ async def dashboard(request: web.Request) -> web.Response:
             minutes = (r.first_response_at - r.created_at).total_seconds() / 60
             per_manager[names.get(r.assignee_id or 0, t(request, "unassigned"))].append(minutes)
             per_channel[r.origin_channel].append(minutes)
+    per_rating: dict[str, list[int]] = defaultdict(list)
+    for r in requests:
+        if r.rating is not None:
+            per_rating[names.get(r.assignee_id or 0, t(request, "unassigned"))].append(r.rating)
+    scores = [score for v in per_rating.values() for score in v]
+    low_rated = sorted(
+        (r for r in requests if r.rating is not None and r.rating <= low_score),
+        key=lambda r: r.rated_at or r.created_at,
+        reverse=True,
+    )
     tz = company_tz(request)  # a day is the company's day, not UTC's
     days = [(now - timedelta(days=DAYS - 1 - i)).astimezone(tz).date().isoformat() for i in range(DAYS)]
     series: dict[str, list[int]] = {}
@@ -127,6 +138,16 @@ async def dashboard(request: web.Request) -> web.Response:
         # waiting for a client past the date they were given: the acts that will hold up a report
         silent=[r for r in open_requests if client_silent(r, sla, tz, now)],
         alerts=alerts,
+        # the clients' own word once their requests were done: per manager (average, count, low) and the low
+        ratings=[
+            (name, sum(v) / len(v), len(v), sum(score <= low_score for score in v))
+            for name, v in sorted(per_rating.items())
+        ],
+        rating_average=sum(scores) / len(scores) if scores else None,
+        rating_count=len(scores),
+        low_rated=low_rated[:10],
+        low_score=low_score,
+        recent_days=RECENT_DAYS,
         verdicts=judged,
         verdict_days=VERDICT_DAYS,
         volume=stacked_days(days, series),

@@ -22,7 +22,7 @@ from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.calls import call_transcript
-from storage.repos.company_settings import sla_settings
+from storage.repos.company_settings import sla_settings, survey_settings
 from storage.repos.notes import notes_of
 from storage.repos.requests import (
     TRANSITIONS,
@@ -76,6 +76,7 @@ async def conversation(request: web.Request) -> web.Response:
         staff = (await session.execute(active)).scalars().all()
         label = await client_label(session, row)
         wait_due = client_wait_due(row, await sla_settings(session), company_tz(request))
+        low_score = (await survey_settings(session)).low_score
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(
         [("message", i) for i in items] + [("note", n) for n in notes],
@@ -99,6 +100,7 @@ async def conversation(request: web.Request) -> web.Response:
         all_statuses=REQUEST_STATUSES,
         sla=sla_state(row, utcnow()),
         wait_due=wait_due,  # waiting for the client: when its assignee is told the client is silent
+        low_score=low_score,  # the client's rating this low or lower is shown as a warning
         form_version=form_version(row),
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,

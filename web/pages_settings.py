@@ -15,13 +15,17 @@ from storage.repos.accounts import add_channel_account, list_channel_accounts
 from storage.repos.company_settings import (
     CLIENT_WAIT_DAYS,
     CLIENT_WAIT_MAX,
+    LOW_SCORE,
     AssignmentSettings,
     BusinessHours,
     SlaSettings,
+    SurveySettings,
     assignment_settings,
     save_assignment_settings,
     save_sla_settings,
+    save_survey_settings,
     sla_settings,
+    survey_settings,
 )
 from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
@@ -119,6 +123,7 @@ async def sla_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with state(request).services.db.session() as session:
         sla, assignment = await sla_settings(session), await assignment_settings(session)
+        survey = await survey_settings(session)
     default = int(state(request).services.jobs.policy.sla_first_response.total_seconds() // 60)
     hours = sla.business_hours
     return render(
@@ -130,6 +135,7 @@ async def sla_page(request: web.Request) -> web.Response:
         holidays=", ".join(d.strftime("%d.%m.%Y") for d in sorted((hours or BusinessHours()).holidays)),
         default_minutes=default,
         round_robin=assignment.round_robin,
+        survey=survey,
         weekdays=range(7),
     )
 
@@ -153,6 +159,13 @@ def _sla_from(form: dict[str, str], days: list[str]) -> SlaSettings:
     return SlaSettings(first_response_minutes=minutes, business_hours=hours, client_wait_days=wait)
 
 
+def _survey_from(form: dict[str, str]) -> SurveySettings:
+    low = int(form.get("survey_low", "").strip() or LOW_SCORE)
+    if not 1 <= low <= 4:
+        raise ValueError("survey_low")
+    return SurveySettings(enabled=form.get("survey_on") == "1", low_score=low)
+
+
 def _holidays(text: str) -> frozenset[date]:
     """ "31.12.2026, 01.01.2027" (or ISO dates); a bad date is a ValueError like any bad field."""
     days = set()
@@ -168,6 +181,7 @@ async def sla_save(request: web.Request) -> web.Response:
     fields = {k: str(v) for k, v in form.items()}
     try:
         sla = _sla_from(fields, [str(d) for d in form.getall("days", [])])
+        survey = _survey_from(fields)
     except ValueError:  # a bad number, time or weekday: nothing is saved
         flash(request, "sla.bad")
         raise redirect("/ui/admin/sla") from None
@@ -176,6 +190,7 @@ async def sla_save(request: web.Request) -> web.Response:
         await save_assignment_settings(
             session, AssignmentSettings(round_robin=fields.get("round_robin") == "1"), staff_id=me(request).id
         )
+        await save_survey_settings(session, survey, staff_id=me(request).id)
         await session.commit()
     flash(request, "sla.saved")
     raise redirect("/ui/admin/sla")

@@ -365,6 +365,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sla.end": ("Конец дня", "Day ends"),
     "sla.holidays": ("Праздники и нерабочие дни", "Holidays"),
     "sla.holidays_hint": ("ДД.ММ.ГГГГ через запятую", "DD.MM.YYYY, comma-separated"),
+    "sla.survey_on": (
+        "Просить клиента оценить работу (1–5), когда заявка выполнена — в канале клиента, один раз",
+        "Ask the client to rate the work (1–5) when a request is done — in the client's channel, once",
+    ),
+    "sla.survey_low": ("Низкая оценка — не выше", "A low rating is at most"),
+    "sla.survey_low_hint": (
+        "о ней сразу узнаёт руководитель ответственного",
+        "the assignee's head hears of it at once",
+    ),
+    "conv.rating": ("Оценка клиента", "The client's rating"),
+    "conv.rating_asked": ("Клиента попросили оценить работу", "The client was asked to rate the work"),
+    "dash.ratings": ("Оценки клиентов", "Client ratings"),
+    "dash.ratings_average": ("Средняя", "Average"),
+    "dash.ratings_low": ("Низкие", "Low"),
+    "dash.ratings_none": (
+        "Оценок пока нет. Опрос включает администратор: Настройки → SLA.",
+        "No ratings yet. An admin turns the question on: Settings → SLA.",
+    ),
     "sla.round_robin": (
         "Новые обращения без ответственного менеджера — по очереди менеджерам на смене",
         "New requests without a responsible manager go in turn to managers on duty",

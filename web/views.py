@@ -41,6 +41,11 @@ def request_view(request: Request) -> dict[str, Any]:
         "done_at": _iso(request.done_at),
         "sla_due_at": _iso(request.sla_due_at),
         "waiting_until": _iso(request.waiting_until),
+        # the client's answer to «оцените нашу работу» once the request was done (null: not asked / no answer)
+        "survey_sent_at": _iso(request.survey_sent_at),
+        "rating": request.rating,
+        "rating_comment": request.rating_comment,
+        "rated_at": _iso(request.rated_at),
         "notes": request.notes,
     }
 

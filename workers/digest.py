@@ -1,5 +1,5 @@
-"""The supervisors' daily digest: new, unanswered, overdue, conflicts, clients silent past their date,
-first-response time per manager. A head
+"""The supervisors' daily digest: new, unanswered, overdue, conflicts, clients silent past their date, the
+clients' ratings, first-response time per manager. A head
 (Staff.head_id) gets their own group's; a supervisor who heads nobody, and the supervisors' chat, the whole
 company's."""
 
@@ -16,7 +16,7 @@ from intake.sla import client_silent
 from intake.zones import zone_of
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
-from storage.repos.company_settings import sla_settings
+from storage.repos.company_settings import sla_settings, survey_settings
 from storage.repos.org_chart import group_of, in_group
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
@@ -59,6 +59,12 @@ async def digest_text(
         silent = sum(
             client_silent(r, sla, app.policy.tz, now) for r in (await session.execute(waiting)).scalars()
         )
+        low_score = (await survey_settings(session)).low_score
+        ratings = list(
+            (
+                await session.execute(select(Request.rating).where(col(Request.rated_at) >= since, *ours))
+            ).scalars()
+        )
         answered = (
             await session.execute(
                 select(Request.created_at, Request.first_response_at, Staff.name)
@@ -82,8 +88,12 @@ async def digest_text(
             conflicts=conflicts,
             silent=silent,
         ),
-        say("digest_frt_head", lang),
     ]
+    if ratings:  # the clients' own word on the day's finished work (when the company asks them)
+        average = f"{sum(ratings) / len(ratings):.1f}".replace(".", "," if lang == "ru" else ".")
+        low = sum(score <= low_score for score in ratings)
+        lines.append(say("digest_ratings", lang, count=len(ratings), average=average, low=low))
+    lines.append(say("digest_frt_head", lang))
     slowest = sorted(per.items(), key=lambda item: (-sum(item[1]) / len(item[1]), item[0]))
     lines += [
         say("digest_frt", lang, name=name, minutes=round(sum(v) / len(v)), count=len(v))

@@ -24,6 +24,7 @@ from workers.notify_texts import say
 from workers.request_deadlines import request_deadlines
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
 from workers.staff_delivery import deliver, staff_account, staffbot_settings, tell, their_time
+from workers.survey import low_ratings
 
 log = logging.getLogger(__name__)
 ALERT_KINDS = ("conflict", "sla_breach")
@@ -290,4 +291,5 @@ async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:
         "failed_replies": await failed_replies(app),
         "silent_clients": await silent_clients(app),
         "request_deadlines": await request_deadlines(app),
+        "low_ratings": await low_ratings(app),
     }

@@ -40,6 +40,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "⏰ Просрочена заявка #{request} ({client}, ответственный: {assignee}), срок был {due}: «{what}»"
         ),
         "nobody": "никто",
+        "low_rating": (
+            "⭐ Низкая оценка клиента: {score} из 5, заявка #{request} ({client}, ответственный: {assignee})"
+        ),
+        "low_rating_comment": "Клиент написал: «{comment}»",
+        "digest_ratings": "Оценки клиентов: {count}, средняя {average}; низких: {low}",
         "digest_head": "📊 Сводка за сутки ({day})",
         "digest_line": (
             "Новых заявок: {new}\nБез ответа: {unanswered}\nПросрочено: {overdue}\nКонфликтов: {conflicts}\n"
@@ -93,6 +98,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "⏰ Request #{request} ({client}, with {assignee}) is overdue, was due {due}: «{what}»"
         ),
         "nobody": "nobody",
+        "low_rating": (
+            "⭐ A low rating from the client: {score} of 5, request #{request} ({client}, with {assignee})"
+        ),
+        "low_rating_comment": "The client wrote: «{comment}»",
+        "digest_ratings": "Client ratings: {count}, average {average}; low: {low}",
         "digest_head": "📊 The last 24 hours ({day})",
         "digest_line": (
             "New requests: {new}\nUnanswered: {unanswered}\nOverdue: {overdue}\nConflicts: {conflicts}\n"

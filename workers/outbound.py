@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq.worker import Retry
@@ -41,45 +41,78 @@ async def queue_reply(db: Database, queue: JobQueue, *, request_id: int, staff_i
         request = await session.get(Request, request_id)
         if request is None:
             raise NothingToReplyTo(f"request {request_id} does not exist")
-        inbound = await _last_inbound(session, request_id)
-        conversation = await session.get(Conversation, inbound.conversation_id)
         staff = await session.get(Staff, staff_id)
-        assert conversation is not None and staff is not None
+        assert staff is not None
         now = utcnow()
-        message = Message(
-            conversation_id=conversation.id or 0,
-            request_id=request_id,
-            channel=conversation.channel,
-            account=conversation.account,
-            message_key=f"okno-out:{request_id}:{now.timestamp():.6f}",
-            direction="outbound",
-            author_staff_id=staff_id,
-            kind="text",
-            text=text,
-            sent_at=now,
-            reply_to_key=inbound.message_key,
-        )
-        session.add(message)
-        await session.flush()
-        outbox = await add_outbox(
-            session,
-            channel=conversation.channel,
-            account=conversation.account,
-            conversation_key=conversation.conversation_key,
-            message_id=message.id,
-            payload={
-                "text": text,
-                "reply_to_key": inbound.message_key,
-                "author_name": staff.name,
-                "recipient_id": await _recipient(session, inbound),
-                # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
-                "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
-            },
-        )
-        message.message_key = f"okno-out:{outbox.id}"
+        outbox = await _outbound(session, request, text=text, author=staff, at=now)
         await record_staff_reply(session, request=request, at=now, staff_id=staff_id)
         await session.commit()
     await enqueue_send(queue, outbox)
+    return outbox
+
+
+async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime) -> Outbox | None:
+    """okno's own question to the client once their request is done: sent as a reply is, written by no staff
+    member, changing nothing of the request but when it asked. None when it was asked already (another
+    process) or the request is no longer done. The caller enqueues the send."""
+    async with db.session() as session:
+        claimed = await session.execute(
+            update(Request)
+            .where(col(Request.id) == request_id, col(Request.status) == "done")
+            .where(col(Request.survey_sent_at).is_(None))
+            .values(survey_sent_at=at)
+        )
+        request = await session.get(Request, request_id)
+        if not claimed.rowcount or request is None:  # type: ignore[attr-defined]
+            return None
+        try:
+            outbox = await _outbound(session, request, text=text, author=None, at=at)
+        except NothingToReplyTo:  # only calls: there is nowhere to write
+            await session.rollback()
+            return None
+        await session.commit()
+    return outbox
+
+
+async def _outbound(
+    session: AsyncSession, request: Request, *, text: str, author: Staff | None, at: datetime
+) -> Outbox:
+    """The outbound message and its Outbox row, in the conversation the client last wrote in."""
+    request_id = request.id or 0
+    inbound = await _last_inbound(session, request_id)
+    conversation = await session.get(Conversation, inbound.conversation_id)
+    assert conversation is not None
+    message = Message(
+        conversation_id=conversation.id or 0,
+        request_id=request_id,
+        channel=conversation.channel,
+        account=conversation.account,
+        message_key=f"okno-out:{request_id}:{at.timestamp():.6f}",
+        direction="outbound",
+        author_staff_id=author.id if author else None,
+        kind="text",
+        text=text,
+        sent_at=at,
+        reply_to_key=inbound.message_key,
+    )
+    session.add(message)
+    await session.flush()
+    outbox = await add_outbox(
+        session,
+        channel=conversation.channel,
+        account=conversation.account,
+        conversation_key=conversation.conversation_key,
+        message_id=message.id,
+        payload={
+            "text": text,
+            "reply_to_key": inbound.message_key,
+            "author_name": author.name if author else None,
+            "recipient_id": await _recipient(session, inbound),
+            # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
+            "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
+        },
+    )
+    message.message_key = f"okno-out:{outbox.id}"
     return outbox
 
 

@@ -12,6 +12,7 @@ from storage.repos.raw_events import stale_pending
 from workers.context import JobContext, services
 from workers.outbound import stuck_after
 from workers.recurring import roll_recurring_tasks
+from workers.survey import send_surveys
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,15 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
             queued["send_outbox"] += 1
     if any(queued.values()):
         log.info("sweeper re-queued %s", queued)
-    await _roll_once_a_minute(ctx, app)
+    await _once_a_minute(ctx, app)
     return queued
 
 
-async def _roll_once_a_minute(ctx: dict[str, Any], app: JobContext) -> None:
-    """Recurring tasks roll here, at most once a minute per process however often the sweeper runs. Not as a
-    job with a per-minute id: Redis restarting forgets that id and the same minute would run twice (harmless,
-    the roll is a conditional update, but a queue must never run one job twice)."""
+async def _once_a_minute(ctx: dict[str, Any], app: JobContext) -> None:
+    """Recurring tasks roll and done requests' clients are asked to rate them here, at most once a minute
+    per process however often the sweeper runs. Not as jobs with a per-minute id: Redis restarting forgets
+    that id and the same minute would run twice (harmless, both are conditional updates, but a queue must
+    never run one job twice)."""
     minute = app.clock().replace(second=0, microsecond=0)
     if app.extras.get("recurring_rolled_at") == minute:
         return
@@ -51,6 +53,10 @@ async def _roll_once_a_minute(ctx: dict[str, Any], app: JobContext) -> None:
         await roll_recurring_tasks(ctx)
     except Exception:  # the next minute tries again; the sweep itself must go on
         log.warning("rolling recurring tasks failed", exc_info=True)
+    try:
+        await send_surveys(app)
+    except Exception:
+        log.warning("asking clients to rate their requests failed", exc_info=True)
 
 
 async def sweep_forever(app: JobContext, interval_s: float) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from assistant.cleaning import body_bounds, in_body, strip_email_quotes
+from assistant.cleaning import body_bounds, in_body
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
 from assistant.kind_hints import KindHints
@@ -22,6 +22,7 @@ from assistant.prompting import fence, messages, prompt
 from assistant.schemas import ConflictVerdict
 from assistant.scoring import Turn as ChatTurn
 from assistant.scoring import probability
+from intake.email_quotes import strip_email_quotes
 
 log = logging.getLogger(__name__)
 CONTEXT_TURNS = 4  # the last few messages before this one; more costs latency without changing verdicts

@@ -19,7 +19,9 @@ from storage.models import (
     Conversation,
     ForumTopic,
     Message,
+    Request,
 )
+from storage.models.requests import OPEN_STATUSES
 from storage.repos.calls import call_transcript
 from storage.repos.staff_bot import notice_status, topic_of_conversation
 from workers.context import JobContext, services
@@ -82,12 +84,20 @@ async def _label(app: JobContext, conversation: Conversation) -> str:
 async def _topic(
     app: JobContext, bot: Bot, conversation: Conversation, message: Message, chat_id: int, lang: str
 ) -> ForumTopic | None:
-    """The conversation's topic, made on its first message; it follows the latest request."""
+    """The conversation's topic, made on its first message; it follows the latest request (not back to a
+    done one: the client's rating of it must leave the topic on the request open now)."""
     async with app.db.session() as session:
         topic = await topic_of_conversation(session, conversation_id=conversation.id or 0)
         if topic is not None:
-            if message.request_id is not None and topic.request_id != message.request_id:
-                topic.request_id = message.request_id
+            joined = (
+                await session.get(Request, message.request_id) if message.request_id is not None else None
+            )
+            if (
+                joined is not None
+                and topic.request_id != joined.id
+                and (joined.status in OPEN_STATUSES or (joined.id or 0) > (topic.request_id or 0))
+            ):
+                topic.request_id = joined.id
                 await session.commit()
             return topic
     name = say("topic_name", lang, client=await _label(app, conversation), channel=conversation.channel)[:128]

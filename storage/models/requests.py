@@ -39,6 +39,12 @@ class Request(SQLModel, table=True):
     # While waiting_client: the date a manager gave the client ("ждём акты до 10.12"); None: the company's
     # client_wait_days from the request's last activity (set waiting, or our latest reminder).
     waiting_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The client's rating of the work once it is done (workers/survey.py asks, intake/rating.py reads the
+    # answer): when okno asked, the score 1..5, what the client added to it, when they answered.
+    survey_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rating: int | None = None
+    rating_comment: str | None = Field(default=None, max_length=500)
+    rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # {field: {"source": "parser" | "assistant" | "manager", "at": iso, "note": str?}}
     field_sources: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # Notes the parser left for staff (e.g. an INN with a bad checksum).

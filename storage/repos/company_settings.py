@@ -1,4 +1,5 @@
-"""Company settings kept in the database (edited by an admin in the web UI): SLA and request assignment."""
+"""Company settings kept in the database (edited by an admin in the web UI): SLA, request assignment and
+the client's rating of a request once done."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from storage.types import utcnow
 SLA_KEY = "sla"
 ASSIGNMENT_KEY = "assignment"
 CURSOR_KEY = "assignment_cursor"  # state, not configuration: the last manager the rotation picked
+SURVEY_KEY = "survey"
+LOW_SCORE = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class AssignmentSettings:
     round_robin: bool = False  # off: a client without a responsible manager waits in the shared queue
 
 
+@dataclass(frozen=True)
+class SurveySettings:
+    enabled: bool = (
+        False  # writing to clients unasked is the company's choice: off until an admin turns it on
+    )
+    low_score: int = LOW_SCORE  # a rating this low or lower is told to the head at once (1..4)
+
+
 def _hours_from(raw: Any) -> BusinessHours | None:
     if not isinstance(raw, dict):
         return None
@@ -85,6 +96,17 @@ async def sla_settings(session: AsyncSession) -> SlaSettings:
 async def assignment_settings(session: AsyncSession) -> AssignmentSettings:
     row = await session.get(CompanySetting, ASSIGNMENT_KEY)
     return AssignmentSettings(round_robin=bool(row and row.value.get("round_robin")))
+
+
+async def survey_settings(session: AsyncSession) -> SurveySettings:
+    row = await session.get(CompanySetting, SURVEY_KEY)
+    if row is None:
+        return SurveySettings()
+    low = row.value.get("low_score")
+    return SurveySettings(
+        enabled=bool(row.value.get("enabled")),
+        low_score=low if isinstance(low, int) and 1 <= low <= 4 else LOW_SCORE,
+    )
 
 
 async def _store(session: AsyncSession, key: str, value: dict[str, Any], staff_id: int | None) -> None:
@@ -128,3 +150,9 @@ async def save_assignment_settings(
 ) -> None:
     value = asdict(assignment)
     await _store(session, ASSIGNMENT_KEY, value, staff_id)
+
+
+async def save_survey_settings(
+    session: AsyncSession, survey: SurveySettings, *, staff_id: int | None
+) -> None:
+    await _store(session, SURVEY_KEY, asdict(survey), staff_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_
@@ -23,6 +23,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "cancelled": ("in_work",),
 }
 SOURCE_RANK = {"parser": 0, "assistant": 1, "manager": 2}
+RATING_ANSWER_WITHIN = timedelta(days=3)  # a «5» later than this after the question is a message of its own
 
 
 class RequestTransitionError(ValueError):
@@ -187,6 +188,32 @@ async def record_client_activity(session: AsyncSession, *, request: Request, at:
     if request.status == "waiting_client":
         await change_status(session, request=request, status="in_work", at=at, staff_id=None)
     request.last_activity_at = max(request.last_activity_at, at)
+
+
+async def awaiting_rating(
+    session: AsyncSession, *, contact_ids: Sequence[int], at: datetime
+) -> Request | None:
+    """The client's done request okno asked them to rate, within RATING_ANSWER_WITHIN before `at`, that has
+    no rating yet: a «5» now answers it."""
+    query = (
+        select(Request)
+        .where(col(Request.contact_id).in_(contact_ids), col(Request.status) == "done")
+        .where(col(Request.rating).is_(None), col(Request.survey_sent_at) >= at - RATING_ANSWER_WITHIN)
+        .where(col(Request.survey_sent_at) <= at)
+        .order_by(col(Request.survey_sent_at).desc())
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def record_rating(
+    session: AsyncSession, *, request: Request, score: int, comment: str | None, at: datetime
+) -> None:
+    """The client's answer on the done request; it stays done (a rating is not a new matter)."""
+    request.rating, request.rating_comment, request.rated_at = score, comment, at
+    await audit(
+        session, actor_kind="system", action="request.rated", entity="request", entity_id=request.id,
+        details={"rating": score},
+    )  # fmt: skip
 
 
 async def list_requests(

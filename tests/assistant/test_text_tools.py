@@ -6,12 +6,13 @@ from datetime import datetime
 
 import pytest
 
-from assistant.cleaning import body_bounds, strip_email_quotes
+from assistant.cleaning import body_bounds
 from assistant.due_dates import resolve_due
 from assistant.evidence import verify_quote
 from assistant.injection import without_directives
 from assistant.staff_names import resolve_staff
 from assistant.wording import amounts
+from intake.email_quotes import strip_email_quotes
 from tests.assistant.conftest import STAFF
 
 SOURCE = "Добрый день. Мы ждём поставку уже третью неделю! Это просто безобразие, я буду жаловаться."

@@ -1,5 +1,6 @@
 """The API channel: ≥15 Russian client messages from 5 companies, a retried delivery, a broken body,
-a wrong token, and two manager replies that leave as signed webhooks."""
+a wrong token, two manager replies that leave as signed webhooks, and the client of the request done
+rating it when okno asks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.stage import Stage
+from storage.repos.company_settings import SurveySettings, save_survey_settings
+from workers.survey import SURVEY_AFTER, send_surveys
 
 DATA = Path(__file__).with_name("api_messages.json")
 
@@ -44,7 +47,46 @@ async def run(stage: Stage) -> dict[str, Any]:
     await stage.drain()
     replies = await _reply(stage, script["replies"])
     await stage.drain()
-    return {"posted": statuses, "retry": retried, "broken": broken, "wrong_token": wrong, "replies": replies}
+    done = next(r for r in script["replies"] if r["then_status"] == "done")
+    client = next(m["sender"] for m in script["messages"] if done["to_text"] in m["text"])
+    rating = await _rating(stage, replies[script["replies"].index(done)], client)
+    return {
+        "posted": statuses,
+        "retry": retried,
+        "broken": broken,
+        "wrong_token": wrong,
+        "replies": replies,
+        "rating": rating,
+    }
+
+
+async def _rating(stage: Stage, request_id: int, client: dict[str, Any]) -> dict[str, Any]:
+    """The company asks clients to rate finished work (Settings → SLA): the question goes ten minutes after
+    «done» (the demo moves okno's clock on for it), and the client's «5, спасибо!» is the request's rating."""
+    app = stage.services.jobs
+    async with stage.services.db.session() as session:
+        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await session.commit()
+    later, clock = datetime.now(UTC) + SURVEY_AFTER + timedelta(minutes=1), app.clock
+    app.clock = lambda: later
+    try:
+        asked = await send_surveys(app)
+    finally:
+        app.clock = clock
+    await stage.drain()
+    stage.say(f"[api] okno asked the client of request #{request_id} to rate the work (a signed webhook)")
+    answer = {
+        "event_id": "demo-rating",
+        "sent_at": (later + timedelta(minutes=2)).isoformat(),
+        "sender": client,
+        "text": "5, спасибо! Счёт получили.",
+    }
+    status, _ = await stage.post_inbound(answer)
+    await stage.drain()
+    request = await stage.staff_call("GET", f"/api/v1/requests/{request_id}")
+    rated = f"request #{request_id} rated {request['rating']}/5"
+    stage.say(f"  {status}  {client.get('name')}: {answer['text']} → {rated}")
+    return {"asked": asked, "rating": request["rating"], "status": request["status"]}
 
 
 async def _reply(stage: Stage, replies: list[dict[str, Any]]) -> list[int]:

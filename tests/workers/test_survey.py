@@ -1,0 +1,128 @@
+"""The client rates the work when the request is done, over a real HTTP connection: the API channel's client
+writes, a manager answers and closes the request, ten minutes later okno asks once in the client's channel
+(the sandbox receiver gets the signed webhook), and the client's «4 — …» lands on the done request as its
+rating — no new request — while «5 актов ещё» later is a new request as before. Nothing is asked where the
+company has not turned it on, about a request done days ago, or one reopened meanwhile."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from storage.models import Message, Request
+from storage.repos.company_settings import SurveySettings, save_survey_settings
+from storage.types import utcnow
+from tests.conftest import Live
+from tests.factories import api_body
+from workers.survey import send_surveys
+
+pytestmark = pytest.mark.storage
+ASK = "Нужен акт сверки за ноябрь. ООО «Ромашка», ИНН 7707083893"
+
+
+async def _post(live: Live, body: dict[str, Any]) -> None:
+    headers = {**live.api_headers(), "Content-Type": "application/json"}
+    async with live.http.post(f"{live.url}/api/v1/inbound", data=json.dumps(body), headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
+    await live.drain()
+
+
+async def _staff(live: Live, path: str, body: dict[str, Any]) -> None:
+    async with live.http.post(f"{live.url}{path}", json=body, headers=live.staff_headers()) as resp:
+        assert resp.status in (200, 202), await resp.text()
+    await live.drain()
+
+
+async def _requests(live: Live) -> list[Request]:
+    async with live.services.db.session() as session:
+        return list((await session.execute(select(Request).order_by(col(Request.id)))).scalars())
+
+
+async def _done_request(live: Live, *, enabled: bool = True) -> int:
+    async with live.services.db.session() as session:
+        await save_survey_settings(session, SurveySettings(enabled=enabled), staff_id=None)
+        await session.commit()
+    await _post(live, api_body("c1", text=ASK))
+    [request] = await _requests(live)
+    await _staff(live, f"/api/v1/requests/{request.id}/reply", {"text": "Акт отправили на почту."})
+    await _staff(live, f"/api/v1/requests/{request.id}/status", {"status": "done"})
+    return request.id or 0
+
+
+def _after_the_question(event_id: str, text: str) -> dict[str, Any]:
+    """The client's message, written after okno asked (the tests move okno's clock eleven minutes on)."""
+    return api_body(event_id, text=text, sent_at=(utcnow() + timedelta(minutes=12)).isoformat())
+
+
+def _texts(live: Live) -> list[str]:
+    return [str(item.body.get("text")) for item in live.receiver.received]
+
+
+async def test_the_client_is_asked_once_and_the_answer_rates_the_done_request(live: Live) -> None:
+    request_id = await _done_request(live)
+    app = live.services.jobs
+    assert await send_surveys(app) == 0  # just closed: it may be reopened within minutes
+    app.clock = lambda: utcnow() + timedelta(minutes=11)
+    assert await send_surveys(app) == 1 and await send_surveys(app) == 0  # once
+    await live.drain()
+    question = f"Заявка #{request_id} выполнена. Оцените, пожалуйста, нашу работу от 1 до 5"
+    assert _texts(live)[-1].startswith(question)
+    [request] = await _requests(live)
+    assert request.survey_sent_at is not None and request.status == "done"
+    await _post(live, _after_the_question("c2", "4 — всё сделали, но пришлось напоминать"))
+    [request] = await _requests(live)  # no new request: the answer is the done request's rating
+    assert (request.status, request.rating, request.rating_comment) == (
+        "done",
+        4,
+        "всё сделали, но пришлось напоминать",
+    )
+    assert request.rated_at is not None
+    url = f"{live.url}/api/v1/requests/{request_id}"
+    async with live.http.get(url, headers=live.staff_headers()) as resp:
+        shown = await resp.json()
+    assert (shown["rating"], shown["rating_comment"]) == (4, "всё сделали, но пришлось напоминать")
+    async with live.services.db.session() as session:
+        answer = select(Message).where(col(Message.text).startswith("4 —"))
+        rated = (await session.execute(answer)).scalars().one()
+    assert rated.request_id == request_id  # in the request's history, under its question
+    await _post(live, _after_the_question("c3", "5 актов ещё нужно, и счёт"))
+    requests = await _requests(live)
+    assert len(requests) == 2 and requests[0].rating == 4 and requests[1].status == "new"
+
+
+async def test_a_second_digit_after_the_rating_is_a_new_message_not_a_new_score(live: Live) -> None:
+    await _done_request(live)
+    live.services.jobs.clock = lambda: utcnow() + timedelta(minutes=11)
+    await send_surveys(live.services.jobs)
+    await live.drain()
+    await _post(live, api_body("c0", text="5"))  # written before okno asked: a message, not the answer
+    await _post(live, _after_the_question("c2", "5"))
+    await _post(live, _after_the_question("c3", "3"))
+    requests = await _requests(live)
+    assert requests[0].rating == 5 and len(requests) == 2  # «3» after it joins the «5» before the question
+    assert requests[1].status == "new"
+
+
+async def test_nothing_is_asked_unless_turned_on_nor_about_an_old_or_reopened_request(live: Live) -> None:
+    request_id = await _done_request(live, enabled=False)
+    app = live.services.jobs
+    app.clock = lambda: utcnow() + timedelta(minutes=11)
+    assert await send_surveys(app) == 0
+    async with live.services.db.session() as session:
+        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await session.commit()
+    app.clock = lambda: utcnow() + timedelta(days=3)  # done three days ago: too late to ask
+    assert await send_surveys(app) == 0
+    await _staff(live, f"/api/v1/requests/{request_id}/status", {"status": "in_work"})
+    app.clock = lambda: utcnow() + timedelta(minutes=11)
+    assert await send_surveys(app) == 0  # reopened: not done any more
+    async with live.services.db.session() as session:
+        rated = select(func.count()).select_from(Request).where(col(Request.rating).is_not(None))
+        assert await session.scalar(rated) == 0
+    await live.drain()
+    assert not any("Оцените" in text for text in _texts(live))

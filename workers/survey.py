@@ -1,0 +1,116 @@
+"""How did we do? When a request is done, okno asks the client once, in the channel they last wrote from, to
+rate the work from 1 to 5 (intake/rating.py reads the answer back onto the request); a low score is told to
+the head of whoever had the request, with the client's words, the same hour.
+
+The question goes SURVEY_AFTER the request is done (one closed by mistake is usually reopened within minutes)
+and not later than ASK_WITHIN after (a request closed last month is not asked about), only where the company
+turned it on (web: the SLA page, «Просить клиента оценить работу»), and not about a request the client only
+called about."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import exists
+from sqlmodel import col, select
+
+from storage.models import Client, Message, Request, Staff
+from storage.repos.company_settings import survey_settings
+from storage.repos.staff_bot import active_staff, notice_status
+from workers.context import JobContext
+from workers.escalation import escalation_chain
+from workers.notify_texts import say
+from workers.outbound import enqueue_send, queue_survey
+from workers.staff_cards import card_client, request_link
+from workers.staff_delivery import staffbot_settings, tell
+
+SURVEY_AFTER = timedelta(minutes=10)
+ASK_WITHIN = timedelta(days=2)
+LOW_RECENT = timedelta(days=7)  # a low score older than this (the staff bot was off): the dashboard shows it
+COMMENT_CHARS = 300
+QUESTION = {
+    "ru": "Заявка #{id} выполнена. Оцените, пожалуйста, нашу работу от 1 до 5 — ответьте одной цифрой "
+    "(5 — отлично). Если что-то было не так, напишите пару слов после цифры.",
+    "en": "Request #{id} is done. Please rate our work from 1 to 5 — reply with one digit (5 is excellent). "
+    "If something went wrong, add a few words after it.",
+}
+
+
+async def send_surveys(app: JobContext) -> int:
+    """Ask about every request done long enough ago and not asked yet; the number of questions queued."""
+    now = app.clock()
+    written = (
+        select(Message.id)
+        .where(col(Message.request_id) == col(Request.id), col(Message.direction) == "inbound")
+        .where(col(Message.kind).not_in(("call", "system")))
+    )
+    async with app.db.session() as session:
+        if not (await survey_settings(session)).enabled:
+            return 0
+        query = (
+            select(Request.id)
+            .where(col(Request.status) == "done", col(Request.survey_sent_at).is_(None))
+            .where(col(Request.done_at) <= now - SURVEY_AFTER, col(Request.done_at) >= now - ASK_WITHIN)
+            .where(exists(written))
+        )
+        due = [i for i in (await session.execute(query)).scalars() if i is not None]
+    question = QUESTION.get(app.policy.language, QUESTION["ru"])
+    asked = 0
+    for request_id in due:
+        outbox = await queue_survey(
+            app.db, request_id=request_id, text=question.format(id=request_id), at=now
+        )
+        if outbox is not None:  # None: another process asked first, or the request was reopened meanwhile
+            await enqueue_send(app.queue, outbox)
+            asked += 1
+    return asked
+
+
+async def low_ratings(app: JobContext) -> int:
+    """A score at or under the company's «low» told once to the head of whoever had the request (else the
+    supervisor on duty), with what the client wrote."""
+    cfg = staffbot_settings(app)
+    now, lang = app.clock(), cfg.language
+    async with app.db.session() as session:
+        low = (await survey_settings(session)).low_score
+        query = (
+            select(Request)
+            .where(col(Request.rating) <= low, col(Request.rated_at) >= now - LOW_RECENT)
+            .order_by(col(Request.rated_at))
+        )
+        # every tick (20 s) finds the ones told already: skipped before their client and chain are looked up
+        rated = [
+            r
+            for r in (await session.execute(query)).scalars()
+            if await notice_status(session, key=_key(r)) in (None, "pending")
+        ]
+        people = {s.id: s for s in await active_staff(session)}
+        labels = {}
+        for request in rated:
+            client = await session.get(Client, request.client_id) if request.client_id else None
+            labels[request.id] = await card_client(session, client, request)
+    told = 0
+    for request in rated:
+        # the assignee's head; a request nobody had: the head of the group that answers its line
+        nobodys = request.group_head_id if request.assignee_id is None else None
+        chain = await escalation_chain(app, above=request.assignee_id, head=nobodys)
+        if not chain:
+            continue
+        assignee: Staff | None = people.get(request.assignee_id)
+        text = say(
+            "low_rating",
+            lang,
+            score=request.rating,
+            request=request.id,
+            client=labels.get(request.id) or say("unknown_client", lang),
+            assignee=assignee.name if assignee else say("nobody", lang),
+        )
+        if request.rating_comment:
+            text += "\n" + say("low_rating_comment", lang, comment=request.rating_comment[:COMMENT_CHARS])
+        link = request_link(cfg.web_url, request.id)
+        told += await tell(app, chain[0], key=_key(request), kind="low_rating", text=text, link=link)
+    return told
+
+
+def _key(request: Request) -> str:
+    return f"low_rating:{request.id}"
