@@ -12,12 +12,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from channels.whatsapp.window import WINDOW
-from storage.models import ChannelAccount, Conversation
-from storage.repos.conversations import last_inbound_at
+from storage.models import ChannelAccount
 from storage.types import utcnow
 from workers.outbound import last_written
-from workers.whatsapp import CLIENT_KINDS
+from workers.whatsapp import window_closes_at
 
 TEMPLATE_PARAMS_MAX = 10
 
@@ -51,7 +49,6 @@ async def reply_window(session: AsyncSession, request_id: int) -> ReplyWindow:
         return ReplyWindow(channel=None)
     if inbound.channel != "whatsapp":
         return ReplyWindow(channel=inbound.channel)
-    conversation = await session.get(Conversation, inbound.conversation_id)
     account = (
         (
             await session.execute(
@@ -63,18 +60,7 @@ async def reply_window(session: AsyncSession, request_id: int) -> ReplyWindow:
         .scalars()
         .first()
     )
-    last = (
-        await last_inbound_at(
-            session,
-            channel="whatsapp",
-            account=inbound.account,
-            conversation_key=conversation.conversation_key,
-            kinds=CLIENT_KINDS,
-        )
-        if conversation
-        else None
-    )
-    until = last + WINDOW if last else None
+    until = await window_closes_at(session, inbound)
     return ReplyWindow(
         channel="whatsapp",
         open=until is not None and utcnow() < until,

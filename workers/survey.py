@@ -9,7 +9,7 @@ called about."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists
 from sqlmodel import col, select
@@ -20,9 +20,10 @@ from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
-from workers.outbound import enqueue_send, queue_survey
+from workers.outbound import enqueue_send, last_written, queue_survey
 from workers.staff_cards import card_client, request_link
 from workers.staff_delivery import staffbot_settings, tell
+from workers.whatsapp import window_closes_at
 
 SURVEY_AFTER = timedelta(minutes=10)
 ASK_WITHIN = timedelta(days=2)
@@ -57,6 +58,8 @@ async def send_surveys(app: JobContext) -> int:
     question = QUESTION.get(app.policy.language, QUESTION["ru"])
     asked = 0
     for request_id in due:
+        if not await _may_write(app, request_id, now):
+            continue
         outbox = await queue_survey(
             app.db, request_id=request_id, text=question.format(id=request_id), at=now
         )
@@ -64,6 +67,18 @@ async def send_surveys(app: JobContext) -> int:
             await enqueue_send(app.queue, outbox)
             asked += 1
     return asked
+
+
+async def _may_write(app: JobContext, request_id: int, now: datetime) -> bool:
+    """Free text may reach the client now: not on WhatsApp once its 24-hour window has closed (the platform
+    refuses it; a paid template for a survey is not okno's to send). Asked again each minute while the
+    request is within ASK_WITHIN: the client writing again reopens the window."""
+    async with app.db.session() as session:
+        inbound = await last_written(session, request_id)
+        if inbound is None or inbound.channel != "whatsapp":
+            return True
+        closes = await window_closes_at(session, inbound)
+    return closes is not None and now < closes
 
 
 async def low_ratings(app: JobContext) -> int:

@@ -10,14 +10,16 @@ from typing import Any
 import aiohttp
 from arq.worker import Retry
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from channels.base import SendFailed
 from channels.whatsapp.graph import GraphAccount, GraphError
 from channels.whatsapp.media import ALLOWED_PREFIXES, MediaRefused, download_media
 from channels.whatsapp.send import WhatsAppSender
+from channels.whatsapp.window import WINDOW
 from storage.db import Database
-from storage.models import Attachment, Message
+from storage.models import Attachment, Conversation, Message
 from storage.repos.conversations import last_inbound_at
 from workers.context import JobContext, services
 
@@ -137,3 +139,20 @@ class StoredLastInbound:
             return await last_inbound_at(
                 session, channel="whatsapp", account=account, conversation_key=wa_id, kinds=CLIENT_KINDS
             )
+
+
+async def window_closes_at(session: AsyncSession, inbound: Message) -> datetime | None:
+    """When WhatsApp's 24-hour window closes for the conversation of this client message, counted as the
+    sender counts it (StoredLastInbound); None when the client never wrote in it. Free text goes only
+    before."""
+    conversation = await session.get(Conversation, inbound.conversation_id)
+    if conversation is None:
+        return None
+    last = await last_inbound_at(
+        session,
+        channel="whatsapp",
+        account=inbound.account,
+        conversation_key=conversation.conversation_key,
+        kinds=CLIENT_KINDS,
+    )
+    return last + WINDOW if last else None

@@ -7,18 +7,21 @@ company has not turned it on, about a request done days ago, or one reopened mea
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from storage.models import Message, Request
+from intake.accept import accept
+from intake.schema import InboundMessage
+from okno.services import Services
+from storage.models import Message, Outbox, Request
 from storage.repos.company_settings import SurveySettings, save_survey_settings
 from storage.types import utcnow
 from tests.conftest import Live
-from tests.factories import api_body
+from tests.factories import api_body, inbound
 from workers.survey import send_surveys
 
 pytestmark = pytest.mark.storage
@@ -126,3 +129,36 @@ async def test_nothing_is_asked_unless_turned_on_nor_about_an_old_or_reopened_re
         assert await session.scalar(rated) == 0
     await live.drain()
     assert not any("Оцените" in text for text in _texts(live))
+
+
+async def test_a_whatsapp_client_is_asked_only_while_the_24_hour_window_is_open(services: Services) -> None:
+    """WhatsApp refuses free text a day after the client's last message: okno waits (within the two days it
+    may ask) for the client to write again rather than queue a send the platform will refuse."""
+    app, now = services.jobs, utcnow()
+    async with services.db.session() as session:
+        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await session.commit()
+
+    def whatsapp(event: str, text: str, at: datetime) -> InboundMessage:
+        return inbound(event, text=text, channel="whatsapp", account="main", sender="79161234567", sent_at=at)
+
+    first = await accept(services.db, whatsapp("w1", ASK, now - timedelta(hours=30)), policy=app.policy)
+    async with services.db.session() as session:
+        request = await session.get(Request, first.request_id)
+        assert request is not None
+        request.status, request.done_at = "done", now - timedelta(minutes=20)
+        await session.commit()
+    assert await send_surveys(app) == 0  # the window closed six hours ago
+    async with services.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+    await accept(
+        services.db, whatsapp("w2", "И ещё счёт, пожалуйста", now - timedelta(minutes=5)), policy=app.policy
+    )
+    assert await send_surveys(app) == 1  # the client wrote again: the window is open
+    async with services.db.session() as session:
+        [outbox] = (await session.execute(select(Outbox))).scalars().all()
+        request = await session.get(Request, first.request_id)
+    assert outbox.channel == "whatsapp" and str(outbox.payload["text"]).startswith(
+        f"Заявка #{first.request_id}"
+    )
+    assert request is not None and request.survey_sent_at is not None and request.survey_sent_at >= now
