@@ -224,9 +224,15 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         request_id=request.id if request else None,
         follow_ups=(
             *_follow_ups(msg, message.id or 0, request.id if request else None),
+            *(_thanks(attached.request.id or 0) if attached is not None and attached.rated else ()),
             *_refiled(refile, request.client_id if request else None),
         ),
     )
+
+
+def _thanks(request_id: int) -> tuple[FollowUp, ...]:
+    """The client rated the done request: okno thanks them in their channel (workers/survey.py)."""
+    return (FollowUp("thank_for_rating", (request_id,), f"thank_for_rating:{request_id}", "io"),)
 
 
 def _refiled(message_ids: list[int], client_id: int | None) -> tuple[FollowUp, ...]:

@@ -40,6 +40,7 @@ WHAT_MAX = 500
 class Attached(NamedTuple):
     request: Request
     client_linked: bool  # this message named the request's client (its INN): the earlier ones had none
+    rated: bool = False  # this message was the client's rating of the (done) request
 
 
 async def attach_to_request(
@@ -55,7 +56,7 @@ async def attach_to_request(
             await record_rating(
                 session, request=rated, score=rating.score, comment=rating.comment, at=msg.sent_at
             )
-            return Attached(rated, client_linked=False)
+            return Attached(rated, client_linked=False, rated=True)
     request = await open_request_of(
         session,
         contact_ids=group,

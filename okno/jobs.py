@@ -16,6 +16,7 @@ from workers.outbound import send_outbox
 from workers.queue import JobFunc
 from workers.retention import enforce_retention
 from workers.summary import summarize_client
+from workers.survey import thank_for_rating
 from workers.sweeper import sweep
 from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
 from workers.transcribe import sweep_transcriptions, transcribe_call
@@ -28,6 +29,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "analyze_call": (analyze_call, "llm"),  # enqueued after a transcript: args (message_id,)
     "index_message": (index_message, "llm"),  # retrieval index: a message's text, a call's segments
     "send_outbox": (send_outbox, "io"),
+    "thank_for_rating": (thank_for_rating, "io"),  # after the client's rating: args (request_id,)
     "fetch_attachments": (fetch_attachments, "io"),
     "sweep": (sweep, "io"),
     "whatsapp_media": (fetch_whatsapp_media, "io"),

@@ -37,8 +37,9 @@ from web.email_quotes import split_quoted
 from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
+from web.request_history import request_history
 from web.safe_html import clean_email_html
-from web.ui import audit_mine, company_tz, flash, me, my_tz, redirect, render, require_role, state
+from web.ui import audit_mine, company_tz, flash, lang, me, my_tz, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
 
 HTML_LIMIT = 512 * 1024
@@ -77,6 +78,7 @@ async def conversation(request: web.Request) -> web.Response:
         label = await client_label(session, row)
         wait_due = client_wait_due(row, await sla_settings(session), company_tz(request))
         low_score = (await survey_settings(session)).low_score
+        history = await request_history(session, row.id or 0, lang=lang(request), tz=my_tz(request))
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(
         [("message", i) for i in items] + [("note", n) for n in notes],
@@ -101,6 +103,7 @@ async def conversation(request: web.Request) -> web.Response:
         sla=sla_state(row, utcnow()),
         wait_due=wait_due,  # waiting for the client: when its assignee is told the client is silent
         low_score=low_score,  # the client's rating this low or lower is shown as a warning
+        history=history,  # who opened, assigned, changed and closed it, when
         form_version=form_version(row),
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,

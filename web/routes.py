@@ -7,6 +7,7 @@ from aiohttp import web
 from web import (
     pages_account,
     pages_admin,
+    pages_audit,
     pages_auth,
     pages_clients,
     pages_dashboard,
@@ -51,6 +52,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/dashboard", pages_dashboard.dashboard),
         web.get("/events", pages_events.events),
         web.get("/admin/staff", pages_admin.staff_page),
+        web.get("/admin/audit", pages_audit.audit_page),
         web.post("/admin/staff", pages_admin.staff_add),
         web.post("/admin/staff/{id}/duty", pages_admin.staff_duty),
         web.post("/admin/staff/{id}/head", pages_admin.staff_head),

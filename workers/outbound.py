@@ -74,10 +74,33 @@ async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime
     return outbox
 
 
+async def queue_notice(db: Database, *, request_id: int, text: str, at: datetime, key: str) -> Outbox | None:
+    """okno's own short message to the client on a request (a thank-you for their rating): written by no
+    staff member, changing nothing of the request, stored under `key` (one message per key: a repeated job
+    finds it); None when the client only called. The caller enqueues."""
+    async with db.session() as session:
+        request = await session.get(Request, request_id)
+        if request is None:
+            return None
+        try:
+            outbox = await _outbound(session, request, text=text, author=None, at=at, key=key)
+        except NothingToReplyTo:
+            return None
+        await session.commit()
+    return outbox
+
+
 async def _outbound(
-    session: AsyncSession, request: Request, *, text: str, author: Staff | None, at: datetime
+    session: AsyncSession,
+    request: Request,
+    *,
+    text: str,
+    author: Staff | None,
+    at: datetime,
+    key: str | None = None,
 ) -> Outbox:
-    """The outbound message and its Outbox row, in the conversation the client last wrote in."""
+    """The outbound message and its Outbox row, in the conversation the client last wrote in; its key is
+    `key` when given, else the Outbox row's."""
     request_id = request.id or 0
     inbound = await _last_inbound(session, request_id)
     conversation = await session.get(Conversation, inbound.conversation_id)
@@ -112,7 +135,7 @@ async def _outbound(
             "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
         },
     )
-    message.message_key = f"okno-out:{outbox.id}"
+    message.message_key = key or f"okno-out:{outbox.id}"
     return outbox
 
 

@@ -10,6 +10,7 @@ called about."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists
 from sqlmodel import col, select
@@ -17,10 +18,10 @@ from sqlmodel import col, select
 from storage.models import Client, Message, Request, Staff
 from storage.repos.company_settings import survey_settings
 from storage.repos.staff_bot import active_staff, notice_status
-from workers.context import JobContext
+from workers.context import JobContext, services
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
-from workers.outbound import enqueue_send, last_written, queue_survey
+from workers.outbound import enqueue_send, last_written, queue_notice, queue_survey
 from workers.staff_cards import card_client, request_link
 from workers.staff_delivery import staffbot_settings, tell
 from workers.whatsapp import window_closes_at
@@ -34,6 +35,14 @@ QUESTION = {
     "(5 — отлично). Если что-то было не так, напишите пару слов после цифры.",
     "en": "Request #{id} is done. Please rate our work from 1 to 5 — reply with one digit (5 is excellent). "
     "If something went wrong, add a few words after it.",
+}
+
+
+THANKS = {"ru": "Спасибо за оценку!", "en": "Thank you for the rating!"}
+THANKS_LOW = {
+    "ru": "Спасибо за оценку. Нам жаль, что не всё прошло хорошо: ваш отзыв передан руководителю.",
+    "en": "Thank you for the rating. We are sorry it did not go well: your words have gone to the manager in "
+    "charge.",
 }
 
 
@@ -67,6 +76,31 @@ async def send_surveys(app: JobContext) -> int:
             await enqueue_send(app.queue, outbox)
             asked += 1
     return asked
+
+
+async def thank_for_rating(ctx: dict[str, Any], request_id: int) -> str:
+    """The follow-up of the client's rating: a thank-you in their channel, once; after a low one, that their
+    words went to the head (they did: low_ratings tells the head, the dashboard lists it)."""
+    app = services(ctx)
+    async with app.db.session() as session:
+        request = await session.get(Request, request_id)
+        if request is None or request.rating is None or request.rated_at is None:
+            return "no rating"
+        thanked = select(Message.id).where(
+            col(Message.request_id) == request_id, col(Message.message_key) == _thanks_key(request_id)
+        )
+        if (await session.execute(thanked)).first() is not None:
+            return "thanked"  # a repeated job
+        low = request.rating <= (await survey_settings(session)).low_score
+    texts = THANKS_LOW if low else THANKS
+    text = texts.get(app.policy.language, texts["ru"])
+    outbox = await queue_notice(
+        app.db, request_id=request_id, text=text, at=app.clock(), key=_thanks_key(request_id)
+    )
+    if outbox is None:
+        return "nowhere to write"
+    await enqueue_send(app.queue, outbox)
+    return "thanked"
 
 
 async def _may_write(app: JobContext, request_id: int, now: datetime) -> bool:
@@ -125,6 +159,10 @@ async def low_ratings(app: JobContext) -> int:
         link = request_link(cfg.web_url, request.id)
         told += await tell(app, chain[0], key=_key(request), kind="low_rating", text=text, link=link)
     return told
+
+
+def _thanks_key(request_id: int) -> str:
+    return f"okno-thanks:{request_id}"
 
 
 def _key(request: Request) -> str:

@@ -37,6 +37,7 @@ class ClientView:
     points: list[SummaryPoint] = field(default_factory=list)
     cited_requests: dict[int, int | None] = field(default_factory=dict)  # message id -> request id
     last_message_id: int = 0
+    last_rated: Request | None = None  # the client's latest rating of a done request: a call starts with it
 
 
 async def load_view(session: AsyncSession, *, kind: str, id: int) -> ClientView | None:
@@ -62,6 +63,8 @@ async def load_view(session: AsyncSession, *, kind: str, id: int) -> ClientView 
         .order_by(col(Request.id))
     )
     view.requests = [(r, n) for r, n in rows.all()]
+    rated = select(Request).where(own_requests, col(Request.rating).is_not(None))
+    view.last_rated = (await session.execute(rated.order_by(col(Request.rated_at).desc()))).scalars().first()
     request_ids = select(Request.id).where(own_requests)
     mine = or_(col(Message.conversation_id).in_(conversations), col(Message.request_id).in_(request_ids))
     last = await session.execute(
@@ -126,6 +129,13 @@ def facts_text(view: ClientView, tz: ZoneInfo, lang: str) -> list[str]:
         lines.append(say("card_contacts", lang))
         for channel, at in sorted(view.last_contact.items(), key=lambda kv: kv[1], reverse=True):
             lines.append(say("card_contact", lang, channel=channel, at=_local(at, tz, lang)))
+    if (rated := view.last_rated) is not None and rated.rating is not None:
+        stars = "★" * rated.rating + "☆" * (5 - rated.rating)
+        comment = f" «{one_line(rated.rating_comment, WHAT_CHARS)}»" if rated.rating_comment else ""
+        when = _local(rated.rated_at, tz, lang)
+        lines.append(
+            say("card_rating", lang, stars=stars, score=rated.rating, id=rated.id, at=when) + comment
+        )
     if view.alerts:
         lines.append(say("card_alerts", lang))
         for alert in view.alerts:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from storage.models import ClientSummary, Message, Outbox, Task
+from storage.models import ClientSummary, Message, Outbox, Request, Task
+from storage.repos.requests import record_rating
+from storage.types import utcnow
 from tests.web.browser import CHROMIUM, Browser
 from tests.web.conftest import Seeded, email_request, whatsapp_request
 from tests.web.test_browser import SHOTS, sign_in
@@ -136,6 +138,7 @@ async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None
         "staff": "/ui/admin/staff",
         "channels": "/ui/admin/channels",
         "sla": "/ui/admin/sla",
+        "audit": "/ui/admin/audit",
         "profile": "/ui/profile",
     }
     too_wide = []
@@ -146,3 +149,34 @@ async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None
         if name in ("conversation", "tasks", "client", "profile"):
             await browser.screenshot(SHOTS / f"19_phone_{name}.png")
     assert too_wide == []
+
+
+async def test_the_clients_rating_the_requests_history_and_the_audit_log(
+    browser: Browser, seeded: Seeded
+) -> None:
+    async with seeded.live.services.db.session() as session:
+        request = await session.get(Request, seeded.own_request_id)
+        assert request is not None
+        request.status = "done"
+        await record_rating(
+            session, request=request, score=2, comment="акт прислали после третьего напоминания", at=utcnow()
+        )
+        await session.commit()
+    await sign_in(browser, seeded, "galina@example.ru")
+    await browser.goto(f"{seeded.url}/ui/profile")
+    await browser.fill("#zone-form select[name=timezone]", "Asia/Krasnoyarsk")
+    await browser.click("#zone-form button")
+    assert "Красноярск (UTC+07:00)" in await browser.text("#my-zone")
+    await browser.screenshot(SHOTS / "20_profile_time_zone.png")
+    await browser.goto(f"{seeded.url}/ui/requests/{seeded.own_request_id}")
+    assert "★★☆☆☆ 2/5" in await browser.text("#rating")
+    assert "оценка клиента: 2 из 5" in await browser.text("#history")
+    await browser.screenshot(SHOTS / "21_rating_and_history.png")
+    await browser.goto(f"{seeded.url}/ui/dashboard?team=all")
+    assert "акт прислали после третьего напоминания" in await browser.text("#dash-ratings")
+    await browser.screenshot(SHOTS / "22_dashboard_ratings.png")
+    await browser.goto(f"{seeded.url}/ui/admin/audit")
+    assert "request.rated" in await browser.text("#audit") and "staff.timezone" in await browser.text(
+        "#audit"
+    )
+    await browser.screenshot(SHOTS / "23_audit_log.png")

@@ -22,7 +22,7 @@ from storage.repos.company_settings import SurveySettings, save_survey_settings
 from storage.types import utcnow
 from tests.conftest import Live
 from tests.factories import api_body, inbound
-from workers.survey import send_surveys
+from workers.survey import send_surveys, thank_for_rating
 
 pytestmark = pytest.mark.storage
 ASK = "Нужен акт сверки за ноябрь. ООО «Ромашка», ИНН 7707083893"
@@ -85,6 +85,10 @@ async def test_the_client_is_asked_once_and_the_answer_rates_the_done_request(li
         "всё сделали, но пришлось напоминать",
     )
     assert request.rated_at is not None
+    assert _texts(live)[-1] == "Спасибо за оценку!"  # the client hears back, once
+    assert await thank_for_rating({"okno": live.services.jobs}, request_id) == "thanked"
+    await live.drain()
+    assert sum(text.startswith("Спасибо за оценку") for text in _texts(live)) == 1
     url = f"{live.url}/api/v1/requests/{request_id}"
     async with live.http.get(url, headers=live.staff_headers()) as resp:
         shown = await resp.json()
@@ -162,3 +166,15 @@ async def test_a_whatsapp_client_is_asked_only_while_the_24_hour_window_is_open(
         f"Заявка #{first.request_id}"
     )
     assert request is not None and request.survey_sent_at is not None and request.survey_sent_at >= now
+
+
+async def test_after_a_low_rating_the_client_hears_that_the_head_has_their_words(live: Live) -> None:
+    await _done_request(live)
+    live.services.jobs.clock = lambda: utcnow() + timedelta(minutes=11)
+    await send_surveys(live.services.jobs)
+    await _post(live, _after_the_question("c2", "2. Акт прислали только после третьего напоминания"))
+    [request] = await _requests(live)
+    assert (request.rating, request.rating_comment) == (2, "Акт прислали только после третьего напоминания")
+    assert _texts(live)[-1] == (
+        "Спасибо за оценку. Нам жаль, что не всё прошло хорошо: ваш отзыв передан руководителю."
+    )

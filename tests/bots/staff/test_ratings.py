@@ -15,7 +15,7 @@ from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.models import ForumTopic, Request
 from storage.repos.company_settings import SurveySettings, save_survey_settings
-from tests.bots.staff.conftest import StaffDesk
+from tests.bots.staff.conftest import StaffDesk, texts
 from tests.factories import inbound
 from workers.notify import staff_tick
 
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.storage
 VIKTOR = 7003
 
 
-async def _rated(desk: StaffDesk, event: str, sender: str, answer: str) -> int:
-    """A request of Ivan's, done and asked about an hour ago; the client's answer now."""
+async def _rated(desk: StaffDesk, event: str, sender: str, answer: str, *, minutes_ago: int = 0) -> int:
+    """A request of Ivan's, done and asked about an hour ago; the client's answer now (or minutes ago)."""
     text = "ООО «Ромашка», ИНН 7707083893. Нужна декларация."
     asked = desk.now - timedelta(hours=1)
     first = await accept(
@@ -38,8 +38,11 @@ async def _rated(desk: StaffDesk, event: str, sender: str, answer: str) -> int:
         request.assignee_id, request.status = desk.staff["Иван"].id, "done"
         request.done_at = request.survey_sent_at = asked
         await session.commit()
+    answered_at = desk.now - timedelta(minutes=minutes_ago)
     answered = await accept(
-        desk.services.db, inbound(event, text=answer, sender=sender, sent_at=desk.now), policy=IntakePolicy()
+        desk.services.db,
+        inbound(event, text=answer, sender=sender, sent_at=answered_at),
+        policy=IntakePolicy(),
     )
     assert answered.request_id == first.request_id  # the rating, not a new request
     return first.request_id or 0
@@ -53,7 +56,7 @@ async def test_a_low_rating_is_told_to_the_head_once_and_a_good_one_to_nobody(de
     async with desk.services.db.session() as session:
         await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
         await session.commit()
-    good = await _rated(desk, "g1", "u-good", "5, спасибо!")
+    good = await _rated(desk, "g1", "u-good", "5, спасибо!", minutes_ago=5)
     low = await _rated(desk, "l1", "u-low", "2 — декларацию сдали в последний день, нервничали")
     await staff_tick({"okno": desk.app})  # 10:00 in Moscow: the digest goes as well
     await staff_tick({"okno": desk.app})
@@ -66,6 +69,11 @@ async def test_a_low_rating_is_told_to_the_head_once_and_a_good_one_to_nobody(de
     assert not any(f"#{good}" in text for text in _to_viktor(desk))
     [digest] = [text for text in _to_viktor(desk) if text.startswith("📊")]
     assert "Оценки клиентов: 2, средняя 3,5; низких: 1" in digest
+    [card] = texts(await desk.write(VIKTOR, "/client Ромашка"))  # before calling the client back
+    assert (
+        f"Последняя оценка клиента: ★★☆☆☆ 2/5 (заявка #{low}, 24.11.2026 10:00)"
+        " «декларацию сдали в последний день, нервничали»"
+    ) in card.splitlines()
 
 
 async def test_the_rating_of_a_done_request_leaves_the_topic_on_the_open_one(desk: StaffDesk) -> None:
