@@ -63,7 +63,7 @@ def parse_zone(text: str) -> str:
             raise UnknownZone(f"no Russian time zone is MSK{offset:+d} (they run from MSK-1 to MSK+9)")
         return MSK_OFFSETS[offset]
     for city, zone in CITIES.items():
-        if value.casefold() == city.casefold():
+        if value.casefold() == city.casefold() and known_zone(zone):
             return zone
     names = {name.casefold(): name for name in available_timezones()}
     if (name := names.get(value.casefold())) is not None:
@@ -92,7 +92,10 @@ def zone_of(own: str | None, company: ZoneInfo) -> ZoneInfo:
 
 
 def zone_label(zone: str, at: datetime) -> str:
-    """«Красноярск (UTC+07:00)», or the IANA name for a zone no city here names."""
+    """«Красноярск (UTC+07:00)», or the IANA name for a zone no city here names (alone, for one this
+    machine's time zone database does not know)."""
+    if not known_zone(zone):
+        return zone
     city = next((c for c, z in CITIES.items() if z == zone), zone)
     offset = at.astimezone(ZoneInfo(zone)).strftime("%z")
     return f"{city} (UTC{offset[:3]}:{offset[3:]})"
