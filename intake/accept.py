@@ -225,6 +225,7 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         follow_ups=(
             *_follow_ups(msg, message.id or 0, request.id if request else None),
             *(_thanks(attached.request.id or 0) if attached is not None and attached.rated else ()),
+            *(_off_hours(attached.request.id or 0) if attached is not None and attached.opened else ()),
             *_refiled(refile, request.client_id if request else None),
         ),
     )
@@ -233,6 +234,12 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
 def _thanks(request_id: int) -> tuple[FollowUp, ...]:
     """The client rated the done request: okno thanks them in their channel (workers/survey.py)."""
     return (FollowUp("thank_for_rating", (request_id,), f"thank_for_rating:{request_id}", "io"),)
+
+
+def _off_hours(request_id: int) -> tuple[FollowUp, ...]:
+    """A request opened: the client is told when it will be answered if the company is closed now
+    (workers/off_hours.py; it decides, by the company's settings and calendar)."""
+    return (FollowUp("off_hours_notice", (request_id,), f"off_hours_notice:{request_id}", "io"),)
 
 
 def _refiled(message_ids: list[int], client_id: int | None) -> tuple[FollowUp, ...]:

@@ -41,6 +41,7 @@ class Attached(NamedTuple):
     request: Request
     client_linked: bool  # this message named the request's client (its INN): the earlier ones had none
     rated: bool = False  # this message was the client's rating of the (done) request
+    opened: bool = False  # this message opened the request
 
 
 async def attach_to_request(
@@ -88,7 +89,8 @@ async def attach_to_request(
         request.client_id = await _client_by_domain(session, contact)
     if opened:  # after the form: an INN in the first message may have named the client (and its manager)
         await assign_new_request(session, request=request)
-    return Attached(request, client_linked=not opened and not had_client and request.client_id is not None)
+    linked = not opened and not had_client and request.client_id is not None
+    return Attached(request, client_linked=linked, opened=opened)
 
 
 async def fill_form(

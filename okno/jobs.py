@@ -12,6 +12,7 @@ from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.indexing import index_message
 from workers.ingest import ingest
 from workers.notify import notify_alert, staff_tick
+from workers.off_hours import off_hours_notice
 from workers.outbound import send_outbox
 from workers.queue import JobFunc
 from workers.retention import enforce_retention
@@ -30,6 +31,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "index_message": (index_message, "llm"),  # retrieval index: a message's text, a call's segments
     "send_outbox": (send_outbox, "io"),
     "thank_for_rating": (thank_for_rating, "io"),  # after the client's rating: args (request_id,)
+    "off_hours_notice": (off_hours_notice, "io"),  # a request opened: args (request_id,)
     "fetch_attachments": (fetch_attachments, "io"),
     "sweep": (sweep, "io"),
     "whatsapp_media": (fetch_whatsapp_media, "io"),

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from intake.sla import client_silent
 from storage.models import Alert, Message, Request, Staff
 from storage.repos.alerts import verdicts
-from storage.repos.company_settings import sla_settings, survey_settings
+from storage.repos.company_settings import client_notices, sla_settings
 from storage.repos.org_chart import group_of, heads_with_groups, in_group
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
@@ -69,7 +69,7 @@ async def dashboard(request: web.Request) -> web.Response:
         still_open = select(Request).where(col(Request.status).not_in(CLOSED), *ours)
         open_requests = (await session.execute(still_open)).scalars().all()
         sla = await sla_settings(session)
-        low_score = (await survey_settings(session)).low_score
+        low_score = (await client_notices(session)).low_score
         conflicts = select(Alert).where(col(Alert.kind) == "conflict")
         if team is not None:
             conflicts = conflicts.join(Request, col(Request.id) == col(Alert.request_id)).where(*ours)

@@ -22,7 +22,7 @@ from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.calls import call_transcript
-from storage.repos.company_settings import sla_settings, survey_settings
+from storage.repos.company_settings import client_notices, sla_settings
 from storage.repos.notes import notes_of
 from storage.repos.requests import (
     TRANSITIONS,
@@ -77,7 +77,7 @@ async def conversation(request: web.Request) -> web.Response:
         staff = (await session.execute(active)).scalars().all()
         label = await client_label(session, row)
         wait_due = client_wait_due(row, await sla_settings(session), company_tz(request))
-        low_score = (await survey_settings(session)).low_score
+        low_score = (await client_notices(session)).low_score
         history = await request_history(session, row.id or 0, lang=lang(request), tz=my_tz(request))
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(

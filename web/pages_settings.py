@@ -18,14 +18,14 @@ from storage.repos.company_settings import (
     LOW_SCORE,
     AssignmentSettings,
     BusinessHours,
+    ClientNotices,
     SlaSettings,
-    SurveySettings,
     assignment_settings,
+    client_notices,
     save_assignment_settings,
+    save_client_notices,
     save_sla_settings,
-    save_survey_settings,
     sla_settings,
-    survey_settings,
 )
 from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
@@ -123,7 +123,7 @@ async def sla_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with state(request).services.db.session() as session:
         sla, assignment = await sla_settings(session), await assignment_settings(session)
-        survey = await survey_settings(session)
+        notices = await client_notices(session)
     default = int(state(request).services.jobs.policy.sla_first_response.total_seconds() // 60)
     hours = sla.business_hours
     return render(
@@ -135,7 +135,7 @@ async def sla_page(request: web.Request) -> web.Response:
         holidays=", ".join(d.strftime("%d.%m.%Y") for d in sorted((hours or BusinessHours()).holidays)),
         default_minutes=default,
         round_robin=assignment.round_robin,
-        survey=survey,
+        notices=notices,
         weekdays=range(7),
     )
 
@@ -159,11 +159,15 @@ def _sla_from(form: dict[str, str], days: list[str]) -> SlaSettings:
     return SlaSettings(first_response_minutes=minutes, business_hours=hours, client_wait_days=wait)
 
 
-def _survey_from(form: dict[str, str]) -> SurveySettings:
+def _notices_from(form: dict[str, str]) -> ClientNotices:
     low = int(form.get("survey_low", "").strip() or LOW_SCORE)
     if not 1 <= low <= 4:
         raise ValueError("survey_low")
-    return SurveySettings(enabled=form.get("survey_on") == "1", low_score=low)
+    return ClientNotices(
+        ask_rating=form.get("survey_on") == "1",
+        low_score=low,
+        off_hours=form.get("off_hours_on") == "1",
+    )
 
 
 def _holidays(text: str) -> frozenset[date]:
@@ -181,7 +185,7 @@ async def sla_save(request: web.Request) -> web.Response:
     fields = {k: str(v) for k, v in form.items()}
     try:
         sla = _sla_from(fields, [str(d) for d in form.getall("days", [])])
-        survey = _survey_from(fields)
+        notices = _notices_from(fields)
     except ValueError:  # a bad number, time or weekday: nothing is saved
         flash(request, "sla.bad")
         raise redirect("/ui/admin/sla") from None
@@ -190,7 +194,7 @@ async def sla_save(request: web.Request) -> web.Response:
         await save_assignment_settings(
             session, AssignmentSettings(round_robin=fields.get("round_robin") == "1"), staff_id=me(request).id
         )
-        await save_survey_settings(session, survey, staff_id=me(request).id)
+        await save_client_notices(session, notices, staff_id=me(request).id)
         await session.commit()
     flash(request, "sla.saved")
     raise redirect("/ui/admin/sla")

@@ -382,6 +382,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sla.end": ("Конец дня", "Day ends"),
     "sla.holidays": ("Праздники и нерабочие дни", "Holidays"),
     "sla.holidays_hint": ("ДД.ММ.ГГГГ через запятую", "DD.MM.YYYY, comma-separated"),
+    "sla.off_hours_on": (
+        "В нерабочее время отвечать клиенту на новое обращение, когда мы ответим (по часам и дням выше)",
+        "Out of hours, tell a client who opens a request when we will answer (by the hours and days above)",
+    ),
     "sla.survey_on": (
         "Просить клиента оценить работу (1–5), когда заявка выполнена — в канале клиента, один раз",
         "Ask the client to rate the work (1–5) when a request is done — in the client's channel, once",

@@ -16,7 +16,7 @@ from intake.sla import client_silent
 from intake.zones import zone_of
 from storage.models import Alert, Request, Staff
 from storage.models.requests import OPEN_STATUSES
-from storage.repos.company_settings import sla_settings, survey_settings
+from storage.repos.company_settings import client_notices, sla_settings
 from storage.repos.org_chart import group_of, in_group
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
@@ -59,7 +59,7 @@ async def digest_text(
         silent = sum(
             client_silent(r, sla, app.policy.tz, now) for r in (await session.execute(waiting)).scalars()
         )
-        low_score = (await survey_settings(session)).low_score
+        low_score = (await client_notices(session)).low_score
         ratings = list(
             (
                 await session.execute(select(Request.rating).where(col(Request.rated_at) >= since, *ours))

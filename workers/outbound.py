@@ -76,11 +76,14 @@ async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime
 
 async def queue_notice(db: Database, *, request_id: int, text: str, at: datetime, key: str) -> Outbox | None:
     """okno's own short message to the client on a request (a thank-you for their rating): written by no
-    staff member, changing nothing of the request, stored under `key` (one message per key: a repeated job
-    finds it); None when the client only called. The caller enqueues."""
+    staff member, changing nothing of the request, stored under `key`: once per key (None when it was
+    written already, or the client only called). The caller enqueues."""
     async with db.session() as session:
         request = await session.get(Request, request_id)
-        if request is None:
+        written = select(Message.id).where(
+            col(Message.request_id) == request_id, col(Message.message_key) == key
+        )
+        if request is None or (await session.execute(written)).first() is not None:
             return None
         try:
             outbox = await _outbound(session, request, text=text, author=None, at=at, key=key)

@@ -16,7 +16,7 @@ from sqlalchemy import exists
 from sqlmodel import col, select
 
 from storage.models import Client, Message, Request, Staff
-from storage.repos.company_settings import survey_settings
+from storage.repos.company_settings import client_notices
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext, services
 from workers.escalation import escalation_chain
@@ -55,7 +55,7 @@ async def send_surveys(app: JobContext) -> int:
         .where(col(Message.kind).not_in(("call", "system")))
     )
     async with app.db.session() as session:
-        if not (await survey_settings(session)).enabled:
+        if not (await client_notices(session)).ask_rating:
             return 0
         query = (
             select(Request.id)
@@ -86,19 +86,14 @@ async def thank_for_rating(ctx: dict[str, Any], request_id: int) -> str:
         request = await session.get(Request, request_id)
         if request is None or request.rating is None or request.rated_at is None:
             return "no rating"
-        thanked = select(Message.id).where(
-            col(Message.request_id) == request_id, col(Message.message_key) == _thanks_key(request_id)
-        )
-        if (await session.execute(thanked)).first() is not None:
-            return "thanked"  # a repeated job
-        low = request.rating <= (await survey_settings(session)).low_score
+        low = request.rating <= (await client_notices(session)).low_score
     texts = THANKS_LOW if low else THANKS
     text = texts.get(app.policy.language, texts["ru"])
     outbox = await queue_notice(
         app.db, request_id=request_id, text=text, at=app.clock(), key=_thanks_key(request_id)
     )
     if outbox is None:
-        return "nowhere to write"
+        return "thanked already, or nowhere to write"
     await enqueue_send(app.queue, outbox)
     return "thanked"
 
@@ -121,7 +116,7 @@ async def low_ratings(app: JobContext) -> int:
     cfg = staffbot_settings(app)
     now, lang = app.clock(), cfg.language
     async with app.db.session() as session:
-        low = (await survey_settings(session)).low_score
+        low = (await client_notices(session)).low_score
         query = (
             select(Request)
             .where(col(Request.rating) <= low, col(Request.rated_at) >= now - LOW_RECENT)

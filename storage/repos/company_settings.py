@@ -16,7 +16,7 @@ from storage.types import utcnow
 SLA_KEY = "sla"
 ASSIGNMENT_KEY = "assignment"
 CURSOR_KEY = "assignment_cursor"  # state, not configuration: the last manager the rotation picked
-SURVEY_KEY = "survey"
+NOTICES_KEY = "client_notices"
 LOW_SCORE = 3
 
 
@@ -59,11 +59,15 @@ class AssignmentSettings:
 
 
 @dataclass(frozen=True)
-class SurveySettings:
-    enabled: bool = (
-        False  # writing to clients unasked is the company's choice: off until an admin turns it on
-    )
+class ClientNotices:
+    """What okno writes to clients by itself; writing to clients unasked is the company's choice, so each is
+    off until an admin turns it on (the SLA page)."""
+
+    ask_rating: bool = False  # the rating question once a request is done (workers/survey.py)
     low_score: int = LOW_SCORE  # a rating this low or lower is told to the head at once (1..4)
+    # A client who opens a request while the company is closed (the SLA calendar) is told when it opens
+    # (workers/off_hours.py).
+    off_hours: bool = False
 
 
 def _hours_from(raw: Any) -> BusinessHours | None:
@@ -98,14 +102,15 @@ async def assignment_settings(session: AsyncSession) -> AssignmentSettings:
     return AssignmentSettings(round_robin=bool(row and row.value.get("round_robin")))
 
 
-async def survey_settings(session: AsyncSession) -> SurveySettings:
-    row = await session.get(CompanySetting, SURVEY_KEY)
+async def client_notices(session: AsyncSession) -> ClientNotices:
+    row = await session.get(CompanySetting, NOTICES_KEY)
     if row is None:
-        return SurveySettings()
+        return ClientNotices()
     low = row.value.get("low_score")
-    return SurveySettings(
-        enabled=bool(row.value.get("enabled")),
+    return ClientNotices(
+        ask_rating=bool(row.value.get("ask_rating")),
         low_score=low if isinstance(low, int) and 1 <= low <= 4 else LOW_SCORE,
+        off_hours=bool(row.value.get("off_hours")),
     )
 
 
@@ -152,7 +157,5 @@ async def save_assignment_settings(
     await _store(session, ASSIGNMENT_KEY, value, staff_id)
 
 
-async def save_survey_settings(
-    session: AsyncSession, survey: SurveySettings, *, staff_id: int | None
-) -> None:
-    await _store(session, SURVEY_KEY, asdict(survey), staff_id)
+async def save_client_notices(session: AsyncSession, notices: ClientNotices, *, staff_id: int | None) -> None:
+    await _store(session, NOTICES_KEY, asdict(notices), staff_id)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from storage.models import Request
-from storage.repos.company_settings import SurveySettings, save_survey_settings, survey_settings
+from storage.repos.company_settings import ClientNotices, client_notices, save_client_notices
 from storage.types import utcnow
 from tests.web.conftest import Seeded, SignIn
 
@@ -43,22 +43,22 @@ async def test_the_admin_turns_the_question_on_and_sets_a_low_score(seeded: Seed
     )
     await admin.post("/ui/admin/sla", {**FORM, "survey_on": "1", "survey_low": "5"})
     async with seeded.live.services.db.session() as session:
-        assert await survey_settings(session) == SurveySettings()  # refused: nothing saved
-    await admin.post("/ui/admin/sla", {**FORM, "survey_on": "1", "survey_low": "2"})
+        assert await client_notices(session) == ClientNotices()  # refused: nothing saved
+    await admin.post("/ui/admin/sla", {**FORM, "survey_on": "1", "survey_low": "2", "off_hours_on": "1"})
     async with seeded.live.services.db.session() as session:
-        assert await survey_settings(session) == SurveySettings(enabled=True, low_score=2)
+        assert await client_notices(session) == ClientNotices(ask_rating=True, low_score=2, off_hours=True)
     _, page = await admin.get("/ui/admin/sla")
     assert 'name="survey_on" value="1" checked>' in page
     await admin.post("/ui/admin/sla", FORM)  # unticked: off again, the low score back to its default
     async with seeded.live.services.db.session() as session:
-        assert await survey_settings(session) == SurveySettings()
+        assert await client_notices(session) == ClientNotices()
 
 
 async def test_the_request_page_and_the_dashboard_show_the_clients_word(
     seeded: Seeded, sign_in: SignIn
 ) -> None:
     async with seeded.live.services.db.session() as session:
-        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await save_client_notices(session, ClientNotices(ask_rating=True), staff_id=None)
         await session.commit()
     await _rate(seeded, seeded.own_request_id, None)
     anna = await sign_in("anna@example.ru")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.stage import Stage
-from storage.repos.company_settings import SurveySettings, save_survey_settings
+from storage.repos.company_settings import ClientNotices, save_client_notices
 from workers.survey import SURVEY_AFTER, send_surveys
 
 DATA = Path(__file__).with_name("api_messages.json")
@@ -65,7 +65,7 @@ async def _rating(stage: Stage, request_id: int, client: dict[str, Any]) -> dict
     «done» (the demo moves okno's clock on for it), and the client's «5, спасибо!» is the request's rating."""
     app = stage.services.jobs
     async with stage.services.db.session() as session:
-        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await save_client_notices(session, ClientNotices(ask_rating=True), staff_id=None)
         await session.commit()
     later, clock = datetime.now(UTC) + SURVEY_AFTER + timedelta(minutes=1), app.clock
     app.clock = lambda: later

@@ -14,7 +14,7 @@ from bots.staff.mirror import mirror_to_topic
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from storage.models import ForumTopic, Request
-from storage.repos.company_settings import SurveySettings, save_survey_settings
+from storage.repos.company_settings import ClientNotices, save_client_notices
 from tests.bots.staff.conftest import StaffDesk, texts
 from tests.factories import inbound
 from workers.notify import staff_tick
@@ -54,7 +54,7 @@ def _to_viktor(desk: StaffDesk) -> list[str]:
 
 async def test_a_low_rating_is_told_to_the_head_once_and_a_good_one_to_nobody(desk: StaffDesk) -> None:
     async with desk.services.db.session() as session:
-        await save_survey_settings(session, SurveySettings(enabled=True), staff_id=None)
+        await save_client_notices(session, ClientNotices(ask_rating=True), staff_id=None)
         await session.commit()
     good = await _rated(desk, "g1", "u-good", "5, спасибо!", minutes_ago=5)
     low = await _rated(desk, "l1", "u-low", "2 — декларацию сдали в последний день, нервничали")
