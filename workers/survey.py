@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from storage.models import Client, Message, Request, Staff
 from storage.repos.company_settings import client_notices
+from storage.repos.requests import RATING_ANSWER_WITHIN
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext, services
 from workers.escalation import escalation_chain
@@ -54,20 +55,29 @@ async def send_surveys(app: JobContext) -> int:
         .where(col(Message.request_id) == col(Request.id), col(Message.direction) == "inbound")
         .where(col(Message.kind).not_in(("call", "system")))
     )
+    unanswered = select(Request.contact_id).where(
+        col(Request.status) == "done",
+        col(Request.rating).is_(None),
+        col(Request.survey_sent_at) >= now - RATING_ANSWER_WITHIN,
+    )
     async with app.db.session() as session:
         if not (await client_notices(session)).ask_rating:
             return 0
         query = (
-            select(Request.id)
+            select(Request.id, Request.contact_id)
             .where(col(Request.status) == "done", col(Request.survey_sent_at).is_(None))
             .where(col(Request.done_at) <= now - SURVEY_AFTER, col(Request.done_at) >= now - ASK_WITHIN)
             .where(exists(written))
+            .order_by(col(Request.done_at))
         )
-        due = [i for i in (await session.execute(query)).scalars() if i is not None]
+        due = (await session.execute(query)).all()
+        # one question at a time: a client with an unanswered one is not asked another (their «5» would
+        # answer only one of them); the next goes once they answer
+        waiting = set((await session.execute(unanswered)).scalars())
     question = QUESTION.get(app.policy.language, QUESTION["ru"])
     asked = 0
-    for request_id in due:
-        if not await _may_write(app, request_id, now):
+    for request_id, contact_id in due:
+        if contact_id in waiting or not await _may_write(app, request_id, now):
             continue
         outbox = await queue_survey(
             app.db, request_id=request_id, text=question.format(id=request_id), at=now
@@ -75,6 +85,7 @@ async def send_surveys(app: JobContext) -> int:
         if outbox is not None:  # None: another process asked first, or the request was reopened meanwhile
             await enqueue_send(app.queue, outbox)
             asked += 1
+            waiting.add(contact_id)
     return asked
 
 

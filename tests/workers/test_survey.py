@@ -178,3 +178,24 @@ async def test_after_a_low_rating_the_client_hears_that_the_head_has_their_words
     assert _texts(live)[-1] == (
         "Спасибо за оценку. Нам жаль, что не всё прошло хорошо: ваш отзыв передан руководителю."
     )
+
+
+async def test_one_question_at_a_time_and_the_next_once_it_is_answered(live: Live) -> None:
+    """Two requests of one client done the same hour: one question, so their «5» answers one of them; the
+    next goes once they have answered."""
+    first = await _done_request(live)
+    await _post(live, api_body("c1b", text="И счёт за декабрь, пожалуйста"))
+    second = max(r.id or 0 for r in await _requests(live))
+    await _staff(live, f"/api/v1/requests/{second}/reply", {"text": "Счёт выставили."})
+    await _staff(live, f"/api/v1/requests/{second}/status", {"status": "done"})
+    app = live.services.jobs
+    app.clock = lambda: utcnow() + timedelta(minutes=11)
+    assert await send_surveys(app) == 1 and await send_surveys(app) == 0
+    await live.drain()
+    assert _texts(live)[-1].startswith(f"Заявка #{first} выполнена")
+    await _post(live, _after_the_question("c2", "5"))
+    assert await send_surveys(app) == 1
+    await live.drain()
+    assert _texts(live)[-1].startswith(f"Заявка #{second} выполнена")
+    await _post(live, api_body("c3", text="4", sent_at=(utcnow() + timedelta(minutes=13)).isoformat()))
+    assert {r.id: r.rating for r in await _requests(live)} == {first: 5, second: 4}
