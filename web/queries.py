@@ -310,7 +310,9 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
                 author=(
                     writers.get(message.id)
                     if message.direction == "inbound"
-                    else authors.get(message.author_staff_id or 0)
+                    # no staff author: okno's own message (the rating question, a thank-you, the
+                    # out-of-hours notice, the client bot's answers)
+                    else authors.get(message.author_staff_id or 0, "okno")
                 ),
                 delivery=delivery,
                 delivery_error=send.last_error if send and delivery == "failed" else None,

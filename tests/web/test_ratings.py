@@ -12,6 +12,7 @@ from storage.models import Request
 from storage.repos.company_settings import ClientNotices, client_notices, save_client_notices
 from storage.types import utcnow
 from tests.web.conftest import Seeded, SignIn
+from workers.outbound import queue_notice
 
 pytestmark = pytest.mark.storage
 FORM = {
@@ -62,8 +63,17 @@ async def test_the_request_page_and_the_dashboard_show_the_clients_word(
         await session.commit()
     await _rate(seeded, seeded.own_request_id, None)
     anna = await sign_in("anna@example.ru")
+    await queue_notice(
+        seeded.live.services.db,
+        request_id=seeded.own_request_id,
+        text="Оцените, пожалуйста…",
+        at=utcnow(),
+        key="q",
+    )
     _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
     assert "Клиента попросили оценить работу" in page
+    question = page.split("Оцените, пожалуйста…", 1)[0].rsplit('<div class="meta">', 1)[1]
+    assert " · okno · " in question  # okno's own message, not a staff member's
     await _rate(seeded, seeded.own_request_id, 2, "акт прислали только после третьего напоминания")
     await _rate(seeded, seeded.others_request_id, 5)
     _, page = await anna.get(f"/ui/requests/{seeded.own_request_id}")
