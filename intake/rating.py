@@ -65,3 +65,8 @@ def _comment(rest: str) -> str | None:
         lines.append(line)
     comment = " ".join(" ".join(lines).split()).lstrip("!.,;:)-–— ").strip()
     return comment[:COMMENT_MAX] or None
+
+
+def stars(score: int) -> str:
+    """★★☆☆☆ for a 2: how a rating is shown, in the web and the staff bot alike."""
+    return "★" * score + "☆" * (5 - score)

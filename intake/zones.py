@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # The zones of Russia and its neighbours, by the city people name them after (shown in this order, with
@@ -65,7 +66,7 @@ def parse_zone(text: str) -> str:
     for city, zone in CITIES.items():
         if value.casefold() == city.casefold() and known_zone(zone):
             return zone
-    names = {name.casefold(): name for name in available_timezones()}
+    names = _names()
     if (name := names.get(value.casefold())) is not None:
         return name
     # «Krasnoyarsk», «new york»: the city part of an IANA name, when one name has it
@@ -78,6 +79,13 @@ def parse_zone(text: str) -> str:
         f"unknown time zone {value!r}: write an IANA name (Asia/Krasnoyarsk), a city"
         f" ({', '.join(list(CITIES)[:4])}…) or an offset from Moscow (МСК+4)"
     )
+
+
+@cache
+def _names() -> dict[str, str]:
+    """The database's zone names by their case-folded form; available_timezones() walks the files each call
+    (an HR list of eighty lines would walk them eighty times)."""
+    return {name.casefold(): name for name in available_timezones()}
 
 
 def zone_of(own: str | None, company: ZoneInfo) -> ZoneInfo:

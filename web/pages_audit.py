@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from storage.models import AuditLog, Staff
+from web.request_history import actor_name
 from web.ui import lang, render, require_role, state
 
 PAGE = 100
@@ -47,7 +48,7 @@ async def audit_page(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
         rows = list((await session.execute(query)).scalars())
         staff = list((await session.execute(select(Staff).order_by(col(Staff.name)))).scalars())
-    names = {s.id: s.name for s in staff}
+    names: dict[Any, str] = {s.id: s.name for s in staff}
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     language = lang(request)
@@ -62,17 +63,11 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
-def _row(row: AuditLog, names: dict[int | None, str], language: str) -> dict[str, Any]:
-    if row.actor_kind == "staff":
-        who = names.get(row.actor_id, f"#{row.actor_id}")
-    else:
-        who = {"system": "okno", "assistant": "Ассистент" if language == "ru" else "Assistant"}.get(
-            row.actor_kind, row.actor_kind
-        )
+def _row(row: AuditLog, names: dict[Any, str], language: str) -> dict[str, Any]:
     link = LINKS.get(row.entity)
     return {
         "at": row.at,
-        "who": who,
+        "who": actor_name(row, names, language),
         "action": row.action,
         "entity": row.entity,
         "entity_id": row.entity_id,

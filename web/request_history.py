@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import AuditLog, Client, Staff
+from storage.models import AuditLog, Client
+from web.queries import staff_names
 from web.texts import text
 
 FIELDS = {
@@ -44,7 +45,7 @@ async def request_history(
         .order_by(col(AuditLog.at), col(AuditLog.id))
     )
     rows = (await session.execute(query)).scalars().all()
-    names = {s.id: s.name for s in (await session.execute(select(Staff))).scalars()}  # those who left too
+    names: dict[Any, str] = dict(await staff_names(session))  # those who left too
     client_ids = {row.details.get("client_id") for row in rows if row.action == "request.form"} - {None}
     clients = select(Client.id, Client.name).where(col(Client.id).in_(client_ids))
     named = {f"client:{i}": name for i, name in (await session.execute(clients)).all()}
@@ -52,11 +53,12 @@ async def request_history(
     for row in rows:
         what = _what(row.action, row.details, {**names, **named}, lang, tz)
         if what is not None:
-            lines.append(HistoryLine(row.at, _who(row, names, lang), what))
+            lines.append(HistoryLine(row.at, actor_name(row, names, lang), what))
     return lines
 
 
-def _who(row: AuditLog, names: dict[int | None, str], lang: str) -> str:
+def actor_name(row: AuditLog, names: dict[Any, str], lang: str) -> str:
+    """Who wrote an audit row: the member by name, okno, or the assistant."""
     if row.actor_kind == "staff":
         return names.get(row.actor_id, f"#{row.actor_id}")
     return text("history.assistant" if row.actor_kind == "assistant" else "history.system", lang)

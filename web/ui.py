@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.rating import stars
 from intake.zones import zone_label, zone_of
 from okno.services import Services
 from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
@@ -202,6 +203,7 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
         "t": lambda key: text(key, language),
         "local": lambda moment: moment.astimezone(tz),  # every time shown in the reader's zone
         "alert_label": lambda alert: alert_label(alert.kind, alert.category, language),
+        "stars": stars,
         "alert_categories": [(code, category_label(code, language)) for code in CATEGORY_LABELS],
         "lang": language,
         "csrf": session.get("csrf", ""),

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from storage.models import Client, Request, Staff
+from storage.models import Request, Staff
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
-from workers.staff_cards import card_client, one_line, request_link
+from workers.staff_cards import one_line, request_clients, request_link
 from workers.staff_delivery import staffbot_settings, tell, their_time
 
 RECENT = timedelta(days=7)  # overdue longer than this: the inbox and the dashboard show it; no late notices
@@ -42,10 +42,7 @@ async def request_deadlines(app: JobContext) -> int:
             # every tick (20 s) finds the ones told already: skipped before anything is looked up for them
             if await notice_status(session, key=key) in (None, "pending"):
                 steps.append((request, step, key))
-        labels = {}
-        for request, _, _ in steps:
-            client = await session.get(Client, request.client_id) if request.client_id else None
-            labels[request.id] = await card_client(session, client, request)
+        labels = await request_clients(session, (request for request, _, _ in steps))
     sent = 0
     for request, step, key in steps:
         assert request.due_at is not None

@@ -4,6 +4,8 @@ message it stands in when that says more (a threat to leave after the missed dea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,3 +148,12 @@ async def _outcome(session: AsyncSession, alert: Alert, lang: str) -> str:
     if alert.feedback:
         return say("alert_confirmed", lang, name=name)
     return say("alert_taken", lang, name=name)
+
+
+async def request_clients(session: AsyncSession, requests: Iterable[Request]) -> dict[int | None, str | None]:
+    """card_client of each request, by request id: the notices that list several requests name each."""
+    labels: dict[int | None, str | None] = {}
+    for request in requests:
+        client = await session.get(Client, request.client_id) if request.client_id else None
+        labels[request.id] = await card_client(session, client, request)
+    return labels

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import exists
 from sqlmodel import col, select
 
-from storage.models import Client, Message, Request, Staff
+from storage.models import Message, Request, Staff
 from storage.repos.company_settings import client_notices
 from storage.repos.requests import RATING_ANSWER_WITHIN
 from storage.repos.staff_bot import active_staff, notice_status
@@ -23,7 +23,7 @@ from workers.context import JobContext, services
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.outbound import enqueue_send, last_written, queue_notice, queue_survey
-from workers.staff_cards import card_client, request_link
+from workers.staff_cards import request_clients, request_link
 from workers.staff_delivery import staffbot_settings, tell
 from workers.whatsapp import window_closes_at
 
@@ -140,10 +140,7 @@ async def low_ratings(app: JobContext) -> int:
             if await notice_status(session, key=_key(r)) in (None, "pending")
         ]
         people = {s.id: s for s in await active_staff(session)}
-        labels = {}
-        for request in rated:
-            client = await session.get(Client, request.client_id) if request.client_id else None
-            labels[request.id] = await card_client(session, client, request)
+        labels = await request_clients(session, rated)
     told = 0
     for request in rated:
         # the assignee's head; a request nobody had: the head of the group that answers its line

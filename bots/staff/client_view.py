@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from assistant.schemas import SummaryPoint
 from bots.staff.texts import say
+from intake.rating import stars
 from storage.alert_labels import alert_label
 from storage.models import Alert, Client, ClientSummary, Contact, Conversation, Message, Request, Staff
 from storage.models.requests import OPEN_STATUSES
@@ -130,11 +131,11 @@ def facts_text(view: ClientView, tz: ZoneInfo, lang: str) -> list[str]:
         for channel, at in sorted(view.last_contact.items(), key=lambda kv: kv[1], reverse=True):
             lines.append(say("card_contact", lang, channel=channel, at=_local(at, tz, lang)))
     if (rated := view.last_rated) is not None and rated.rating is not None:
-        stars = "★" * rated.rating + "☆" * (5 - rated.rating)
         comment = f" «{one_line(rated.rating_comment, WHAT_CHARS)}»" if rated.rating_comment else ""
         when = _local(rated.rated_at, tz, lang)
         lines.append(
-            say("card_rating", lang, stars=stars, score=rated.rating, id=rated.id, at=when) + comment
+            say("card_rating", lang, stars=stars(rated.rating), score=rated.rating, id=rated.id, at=when)
+            + comment
         )
     if view.alerts:
         lines.append(say("card_alerts", lang))
