@@ -15,10 +15,12 @@ from storage.models import Client, Request, Staff
 from storage.repos.accounts import staff_by_api_token
 from storage.repos.clients import merges, undo_merge
 from storage.repos.requests import RequestTransitionError, change_status, list_requests, wait_for_client
+from storage.repos.saved_replies import saved_replies
 from storage.types import utcnow
 from web.views import client_detail, merge_view, request_detail, request_view
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.queue import JobQueue
+from workers.saved_replies import SavedReplyError, reply_text
 
 DB = web.AppKey("okno_db", Database)
 QUEUE = web.AppKey("okno_queue", JobQueue)
@@ -98,17 +100,32 @@ async def post_reply(request: web.Request) -> web.Response:
     if not isinstance(text, str) or not text.strip():
         return problem(422, "invalid", "text: a non-empty string is required")
     staff: Staff = request[STAFF]
+    async with request.app[DB].session() as session:
+        row = await session.get(Request, _int(request, "id", 0))
+        if row is None:
+            return problem(404, "not_found", "no such request")
+        try:  # «/реквизиты» is the company's saved reply of that code, filled in, as in the web and the bot
+            text = await reply_text(session, text, request=row, staff=staff)
+        except SavedReplyError as exc:
+            return problem(422, exc.reason, str(exc))
     try:
         outbox = await queue_reply(
             request.app[DB],
             request.app[QUEUE],
-            request_id=_int(request, "id", 0),
+            request_id=row.id or 0,
             staff_id=staff.id or 0,
             text=text,
         )
     except NothingToReplyTo as exc:
         return problem(404, "not_found", str(exc))
     return web.json_response({"status": "queued", "outbox_id": outbox.id}, status=202)
+
+
+async def get_saved_replies(request: web.Request) -> web.Response:
+    """The company's saved replies: send one by posting its «/код» as a reply's text."""
+    async with request.app[DB].session() as session:
+        rows = await saved_replies(session)
+    return web.json_response({"saved_replies": [{"code": r.code, "text": r.text} for r in rows]})
 
 
 async def post_status(request: web.Request) -> web.Response:
@@ -169,6 +186,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/api/v1/requests/{id}", get_request),
         web.post("/api/v1/requests/{id}/reply", post_reply),
         web.post("/api/v1/requests/{id}/status", post_status),
+        web.get("/api/v1/saved-replies", get_saved_replies),
         web.get("/api/v1/clients/{id}", get_client),
         web.get("/api/v1/merges", get_merges),
         web.post("/api/v1/merges/{id}/undo", post_undo_merge),

@@ -41,6 +41,7 @@ from web.request_history import request_history
 from web.safe_html import clean_email_html
 from web.ui import audit_mine, company_tz, flash, lang, me, my_tz, redirect, render, require_role, state
 from workers.outbound import NothingToReplyTo, queue_reply
+from workers.saved_replies import SavedReplyError, offered, reply_text
 
 HTML_LIMIT = 512 * 1024
 
@@ -55,6 +56,11 @@ async def _load(session: AsyncSession, request: web.Request) -> Request:
 
 
 async def conversation(request: web.Request) -> web.Response:
+    return await _page(request)
+
+
+async def _page(request: web.Request, *, draft: str = "", status: int = 200) -> web.Response:
+    """The request's page; `draft` is a reply that was not sent, back in its box to be mended."""
     blobs = state(request).services.jobs.blobs
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
@@ -79,6 +85,7 @@ async def conversation(request: web.Request) -> web.Response:
         wait_due = client_wait_due(row, await sla_settings(session), company_tz(request))
         low_score = (await client_notices(session)).low_score
         history = await request_history(session, row.id or 0, lang=lang(request), tz=my_tz(request))
+        saved = await offered(session, request=row, staff=me(request))
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(
         [("message", i) for i in items] + [("note", n) for n in notes],
@@ -87,6 +94,7 @@ async def conversation(request: web.Request) -> web.Response:
     return render(
         request,
         "conversation.html",
+        status=status,
         req=row,
         client=label,
         items=items,
@@ -107,6 +115,8 @@ async def conversation(request: web.Request) -> web.Response:
         form_version=form_version(row),
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,
+        saved=saved,  # the saved replies, filled in for this request
+        draft=draft,
     )
 
 
@@ -248,6 +258,7 @@ async def reply(request: web.Request) -> web.Response:
     form = await request.post()
     body = str(form.get("text", "")).strip()
     template = str(form.get("template", "")).strip()
+    refused: SavedReplyError | None = None
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
         if template:  # the WhatsApp window is closed: an approved template instead of free text
@@ -256,6 +267,14 @@ async def reply(request: web.Request) -> web.Response:
                 flash(request, "conv.bad_template")
                 raise redirect(f"/ui/requests/{row.id}#reply")
             body = template_text(template, str(form.get("template_params", "")))
+        elif body:
+            try:  # «/реквизиты» is the saved reply of that code, filled in for this request
+                body = await reply_text(session, body, request=row, staff=me(request))
+            except SavedReplyError as exc:
+                refused = exc
+    if refused is not None:  # nothing sent: the page again, the text back in its box to be mended
+        flash(request, f"replies.{refused.reason}", value=refused.value)
+        return await _page(request, draft=body, status=422)
     if not body:
         flash(request, "conv.empty_reply")
         raise redirect(f"/ui/requests/{row.id}")

@@ -281,6 +281,54 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.channels": ("Каналы", "Channels"),
     "nav.sla": ("SLA и назначение", "SLA & assignment"),
     "nav.audit": ("Журнал", "Audit log"),
+    "nav.replies": ("Быстрые ответы", "Saved replies"),
+    "replies.title": ("Быстрые ответы", "Saved replies"),
+    "replies.hint": (
+        "Готовые ответы на частые вопросы клиентов. В ответе клиенту выберите ответ в списке над полем или "
+        "напишите его код, например /реквизиты: okno подставит имя клиента, номер заявки, компанию и ваше "
+        "имя. В Telegram-группе сотрудников код пишут в теме клиента (/replies — список).",
+        "Ready answers to the questions clients ask often. When answering a client, pick one in the list "
+        "above the box or type its code, e.g. /hours: okno fills in the client's name, the request's number, "
+        "the company and your name. In the staff Telegram group, type the code in the client's topic "
+        "(/replies lists them).",
+    ),
+    "replies.code": ("Код", "Code"),
+    "replies.code_hint": (
+        "одно слово: буквы, цифры, «-» и «_»; ответ с тем же кодом перепишется",
+        "one word: letters, digits, «-» and «_»; a reply with the same code is rewritten",
+    ),
+    "replies.text": ("Текст", "Text"),
+    "replies.placeholders": ("Подстановки:", "Placeholders:"),
+    "replies.changed": ("Изменён", "Changed"),
+    "replies.edit": ("Изменить", "Edit"),
+    "replies.delete": ("Удалить", "Delete"),
+    "replies.none": ("Быстрых ответов пока нет.", "No saved replies yet."),
+    "replies.add_title": ("Новый быстрый ответ", "A new saved reply"),
+    "replies.edit_title": ("Изменить быстрый ответ", "Edit the saved reply"),
+    "replies.saved": ("Быстрый ответ {value} сохранён.", "Saved reply {value} saved."),
+    "replies.deleted": ("Быстрый ответ {value} удалён.", "Saved reply {value} deleted."),
+    "replies.bad_code": (
+        "Код — одно слово из букв, цифр, «-» и «_», не длиннее 32 знаков; «{value}» не подходит.",
+        "A code is one word of letters, digits, «-» and «_», up to 32 characters; «{value}» is not one.",
+    ),
+    "replies.empty": ("Напишите текст ответа.{value}", "Write the reply's text.{value}"),
+    "replies.too_long": ("Текст длиннее {value} знаков.", "The text is longer than {value} characters."),
+    "replies.unknown_placeholder": (
+        "Подстановки {value} нет. Есть {{имя}}, {{номер}}, {{компания}} и {{менеджер}}.",
+        "There is no placeholder {value}. There are {{name}}, {{number}}, {{company}} and {{manager}}.",
+    ),
+    "replies.unknown_code": (
+        "Быстрого ответа {value} нет, ответ не отправлен. Коды — на странице «Быстрые ответы».",
+        "There is no saved reply {value}; nothing was sent. The codes are on the «Saved replies» page.",
+    ),
+    "replies.unfilled": (
+        "Ответ не отправлен: {value} нечем заполнить (этого нет в карточке). Допишите это место сами.",
+        "Nothing was sent: okno has nothing to put for {value} (the card lacks it). "
+        "Write that part yourself.",
+    ),
+    "conv.saved_pick": ("Быстрый ответ", "Saved reply"),
+    "conv.saved_none": ("— выбрать —", "— pick one —"),
+    "conv.saved_hint": ("(или его /код в поле ответа)", "(or its /code in the reply box)"),
     "audit.title": ("Журнал действий", "Audit log"),
     "audit.hint": (
         "Кто что сделал и когда: статусы и назначения заявок, объединения клиентов, пароли, настройки,"

@@ -80,8 +80,11 @@ def t(request: web.Request, key: str) -> str:
     return text(key, lang(request))
 
 
-def flash(request: web.Request, key: str) -> None:
+def flash(request: web.Request, key: str, **values: str) -> None:
+    """A notice for the next page: the text under `key`, with `values` put into its {fields}."""
     request[SESSION]["flash"] = key
+    if values:
+        request[SESSION]["flash_values"] = values
 
 
 async def audit_mine(
@@ -197,7 +200,7 @@ async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
 def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     language = lang(request)
     session = request[SESSION]
-    notice = session.pop("flash", None)
+    notice, notice_values = session.pop("flash", None), session.pop("flash_values", None)
     tz, company = my_tz(request), company_tz(request)
     return {
         "t": lambda key: text(key, language),
@@ -210,10 +213,18 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
         "me": request.get(ME),
         # the times on this page are not the company's: say whose they are
         "my_zone": zone_label(tz.key, utcnow()) if tz.key != company.key else None,
-        "notice": text(notice, language) if isinstance(notice, str) else None,
+        "notice": _notice(notice, notice_values, language),
         "path": request.path,
         **values,
     }
+
+
+def _notice(key: object, values: object, language: str) -> str | None:
+    if not isinstance(key, str):
+        return None
+    if isinstance(values, dict):
+        return text(key, language).format(**values)
+    return text(key, language)
 
 
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:

@@ -15,6 +15,7 @@ from bots.staff.access import StaffAccess, access_router
 from bots.staff.alerts import alerts_router
 from bots.staff.inbox import inbox_router
 from bots.staff.my import my_router
+from bots.staff.saved_replies import saved_replies_router
 from bots.staff.summary import follow_up_router, summary_router
 from bots.staff.tasks import tasks_router
 from bots.staff.zone import zone_router
@@ -45,6 +46,7 @@ class StaffBot:
             my_router(),
             zone_router(),
             follow_up_router(),
+            saved_replies_router(self.cfg),  # last: a «/…» nothing else took
         )
         self._running: set[asyncio.Task[None]] = set()
 

@@ -30,7 +30,8 @@ from workers.staffbot_config import StaffBotSettings
 log = logging.getLogger(__name__)
 
 
-async def _request_id(message: Message, app: JobContext) -> int | None:
+async def topic_request_id(message: Message, app: JobContext) -> int | None:
+    """The request of the client topic this message was written in; None outside okno's topics."""
     if message.message_thread_id is None:
         return None
     async with app.db.session() as session:
@@ -39,7 +40,7 @@ async def _request_id(message: Message, app: JobContext) -> int | None:
 
 
 async def note(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
-    request_id = await _request_id(message, app)
+    request_id = await topic_request_id(message, app)
     if request_id is None or not (command.args or "").strip():
         await message.reply(say("topic_no_request", lang))
         return
@@ -56,7 +57,7 @@ async def note(message: Message, command: CommandObject, staff: Staff, app: JobC
 
 
 async def done(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
-    request_id = await _request_id(message, app)
+    request_id = await topic_request_id(message, app)
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
@@ -73,7 +74,7 @@ async def done(message: Message, staff: Staff, app: JobContext, lang: str) -> No
 
 
 async def assign(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
-    request_id, wanted = await _request_id(message, app), (command.args or "").strip().lstrip("@")
+    request_id, wanted = await topic_request_id(message, app), (command.args or "").strip().lstrip("@")
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
@@ -107,7 +108,7 @@ async def assign(message: Message, command: CommandObject, staff: Staff, app: Jo
 async def due(
     message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
 ) -> None:
-    request_id = await _request_id(message, app)
+    request_id = await topic_request_id(message, app)
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
@@ -140,7 +141,7 @@ async def wait(
 ) -> None:
     """/wait: the client owes us an answer (until a date, "/wait 10.12", "/wait до пятницы"); again on a
     waiting request, the wait starts over. Past the date the staff member is told the client is silent."""
-    request_id = await _request_id(message, app)
+    request_id = await topic_request_id(message, app)
     if request_id is None:
         await message.reply(say("topic_no_request", lang))
         return
@@ -177,7 +178,7 @@ async def wait(
 
 async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
     """Anything else a staff member writes in a client's topic is the answer to that client."""
-    request_id = await _request_id(message, app)
+    request_id = await topic_request_id(message, app)
     if request_id is None:
         return  # a topic okno did not create: staff talk among themselves
     try:

@@ -10,6 +10,7 @@ from storage.models.conversations import Attachment, Conversation, Message, Proc
 from storage.models.mail import MailCursor
 from storage.models.outbox import Outbox
 from storage.models.raw import RawEvent
+from storage.models.replies import SavedReply
 from storage.models.requests import Request, RequestNote
 from storage.models.staffbot import ForumTopic, StaffDraft, StaffInvite, StaffNotice
 from storage.models.work import Alert, Task
@@ -37,6 +38,7 @@ __all__ = [
     "RawEvent",
     "Request",
     "RequestNote",
+    "SavedReply",
     "Staff",
     "StaffDraft",
     "StaffInvite",

@@ -22,6 +22,9 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
     assert (api["retry"], api["broken"], api["wrong_token"]) == (202, 422, 401)
     # okno asked the client of the request done, and their «5, спасибо!» rated it (it stayed done)
     assert api["rating"]["asked"] >= 1 and (api["rating"]["rating"], api["rating"]["status"]) == (5, "done")
+    # the supervisor's saved reply, sent by its code, reached the client filled in
+    assert api["saved_reply"].startswith("Сергей Лебедев, добрый день! Для возврата НДС нужны")
+    assert "Заявку #" in api["saved_reply"] and "ведёт Анна Петрова" in api["saved_reply"]
     # the manager's answer reached the Telegram chat, whichever request the message joined
     assert result["scenarios"]["telegram"]["replied"] and result["scenarios"]["telegram"]["sent"] >= 2
     counts = result["counts"]

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from channels.api.verify import sign
 from storage.models import Message, Outbox, RawEvent, Request
+from storage.repos.saved_replies import save_saved_reply
 from tests.conftest import Live
 from tests.factories import api_body
 
@@ -239,3 +240,36 @@ async def test_status_api_waits_for_the_client_until_a_date(live: Live) -> None:
     assert again["status"] == "waiting_client" and again["waiting_until"] is None
     async with live.http.post(url, json={"status": "in_work"}, headers=headers) as resp:
         assert (await resp.json())["status"] == "in_work"
+
+
+async def test_the_api_sends_a_saved_reply_by_its_code(live: Live) -> None:
+    """The third staff sender keeps the web's and the bot's rule: «/код» alone is the saved reply, filled."""
+    async with live.services.db.session() as session:
+        await save_saved_reply(
+            session,
+            code="копия",
+            text="{имя}, копию договора по заявке #{номер} отправили. {менеджер}",
+            staff_id=None,
+        )
+        await save_saved_reply(session, code="акт", text="Акт для {компания} готов", staff_id=None)
+        await session.commit()
+    await post(live, api_body("a1", text="Нужна копия договора"))
+    await live.drain()
+    async with live.http.get(f"{live.url}/api/v1/saved-replies", headers=live.staff_headers()) as resp:
+        listed = await resp.json()
+    assert [r["code"] for r in listed["saved_replies"]] == ["акт", "копия"]
+    async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
+        [request] = (await resp.json())["requests"]
+    reply = f"{live.url}/api/v1/requests/{request['id']}/reply"
+    for typed, status, error in (("/копи", 422, "unknown_code"), ("/акт", 422, "unfilled")):
+        async with live.http.post(reply, json={"text": typed}, headers=live.staff_headers()) as resp:
+            assert resp.status == status and (await resp.json())["error"] == error
+    async with live.http.post(
+        f"{live.url}/api/v1/requests/999/reply", json={"text": "/копия"}, headers=live.staff_headers()
+    ) as resp:
+        assert resp.status == 404
+    async with live.http.post(reply, json={"text": "/копия"}, headers=live.staff_headers()) as resp:
+        assert resp.status == 202
+    await live.drain()
+    [got] = live.receiver.received
+    assert got.body["text"] == f"Клиент, копию договора по заявке #{request['id']} отправили. Анна"

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from storage.models import ClientSummary, Message, Outbox, Request, Task
 from storage.repos.requests import record_rating
+from storage.repos.saved_replies import save_saved_reply
 from storage.types import utcnow
 from tests.web.browser import CHROMIUM, Browser
 from tests.web.conftest import Seeded, email_request, whatsapp_request
@@ -140,6 +141,7 @@ async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None
         "sla": "/ui/admin/sla",
         "audit": "/ui/admin/audit",
         "profile": "/ui/profile",
+        "replies": "/ui/replies",
     }
     too_wide = []
     for name, path in pages.items():
@@ -180,3 +182,34 @@ async def test_the_clients_rating_the_requests_history_and_the_audit_log(
         "#audit"
     )
     await browser.screenshot(SHOTS / "23_audit_log.png")
+
+
+async def test_a_saved_reply_picked_goes_into_the_reply_box_filled_in(
+    browser: Browser, seeded: Seeded
+) -> None:
+    async with seeded.live.services.db.session() as session:
+        text = "{имя}, добрый день! Справку 2-НДФЛ по заявке #{номер} пришлём к пятнице. {менеджер}"
+        await save_saved_reply(session, code="ндфл", text=text, staff_id=seeded.supervisor_id)
+        await session.commit()
+    number = seeded.own_request_id
+    filled = f"Ольга Смирнова, добрый день! Справку 2-НДФЛ по заявке #{number} пришлём к пятнице. Анна"
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/requests/{seeded.own_request_id}")
+    await browser.fill("#reply textarea", "Ольга, здравствуйте.")
+    await browser.eval(
+        "(() => { const s = document.querySelector('#saved-replies'); s.value = 'ндфл';"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+    # added under what was written, to be read (and changed) before it goes
+    assert (
+        await browser.eval("document.querySelector('#reply textarea').value")
+        == f"Ольга, здравствуйте.\n\n{filled}"
+    )
+    assert await browser.eval("document.querySelector('#saved-replies').value") == ""
+    await browser.screenshot(SHOTS / "24_saved_reply_picked.png")
+    await browser.click("#reply button")
+    await seeded.live.drain()
+    assert any(filled in str(item) for item in seeded.live.receiver.received)
+    await browser.goto(f"{seeded.url}/ui/replies")
+    assert "/ндфл" in await browser.text("#replies") and await browser.count("#reply-form") == 0
+    await browser.screenshot(SHOTS / "25_saved_replies.png")

@@ -1,6 +1,6 @@
 """The API channel: ≥15 Russian client messages from 5 companies, a retried delivery, a broken body,
-a wrong token, two manager replies that leave as signed webhooks, and the client of the request done
-rating it when okno asks."""
+a wrong token, two manager replies that leave as signed webhooks, a saved reply sent by its code, and the
+client of the request done rating it when okno asks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import col, select
+
 from okno.demo.stage import Stage
+from storage.models import Staff
 from storage.repos.company_settings import ClientNotices, save_client_notices
+from storage.repos.saved_replies import save_saved_reply
 from workers.survey import SURVEY_AFTER, send_surveys
 
 DATA = Path(__file__).with_name("api_messages.json")
@@ -50,6 +54,7 @@ async def run(stage: Stage) -> dict[str, Any]:
     done = next(r for r in script["replies"] if r["then_status"] == "done")
     client = next(m["sender"] for m in script["messages"] if done["to_text"] in m["text"])
     rating = await _rating(stage, replies[script["replies"].index(done)], client)
+    saved = await _saved_reply(stage, script["saved_reply"])
     return {
         "posted": statuses,
         "retry": retried,
@@ -57,7 +62,33 @@ async def run(stage: Stage) -> dict[str, Any]:
         "wrong_token": wrong,
         "replies": replies,
         "rating": rating,
+        "saved_reply": saved,
     }
+
+
+async def _saved_reply(stage: Stage, saved: dict[str, str]) -> str:
+    """The supervisor wrote the answer to a question clients ask every quarter once («Быстрые ответы» in the
+    web); the manager sends it by its code, and okno puts in the client's name, the request's number and hers.
+    Returns the text the client got."""
+    async with stage.services.db.session() as session:
+        supervisor = (
+            (await session.execute(select(Staff).where(col(Staff.role) == "supervisor"))).scalars().first()
+        )
+        await save_saved_reply(
+            session, code=saved["code"], text=saved["text"], staff_id=supervisor.id if supervisor else None
+        )
+        await session.commit()
+    listing = await stage.staff_call("GET", "/api/v1/requests?limit=100")
+    request = next(r for r in listing["requests"] if saved["to_text"] in (r["form"]["what"] or ""))
+    await stage.staff_call("POST", f"/api/v1/requests/{request['id']}/reply", {"text": f"/{saved['code']}"})
+    await stage.drain()
+    detail = await stage.staff_call("GET", f"/api/v1/requests/{request['id']}")
+    sent = [m["text"] for m in detail["messages"] if m["direction"] == "outbound"][-1]
+    stage.say(
+        f"[api] a saved reply: the supervisor wrote /{saved['code']} once; the manager sends it by its code:"
+    )
+    stage.say(f"  → request #{request['id']}: {sent}")
+    return str(sent)
 
 
 async def _rating(stage: Stage, request_id: int, client: dict[str, Any]) -> dict[str, Any]:

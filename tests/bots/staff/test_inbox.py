@@ -19,6 +19,7 @@ from okno.app import build_app
 from sandbox.whatsapp import GraphApiStandIn
 from storage.models import ForumTopic, Message, Request, RequestNote
 from storage.repos.accounts import add_channel_account
+from storage.repos.saved_replies import save_saved_reply
 from tests.bots.staff.conftest import FORUM, StaffDesk, texts
 from tests.channels.whatsapp.conftest import account_of
 from tests.conftest import start_app
@@ -174,3 +175,41 @@ async def test_the_staff_group_keeps_the_companys_time_for_a_member_in_another_z
     async with desk.services.db.session() as session:
         request = (await session.execute(select(Request))).scalars().one()
     assert request.due_at == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 18:00 in Moscow
+
+
+async def test_a_saved_reply_goes_by_its_code_filled_in_for_the_topics_request(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    """«/реквизиты» in a client's topic sends the company's saved reply with the client's name, the request's
+    number and the sender's name put in, and shows the member what went; a code no reply has, a placeholder
+    without a value and an unknown «/команда с словами» send nothing and say why (they vanished before)."""
+    async with desk.services.db.session() as session:
+        text = "{имя}, добрый день! Реквизиты по заявке #{номер} во вложении к договору. {Менеджер}"
+        await save_saved_reply(session, code="реквизиты", text=text, staff_id=desk.staff["Виктор"].id)
+        await save_saved_reply(session, code="акт", text="Акт для {компания} готов.", staff_id=None)
+        await session.commit()
+    await _client_writes(desk, graph, "Пришлите реквизиты, пожалуйста")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    async with desk.services.db.session() as session:
+        request_id = (await session.execute(select(Request))).scalars().one().id
+    filled = (
+        f"Ирина Соколова, добрый день! Реквизиты по заявке #{request_id} во вложении к договору. Анна Петрова"
+    )
+    [shown] = texts(await desk.write(7001, "/Реквизиты@okno_staff_bot", chat_id=FORUM, thread=thread))
+    assert shown == f"✉️ Отправлено клиенту:\n{filled}"
+    await desk.drain()
+    [sent] = graph.sent
+    assert sent["to"] == WA_ID and sent["text"]["body"] == filled
+    [unknown] = texts(await desk.write(7001, "/реквезиты", chat_id=FORUM, thread=thread))  # a typo
+    assert unknown == "Клиенту не отправлено: быстрого ответа /реквезиты нет. Список: /replies"
+    [unfilled] = texts(await desk.write(7001, "/акт", chat_id=FORUM, thread=thread))
+    assert "{компания}" in unfilled and unfilled.startswith("Клиенту не отправлено")
+    [words] = texts(await desk.write(7001, "/срочно перезвоните клиенту", chat_id=FORUM, thread=thread))
+    assert words.startswith("Клиенту не отправлено: такой команды нет")
+    [listed] = texts(await desk.write(7001, "/replies", chat_id=FORUM, thread=thread))
+    assert listed.splitlines()[1:] == ["/акт — Акт для {компания} готов.", f"/реквизиты — {text[:79]}…"]
+    await desk.drain()
+    assert len(graph.sent) == 1  # nothing more reached the client
+    async with desk.services.db.session() as session:
+        outbound = (await session.execute(select(Message).where(Message.direction == "outbound"))).scalars()
+        assert [m.text for m in outbound] == [filled]

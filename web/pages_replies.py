@@ -1,0 +1,60 @@
+"""Saved replies («быстрые ответы»): every member reads the list and its codes; supervisors and admins write
+them. Sent from the reply box (picked, or typed as «/код») and from the staff bot's client topics."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from storage.models import SavedReply
+from storage.repos.saved_replies import delete_saved_reply, save_saved_reply, saved_replies
+from web.queries import staff_names
+from web.ui import flash, lang, me, redirect, render, require_role, state
+from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, normalize_code
+
+EDITORS = ("supervisor", "admin")
+
+
+async def replies_page(request: web.Request) -> web.Response:
+    async with state(request).services.db.session() as session:
+        rows = await saved_replies(session)
+        names = await staff_names(session)
+    editing = request.query.get("edit", "")
+    return render(
+        request,
+        "replies.html",
+        rows=rows,
+        names=names,
+        editor=me(request).role in EDITORS,
+        editing=next((r for r in rows if r.code == editing), None),
+        # both spellings work; the page names those of its language
+        placeholders=[name for name in PLACEHOLDERS if name.isascii() == (lang(request) == "en")],
+    )
+
+
+async def reply_save(request: web.Request) -> web.Response:
+    require_role(request, *EDITORS)
+    form = await request.post()
+    try:
+        code = normalize_code(str(form.get("code", "")))
+        body = check_text(str(form.get("text", "")))
+    except SavedReplyError as exc:
+        flash(request, f"replies.{exc.reason}", value=exc.value)
+        raise redirect("/ui/replies#reply-form") from None
+    async with state(request).services.db.session() as session:
+        await save_saved_reply(session, code=code, text=body, staff_id=me(request).id)
+        await session.commit()
+    flash(request, "replies.saved", value=f"/{code}")
+    raise redirect("/ui/replies")
+
+
+async def reply_delete(request: web.Request) -> web.Response:
+    require_role(request, *EDITORS)
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        row = await session.get(SavedReply, int(raw)) if raw.isdigit() else None
+        if row is None:
+            raise web.HTTPNotFound(text="not found")
+        await delete_saved_reply(session, code=row.code, staff_id=me(request).id)
+        await session.commit()
+    flash(request, "replies.deleted", value=f"/{row.code}")
+    raise redirect("/ui/replies")
