@@ -141,7 +141,7 @@ def channel_add(
                 config=_pairs(config, "--config"),
                 secrets={**secrets, **generated},
             )
-            account.group_head_id = (await _head(session, group)).id if group else None
+            account.group_head_id = (await head_by_key(session, group)).id if group else None
             await session.commit()
             return account.id or 0
 
@@ -214,7 +214,7 @@ def staff_add(
 
     async def work(db: Database, _box: SecretBox) -> int:
         async with db.session() as session:
-            boss = await _head(session, head) if head else None
+            boss = await head_by_key(session, head) if head else None
             member = await add_staff(
                 session,
                 name=name,
@@ -393,7 +393,7 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
     click.echo(f"  code: {code}   (shown once; in the staff bot: /start {code})")
 
 
-async def _head(session: AsyncSession, key: str) -> Staff:
+async def head_by_key(session: AsyncSession, key: str) -> Staff:
     found = await _member(session, key)
     if not can_head(found):
         raise click.UsageError(f"{found.name} is a {found.role}: a head is a supervisor or an admin")

@@ -6,7 +6,7 @@ whole company on request. The message volume is the company's."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +20,14 @@ from storage.repos.org_chart import group_of, heads_with_groups, in_group
 from storage.types import utcnow
 from web.charts import hbars, stacked_days
 from web.queries import is_overdue, staff_names
-from web.ui import company_tz, me, render, require_role, state, t
+from web.report import period, requests_csv
+from web.ui import company_tz, lang, me, render, require_role, state, t
 
 DAYS = 14
 VERDICT_DAYS = 90  # the conflict alerts whose verdicts the assistant's figures count
 RECENT_DAYS = 90  # first response times and finished requests count the requests created within these days
 CLOSED = ("done", "cancelled")
+EXPORT_DAYS = 30  # the export's period unless asked: the last thirty days, today's included
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -154,4 +156,41 @@ async def dashboard(request: web.Request) -> web.Response:
         staff=names,
         team=chosen,
         heads=heads,
+        export_from=(now.astimezone(tz).date() - timedelta(days=EXPORT_DAYS - 1)).isoformat(),
+        export_to=now.astimezone(tz).date().isoformat(),
+    )
+
+
+def _day(request: web.Request, name: str, default: date) -> date:
+    raw = request.query.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name}: a date as YYYY-MM-DD, not {raw[:20]!r}") from None
+
+
+async def requests_export(request: web.Request) -> web.Response:
+    """The requests opened from `from` to `to` (the company's days, both whole; the last thirty by default)
+    of the page's group, as a CSV for Excel (web/report.py)."""
+    require_role(request, "supervisor", "admin")
+    now, tz = utcnow(), company_tz(request)
+    today = now.astimezone(tz).date()
+    start = _day(request, "from", today - timedelta(days=EXPORT_DAYS - 1))
+    end = _day(request, "to", today)
+    if start > end:
+        raise web.HTTPBadRequest(text="from is after to")
+    since, until = period(start, end, tz)
+    async with state(request).services.db.session() as session:
+        _chosen, team, _heads = await _group(session, request)
+        body, _count = await requests_csv(
+            session, since=since, until=until, team=team, tz=tz, lang=lang(request), now=now
+        )
+    name = f"okno-requests-{start.isoformat()}-{end.isoformat()}.csv"
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",  # client data: not kept by a shared cache
+        },
     )

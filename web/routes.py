@@ -51,6 +51,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/tasks", pages_tasks.create),
         web.post("/tasks/{id}/status", pages_tasks.set_status),
         web.get("/dashboard", pages_dashboard.dashboard),
+        web.get("/dashboard/requests.csv", pages_dashboard.requests_export),
         web.get("/events", pages_events.events),
         web.get("/admin/staff", pages_admin.staff_page),
         web.get("/admin/audit", pages_audit.audit_page),

@@ -36,6 +36,8 @@ COMMANDS = [
     "parse",
     "alerts",
     "alerts feedback",
+    "report",
+    "report requests",
 ]
 
 
