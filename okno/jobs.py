@@ -5,7 +5,7 @@ The registry lives in the composition root: jobs come from workers/, bots/ and a
 from __future__ import annotations
 
 from bots.client.feed import client_bot_update
-from bots.staff.mirror import mirror_to_topic
+from bots.staff.mirror import mirror_reply, mirror_to_topic
 from workers.analyze import analyze_call, analyze_message, fill_request_form
 from workers.attachments import fetch_attachments
 from workers.email_parts import extract_email_parts, sweep_email_parts
@@ -48,6 +48,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "summarize_client": (summarize_client, "llm"),
     # The staff bot: client messages mirrored into forum topics (after accept); alerts, SLA, reminders.
     "mirror_to_topic": (mirror_to_topic, "io"),
+    "mirror_reply": (mirror_reply, "io"),  # an answer into the topic once it settled (send_outbox)
     "notify_alert": (notify_alert, "io"),
     "staff_tick": (staff_tick, "io"),
     # 152-FZ retention: old call recordings and raw payloads (arq cron, or `okno serve` inline).

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from channels.base import SendFailed
 from intake.schema import OutboundMessage
 from storage.db import Database
-from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff
+from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff, StaffNotice
 from storage.repos.clients import mark_reachable
 from storage.repos.outbox import add_outbox, record_delivery
 from storage.repos.requests import record_staff_reply
@@ -22,6 +22,7 @@ from storage.types import utcnow
 from workers.context import JobContext, services
 from workers.metrics import OUTBOX_SENT
 from workers.queue import JobQueue
+from workers.staff_delivery import staffbot_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,18 @@ class NothingToReplyTo(LookupError):
     pass
 
 
-async def queue_reply(db: Database, queue: JobQueue, *, request_id: int, staff_id: int, text: str) -> Outbox:
-    """A staff reply on a request, in the channel the client last wrote from."""
+async def queue_reply(
+    db: Database,
+    queue: JobQueue,
+    *,
+    request_id: int,
+    staff_id: int,
+    text: str,
+    shown_in: tuple[int, int] | None = None,
+) -> Outbox:
+    """A staff reply on a request, in the channel the client last wrote from. `shown_in` (chat id, Telegram
+    message id): written in the staff group's topic, so it is there already and not mirrored into it again
+    (the mirror of a sent reply, bots/staff/mirror.mirror_reply, goes by the same key)."""
     async with db.session() as session:
         request = await session.get(Request, request_id)
         if request is None:
@@ -46,9 +57,30 @@ async def queue_reply(db: Database, queue: JobQueue, *, request_id: int, staff_i
         now = utcnow()
         outbox = await _outbound(session, request, text=text, author=staff, at=now)
         await record_staff_reply(session, request=request, at=now, staff_id=staff_id)
+        if shown_in is not None:
+            chat_id, telegram_message_id = shown_in
+            session.add(
+                StaffNotice(
+                    key=mirror_key(outbox.message_id or 0), kind="mirror", chat_id=chat_id, status="sent",
+                    telegram_message_id=telegram_message_id, sent_at=now,
+                )
+            )  # fmt: skip
         await session.commit()
     await enqueue_send(queue, outbox)
     return outbox
+
+
+def mirror_key(message_id: int) -> str:
+    """The staff notice key of a message mirrored into the staff group's topic."""
+    return f"mirror:{message_id}"
+
+
+async def _mirror(app: JobContext, row: Outbox) -> None:
+    """A reply on a request that settled (sent, or failed for good) is shown in the staff group's topic, so
+    the Telegram side reads the answers given from the web, the API and by okno itself; not the client bot's
+    own dialogue (no request)."""
+    if row.message_id is not None and staffbot_settings(app).forum_chat_id is not None:
+        await app.queue.enqueue("mirror_reply", row.message_id, job_id=f"mirror_reply:{row.message_id}")
 
 
 async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime) -> Outbox | None:
@@ -218,6 +250,7 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         delivery="sent",
     )
     OUTBOX_SENT.labels(row.channel, "sent").inc()
+    await _mirror(app, row)
     return "sent"
 
 
@@ -276,6 +309,7 @@ async def _give_up(app: JobContext, row: Outbox, reason: str) -> str:
         app, row.id or 0, status="failed", sending_started_at=None, last_error=reason, delivery="failed"
     )
     OUTBOX_SENT.labels(row.channel, "failed").inc()
+    await _mirror(app, row)
     return "failed"
 
 

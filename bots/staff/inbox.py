@@ -183,7 +183,12 @@ async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> N
         return  # a topic okno did not create: staff talk among themselves
     try:
         await queue_reply(
-            app.db, app.queue, request_id=request_id, staff_id=staff.id or 0, text=message.text or ""
+            app.db,
+            app.queue,
+            request_id=request_id,
+            staff_id=staff.id or 0,
+            text=message.text or "",
+            shown_in=(message.chat.id, message.message_id),  # in the topic already: not mirrored back
         )
     except NothingToReplyTo as exc:
         await message.reply(say("topic_reply_failed", lang, reason=str(exc)))

@@ -1,6 +1,9 @@
 """Client messages from every channel mirrored into the staff forum: a job enqueued after accept (follow-up
 `mirror_to_topic:<message id>`), one topic per client conversation (createForumTopic on the first message),
-idempotent per message through its StaffNotice key. Client text goes as plain text: data, not commands."""
+idempotent per message through its StaffNotice key. Client text goes as plain text: data, not commands.
+The answers join the topic once they settle (`mirror_reply`, enqueued by the Outbox's sender): a colleague's
+reply from the web or the API, okno's own words to the client (the rating question, the out-of-hours notice),
+and a reply the client did not get, with why — so the topic holds the whole conversation, not half of it."""
 
 from __future__ import annotations
 
@@ -19,13 +22,16 @@ from storage.models import (
     Conversation,
     ForumTopic,
     Message,
+    Outbox,
     Request,
+    Staff,
 )
 from storage.models.requests import OPEN_STATUSES
 from storage.repos.calls import call_transcript
 from storage.repos.staff_bot import notice_status, topic_of_conversation
 from workers.context import JobContext, services
 from workers.notify_texts import say
+from workers.outbound import mirror_key
 from workers.staff_delivery import deliver, staff_bot, staffbot_settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +61,7 @@ async def mirror_to_topic(ctx: dict[str, Any], message_id: int) -> str:
         return "no topic"
     sent = await deliver(
         app,
-        key=f"mirror:{message_id}",
+        key=mirror_key(message_id),
         kind="mirror",
         chat_id=topic.chat_id,
         thread_id=topic.message_thread_id,
@@ -65,9 +71,60 @@ async def mirror_to_topic(ctx: dict[str, Any], message_id: int) -> str:
     return "mirrored" if sent is not None else "not sent"
 
 
+async def mirror_reply(ctx: dict[str, Any], message_id: int) -> str:
+    """An answer on a request into its conversation's topic, once sent (not when it was written in the topic:
+    workers/outbound.queue_reply's `shown_in` holds its key) or failed for good (always: whoever wrote it must
+    learn the client did not get it). No topic is made for an answer."""
+    app = services(ctx)
+    cfg = staffbot_settings(app)
+    if cfg.forum_chat_id is None:
+        return "no forum"
+    async with app.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None or message.direction != "outbound" or message.request_id is None:
+            return "skipped"  # the client bot's own dialogue belongs to no request
+        topic = await topic_of_conversation(session, conversation_id=message.conversation_id)
+        author = await session.get(Staff, message.author_staff_id) if message.author_staff_id else None
+        outbox = (
+            (await session.execute(select(Outbox).where(col(Outbox.message_id) == message_id)))
+            .scalars()
+            .first()
+        )
+    if topic is None:
+        return "no topic"
+    failed = message.delivery_status == "failed"
+    key = f"mirror-failed:{message_id}" if failed else mirror_key(message_id)
+    if not failed and await _already(app, message_id):
+        return "mirrored"
+    values = {
+        "author": author.name if author else "okno",
+        "channel": message.channel,
+        "id": message.request_id,
+    }
+    head = (
+        say(
+            "mirror_reply_failed",
+            cfg.language,
+            reason=(outbox.last_error if outbox else None) or "—",
+            **values,
+        )
+        if failed
+        else say("mirror_reply", cfg.language, **values)
+    )
+    sent = await deliver(
+        app,
+        key=key,
+        kind="mirror",
+        chat_id=topic.chat_id,
+        thread_id=topic.message_thread_id,
+        text=f"{head}\n{message.text or ''}",
+    )
+    return "mirrored" if sent is not None else "not sent"
+
+
 async def _already(app: JobContext, message_id: int) -> bool:
     async with app.db.session() as session:
-        return await notice_status(session, key=f"mirror:{message_id}") in ("sent", "failed")
+        return await notice_status(session, key=mirror_key(message_id)) in ("sent", "failed")
 
 
 async def _label(app: JobContext, conversation: Conversation) -> str:

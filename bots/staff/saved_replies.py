@@ -53,7 +53,14 @@ async def send_saved(message: Message, staff: Staff, app: JobContext, lang: str)
             await message.reply(say(f"replies_{exc.reason}", lang, value=exc.value))
             return
     try:
-        await queue_reply(app.db, app.queue, request_id=request_id, staff_id=staff.id or 0, text=text)
+        await queue_reply(
+            app.db,
+            app.queue,
+            request_id=request_id,
+            staff_id=staff.id or 0,
+            text=text,
+            shown_in=(message.chat.id, message.message_id),  # «✉️ Отправлено клиенту» shows it below
+        )
     except NothingToReplyTo as exc:
         await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
         return

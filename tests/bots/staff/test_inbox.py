@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from bots.staff.mirror import mirror_to_topic
+from bots.staff.mirror import mirror_reply, mirror_to_topic
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
 from okno.app import build_app
@@ -20,9 +20,11 @@ from sandbox.whatsapp import GraphApiStandIn
 from storage.models import ForumTopic, Message, Request, RequestNote
 from storage.repos.accounts import add_channel_account
 from storage.repos.saved_replies import save_saved_reply
+from storage.types import utcnow
 from tests.bots.staff.conftest import FORUM, StaffDesk, texts
 from tests.channels.whatsapp.conftest import account_of
 from tests.conftest import start_app
+from workers.outbound import enqueue_send, queue_notice, queue_reply
 from workers.whatsapp import StoredLastInbound
 
 pytestmark = pytest.mark.storage
@@ -213,3 +215,52 @@ async def test_a_saved_reply_goes_by_its_code_filled_in_for_the_topics_request(
     async with desk.services.db.session() as session:
         outbound = (await session.execute(select(Message).where(Message.direction == "outbound"))).scalars()
         assert [m.text for m in outbound] == [filled]
+
+
+async def test_the_topic_holds_the_answers_given_elsewhere_and_those_the_client_did_not_get(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    """A colleague answered from the web: the Telegram side saw only the client's half of the conversation.
+    Now a sent answer joins the topic (not one written there), and one the client did not get says so there,
+    whoever wrote it."""
+    await _client_writes(desk, graph, "Когда будет акт сверки?")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    async with desk.services.db.session() as session:
+        request_id = (await session.execute(select(Request))).scalars().one().id or 0
+    # from the web (or the API): the same queue_reply, with nothing shown in the topic
+    await queue_reply(
+        desk.services.db, desk.app.queue, request_id=request_id, staff_id=desk.staff["Иван"].id or 0,
+        text="Акт сверки пришлём завтра до обеда.",
+    )  # fmt: skip
+    await desk.drain()
+    head = f"↩️ Иван Соколов → клиенту · whatsapp · заявка #{request_id}"
+    mirrored = desk.api.sent("sendMessage")[1:]
+    assert [(int(m["message_thread_id"]), m["text"]) for m in mirrored] == [
+        (thread, f"{head}\nАкт сверки пришлём завтра до обеда.")
+    ]
+    # written in the topic: it is there already
+    await desk.write(7001, "Ирина, уточню у бухгалтера.", chat_id=FORUM, thread=thread)
+    await desk.drain()
+    assert len(graph.sent) == 2 and len(desk.api.sent("sendMessage")) == 2
+    # the client's WhatsApp refused it for good: the topic hears, though Анна wrote it there
+    graph.fail_next.append((400, 131026))
+    await desk.write(7001, "Акт во вложении к письму.", chat_id=FORUM, thread=thread)
+    await desk.drain()
+    [failed] = desk.api.sent("sendMessage")[2:]
+    assert failed["text"].startswith(
+        f"⚠️ Клиенту не доставлено · Анна Петрова · whatsapp · заявка #{request_id}: "
+    )
+    assert "131026" in failed["text"] and failed["text"].endswith("\nАкт во вложении к письму.")
+    # okno's own words to the client (the out-of-hours notice, the rating question) are there too
+    notice = await queue_notice(
+        desk.services.db, request_id=request_id, text="Сейчас нерабочее время.", at=utcnow(), key="okno-t:1"
+    )
+    assert notice is not None
+    await enqueue_send(desk.app.queue, notice)
+    await desk.drain()
+    assert desk.api.sent("sendMessage")[3]["text"] == (
+        f"↩️ okno → клиенту · whatsapp · заявка #{request_id}\nСейчас нерабочее время."
+    )
+    for message_id in range(1, 7):  # a redelivered job posts nothing twice
+        await mirror_reply({"okno": desk.app}, message_id)
+    assert len(desk.api.sent("sendMessage")) == 4
