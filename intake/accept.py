@@ -17,6 +17,7 @@ from intake.schema import AttachmentRef, CallInfo, InboundMessage
 from storage.db import Database
 from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
 from storage.repos.accounts import staff_by_extension
+from storage.repos.blocking import is_blocked
 from storage.repos.clients import client_ids_of, mark_reachable
 from storage.repos.conversations import (
     attachments_of,
@@ -168,7 +169,11 @@ async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: 
     if msg.text and not message.text:
         message.text = msg.text
     follow_ups: list[FollowUp] = []
-    if msg.call is not None and await _store_call(session, message.id or 0, msg.call):
+    stored_call = msg.call is not None and await _store_call(session, message.id or 0, msg.call)
+    author = message.author_contact_id
+    if author is not None and await is_blocked(session, contact_id=author):  # spam: kept, not worked on
+        return Accepted("updated", message_id=message.id, request_id=message.request_id)
+    if stored_call:
         follow_ups.append(transcribe_follow_up(message.id or 0))  # "recording ready" comes after the call
     if any(a.platform_ref for a in added):
         follow_ups.append(fetch_follow_up(message.id or 0, msg.event_id))
@@ -188,8 +193,14 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
             reachable=msg.status == "reachable",
         )
     conversation = await _conversation(session, msg, contact_id=contact.id or 0)
+    # Blocked as spam: kept (the message and its raw payload), but no request, no alert, no one told.
+    blocked = contact.blocked_at is not None
     # Service messages are history, not requests (DESIGN.md).
-    attached = None if msg.kind == "system" else await attach_to_request(session, msg, contact, policy=policy)
+    attached = (
+        None
+        if msg.kind == "system" or blocked
+        else await attach_to_request(session, msg, contact, policy=policy)
+    )
     request = attached.request if attached else None
     refile: list[int] = []  # the request's earlier messages, indexed under no client, filed under this one's
     if attached is not None and attached.client_linked:
@@ -222,7 +233,9 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
         "created",
         message_id=message.id,
         request_id=request.id if request else None,
-        follow_ups=(
+        follow_ups=()
+        if blocked
+        else (
             *_follow_ups(msg, message.id or 0, request.id if request else None),
             *(_thanks(attached.request.id or 0) if attached is not None and attached.rated else ()),
             *(_off_hours(attached.request.id or 0) if attached is not None and attached.opened else ()),

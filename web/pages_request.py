@@ -21,7 +21,9 @@ from storage.models import Alert, Attachment, Call, Contact, Message, Request, S
 from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
+from storage.repos.blocking import block_contact
 from storage.repos.calls import call_transcript
+from storage.repos.clients import survivor_of
 from storage.repos.company_settings import client_notices, sla_settings
 from storage.repos.notes import notes_of
 from storage.repos.requests import (
@@ -86,6 +88,7 @@ async def _page(request: web.Request, *, draft: str = "", status: int = 200) -> 
         low_score = (await client_notices(session)).low_score
         history = await request_history(session, row.id or 0, lang=lang(request), tz=my_tz(request))
         saved = await offered(session, request=row, staff=me(request))
+        contact = await survivor_of(session, contact_id=row.contact_id)
     # Notes join the timeline by time, drawn apart from messages: staff-only, never sent.
     entries: list[tuple[str, Any]] = sorted(
         [("message", i) for i in items] + [("note", n) for n in notes],
@@ -116,6 +119,7 @@ async def _page(request: web.Request, *, draft: str = "", status: int = 200) -> 
         # queue_reply answers in the channel of the request's own last inbound message
         reply_channel=window.channel,
         saved=saved,  # the saved replies, filled in for this request
+        contact=contact,  # blocked as spam, or not
         draft=draft,
     )
 
@@ -301,6 +305,17 @@ async def reply(request: web.Request) -> web.Response:
                 notice = "conv.sent_not_waiting"
     flash(request, notice)
     raise redirect(f"/ui/requests/{row.id}#reply")
+
+
+async def block_spam(request: web.Request) -> web.Response:
+    """«Спам»: the request's contact is blocked and their open requests cancelled; what they send later is
+    stored but opens nothing (storage/repos/blocking.py)."""
+    async with state(request).services.db.session() as session:
+        row = await _load(session, request)
+        await block_contact(session, contact_id=row.contact_id, staff_id=me(request).id, at=utcnow())
+        await session.commit()
+    flash(request, "spam.blocked")
+    raise redirect(f"/ui/requests/{row.id}")
 
 
 async def _alert(session: AsyncSession, request: web.Request) -> Alert:

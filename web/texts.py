@@ -282,6 +282,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.sla": ("SLA и назначение", "SLA & assignment"),
     "nav.audit": ("Журнал", "Audit log"),
     "nav.replies": ("Быстрые ответы", "Saved replies"),
+    "spam.ask": ("Спам?", "Spam?"),
+    "spam.hint": (
+        "Контакт будет заблокирован, его открытые заявки отменены. Что он пришлёт дальше, сохранится, но не "
+        "создаст заявок, предупреждений и уведомлений; клиентский бот ему не ответит. Разблокирует "
+        "руководитель или администратор.",
+        "The contact is blocked and their open requests cancelled. What they send later is kept but opens no "
+        "request, alert or notice, and the client bot does not answer them. A supervisor or admin unblocks.",
+    ),
+    "spam.block": ("Заблокировать контакт как спам", "Block the contact as spam"),
+    "spam.blocked": (
+        "Контакт заблокирован как спам, его открытые заявки отменены.",
+        "The contact is blocked as spam; their open requests are cancelled.",
+    ),
+    "spam.is_blocked": ("Контакт заблокирован как спам", "The contact is blocked as spam"),
+    "spam.unblock": ("Разблокировать", "Unblock"),
+    "spam.unblocked": (
+        "Контакт разблокирован: его новые сообщения снова открывают заявки.",
+        "The contact is unblocked: their new messages open requests again.",
+    ),
+    "spam.title": ("Заблокированные контакты", "Blocked contacts"),
+    "spam.page_hint": (
+        "Их сообщения сохраняются, но не создают заявок и уведомлений. Заблокировать — «Спам?» на странице "
+        "заявки или /spam в теме клиента в Telegram.",
+        "Their messages are kept but open no requests or notices. To block: «Spam?» on a request's page, or "
+        "/spam in the client's Telegram topic.",
+    ),
+    "spam.who": ("Контакт", "Contact"),
+    "spam.where": ("Каналы", "Channels"),
+    "spam.when": ("Заблокирован", "Blocked"),
+    "spam.since": ("Сообщений с тех пор", "Messages since"),
+    "spam.none": ("Заблокированных нет.", "Nobody is blocked."),
+    "dash.blocked": ("Заблокированные контакты", "Blocked contacts"),
     "dash.export": ("Заявки в Excel (CSV), открытые с", "Requests for Excel (CSV), opened from"),
     "dash.export_go": ("Выгрузить", "Download"),
     "report.number": ("Заявка", "Request"),

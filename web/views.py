@@ -118,6 +118,7 @@ async def contact_view(session: AsyncSession, contact: Contact) -> dict[str, Any
         "phone": contact.phone,
         "email": contact.email,
         "merged_contact_ids": [i for i in group if i != contact.id],
+        "blocked_at": _iso(contact.blocked_at),  # blocked as spam: their messages open no request
         "identities": [
             {
                 "channel": i.channel,

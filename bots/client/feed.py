@@ -19,6 +19,8 @@ from bots.client.outbox_session import OutboxSession, Said
 from channels.base import AccountView
 from channels.telegram.bots import bot_token
 from storage.models import Message, Outbox
+from storage.repos.blocking import is_blocked
+from storage.repos.clients import identity_by_external_id
 from storage.repos.conversations import conversation_by_key
 from storage.repos.outbox import add_outbox
 from storage.repos.raw_events import get_raw_event
@@ -66,12 +68,25 @@ async def client_bot_update(ctx: dict[str, Any], raw_event_id: int) -> int:
     except (ValueError, ValidationError):
         return 0  # the ingest job already kept it as anomalous
     account = await app.accounts.by_name(CHANNEL, raw.account)
-    if account is None:
+    if account is None or await _blocked(app, raw.account, update):
         return 0
     said = await _client_bot(app).feed(account, update, desk=StoredDesk(app.db), tz=app.policy.tz)
     for outbox in await _write(app, account.name, said):
         await enqueue_send(app.queue, outbox)
     return len(said)
+
+
+async def _blocked(app: JobContext, account: str, update: Update) -> bool:
+    """A sender blocked as spam gets no answers from the bot either (their messages are stored by intake)."""
+    event = update.message or update.edited_message or update.callback_query
+    user = event.from_user if event is not None else None
+    if user is None:
+        return False
+    async with app.db.session() as session:
+        identity = await identity_by_external_id(
+            session, channel=CHANNEL, account=account, external_id=str(user.id)
+        )
+        return identity is not None and await is_blocked(session, contact_id=identity.contact_id)
 
 
 async def _write(app: JobContext, account: str, said: list[Said]) -> list[Outbox]:

@@ -2,7 +2,7 @@
 creates it and mirrors the client's messages). A staff member's message in a topic goes to the client through
 the original channel (the Outbox, workers/outbound.queue_reply: first response, in_work); /note is an
 internal note, never sent; /done, /assign Имя, /due 01.12, /wait 10.12 (waiting for the client) act on the
-topic's request."""
+topic's request; /spam blocks its contact."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from bots.staff.texts import say
 from intake.sla import client_wait_due
 from storage.models import Request, Staff
 from storage.repos.audit import audit
+from storage.repos.blocking import block_contact
 from storage.repos.company_settings import sla_settings
 from storage.repos.notes import add_note
 from storage.repos.requests import RequestTransitionError, change_status, set_field, wait_for_client
 from storage.repos.staff_bot import active_staff, topic_by_thread
+from storage.types import utcnow
 from workers.context import JobContext
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.staffbot_config import StaffBotSettings
@@ -176,6 +178,24 @@ async def wait(
         )
 
 
+async def spam(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
+    """/spam: the topic's contact is blocked as spam and their open requests cancelled; what they send later
+    is stored but opens nothing and is not mirrored here (storage/repos/blocking.py)."""
+    request_id = await topic_request_id(message, app)
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+        return
+    async with app.db.session() as session:
+        request = await session.get(Request, request_id)
+        assert request is not None
+        cancelled = await block_contact(
+            session, contact_id=request.contact_id, staff_id=staff.id, at=utcnow()
+        )
+        await session.commit()
+    ids = ", ".join(f"#{r.id}" for r in cancelled) or "—"
+    await message.reply(say("topic_spam", lang, ids=ids))
+
+
 async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
     """Anything else a staff member writes in a client's topic is the answer to that client."""
     request_id = await topic_request_id(message, app)
@@ -204,5 +224,6 @@ def inbox_router(cfg: StaffBotSettings) -> Router:
     router.message.register(assign, Command("assign"))
     router.message.register(due, Command("due"))
     router.message.register(wait, Command("wait"))
+    router.message.register(spam, Command("spam"))
     router.message.register(reply, F.text, ~F.text.startswith("/"))
     return router

@@ -15,7 +15,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/my — мои задачи и заявки\n/tz Красноярск — мой часовой пояс, если он не как у компании\n"
             "В теме клиента: ответ уходит клиенту; /note — заметка; /done; "
             "/assign Имя; /due 01.12; /wait 10.12 — ждём ответа клиента (до даты); "
-            "/реквизиты — быстрый ответ (/replies — список)"
+            "/реквизиты — быстрый ответ (/replies — список); /spam — заблокировать спам"
         ),
         "zone_now": "Ваш часовой пояс: {zone}. Сменить: /tz Красноярск, /tz МСК+4 или /tz Asia/Krasnoyarsk; "
         "/tz - — как у компании ({company}).",
@@ -89,9 +89,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_wait_off": "⏳ Заявка #{id}: ждём клиента (напоминания о молчании клиента выключены).",
         "topic_wait_bad": "Не понял дату, например: /wait 10.12 или /wait до пятницы",
         "topic_wait_past": "Дата уже прошла: {due}. Например: /wait 10.12",
+        "topic_spam": (
+            "🚫 Контакт заблокирован как спам, отменены заявки: {ids}. Его новые сообщения сохраняются, "
+            "но не создают заявок и сюда не приходят. Разблокировать — руководитель в web "
+            "(Панель → Заблокированные контакты)."
+        ),
         "topic_unknown_command": (
             "Клиенту не отправлено: такой команды нет. В теме клиента: /note, /done, /assign, /due, /wait, "
-            "код быстрого ответа (/replies — список) или просто текст ответа."
+            "/spam, код быстрого ответа (/replies — список) или просто текст ответа."
         ),
         "replies_none": "Быстрых ответов пока нет: их пишут руководители на странице «Быстрые ответы» в web.",
         "replies_list": "Быстрые ответы (напишите код в теме клиента):\n{lines}",
@@ -127,7 +132,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/task … — a task from a sentence\n/my — my tasks and requests\n/tz Krasnoyarsk — my time zone, "
             "when it is not the company's\nIn a client topic: your message "
             "goes to the client; /note — an internal note; /done; /assign Name; /due 01.12; /wait 10.12 — "
-            "waiting for the client (until a date); /hours — a saved reply (/replies lists them)"
+            "waiting for the client (until a date); /hours — a saved reply (/replies lists them); "
+            "/spam — block a spammer"
         ),
         "zone_now": "Your time zone: {zone}. To change it: /tz Krasnoyarsk, /tz MSK+4 or "
         "/tz Asia/Krasnoyarsk; /tz - for the company's ({company}).",
@@ -203,9 +209,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_wait_off": "⏳ Request #{id}: waiting for the client (silent-client reminders are off).",
         "topic_wait_bad": "I did not get the date, e.g. /wait 10.12 or /wait till Friday",
         "topic_wait_past": "That date has passed: {due}. E.g. /wait 10.12",
+        "topic_spam": (
+            "🚫 The contact is blocked as spam; requests cancelled: {ids}. What they send later is kept but "
+            "opens no request and is not posted here. A supervisor unblocks in the web "
+            "(Dashboard → Blocked contacts)."
+        ),
         "topic_unknown_command": (
             "Not sent to the client: no such command. In a client's topic: /note, /done, /assign, /due, "
-            "/wait, a saved reply's code (/replies lists them) or just the answer's text."
+            "/wait, /spam, a saved reply's code (/replies lists them) or just the answer's text."
         ),
         "replies_none": "No saved replies yet: supervisors write them on the web's «Saved replies» page.",
         "replies_list": "Saved replies (type the code in a client's topic):\n{lines}",

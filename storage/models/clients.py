@@ -34,6 +34,9 @@ class Contact(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=320, index=True)  # lowercased
     merged_into_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Blocked as spam (storage/repos/blocking.py): their messages are stored, but open no request.
+    blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    blocked_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
     def label(self) -> str:
         """How the staff see the person: the name, else the phone or email, else the record's number (a

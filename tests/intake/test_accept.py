@@ -14,6 +14,7 @@ from intake.policy import IntakePolicy
 from intake.schema import AttachmentRef, CallInfo
 from storage.db import Database
 from storage.models import Attachment, Call, Message, Outbox, ProcessedEvent, Request
+from storage.repos.blocking import block_contact
 from storage.repos.outbox import add_outbox
 from tests.factories import NOW, inbound
 
@@ -154,3 +155,27 @@ async def test_statuses_only_move_forward(db: Database, arrivals: list[str], fin
         await accept(db, event, policy=POLICY)
     async with db.session() as session:
         assert (await session.get(Outbox, row.id)).status == final  # type: ignore[union-attr]
+
+
+async def test_a_blocked_contact_is_kept_and_worked_on_no_more(db: Database) -> None:
+    """Spam: the message and the call are stored, but no request, no analysis, no mirror, no transcription."""
+    first = await accept(db, inbound("s1", text="Продвижение сайтов недорого"), policy=POLICY)
+    assert first.request_id is not None and first.follow_ups
+    async with db.session() as session:
+        request = await session.get(Request, first.request_id)
+        assert request is not None
+        cancelled = await block_contact(session, contact_id=request.contact_id, staff_id=None, at=NOW)
+        await session.commit()
+    assert [r.id for r in cancelled] == [first.request_id]
+    again = await accept(db, inbound("s2", text="Напоминаем о предложении"), policy=POLICY)
+    assert again.outcome == "created" and again.request_id is None and again.follow_ups == ()
+    call = CallInfo(direction="inbound", from_number="+79161234567", started_at=NOW)
+    rang = await accept(
+        db, inbound("s3", message_key="call-9", kind="call", text=None, call=call), policy=POLICY
+    )
+    ready = CallInfo(direction="inbound", duration_s=30, recording_ref="https://pbx.example/rec/9.mp3")
+    late = await accept(
+        db, inbound("s4", message_key="call-9", kind="call", text=None, call=ready), policy=POLICY
+    )
+    assert (rang.request_id, rang.follow_ups, late.follow_ups) == (None, (), ())
+    assert await count(db, Message) == 3 and await count(db, Request) == 1

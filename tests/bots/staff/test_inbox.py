@@ -264,3 +264,19 @@ async def test_the_topic_holds_the_answers_given_elsewhere_and_those_the_client_
     for message_id in range(1, 7):  # a redelivered job posts nothing twice
         await mirror_reply({"okno": desk.app}, message_id)
     assert len(desk.api.sent("sendMessage")) == 4
+
+
+async def test_spam_in_the_topic_blocks_the_contact_and_nothing_more_comes_of_them(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    await _client_writes(desk, graph, "Продвижение в поиске, первый месяц бесплатно")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    async with desk.services.db.session() as session:
+        request_id = (await session.execute(select(Request))).scalars().one().id
+    [said] = texts(await desk.write(7001, "/spam", chat_id=FORUM, thread=thread))
+    assert said.startswith(f"🚫 Контакт заблокирован как спам, отменены заявки: #{request_id}.")
+    await _client_writes(desk, graph, "Напоминаем о нашем предложении!")
+    assert len(desk.api.sent("sendMessage")) == 2  # the topic's first post and the bot's answer, no more
+    async with desk.services.db.session() as session:
+        requests = (await session.execute(select(Request))).scalars().all()
+        assert [(r.id, r.status) for r in requests] == [(request_id, "cancelled")]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from storage.models import Outbox, Request
+from storage.models import Message, Outbox, Request
+from storage.repos.blocking import block_contact
 from storage.repos.requests import set_field
 from storage.types import utcnow
 from tests.channels.telegram.conftest import TelegramLive
@@ -108,3 +109,19 @@ async def test_a_manager_value_is_not_overwritten_by_the_form(tg_live: TelegramL
 async def test_the_bot_stays_silent_in_groups(tg_live: TelegramLive) -> None:
     group = {"id": -1001500100, "title": "Ромашка", "type": "supergroup"}
     assert await Client(tg_live).send("/start", chat=group) == []
+
+
+async def test_a_sender_blocked_as_spam_gets_no_answer_and_opens_no_request(tg_live: TelegramLive) -> None:
+    client = Client(tg_live)
+    assert await client.send("Купите рекламу в нашем канале!") == []
+    async with tg_live.services.db.session() as session:
+        request = (await session.execute(select(Request))).scalars().one()
+        await block_contact(session, contact_id=request.contact_id, staff_id=None, at=utcnow())
+        await session.commit()
+    assert await client.send("/start") == []  # the bot says nothing to them
+    assert await client.send("Скидка 90% только сегодня") == []
+    async with tg_live.services.db.session() as session:
+        [cancelled] = (await session.execute(select(Request))).scalars().all()
+        stored = (await session.execute(select(Message).where(col(Message.request_id).is_(None)))).scalars()
+        assert cancelled.status == "cancelled"
+        assert [m.text for m in stored] == ["/start", "Скидка 90% только сегодня"]  # kept, nothing opened
