@@ -100,3 +100,7 @@ class OutboundMessage(_Frozen):
     # The recipient's external id and a readable author line, for channels that address a person.
     recipient_id: str | None = None
     author_name: str | None = None
+    # Answers the client may tap instead of typing («1»…«5» under the rating question): a channel with buttons
+    # shows them and hands a press back as the client's text; the others ignore them (the text says what to
+    # write).
+    choices: tuple[str, ...] = ()

@@ -83,7 +83,9 @@ async def _mirror(app: JobContext, row: Outbox) -> None:
         await app.queue.enqueue("mirror_reply", row.message_id, job_id=f"mirror_reply:{row.message_id}")
 
 
-async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime) -> Outbox | None:
+async def queue_survey(
+    db: Database, *, request_id: int, text: str, at: datetime, choices: tuple[str, ...] = ()
+) -> Outbox | None:
     """okno's own question to the client once their request is done: sent as a reply is, written by no staff
     member, changing nothing of the request but when it asked. None when it was asked already (another
     process) or the request is no longer done. The caller enqueues the send."""
@@ -98,7 +100,7 @@ async def queue_survey(db: Database, *, request_id: int, text: str, at: datetime
         if not claimed.rowcount or request is None:  # type: ignore[attr-defined]
             return None
         try:
-            outbox = await _outbound(session, request, text=text, author=None, at=at)
+            outbox = await _outbound(session, request, text=text, author=None, at=at, choices=choices)
         except NothingToReplyTo:  # only calls: there is nowhere to write
             await session.rollback()
             return None
@@ -133,6 +135,7 @@ async def _outbound(
     author: Staff | None,
     at: datetime,
     key: str | None = None,
+    choices: tuple[str, ...] = (),
 ) -> Outbox:
     """The outbound message and its Outbox row, in the conversation the client last wrote in; its key is
     `key` when given, else the Outbox row's."""
@@ -166,6 +169,7 @@ async def _outbound(
             "reply_to_key": inbound.message_key,
             "author_name": author.name if author else None,
             "recipient_id": await _recipient(session, inbound),
+            "choices": list(choices),  # buttons where the channel has them (OutboundMessage.choices)
             # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
             "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
         },

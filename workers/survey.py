@@ -28,6 +28,7 @@ from workers.staff_delivery import staffbot_settings, tell
 from workers.whatsapp import window_closes_at
 
 SURVEY_AFTER = timedelta(minutes=10)
+SCORES = ("1", "2", "3", "4", "5")  # the question's buttons where the channel has them (Telegram)
 ASK_WITHIN = timedelta(days=2)
 LOW_RECENT = timedelta(days=7)  # a low score older than this (the staff bot was off): the dashboard shows it
 COMMENT_CHARS = 300
@@ -80,7 +81,7 @@ async def send_surveys(app: JobContext) -> int:
         if contact_id in waiting or not await _may_write(app, request_id, now):
             continue
         outbox = await queue_survey(
-            app.db, request_id=request_id, text=question.format(id=request_id), at=now
+            app.db, request_id=request_id, text=question.format(id=request_id), at=now, choices=SCORES
         )
         if outbox is not None:  # None: another process asked first, or the request was reopened meanwhile
             await enqueue_send(app.queue, outbox)

@@ -65,6 +65,7 @@ def _payload(message: OutboundMessage, delivery: str) -> dict[str, object]:
         "author": message.author_name,
         "text": message.text,
         "attachments": [a.model_dump(exclude_none=True) for a in message.attachments],
+        "choices": list(message.choices),  # answers your widget may offer as buttons, sent back as text
     }
 
 

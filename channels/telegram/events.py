@@ -14,6 +14,7 @@ from aiogram.types import (
     ReactionTypeEmoji,
 )
 
+from channels.telegram.choices import chosen
 from channels.telegram.content import full_name
 from channels.telegram.keys import conversation_key, message_key
 from channels.telegram.shapes import at as _at
@@ -29,6 +30,7 @@ def callback(account: str, update_id: int, data: dict[str, Any]) -> InboundMessa
     user = query.from_user
     on = query.message if isinstance(query.message, Message) else None
     chat = str(on.chat.id) if on is not None else str(user.id)
+    choice = chosen(query.data) if on is not None else None
     return _inbound(
         account,
         update_id,
@@ -36,8 +38,9 @@ def callback(account: str, update_id: int, data: dict[str, Any]) -> InboundMessa
         conversation=conversation_key(on) if on is not None else chat,
         sender=user_sender(user),
         at=datetime.now(UTC),  # a button press has no date of its own: it happens now
-        kind="system",
-        text=say("button", data=query.data or query.game_short_name or ""),
+        # one of okno's answer buttons (the rating's «5»): the client's answer, as if typed
+        kind="text" if choice is not None else "system",
+        text=choice if choice is not None else say("button", data=query.data or query.game_short_name or ""),
         reply_to_key=message_key(on) if on is not None else None,
     )
 

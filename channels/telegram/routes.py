@@ -10,6 +10,7 @@ from aiohttp import web
 from channels.base import AccountDirectory, AnomalousPayload, RawEventSink
 from channels.http_body import kept_headers, problem, read_delivery, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
+from channels.telegram.choices import chosen
 from channels.telegram.parse import load_update
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,9 @@ class WebhookHandler:
             )
             return problem(403, "forbidden", f"wrong or missing {SECRET_HEADER}")
         body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
-        status, reason = "pending", None
+        status, reason, update = "pending", None, None
         try:
-            load_update(body)
+            update = load_update(body)
         except AnomalousPayload as exc:
             status, reason = "anomalous", exc.reason
         raw_id = await store_delivery(
@@ -63,6 +64,11 @@ class WebhookHandler:
             DELIVERIES_REFUSED.labels(CHANNEL, "schema").inc()
             return problem(400, "invalid", reason, raw_event_id=raw_id)
         EVENTS_RECEIVED.labels(CHANNEL).inc()
+        press = update.get("callback_query") if update is not None else None
+        if isinstance(press, dict) and chosen(str(press.get("data") or "")) and press.get("id"):
+            # a tap on one of okno's buttons, stored above: answered in the reply itself, so the client's
+            # spinner stops at once (polling has no reply: there it stops by itself)
+            return web.json_response({"method": "answerCallbackQuery", "callback_query_id": str(press["id"])})
         return web.json_response({"ok": True})
 
 

@@ -16,10 +16,11 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Message, ReplyParameters
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 
 from channels.base import AccountView, SendFailed, SendResult
 from channels.telegram.bots import BotPool, MissingToken
+from channels.telegram.choices import choice_data
 from channels.telegram.keys import split_conversation_key, split_message_key
 from channels.telegram.split import split_text
 from intake.schema import AttachmentRef, OutboundMessage
@@ -67,14 +68,28 @@ def _calls(bot: Bot, chat: str, thread: int | None, message: OutboundMessage) ->
         else None
     )
     calls: list[Call] = []
-    for part in split_text(message.text) if message.text else []:
-        calls.append(_bind(bot.send_message, chat_id=chat, text=part, message_thread_id=thread))
+    parts = split_text(message.text) if message.text else []
+    for index, part in enumerate(parts):
+        buttons = _buttons(message.choices) if index == len(parts) - 1 else None  # under the last part
+        calls.append(
+            _bind(bot.send_message, chat_id=chat, text=part, message_thread_id=thread, reply_markup=buttons)
+        )
     for ref in message.attachments:
         if call := _file_call(bot, chat, thread, ref):
             calls.append(call)
     if calls and reply is not None:
         calls[0] = _with_reply(calls[0], reply)
     return calls
+
+
+def _buttons(choices: tuple[str, ...]) -> InlineKeyboardMarkup | None:
+    """One row of okno's answer buttons; a press comes back as the client's text (events.callback)."""
+    row = [
+        InlineKeyboardButton(text=choice, callback_data=data)
+        for choice in choices
+        if (data := choice_data(choice)) is not None
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
 def _file_call(bot: Bot, chat: str, thread: int | None, ref: AttachmentRef) -> Call | None:
