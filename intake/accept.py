@@ -146,8 +146,16 @@ async def _apply_status(session: AsyncSession, msg: InboundMessage, target: Mess
     if target is not None:
         if msg.status:
             await record_delivery(session, message_id=target.id, status=msg.status)
-        return Accepted("updated", message_id=target.id, request_id=target.request_id)
+        # the platform took our reply and failed it later (WhatsApp's «undeliverable»): the staff topic hears
+        late_failure = msg.status == "failed" and target.direction == "outbound" and target.request_id
+        follow_ups = (_failed_reply(target.id or 0),) if late_failure else ()
+        return Accepted("updated", message_id=target.id, request_id=target.request_id, follow_ups=follow_ups)
     return Accepted("updated" if outbox else "orphan")
+
+
+def _failed_reply(message_id: int) -> FollowUp:
+    """bots/staff/mirror.mirror_reply posts the failure into the request's topic (a no-op without one)."""
+    return FollowUp("mirror_reply", (message_id,), f"mirror_reply:{message_id}:failed", "io")
 
 
 async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: Message) -> Accepted:

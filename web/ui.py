@@ -85,6 +85,8 @@ def flash(request: web.Request, key: str, **values: str) -> None:
     request[SESSION]["flash"] = key
     if values:
         request[SESSION]["flash_values"] = values
+    else:  # an earlier notice's values must not reach this one
+        request[SESSION].pop("flash_values", None)
 
 
 async def audit_mine(

@@ -13,7 +13,6 @@ from storage.models import Client, Contact, Request, Staff
 from storage.repos.saved_replies import saved_replies, saved_reply
 
 CODE = re.compile(r"^[0-9a-zа-яё][0-9a-zа-яё_-]{0,31}$")
-CODE_MAX = 32
 TEXT_MAX = 4000
 # what a placeholder is written as (Russian or English) -> what fills it
 PLACEHOLDERS = {

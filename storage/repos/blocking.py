@@ -22,7 +22,8 @@ async def block_contact(
 ) -> Sequence[Request]:
     """Blocks the person (the survivor of any merge) and cancels their open requests; returns those."""
     contact = await survivor_of(session, contact_id=contact_id)
-    contact.blocked_at, contact.blocked_by_id = contact.blocked_at or at, staff_id
+    if contact.blocked_at is None:  # blocked again: when and by whom it was first stays
+        contact.blocked_at, contact.blocked_by_id = at, staff_id
     group = await contact_group(session, contact_id=contact.id or 0)
     open_ones = (
         (

@@ -264,6 +264,15 @@ async def test_the_topic_holds_the_answers_given_elsewhere_and_those_the_client_
     for message_id in range(1, 7):  # a redelivered job posts nothing twice
         await mirror_reply({"okno": desk.app}, message_id)
     assert len(desk.api.sent("sendMessage")) == 4
+    # WhatsApp took Иван's answer and reported it undeliverable later: the topic hears that too
+    errors = [{"code": 131026, "title": "Message undeliverable", "error_data": {"details": "Undeliverable."}}]
+    await graph.report_status(graph.sent[0]["_wamid"], "failed", errors=errors)
+    await desk.drain()
+    late = desk.api.sent("sendMessage")[4]["text"]
+    assert late.startswith(
+        f"⚠️ Клиенту не доставлено · Иван Соколов · whatsapp · заявка #{request_id}: 131026"
+    )
+    assert late.endswith("\nАкт сверки пришлём завтра до обеда.") and len(desk.api.sent("sendMessage")) == 5
 
 
 async def test_spam_in_the_topic_blocks_the_contact_and_nothing_more_comes_of_them(
