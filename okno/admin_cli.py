@@ -34,7 +34,7 @@ GENERATED_SECRETS = {
 }
 
 
-def _with_db(work: Callable[[Database, SecretBox], Awaitable[T]]) -> T:
+def with_db(work: Callable[[Database, SecretBox], Awaitable[T]]) -> T:
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -145,7 +145,7 @@ def channel_add(
             await session.commit()
             return account.id or 0
 
-    account_id = _with_db(work)
+    account_id = with_db(work)
     click.echo(f"added {channel_name} account {name!r} (id {account_id})")
     for key, value in generated.items():
         click.echo(f"  {key}: {value}   (shown once; keep it safe)")
@@ -159,7 +159,7 @@ def channel_list() -> None:
         async with db.session() as session:
             return list(await list_channel_accounts(session))
 
-    for account in _with_db(work):
+    for account in with_db(work):
         state = "active" if account.active else "inactive"
         group = f"\tgroup of staff {account.group_head_id}" if account.group_head_id else ""
         click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{account.config}{group}")
@@ -230,7 +230,7 @@ def staff_add(
             await session.commit()
             return member.id or 0
 
-    click.echo(f"added {role} {name!r} (id {_with_db(work)})")
+    click.echo(f"added {role} {name!r} (id {with_db(work)})")
     if token:
         click.echo(f"  api token: {token}   (shown once)")
 
@@ -243,7 +243,7 @@ def staff_list() -> None:
         async with db.session() as session:
             return list(await list_staff(session))
 
-    members = _with_db(work)
+    members = with_db(work)
     names = {m.id: m.name for m in members}
     for member in members:
         state = "active" if member.active else "inactive"
@@ -279,7 +279,7 @@ def staff_import(path: Path, dry_run: bool, deactivate_missing: bool) -> None:
                 await session.commit()
             return report
 
-    report = _with_db(work)
+    report = with_db(work)
     for problem in report.problems:
         click.echo(problem, err=True)
     counts = f"{len(report.added)} added, {len(report.updated)} updated, {report.heads} heads set"
@@ -352,7 +352,7 @@ def staff_invite_mail(members: tuple[str, ...], everyone: bool) -> None:
             told.append((f"mailed: {who}", "") if not problem else (f"not mailed ({problem}): {who}", url))
         return told
 
-    told = _with_db(work)
+    told = with_db(work)
     for line, url in told:
         click.echo(f"{line}\n  {url}" if url else line)
     if not told:
@@ -388,7 +388,7 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
             who = f"{invite.name} ({invite.role})" if existing else f"a {role}{f' ({name})' if name else ''}"
             return who, code
 
-    who, code = _with_db(work)
+    who, code = with_db(work)
     click.echo(f"invite for {who}, valid {days} day(s):")
     click.echo(f"  code: {code}   (shown once; in the staff bot: /start {code})")
 

@@ -20,6 +20,7 @@ from okno.index_cli import reindex_command
 from okno.models_cli import eval_command, models
 from okno.parse_cli import parse
 from okno.privacy_cli import backup_command, privacy, restore_command
+from okno.replies_cli import replies
 from okno.report_cli import report
 from okno.settings import Settings, SettingsError, load_settings
 
@@ -250,3 +251,4 @@ main.add_command(restore_command)
 main.add_command(privacy)
 main.add_command(alerts)
 main.add_command(report)  # the requests of a period for Excel
+main.add_command(replies)  # saved replies from a spreadsheet

@@ -38,6 +38,9 @@ COMMANDS = [
     "alerts feedback",
     "report",
     "report requests",
+    "replies",
+    "replies import",
+    "replies list",
 ]
 
 
@@ -214,3 +217,38 @@ def test_the_compose_files_commands_are_commands_okno_takes() -> None:
     for command in commands:
         result = CliRunner().invoke(main, [*command, "--help"])
         assert result.exit_code == 0, f"{command}: {result.output}"
+
+
+def test_saved_replies_come_in_from_a_spreadsheet_all_or_nothing(tmp_path: Path) -> None:
+    okno("migrate", env_dir=tmp_path)
+    env = {"OKNO_DATA_DIR": str(tmp_path), "OKNO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/o.db"}
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    sheet = tmp_path / "answers.csv"
+    rows = [
+        "Код;Текст",
+        "Реквизиты;{имя}, реквизиты: ИНН 7707083893, р/с 40702810900000000001.",
+        '"график";"Работаем с 9 до 18,\nв субботу до 14."',
+        "две строки;Не код",
+        "ндс;Здравствуйте, {клиент}!",
+        ";",
+    ]
+    sheet.write_bytes("\n".join(rows).encode("cp1251"))  # as a Russian Excel saves it
+    refused = run("replies", "import", str(sheet))
+    assert refused.exit_code == 1 and "nothing saved (2 problem(s))" in refused.output
+    assert (
+        "line 4: code 'две строки'" in refused.output and "line 5: no placeholder {клиент}" in refused.output
+    )
+    assert run("replies", "list").stdout == ""
+    sheet.write_bytes("\n".join(rows[:3]).encode("cp1251"))
+    assert run("replies", "import", str(sheet), "--dry-run").stdout.startswith(
+        "dry run, nothing saved: 2 added"
+    )
+    assert run("replies", "import", str(sheet)).stdout == "2 added, 0 rewritten\n"
+    assert run("replies", "import", str(sheet)).stdout == "0 added, 2 rewritten\n"
+    assert run("replies", "list").stdout.splitlines() == [
+        "/график\tРаботаем с 9 до 18, в субботу до 14.",
+        "/реквизиты\t{имя}, реквизиты: ИНН 7707083893, р/с 40702810900000000001.",
+    ]
