@@ -148,15 +148,35 @@ class TelegramSandbox:
             while bot.pending and bot.webhook_url:
                 update = bot.pending[0]
                 headers = {SECRET_HEADER: bot.webhook_secret} if bot.webhook_secret else {}
-                status = 0
+                status, answer = 0, None
                 with contextlib.suppress(aiohttp.ClientError):
                     async with http.post(bot.webhook_url, json=update, headers=headers) as response:
                         status = response.status
+                        with contextlib.suppress(aiohttp.ContentTypeError, ValueError):
+                            answer = await response.json()
                 self.webhook_deliveries.append((bot.webhook_url, status))
                 if 200 <= status < 300 or status in (400, 403):  # Telegram gives up on refusals, too
                     bot.pending.pop(0)
+                if 200 <= status < 300 and isinstance(answer, dict) and "method" in answer:
+                    await self._reply_method(bot, answer)
                 else:
                     await asyncio.sleep(0.05)
+
+    async def _reply_method(self, bot: BotState, answer: dict[str, Any]) -> None:
+        """A webhook may answer with one Bot API call in its reply's body ("method" and its parameters);
+        Telegram makes that call, its result unseen by the bot."""
+        name = _canonical(str(answer["method"]))
+        params = {k: v for k, v in answer.items() if k != "method"}
+        call = Call(name, bot.token, params, time.time())
+        self.calls.append(call)
+        if name not in METHODS:
+            return
+        try:
+            await METHODS[name](self, bot, params)
+        except ApiError as exc:
+            call.error = exc.description
+            return
+        call.ok = True
 
 
 def _canonical(method: str) -> str:

@@ -1,6 +1,7 @@
 """A Telegram client rates finished work with a tap: okno's question carries the buttons 1–5, a press comes
 back through the webhook as the client's own «5» (so intake reads it as the done request's rating, as a typed
-digit), and okno answers the press at once in the webhook's reply, so the client's spinner stops."""
+digit), and okno answers the press at once in the webhook's reply, which Telegram (here the sandbox) calls, so
+the client's spinner stops."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from channels.telegram.routes import SECRET_HEADER
 from storage.models import Request
 from storage.repos.company_settings import ClientNotices, save_client_notices
 from storage.types import utcnow
-from tests.channels.telegram.conftest import TelegramLive
+from tests.channels.telegram.conftest import TOKEN, TelegramLive
 from tests.channels.telegram.test_client_bot import Client
 from tests.channels.telegram.updates import IVAN
 from workers.survey import send_surveys
@@ -49,13 +49,14 @@ async def test_the_client_taps_a_score_and_it_rates_the_done_request(tg_live: Te
     assert [[b["text"] for b in row] for row in buttons] == [["1", "2", "3", "4", "5"]]
     assert [b["callback_data"] for b in buttons[0]] == ["okno:1", "okno:2", "okno:3", "okno:4", "okno:5"]
     shown = {"message_id": 77, "chat": {"id": IVAN["id"], "type": "private", "first_name": "Иван"}}
-    headers = {SECRET_HEADER: tg_live.account.secrets["webhook_secret"]}
-    async with tg_live.http.post(
-        tg_live.webhook_url, json=_press(3001, "okno:5", shown), headers=headers
-    ) as resp:
-        assert resp.status == 200
-        answer = await resp.json()
-    assert answer == {"method": "answerCallbackQuery", "callback_query_id": "43001"}  # the spinner stops
+    # Telegram pushes the press to the webhook, and makes the call okno's reply names (answerCallbackQuery)
+    bot = tg_live.sandbox.bots[TOKEN]
+    bot.webhook_url, bot.webhook_secret = tg_live.webhook_url, tg_live.account.secrets["webhook_secret"]
+    tg_live.sandbox.inject(TOKEN, _press(3001, "okno:5", shown))
+    await tg_live.sandbox.flush()
+    assert tg_live.sandbox.sent("answerCallbackQuery") == [
+        {"callback_query_id": "43001"}
+    ]  # the spinner stops
     await tg_live.drain()
     async with tg_live.services.db.session() as session:
         [rated] = (await session.execute(select(Request))).scalars().all()  # no new request
