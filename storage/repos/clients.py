@@ -123,6 +123,10 @@ async def merge_contacts(
             setattr(survivor, field, getattr(merged, field))
             filled[field] = getattr(merged, field)
     new_links = await _copy_client_links(session, from_id=merged_id, to_id=survivor_id)
+    # one person: a spammer found again under another identity stays blocked (storage/repos/blocking.py)
+    blocked = merged.blocked_at is not None and survivor.blocked_at is None
+    if blocked:
+        survivor.blocked_at, survivor.blocked_by_id = merged.blocked_at, merged.blocked_by_id
     merged.merged_into_id = survivor_id
     merge = ContactMerge(
         survivor_id=survivor_id,
@@ -130,7 +134,7 @@ async def merge_contacts(
         reason=reason,
         evidence=evidence,
         merged_by_staff_id=staff_id,
-        moved={"identity_ids": identity_ids, "filled": filled, "client_ids": new_links},
+        moved={"identity_ids": identity_ids, "filled": filled, "client_ids": new_links, "blocked": blocked},
     )
     session.add(merge)
     await session.flush()
@@ -174,6 +178,8 @@ async def undo_merge(session: AsyncSession, *, merge_id: int, staff_id: int | No
         link = await session.get(ClientContact, (client_id, merge.survivor_id))
         if link is not None:
             await session.delete(link)
+    if moved.get("blocked") and survivor.blocked_at == merged.blocked_at:
+        survivor.blocked_at, survivor.blocked_by_id = None, None
     merged.merged_into_id = None
     merge.undone_at, merge.undone_by_staff_id = utcnow(), staff_id
     await audit(

@@ -10,8 +10,9 @@ from intake.identity import normalize_email, normalize_phone
 from intake.policy import IntakePolicy
 from storage.db import Database
 from storage.models import AuditLog, ChannelIdentity, Contact, ContactMerge
+from storage.repos.blocking import block_contact
 from storage.repos.clients import contact_group, undo_merge
-from tests.factories import inbound
+from tests.factories import NOW, inbound
 
 POLICY = IntakePolicy()
 
@@ -127,3 +128,29 @@ async def test_inn_links_contacts_of_one_company(db: Database) -> None:
         links = (await session.execute(select(ClientContact))).scalars().all()
     assert [(c.name, c.inn) for c in clients] == [("ООО «Ромашка»", "7707083893")]
     assert len(links) == 2
+
+
+@pytest.mark.storage
+async def test_a_blocked_spammer_found_again_under_another_identity_stays_blocked(db: Database) -> None:
+    """Blocked on Telegram, the same person's WhatsApp number merges in: the person stays blocked, whichever
+    contact survives; undoing the merge gives the WhatsApp contact back unblocked."""
+    await accept(db, inbound("w1", channel="whatsapp", account="main", sender="79161234567",
+                             phone="79161234567", text="Здравствуйте"), policy=POLICY)  # fmt: skip
+    spam = await accept(db, inbound("t1", channel="telegram", account="bot", sender="555",
+                                    text="Реклама"), policy=POLICY)  # fmt: skip
+    telegram_contact = (await contacts(db))[1].id or 0
+    async with db.session() as session:
+        await block_contact(session, contact_id=telegram_contact, staff_id=None, at=NOW)
+        await session.commit()
+    assert spam.request_id is not None
+    shared = await accept(db, inbound("t2", channel="telegram", account="bot", sender="555",
+                                      phone="+79161234567", text="Реклама снова"), policy=POLICY)  # fmt: skip
+    [survivor] = [c for c in await contacts(db) if c.merged_into_id is None]
+    assert survivor.blocked_at is not None and shared.request_id is None
+    async with db.session() as session:
+        merge = (await session.execute(select(ContactMerge))).scalars().one()
+        await undo_merge(session, merge_id=merge.id or 0, staff_id=None)
+        await session.commit()
+    by_id = {c.id: c for c in await contacts(db)}
+    assert by_id[telegram_contact].blocked_at is not None
+    assert [c.blocked_at for c in by_id.values() if c.id != telegram_contact] == [None]
