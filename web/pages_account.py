@@ -19,6 +19,7 @@ from web.login_mail import link_base, send_link
 from web.pages_auth import start_session
 from web.passwords import hash_password, verify_password
 from web.session import SESSION
+from web.texts import LANGS
 from web.ui import audit_mine, flash, me, redirect, render, state
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,26 @@ async def save_zone(request: web.Request, member_id: int | None, *, back: str) -
             await session.commit()
     flash(request, "profile.zone_saved")
     raise redirect(back)
+
+
+async def profile_language(request: web.Request) -> web.Response:
+    """The member's language: these pages (now and at each sign-in), the staff bot and its notices to them;
+    empty: the company's."""
+    raw = str((await request.post()).get("language", "")).strip()
+    if raw not in ("", *LANGS):
+        raise web.HTTPBadRequest(text="language: ru, en or empty")
+    wanted = raw or None
+    async with state(request).services.db.session() as session:
+        member = await session.get(Staff, me(request).id)
+        assert member is not None
+        if member.language != wanted:
+            member.language = wanted
+            await audit_mine(session, request, "staff.language", entity="staff", entity_id=member.id,
+                             details={"language": wanted})  # fmt: skip
+            await session.commit()
+    request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
+    flash(request, "profile.language_saved")
+    raise redirect("/ui/profile")
 
 
 async def profile_password(request: web.Request) -> web.Response:

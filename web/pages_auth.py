@@ -46,7 +46,8 @@ async def login_post(request: web.Request) -> web.Response:
 
 
 def start_session(request: web.Request, staff: Staff) -> None:
-    data, chosen = request[SESSION], lang(request)  # the language picked before signing in stays
+    # the language picked before signing in stays; else the member's own (the profile, /lang in the bot)
+    data, chosen = request[SESSION], request[SESSION].get("lang") or staff.language or lang(request)
     data.clear()
     # A fresh CSRF token on sign-in: a token planted before sign-in is worth nothing after. "at": when,
     # so that a later password change (a reset, the profile) ends this session on other devices.

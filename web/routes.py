@@ -36,6 +36,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/profile/password", pages_account.profile_password),
         web.post("/profile/bot", pages_account.profile_bot),
         web.post("/profile/zone", pages_account.profile_zone),
+        web.post("/profile/language", pages_account.profile_language),
         web.get("/", pages_inbox.inbox),
         web.get("/requests/{id}", pages_request.conversation),
         web.post("/requests/{id}/form", pages_request.save_form),

@@ -62,6 +62,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "profile.zone": ("Часовой пояс", "Time zone"),
     "profile.zone_company": ("как у компании: {zone}", "the company's: {zone}"),
+    "profile.language": ("Язык", "Language"),
+    "profile.language_company": ("Как у компании", "The company's"),
+    "profile.language_hint": (
+        "Страницы okno, ответы бота сотрудников и его уведомления вам — на этом языке.",
+        "okno's pages, the staff bot's answers and its notices to you are in this language.",
+    ),
+    "profile.language_saved": ("Язык сохранён.", "Language saved."),
     "profile.zone_hint": (
         "Время на страницах, в боте и в напоминаниях — по этому поясу; даты, которые вы выбираете или пишете"
         " («до пятницы», «завтра в 15:00»), — тоже.",

@@ -72,8 +72,10 @@ def me(request: web.Request) -> Staff:
 
 
 def lang(request: web.Request) -> str:
-    """The reader's pick (?lang=), else the company's language."""
-    return str(request[SESSION].get("lang") or state(request).services.settings.company.language)
+    """The reader's pick (?lang=, kept in the session), else the member's own language, else the company's."""
+    member = request.get(ME)
+    own = member.language if member is not None else None
+    return str(request[SESSION].get("lang") or own or state(request).services.settings.company.language)
 
 
 def t(request: web.Request, key: str) -> str:

@@ -17,14 +17,14 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import card_client, one_line, request_link
-from workers.staff_delivery import staffbot_settings, tell, their_time
+from workers.staff_delivery import staffbot_settings, tell, their_lang, their_time
 
 WHAT_CHARS = 200
 
 
 async def silent_clients(app: JobContext) -> int:
     cfg = staffbot_settings(app)
-    now, tz, lang = app.clock(), app.policy.tz, cfg.language
+    now, tz = app.clock(), app.policy.tz
     async with app.db.session() as session:
         sla = await sla_settings(session)
         query = select(Request).where(col(Request.status) == "waiting_client")
@@ -52,6 +52,7 @@ async def silent_clients(app: JobContext) -> int:
         person = await _told(app, people.get(owner), owner, request)
         if person is None or person.telegram_user_id is None:
             continue
+        lang = their_lang(app, person)
         text = say(
             "client_silent",
             lang,

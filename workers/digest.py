@@ -21,7 +21,7 @@ from storage.repos.org_chart import group_of, in_group
 from storage.repos.staff_bot import active_staff, notice_status
 from workers.context import JobContext
 from workers.notify_texts import say
-from workers.staff_delivery import deliver, staffbot_settings
+from workers.staff_delivery import deliver, staffbot_settings, their_lang
 
 DAY = timedelta(days=1)
 # the slowest first, twenty at most: a division of eighty in one message passed Telegram's 4,096 characters
@@ -112,32 +112,32 @@ async def send_digests(app: JobContext) -> int:
     now = app.clock()
     async with app.db.session() as session:
         supervisors = [s for s in await active_staff(session, roles=("supervisor",)) if s.telegram_user_id]
-        readers: list[tuple[int, int | None, ZoneInfo]] = [
-            (s.telegram_user_id or 0, s.id, zone_of(s.timezone, app.policy.tz)) for s in supervisors
+        readers: list[tuple[int, int | None, ZoneInfo, str]] = [
+            (s.telegram_user_id or 0, s.id, zone_of(s.timezone, app.policy.tz), their_lang(app, s))
+            for s in supervisors
         ]
         if cfg.supervisor_chat_id is not None:
-            readers.append((cfg.supervisor_chat_id, None, app.policy.tz))
+            readers.append((cfg.supervisor_chat_id, None, app.policy.tz, cfg.language))
         targets = []
-        for chat, i, tz in readers:
+        for chat, i, tz, lang in readers:
             if (local := now.astimezone(tz)).hour >= cfg.digest_hour:
                 whose = f"staff:{i}" if i is not None else f"chat:{chat}"
-                targets.append((f"digest:{local:%Y-%m-%d}:{whose}", chat, i, tz))
+                targets.append((f"digest:{local:%Y-%m-%d}:{whose}", chat, i, tz, lang))
         # every tick after the hour lands here: the figures are counted only for digests still to send
         targets = [t for t in targets if await notice_status(session, key=t[0]) in (None, "pending")]
-        groups = {i: await group_of(session, i) for _, _, i, _ in targets if i is not None}
+        groups = {i: await group_of(session, i) for _, _, i, _, _ in targets if i is not None}
     teams = {i: group for i, group in groups.items() if len(group) > 1}  # a head of nobody: the company's
-    texts: dict[tuple[frozenset[int] | None, str], str] = {}
+    texts: dict[tuple[frozenset[int] | None, str, str], str] = {}
     sent = 0
-    for key, chat_id, staff_id, tz in targets:
+    for key, chat_id, staff_id, tz, lang in targets:
         team = frozenset(teams[staff_id]) if staff_id in teams else None
-        if (team, tz.key) not in texts:
-            texts[team, tz.key] = await digest_text(
-                app, now, cfg.language, team=set(team) if team else None, tz=tz
+        if (team, tz.key, lang) not in texts:
+            texts[team, tz.key, lang] = await digest_text(
+                app, now, lang, team=set(team) if team else None, tz=tz
             )
+        text = texts[team, tz.key, lang]
         sent += (
-            await deliver(
-                app, key=key, kind="digest", chat_id=chat_id, text=texts[team, tz.key], staff_id=staff_id
-            )
+            await deliver(app, key=key, kind="digest", chat_id=chat_id, text=text, staff_id=staff_id)
             is not None
         )
     return sent

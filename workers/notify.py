@@ -23,7 +23,14 @@ from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.request_deadlines import request_deadlines
 from workers.staff_cards import alert_keyboard, alert_text, card_client, one_line, request_link
-from workers.staff_delivery import deliver, staff_account, staffbot_settings, tell, their_time
+from workers.staff_delivery import (
+    deliver,
+    staff_account,
+    staffbot_settings,
+    tell,
+    their_lang,
+    their_time,
+)
 from workers.survey import low_ratings
 
 log = logging.getLogger(__name__)
@@ -69,18 +76,22 @@ async def _chain_for(app: JobContext, alert: Alert) -> list[Staff]:
 
 async def _send_alert(app: JobContext, alert: Alert, people: Sequence[Staff], level: int) -> int:
     cfg = staffbot_settings(app)
+    texts: dict[str, str] = {}  # by the reader's language
     async with app.db.session() as session:
-        text = await alert_text(session, alert, web_url=cfg.web_url, lang=cfg.language, level=level)
+        for lang in {cfg.language, *(their_lang(app, person) for person in people)}:
+            texts[lang] = await alert_text(session, alert, web_url=cfg.web_url, lang=lang, level=level)
+    text = texts[cfg.language]  # the supervisors' group reads the company's
     sent = 0
     for person in people:
         assert person.telegram_user_id is not None
+        lang = their_lang(app, person)
         message_id = await deliver(
             app,
             key=f"alert:{alert.id}:staff:{person.id}",
             kind="escalation" if level else "alert",
             chat_id=person.telegram_user_id,
-            text=text,
-            markup=alert_keyboard(alert.id or 0, cfg.language, conflict=alert.kind == "conflict"),
+            text=texts[lang],
+            markup=alert_keyboard(alert.id or 0, lang, conflict=alert.kind == "conflict"),
             staff_id=person.id,
             alert_id=alert.id,
         )
@@ -197,7 +208,7 @@ async def task_reminders(app: JobContext) -> int:
     """Before the due time: the assignee; past it: the assignee, then (escalation_minutes on) their head, else
     a supervisor."""
     cfg = staffbot_settings(app)
-    now, lang = app.clock(), cfg.language
+    now = app.clock()
     async with app.db.session() as session:
         query = select(Task).where(col(Task.status) == "open", col(Task.due_at) >= now - RECENT_TASK)
         tasks = (await session.execute(query)).scalars().all()
@@ -207,7 +218,8 @@ async def task_reminders(app: JobContext) -> int:
     for task in tasks:
         assert task.due_at is not None
         assignee = people.get(task.assignee_id)
-        due = their_time(app, assignee, task.due_at)  # each notice in its reader's zone
+        due = their_time(app, assignee, task.due_at)  # each notice in its reader's zone and language
+        lang = their_lang(app, assignee)
         steps: list[tuple[str, Staff | None, str]] = []
         if task.due_at - timedelta(minutes=cfg.reminder_minutes) <= now < task.due_at:
             steps.append(("remind", assignee, say("task_reminder", lang, title=task.title, due=due)))
@@ -220,7 +232,8 @@ async def task_reminders(app: JobContext) -> int:
         if chain:
             name = assignee.name if assignee else "—"
             late_due = their_time(app, chain[0], task.due_at)
-            text = say("task_overdue_supervisor", lang, title=task.title, assignee=name, due=late_due)
+            head_lang = their_lang(app, chain[0])
+            text = say("task_overdue_supervisor", head_lang, title=task.title, assignee=name, due=late_due)
             steps.append(("overdue_supervisor", chain[0], text))
         for step, person, text in steps:
             if person is None or not person.telegram_user_id:
@@ -243,7 +256,7 @@ async def task_reminders(app: JobContext) -> int:
 async def failed_replies(app: JobContext) -> int:
     """A reply the client did not get (refused, blocked, bounced hours later), told once to the staff member
     who wrote it: they answered and moved on, and the request looked answered."""
-    lang, web_url = staffbot_settings(app).language, staffbot_settings(app).web_url
+    web_url = staffbot_settings(app).web_url
     async with app.db.session() as session:
         query = (
             select(Outbox, Message)
@@ -263,6 +276,7 @@ async def failed_replies(app: JobContext) -> int:
         author = people.get(message.author_staff_id)
         if author is None or not author.telegram_user_id:
             continue
+        lang = their_lang(app, author)
         text = say(
             "reply_failed",
             lang,

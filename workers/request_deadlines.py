@@ -16,7 +16,7 @@ from workers.context import JobContext
 from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.staff_cards import one_line, request_clients, request_link
-from workers.staff_delivery import staffbot_settings, tell, their_time
+from workers.staff_delivery import staffbot_settings, tell, their_lang, their_time
 
 RECENT = timedelta(days=7)  # overdue longer than this: the inbox and the dashboard show it; no late notices
 WHAT_CHARS = 200
@@ -24,7 +24,7 @@ WHAT_CHARS = 200
 
 async def request_deadlines(app: JobContext) -> int:
     cfg = staffbot_settings(app)
-    now, lang = app.clock(), cfg.language
+    now = app.clock()
     soon, late = timedelta(minutes=cfg.reminder_minutes), timedelta(minutes=cfg.escalation_minutes)
     async with app.db.session() as session:
         query = select(Request).where(
@@ -54,6 +54,7 @@ async def request_deadlines(app: JobContext) -> int:
             person = assignee
         if person is None or not person.telegram_user_id:
             continue
+        lang = their_lang(app, person)
         text = say(
             f"request_{step}",
             lang,

@@ -29,6 +29,7 @@ POOL = "staff_bot_pool"
 FSM_STORAGE = "staff_bot_fsm_storage"  # set by the composition root where Redis is there (okno/services.py)
 SETTINGS = "staffbot"
 MAX_TRIES = 5
+LANGUAGES = ("ru", "en")
 
 
 def staffbot_settings(app: JobContext) -> StaffBotSettings:
@@ -64,6 +65,12 @@ async def close_staff_bots(app: JobContext) -> None:
         await pool.close()
 
 
+def their_lang(app: JobContext, person: Staff | None) -> str:
+    """The language a member reads the staff bot in: their own (web profile, /lang), else the company's."""
+    own = person.language if person is not None else None
+    return own if own in LANGUAGES else staffbot_settings(app).language
+
+
 def their_time(app: JobContext, person: Staff | None, moment: datetime) -> str:
     """A time as the member reads it: in their own zone (a branch in another city), else the company's."""
     return moment.astimezone(zone_of(person.timezone if person else None, app.policy.tz)).strftime(
@@ -74,7 +81,7 @@ def their_time(app: JobContext, person: Staff | None, moment: datetime) -> str:
 async def tell(app: JobContext, person: Staff, *, key: str, kind: str, text: str, link: str = "") -> bool:
     """One notice to one staff member's private chat, with the request's link under it; True when sent now."""
     if link:
-        text += "\n" + say("alert_link", staffbot_settings(app).language, link=link)
+        text += "\n" + say("alert_link", their_lang(app, person), link=link)
     chat_id = person.telegram_user_id or 0
     return await deliver(app, key=key, kind=kind, chat_id=chat_id, text=text, staff_id=person.id) is not None
 

@@ -24,7 +24,7 @@ from workers.escalation import escalation_chain
 from workers.notify_texts import say
 from workers.outbound import enqueue_send, last_written, queue_notice, queue_survey
 from workers.staff_cards import request_clients, request_link
-from workers.staff_delivery import staffbot_settings, tell
+from workers.staff_delivery import staffbot_settings, tell, their_lang
 from workers.whatsapp import window_closes_at
 
 SURVEY_AFTER = timedelta(minutes=10)
@@ -126,7 +126,7 @@ async def low_ratings(app: JobContext) -> int:
     """A score at or under the company's «low» told once to the head of whoever had the request (else the
     supervisor on duty), with what the client wrote."""
     cfg = staffbot_settings(app)
-    now, lang = app.clock(), cfg.language
+    now = app.clock()
     async with app.db.session() as session:
         low = (await client_notices(session)).low_score
         query = (
@@ -150,6 +150,7 @@ async def low_ratings(app: JobContext) -> int:
         if not chain:
             continue
         assignee: Staff | None = people.get(request.assignee_id)
+        lang = their_lang(app, chain[0])
         text = say(
             "low_rating",
             lang,

@@ -18,6 +18,7 @@ from intake.zones import zone_of
 from storage.models import Staff
 from storage.repos.staff_bot import InviteRefused, redeem_invite, staff_by_telegram
 from workers.context import JobContext
+from workers.staff_delivery import LANGUAGES
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 INVITE = re.compile(r"^/(start|join)(@\w+)?\s+\S+")
@@ -44,6 +45,8 @@ class StaffAccess(BaseMiddleware):
         chat = data.get("event_chat")
         private = chat is None or chat.type == "private"
         data["tz"] = zone_of(staff.timezone if staff is not None and private else None, app.policy.tz)
+        if staff is not None and private and staff.language in LANGUAGES:  # else the company's (the feed's)
+            data["lang"] = staff.language
         if staff is not None or _is_invite(event):
             return await handler(event, data)
         await self._refuse(event, data["bot"], user.id, data.get("lang", "ru"))

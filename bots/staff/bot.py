@@ -14,6 +14,7 @@ from aiogram.types import Update
 from bots.staff.access import StaffAccess, access_router
 from bots.staff.alerts import alerts_router
 from bots.staff.inbox import inbox_router
+from bots.staff.language import language_router
 from bots.staff.my import my_router
 from bots.staff.saved_replies import saved_replies_router
 from bots.staff.summary import follow_up_router, summary_router
@@ -45,6 +46,7 @@ class StaffBot:
             tasks_router(),
             my_router(),
             zone_router(),
+            language_router(),
             follow_up_router(),
             saved_replies_router(self.cfg),  # last: a «/…» nothing else took
         )

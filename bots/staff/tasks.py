@@ -29,7 +29,7 @@ from storage.repos.client_search import find_clients
 from storage.repos.staff_bot import active_staff, add_draft, open_draft
 from workers.context import JobContext
 from workers.notify_texts import say as notice_say
-from workers.staff_delivery import deliver, staffbot_settings, their_time
+from workers.staff_delivery import deliver, their_lang, their_time
 
 log = logging.getLogger(__name__)
 MAX_PROPOSALS = 5
@@ -248,7 +248,7 @@ async def create_task(app: JobContext, draft: StaffDraft, staff: Staff) -> Task 
         )
         await session.commit()
         assignee = await session.get(Staff, task.assignee_id)
-    lang = staffbot_settings(app).language  # the assignee reads the company's language, not the author's
+    lang = their_lang(app, assignee)  # the assignee's language, not the author's
     if assignee is not None and assignee.id != staff.id and assignee.telegram_user_id:
         due = ""
         if task.due_at:

@@ -13,6 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Что я умею:\n/client Ромашка — сводка по клиенту (или «что с Ромашкой?», ИНН, телефон)\n"
             "/task … — задача из фразы, например «поставь Ивану задачу позвонить в Ромашку до пятницы»\n"
             "/my — мои задачи и заявки\n/tz Красноярск — мой часовой пояс, если он не как у компании\n"
+            "/lang en — English for me\n"
             "В теме клиента: ответ уходит клиенту; /note — заметка; /done; "
             "/assign Имя; /due 01.12; /wait 10.12 — ждём ответа клиента (до даты); "
             "/реквизиты — быстрый ответ (/replies — список); /spam — заблокировать спам"
@@ -20,6 +21,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zone_now": "Ваш часовой пояс: {zone}. Сменить: /tz Красноярск, /tz МСК+4 или /tz Asia/Krasnoyarsk; "
         "/tz - — как у компании ({company}).",
         "zone_company": "как у компании",
+        "lang_now": "Язык: русский. English: /lang en; как у компании: /lang -",
+        "lang_bad": "Не знаю языка «{written}». Есть /lang ru и /lang en (/lang - — как у компании).",
+        "lang_set": "Язык: русский — ответы бота и уведомления вам; в web — со следующего входа.",
         "zone_bad": "Не знаю часового пояса «{written}». Напишите город (/tz Красноярск), смещение от Москвы "
         "(/tz МСК+4) или название вида Asia/Krasnoyarsk.",
         "zone_set": "Часовой пояс: {zone}, у вас сейчас {time}. Сроки, которые вы пишете боту, и время в его "
@@ -130,7 +134,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "What I do:\n/client Romashka — a client summary (or an INN, a phone)\n"
             "/task … — a task from a sentence\n/my — my tasks and requests\n/tz Krasnoyarsk — my time zone, "
-            "when it is not the company's\nIn a client topic: your message "
+            "when it is not the company's\n/lang ru — Russian for me\nIn a client topic: your message "
             "goes to the client; /note — an internal note; /done; /assign Name; /due 01.12; /wait 10.12 — "
             "waiting for the client (until a date); /hours — a saved reply (/replies lists them); "
             "/spam — block a spammer"
@@ -138,6 +142,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zone_now": "Your time zone: {zone}. To change it: /tz Krasnoyarsk, /tz MSK+4 or "
         "/tz Asia/Krasnoyarsk; /tz - for the company's ({company}).",
         "zone_company": "the company's",
+        "lang_now": "Language: English. Русский: /lang ru; the company's: /lang -",
+        "lang_bad": "I do not know the language «{written}». There are /lang ru and /lang en "
+        "(/lang - for the company's).",
+        "lang_set": "Language: English — the bot's answers and your notices; the web from your next sign-in.",
         "zone_bad": "I know no time zone «{written}». Write a city (/tz Krasnoyarsk), an offset from Moscow "
         "(/tz MSK+4) or a name like Asia/Krasnoyarsk.",
         "zone_set": "Time zone: {zone}; it is {time} for you now. Deadlines you write to the bot and the "

@@ -49,6 +49,8 @@ class Staff(SQLModel, table=True):
     # IANA name of their own zone (a branch in another city: times shown to them and deadlines they write are
     # theirs); None: the company's (intake/zones.py).
     timezone: str | None = Field(default=None, max_length=64)
+    # "ru" | "en": the language they read okno in (the web, the staff bot, its notices); None: the company's.
+    language: str | None = Field(default=None, max_length=2)
     # sha256 of the staff API token; the token itself is shown once and never stored.
     api_token_sha256: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = None

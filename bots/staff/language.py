@@ -1,0 +1,50 @@
+"""/lang in a private chat: the language a member reads okno in — the bot's answers, their notices and, from
+their next sign-in, the web — for an English-speaking director in a Russian office, or the other way round.
+The staff group keeps the company's language: everyone there reads the same answer."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bots.staff.texts import say
+from storage.models import Staff
+from storage.repos.audit import audit
+from workers.context import JobContext
+from workers.staff_delivery import staffbot_settings
+
+WORDS = {
+    "ru": "ru", "русский": "ru", "рус": "ru", "russian": "ru",
+    "en": "en", "english": "en", "английский": "en", "англ": "en",
+    "-": None, "—": None, "компании": None, "как у компании": None, "company": None,
+}  # fmt: skip
+
+
+async def language(
+    message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str
+) -> None:
+    written = (command.args or "").strip().casefold()
+    if not written:
+        await message.answer(say("lang_now", lang))
+        return
+    if written not in WORDS:
+        await message.answer(say("lang_bad", lang, written=written[:40]))
+        return
+    wanted = WORDS[written]
+    async with app.db.session() as session:
+        member = await session.get(Staff, staff.id)
+        assert member is not None
+        member.language = wanted
+        await audit(
+            session, actor_kind="staff", actor_id=member.id, action="staff.language", entity="staff",
+            entity_id=member.id, details={"language": wanted, "via": "staff_bot"},
+        )  # fmt: skip
+        await session.commit()
+    await message.answer(say("lang_set", wanted or staffbot_settings(app).language))
+
+
+def language_router() -> Router:
+    router = Router(name="staff-language")
+    router.message.register(language, Command("lang"), F.chat.type == "private")
+    return router
