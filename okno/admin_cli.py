@@ -263,8 +263,8 @@ def staff_list() -> None:
     help="deactivate members the file does not list (those who left); admins are kept",
 )
 def staff_import(path: Path, dry_run: bool, deactivate_missing: bool) -> None:
-    """Add or update staff from a CSV file (name, role, email, extension, telegram_id, head; English or
-    Russian column names); nothing is saved while any line is wrong."""
+    """Add or update staff from a CSV file (name, role, email, extension, telegram_id, head, timezone,
+    language; English or Russian column names); nothing is saved while any line is wrong."""
     from okno.staff_import import ImportReport, apply_rows, decode, read_rows
 
     rows, problems = read_rows(decode(path.read_bytes()))

@@ -2,7 +2,7 @@
 
 A division of eighty is not typed in one `okno staff add` at a time. The file's columns are named in English
 or Russian (name/ФИО, role/роль, email/почта, extension/добавочный, telegram_id, head/руководитель,
-timezone/часовой пояс: «Asia/Krasnoyarsk», «Красноярск» or «МСК+4»); Excel's
+timezone/часовой пояс: «Asia/Krasnoyarsk», «Красноярск» or «МСК+4», language/язык: ru or en); Excel's
 semicolons and a Windows-1251 export are read as well. A member is matched by email, else by their exact
 name, so the same file imported again updates people rather than doubling them. Nothing is saved while any
 line is wrong: every problem is listed with its line, the file is fixed and imported again."""
@@ -29,6 +29,15 @@ COLUMNS = {
     "telegram_id": ("telegram_id", "telegram", "телеграм"),
     "head": ("head", "руководитель", "начальник"),
     "timezone": ("timezone", "time zone", "часовой пояс", "пояс"),
+    "language": ("language", "язык"),
+}
+LANGUAGE_WORDS = {
+    "ru": "ru",
+    "русский": "ru",
+    "russian": "ru",
+    "en": "en",
+    "английский": "en",
+    "english": "en",
 }
 ROLE_WORDS = {
     "manager": "manager",
@@ -52,6 +61,7 @@ class Row:
     telegram_id: int | None
     head: str | None  # an email or a full name, of someone in the file or already in okno
     timezone: str | None = None  # IANA name; None: the file does not say (a member keeps theirs)
+    language: str | None = None  # "ru" | "en"; None: the file does not say (a member keeps theirs)
 
 
 @dataclass
@@ -107,6 +117,8 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
             problems.append(f"line {line}: {cell('email')!r} is not an email address")
         elif zone_problem := _zone(cell("timezone"))[1]:
             problems.append(f"line {line}: {zone_problem}")
+        elif cell("language") and cell("language").casefold() not in LANGUAGE_WORDS:
+            problems.append(f"line {line}: unknown language {cell('language')!r} (ru or en)")
         else:
             rows.append(
                 Row(
@@ -118,6 +130,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
                     int(tg) if tg else None,
                     cell("head") or None,
                     _zone(cell("timezone"))[0],
+                    LANGUAGE_WORDS.get(cell("language").casefold()),
                 )
             )
     return rows, problems
@@ -205,6 +218,7 @@ async def _upsert(
         member.telegram_user_id = row.telegram_id or member.telegram_user_id
         member.email = row.email or member.email
         member.timezone = row.timezone or member.timezone
+        member.language = row.language or member.language
         report.updated.append(row.name)
         return member
     member = await add_staff(
@@ -216,6 +230,7 @@ async def _upsert(
         telegram_user_id=row.telegram_id,
         timezone=row.timezone,
     )
+    member.language = row.language
     everyone.append(member)
     report.added.append(row.name)
     return member

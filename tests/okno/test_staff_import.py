@@ -195,6 +195,14 @@ def test_a_branch_in_another_city_comes_with_its_time_zone(okno: tuple[CliRunner
     }
     assert _import(okno, HR_EXPORT).exit_code == 0  # no zone column: everyone keeps theirs
     assert _staff(okno[1])["Сергей Павлов"].timezone == "Asia/Krasnoyarsk"
+    # the director from the head office abroad reads okno in English
+    spoken = "ФИО;Почта;Язык\nСергей Павлов;pavlov@zavod.ru;English\nИван Петров;petrov@zavod.ru;\n"
+    assert _import(okno, spoken + "Иван Соколов;sokolov@zavod.ru;клингонский\n").exit_code == 1
+    assert _import(okno, spoken).exit_code == 0
+    languages = {
+        name: m.language for name, m in _staff(okno[1]).items() if name in ("Сергей Павлов", "Иван Петров")
+    }
+    assert languages == {"Сергей Павлов": "en", "Иван Петров": None}
     runner = okno[0]
     assert runner.invoke(main, ["staff", "add", "Олег Козлов", "--timezone", "Vladivostok"]).exit_code == 0
     refused = runner.invoke(main, ["staff", "add", "Пётр Иванов", "--timezone", "МСК+12"])
