@@ -11,18 +11,15 @@ from storage.models import ChannelIdentity, Contact, Message
 from storage.repos.blocking import unblock_contact
 from storage.repos.clients import contact_group
 from web.queries import staff_names
-from web.ui import flash, me, redirect, render, require_role, state
+from web.ui import flash, me, redirect, render, require_role, row_or_404, state
 
 HEADS = ("supervisor", "admin")
 
 
 async def unblock(request: web.Request) -> web.Response:
     require_role(request, *HEADS)
-    raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        contact = await session.get(Contact, int(raw)) if raw.isdigit() else None
-        if contact is None:
-            raise web.HTTPNotFound(text="not found")
+        contact = await row_or_404(session, Contact, request.match_info["id"])
         await unblock_contact(session, contact_id=contact.id or 0, staff_id=me(request).id)
         await session.commit()
     flash(request, "spam.unblocked")

@@ -8,7 +8,7 @@ from aiohttp import web
 from storage.models import SavedReply
 from storage.repos.saved_replies import delete_saved_reply, save_saved_reply, saved_replies
 from web.queries import staff_names
-from web.ui import flash, lang, me, redirect, render, require_role, state
+from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, normalize_code
 
 EDITORS = ("supervisor", "admin")
@@ -49,11 +49,8 @@ async def reply_save(request: web.Request) -> web.Response:
 
 async def reply_delete(request: web.Request) -> web.Response:
     require_role(request, *EDITORS)
-    raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        row = await session.get(SavedReply, int(raw)) if raw.isdigit() else None
-        if row is None:
-            raise web.HTTPNotFound(text="not found")
+        row = await row_or_404(session, SavedReply, request.match_info["id"])
         await delete_saved_reply(session, code=row.code, staff_id=me(request).id)
         await session.commit()
     flash(request, "replies.deleted", value=f"/{row.code}")

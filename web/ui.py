@@ -6,13 +6,14 @@ import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from intake.rating import stars
 from intake.zones import zone_label, zone_of
@@ -25,6 +26,7 @@ from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
 HERE = Path(__file__).parent
+Row = TypeVar("Row", bound=SQLModel)
 ME = web.RequestKey("okno_web_me", Staff)
 PUBLIC = ("/ui/login", "/ui/static/", "/ui/forgot", "/ui/welcome/")
 CSP = (
@@ -80,6 +82,14 @@ def lang(request: web.Request) -> str:
 
 def t(request: web.Request, key: str) -> str:
     return text(key, lang(request))
+
+
+async def row_or_404(session: AsyncSession, model: type[Row], raw: str) -> Row:
+    """The row a path's id names (`raw`, as the path has it), or 404 — a non-number included."""
+    row = await session.get(model, int(raw)) if raw.isdigit() else None
+    if row is None:
+        raise web.HTTPNotFound(text="not found")
+    return row
 
 
 def flash(request: web.Request, key: str, **values: str) -> None:

@@ -41,6 +41,14 @@ async def topic_request_id(message: Message, app: JobContext) -> int | None:
     return topic.request_id if topic is not None else None
 
 
+async def asked_request(message: Message, app: JobContext, lang: str) -> int | None:
+    """The topic's request for a command about it; None, and the member told so, outside a client's topic."""
+    request_id = await topic_request_id(message, app)
+    if request_id is None:
+        await message.reply(say("topic_no_request", lang))
+    return request_id
+
+
 async def note(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
     request_id = await topic_request_id(message, app)
     if request_id is None or not (command.args or "").strip():
@@ -59,9 +67,8 @@ async def note(message: Message, command: CommandObject, staff: Staff, app: JobC
 
 
 async def done(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
-    request_id = await topic_request_id(message, app)
+    request_id = await asked_request(message, app, lang)
     if request_id is None:
-        await message.reply(say("topic_no_request", lang))
         return
     async with app.db.session() as session:
         request = await session.get(Request, request_id)
@@ -76,9 +83,8 @@ async def done(message: Message, staff: Staff, app: JobContext, lang: str) -> No
 
 
 async def assign(message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str) -> None:
-    request_id, wanted = await topic_request_id(message, app), (command.args or "").strip().lstrip("@")
+    request_id, wanted = await asked_request(message, app, lang), (command.args or "").strip().lstrip("@")
     if request_id is None:
-        await message.reply(say("topic_no_request", lang))
         return
     async with app.db.session() as session:
         people = list(await active_staff(session))
@@ -110,9 +116,8 @@ async def assign(message: Message, command: CommandObject, staff: Staff, app: Jo
 async def due(
     message: Message, command: CommandObject, staff: Staff, app: JobContext, lang: str, tz: ZoneInfo
 ) -> None:
-    request_id = await topic_request_id(message, app)
+    request_id = await asked_request(message, app, lang)
     if request_id is None:
-        await message.reply(say("topic_no_request", lang))
         return
     now = app.clock()
     when = resolve_due(command.args or "", now.astimezone(tz))
@@ -143,9 +148,8 @@ async def wait(
 ) -> None:
     """/wait: the client owes us an answer (until a date, "/wait 10.12", "/wait до пятницы"); again on a
     waiting request, the wait starts over. Past the date the staff member is told the client is silent."""
-    request_id = await topic_request_id(message, app)
+    request_id = await asked_request(message, app, lang)
     if request_id is None:
-        await message.reply(say("topic_no_request", lang))
         return
     now = app.clock()
     until = None
@@ -181,9 +185,8 @@ async def wait(
 async def spam(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
     """/spam: the topic's contact is blocked as spam and their open requests cancelled; what they send later
     is stored but opens nothing and is not mirrored here (storage/repos/blocking.py)."""
-    request_id = await topic_request_id(message, app)
+    request_id = await asked_request(message, app, lang)
     if request_id is None:
-        await message.reply(say("topic_no_request", lang))
         return
     async with app.db.session() as session:
         request = await session.get(Request, request_id)

@@ -9,8 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bots.staff.texts import say
+from bots.staff.zone import save_own
 from storage.models import Staff
-from storage.repos.audit import audit
 from workers.context import JobContext
 from workers.staff_delivery import staffbot_settings
 
@@ -32,15 +32,7 @@ async def language(
         await message.answer(say("lang_bad", lang, written=written[:40]))
         return
     wanted = WORDS[written]
-    async with app.db.session() as session:
-        member = await session.get(Staff, staff.id)
-        assert member is not None
-        member.language = wanted
-        await audit(
-            session, actor_kind="staff", actor_id=member.id, action="staff.language", entity="staff",
-            entity_id=member.id, details={"language": wanted, "via": "staff_bot"},
-        )  # fmt: skip
-        await session.commit()
+    await save_own(app, staff, "language", wanted)
     await message.answer(say("lang_set", wanted or staffbot_settings(app).language))
 
 

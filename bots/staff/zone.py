@@ -29,18 +29,23 @@ async def zone(message: Message, command: CommandObject, staff: Staff, app: JobC
     except UnknownZone:
         await message.answer(say("zone_bad", lang, written=written[:60]))
         return
-    async with app.db.session() as session:
-        member = await session.get(Staff, staff.id)
-        assert member is not None
-        member.timezone = wanted
-        await audit(
-            session, actor_kind="staff", actor_id=member.id, action="staff.timezone", entity="staff",
-            entity_id=member.id, details={"timezone": wanted, "via": "staff_bot"},
-        )  # fmt: skip
-        await session.commit()
+    await save_own(app, staff, "timezone", wanted)
     label = zone_label(wanted or company, now)
     local = now.astimezone(zone_of(wanted, app.policy.tz)).strftime("%H:%M")
     await message.answer(say("zone_set", lang, zone=label, time=local))
+
+
+async def save_own(app: JobContext, staff: Staff, field: str, value: str | None) -> None:
+    """One of the member's own settings (their zone, their language), audited as `staff.<field>`."""
+    async with app.db.session() as session:
+        member = await session.get(Staff, staff.id)
+        assert member is not None
+        setattr(member, field, value)
+        await audit(
+            session, actor_kind="staff", actor_id=member.id, action=f"staff.{field}", entity="staff",
+            entity_id=member.id, details={field: value, "via": "staff_bot"},
+        )  # fmt: skip
+        await session.commit()
 
 
 def zone_router() -> Router:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from okno.services import Services
 from sandbox.telegram import TelegramSandbox
 from storage.models import Alert, Client, Request, Staff
 from storage.repos.accounts import add_channel_account, add_staff
+from storage.repos.requests import set_field
 from tests.assistant.fakes import ToolCallingFake
 from tests.conftest import start_app
 from tests.factories import NOW, inbound
@@ -193,3 +194,21 @@ async def conflict_alert(
         session.add(alert)
         await session.commit()
     return alert
+
+
+async def request_due_in(desk: StaffDesk, hours: int, *, assignee: str) -> Request:
+    """Ромашка's answered request with that assignee and a deadline `hours` from the desk's clock."""
+    result = await accept(
+        desk.services.db,
+        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Нужна декларация.", sent_at=desk.now),
+        policy=IntakePolicy(),
+    )
+    async with desk.services.db.session() as session:
+        request = await session.get(Request, result.request_id)
+        assert request is not None
+        request.assignee_id, request.first_response_at = desk.staff[assignee].id, desk.now
+        set_field(
+            request, field="due_at", value=desk.now + timedelta(hours=hours), source="manager", at=desk.now
+        )
+        await session.commit()
+    return request

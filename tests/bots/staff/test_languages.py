@@ -8,12 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from intake.accept import accept
-from intake.policy import IntakePolicy
-from storage.models import Request, Staff
-from storage.repos.requests import set_field
-from tests.bots.staff.conftest import StaffDesk, buttons, conflict_alert, texts
-from tests.factories import inbound
+from storage.models import Staff
+from tests.bots.staff.conftest import StaffDesk, buttons, conflict_alert, request_due_in, texts
 from workers.notify import staff_tick
 
 pytestmark = pytest.mark.storage
@@ -60,17 +56,7 @@ async def test_each_member_gets_notices_in_their_own_language(desk: StaffDesk) -
     await desk.press(ANNA, dict(buttons(card))["✅ Создать"], message_id=1001)
     [told] = _to(desk, IVAN, "📌")
     assert told.startswith("📌 New task from Анна Петрова: «Подготовить акт сверки»")
-    result = await accept(
-        desk.services.db,
-        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Нужна декларация.", sent_at=desk.now),
-        policy=IntakePolicy(),
-    )
-    async with desk.services.db.session() as session:
-        request = await session.get(Request, result.request_id)
-        assert request is not None
-        request.assignee_id, request.first_response_at = desk.staff["Иван"].id, desk.now
-        set_field(request, field="due_at", value=desk.now + timedelta(hours=5), source="manager", at=desk.now)
-        await session.commit()
+    request = await request_due_in(desk, 5, assignee="Иван")
     desk.now += timedelta(hours=4, minutes=1)
     await staff_tick({"okno": desk.app})
     [soon] = _to(desk, IVAN, "🔔")

@@ -9,12 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from intake.accept import accept
-from intake.policy import IntakePolicy
-from storage.models import Request, Staff, Task
-from storage.repos.requests import set_field
-from tests.bots.staff.conftest import StaffDesk, buttons, texts
-from tests.factories import inbound
+from storage.models import Staff, Task
+from tests.bots.staff.conftest import StaffDesk, buttons, request_due_in, texts
 from workers.notify import staff_tick
 
 pytestmark = pytest.mark.storage
@@ -75,17 +71,7 @@ async def test_a_deadline_written_in_krasnoyarsk_is_krasnoyarsks_and_moscow_read
 
 
 async def test_reminders_come_in_each_readers_own_time(desk: StaffDesk) -> None:
-    result = await accept(
-        desk.services.db,
-        inbound("e1", text="ООО «Ромашка», ИНН 7707083893. Нужна декларация.", sent_at=desk.now),
-        policy=IntakePolicy(),
-    )
-    async with desk.services.db.session() as session:
-        request = await session.get(Request, result.request_id)
-        assert request is not None
-        request.assignee_id, request.first_response_at = desk.staff["Иван"].id, desk.now
-        set_field(request, field="due_at", value=desk.now + timedelta(hours=5), source="manager", at=desk.now)
-        await session.commit()
+    await request_due_in(desk, 5, assignee="Иван")
     await desk.write(IVAN, "/tz Красноярск")
     desk.now += timedelta(hours=4, minutes=1)
     await staff_tick({"okno": desk.app})
