@@ -204,17 +204,27 @@ async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> N
     request_id = await topic_request_id(message, app)
     if request_id is None:
         return  # a topic okno did not create: staff talk among themselves
+    await answer_client(message, staff, app, lang, request_id=request_id, text=message.text or "")
+
+
+async def answer_client(
+    message: Message, staff: Staff, app: JobContext, lang: str, *, request_id: int, text: str
+) -> bool:
+    """The member's answer, written in the topic, to the client; False, and the member told why, when it
+    cannot go. The topic shows it already, so it is not mirrored back there (`shown_in`)."""
     try:
         await queue_reply(
             app.db,
             app.queue,
             request_id=request_id,
             staff_id=staff.id or 0,
-            text=message.text or "",
-            shown_in=(message.chat.id, message.message_id),  # in the topic already: not mirrored back
+            text=text,
+            shown_in=(message.chat.id, message.message_id),
         )
     except NothingToReplyTo as exc:
         await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
+        return False
+    return True
 
 
 def inbox_router(cfg: StaffBotSettings) -> Router:

@@ -9,12 +9,11 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bots.staff.inbox import topic_request_id
+from bots.staff.inbox import answer_client, topic_request_id
 from bots.staff.texts import say
 from storage.models import Request, Staff
 from storage.repos.saved_replies import saved_replies
 from workers.context import JobContext
-from workers.outbound import NothingToReplyTo, queue_reply
 from workers.saved_replies import SavedReplyError, reply_text, typed_code
 from workers.staffbot_config import StaffBotSettings
 
@@ -52,19 +51,8 @@ async def send_saved(message: Message, staff: Staff, app: JobContext, lang: str)
         except SavedReplyError as exc:
             await message.reply(say(f"replies_{exc.reason}", lang, value=exc.value))
             return
-    try:
-        await queue_reply(
-            app.db,
-            app.queue,
-            request_id=request_id,
-            staff_id=staff.id or 0,
-            text=text,
-            shown_in=(message.chat.id, message.message_id),  # «✉️ Отправлено клиенту» shows it below
-        )
-    except NothingToReplyTo as exc:
-        await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
-        return
-    await message.reply(say("replies_sent", lang, text=text))
+    if await answer_client(message, staff, app, lang, request_id=request_id, text=text):
+        await message.reply(say("replies_sent", lang, text=text))  # the text that went, under the «/код»
 
 
 def saved_replies_router(cfg: StaffBotSettings) -> Router:
