@@ -19,7 +19,7 @@ from web.login_mail import send_link
 from web.pages_account import MIN_PASSWORD, link_url, save_zone
 from web.passwords import hash_password
 from web.session import SESSION
-from web.ui import audit_mine, flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, flash, me, redirect, render, require_role, row_or_404, state
 
 ROLES = ("manager", "supervisor", "admin")
 
@@ -153,9 +153,7 @@ async def staff_duty(request: web.Request) -> web.Response:
     form = await request.post()
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
-        if member is None:
-            raise web.HTTPNotFound(text="not found")
+        member = await row_or_404(session, Staff, raw)
         member.on_duty = form.get("on_duty") == "1"
         await audit_mine(
             session,
@@ -175,9 +173,7 @@ async def staff_head(request: web.Request) -> web.Response:
     form = await request.post()
     raw, wanted = request.match_info["id"], str(form.get("head_id", ""))
     async with state(request).services.db.session() as session:
-        member = await session.get(Staff, int(raw)) if raw.isdigit() else None
-        if member is None:
-            raise web.HTTPNotFound(text="not found")
+        member = await row_or_404(session, Staff, raw)
         head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
         if wanted and not can_head(head):
             flash(request, "admin.bad_head")

@@ -41,7 +41,19 @@ from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
 from web.request_history import request_history
 from web.safe_html import clean_email_html
-from web.ui import audit_mine, company_tz, flash, lang, me, my_tz, redirect, render, require_role, state
+from web.ui import (
+    audit_mine,
+    company_tz,
+    flash,
+    lang,
+    me,
+    my_tz,
+    redirect,
+    render,
+    require_role,
+    row_or_404,
+    state,
+)
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.saved_replies import SavedReplyError, offered, reply_text
 
@@ -320,9 +332,7 @@ async def block_spam(request: web.Request) -> web.Response:
 
 async def _alert(session: AsyncSession, request: web.Request) -> Alert:
     raw = request.match_info["id"]
-    alert = await session.get(Alert, int(raw)) if raw.isdigit() else None
-    if alert is None:
-        raise web.HTTPNotFound(text="not found")
+    alert = await row_or_404(session, Alert, raw)
     if alert.request_id is not None:
         target = await session.get(Request, alert.request_id)
         if target is None or not may_see(me(request), target):
@@ -475,9 +485,7 @@ async def call_recording(request: web.Request) -> web.StreamResponse:
     """A call's recording, for the timeline's player (the transcript was made from the same file)."""
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        call = await session.get(Call, int(raw)) if raw.isdigit() else None
-        if call is None:
-            raise web.HTTPNotFound(text="not found")
+        call = await row_or_404(session, Call, raw)
         data = await _message_blob(session, request, call.message_id, call.recording_sha256)
     mime = next((kind for magic, kind in _AUDIO_MAGIC if data.startswith(magic)), "application/octet-stream")
     return _file_response(data, mime, name=f"call-{call.id}", inline=True)
@@ -500,9 +508,7 @@ def _file_response(data: bytes, mime: str, *, name: str, inline: bool) -> web.Re
 async def attachment_file(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["id"]
     async with state(request).services.db.session() as session:
-        attachment = await session.get(Attachment, int(raw)) if raw.isdigit() else None
-        if attachment is None:
-            raise web.HTTPNotFound(text="not found")
+        attachment = await row_or_404(session, Attachment, raw)
         data = await _message_blob(session, request, attachment.message_id, attachment.blob_sha256)
     mime = attachment.mime or mimetypes.guess_type(attachment.filename or "")[0] or "application/octet-stream"
     inline = mime in (

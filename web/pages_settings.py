@@ -29,7 +29,7 @@ from storage.repos.company_settings import (
 )
 from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
-from web.ui import audit_mine, flash, me, redirect, render, require_role, state
+from web.ui import audit_mine, flash, me, redirect, render, require_role, row_or_404, state
 
 CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -103,9 +103,7 @@ async def channel_active(request: web.Request) -> web.Response:
     raw = request.match_info["id"]
     services = state(request).services
     async with services.db.session() as session:
-        account = await session.get(ChannelAccount, int(raw)) if raw.isdigit() else None
-        if account is None:
-            raise web.HTTPNotFound(text="not found")
+        account = await row_or_404(session, ChannelAccount, raw)
         account.active = form.get("active") == "1"
         await _audit(session, request, "channel.active" if account.active else "channel.inactive", account)
         await session.commit()
@@ -207,9 +205,7 @@ async def channel_group(request: web.Request) -> web.Response:
     form = await request.post()
     raw, wanted = request.match_info["id"], str(form.get("group_head_id", ""))
     async with state(request).services.db.session() as session:
-        account = await session.get(ChannelAccount, int(raw)) if raw.isdigit() else None
-        if account is None:
-            raise web.HTTPNotFound(text="not found")
+        account = await row_or_404(session, ChannelAccount, raw)
         head = await session.get(Staff, int(wanted)) if wanted.isdigit() else None
         if wanted and not can_head(head):
             flash(request, "admin.bad_head")

@@ -12,7 +12,7 @@ from storage.repos.audit import audit
 from storage.types import utcnow
 from web.local_time import due_from_date
 from web.queries import staff_names
-from web.ui import company_tz, flash, me, my_tz, redirect, render, state
+from web.ui import company_tz, flash, me, my_tz, redirect, render, row_or_404, state
 from workers.recurring import spawn_next
 
 COLUMNS = ("open", "done", "cancelled")
@@ -110,9 +110,7 @@ async def set_status(request: web.Request) -> web.Response:
     if status not in COLUMNS:
         raise web.HTTPBadRequest(text="bad status")
     async with state(request).services.db.session() as session:
-        task = await session.get(Task, int(raw)) if raw.isdigit() else None
-        if task is None:
-            raise web.HTTPNotFound(text="not found")
+        task = await row_or_404(session, Task, raw)
         task.status = status
         task.done_at = utcnow() if status == "done" else None
         if status == "done":  # a recurring task's next occurrence appears at once, not at the next sweep
