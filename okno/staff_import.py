@@ -20,6 +20,7 @@ from intake.zones import UnknownZone, parse_zone
 from storage.models import Staff
 from storage.repos.accounts import add_staff, list_staff
 from storage.repos.org_chart import can_head, reports_to
+from workers.staffbot_config import LANGUAGE_WORDS
 
 COLUMNS = {
     "name": ("name", "фио", "имя", "сотрудник", "full name"),
@@ -30,14 +31,6 @@ COLUMNS = {
     "head": ("head", "руководитель", "начальник"),
     "timezone": ("timezone", "time zone", "часовой пояс", "пояс"),
     "language": ("language", "язык"),
-}
-LANGUAGE_WORDS = {
-    "ru": "ru",
-    "русский": "ru",
-    "russian": "ru",
-    "en": "en",
-    "английский": "en",
-    "english": "en",
 }
 ROLE_WORDS = {
     "manager": "manager",

@@ -19,8 +19,8 @@ from web.login_mail import link_base, send_link
 from web.pages_auth import start_session
 from web.passwords import hash_password, verify_password
 from web.session import SESSION
-from web.texts import LANGS
 from web.ui import audit_mine, flash, me, redirect, render, state
+from workers.staffbot_config import LANGUAGES
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 10
@@ -165,7 +165,7 @@ async def profile_language(request: web.Request) -> web.Response:
     """The member's language: these pages (now and at each sign-in), the staff bot and its notices to them;
     empty: the company's."""
     raw = str((await request.post()).get("language", "")).strip()
-    if raw not in ("", *LANGS):
+    if raw not in ("", *LANGUAGES):  # what the bot and the notices read too
         raise web.HTTPBadRequest(text="language: ru, en or empty")
     wanted = raw or None
     async with state(request).services.db.session() as session:

@@ -21,7 +21,7 @@ from storage.models import Staff, StaffNotice
 from storage.repos.staff_bot import claim_notice
 from workers.context import JobContext
 from workers.notify_texts import say
-from workers.staffbot_config import StaffBotSettings
+from workers.staffbot_config import LANGUAGES, StaffBotSettings
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram_staff"  # its own ChannelAccount kind: never a client channel, never through intake
@@ -29,7 +29,6 @@ POOL = "staff_bot_pool"
 FSM_STORAGE = "staff_bot_fsm_storage"  # set by the composition root where Redis is there (okno/services.py)
 SETTINGS = "staffbot"
 MAX_TRIES = 5
-LANGUAGES = ("ru", "en")
 
 
 def staffbot_settings(app: JobContext) -> StaffBotSettings:

@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+LANGUAGES = ("ru", "en")
+# how people write a language (the bot's /lang, an HR file's «Язык» column) -> its code
+LANGUAGE_WORDS = {
+    "ru": "ru", "русский": "ru", "рус": "ru", "russian": "ru",
+    "en": "en", "english": "en", "английский": "en", "англ": "en",
+}  # fmt: skip
+
 
 class StaffBotSettings(BaseModel):
     account: str = "staff"  # the ChannelAccount (channel "telegram_staff") holding the bot token

@@ -18,7 +18,7 @@ from intake.zones import zone_of
 from storage.models import Staff
 from storage.repos.staff_bot import InviteRefused, redeem_invite, staff_by_telegram
 from workers.context import JobContext
-from workers.staff_delivery import LANGUAGES
+from workers.staffbot_config import LANGUAGES
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 INVITE = re.compile(r"^/(start|join)(@\w+)?\s+\S+")

@@ -13,12 +13,12 @@ from bots.staff.zone import save_own
 from storage.models import Staff
 from workers.context import JobContext
 from workers.staff_delivery import staffbot_settings
+from workers.staffbot_config import LANGUAGE_WORDS
 
-WORDS = {
-    "ru": "ru", "русский": "ru", "рус": "ru", "russian": "ru",
-    "en": "en", "english": "en", "английский": "en", "англ": "en",
-    "-": None, "—": None, "компании": None, "как у компании": None, "company": None,
-}  # fmt: skip
+WORDS: dict[str, str | None] = {
+    **LANGUAGE_WORDS,
+    **dict.fromkeys(("-", "—", "компании", "как у компании", "company")),  # back to the company's
+}
 
 
 async def language(
