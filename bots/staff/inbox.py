@@ -24,7 +24,6 @@ from storage.repos.company_settings import sla_settings
 from storage.repos.notes import add_note
 from storage.repos.requests import RequestTransitionError, change_status, set_field, wait_for_client
 from storage.repos.staff_bot import active_staff, topic_by_thread
-from storage.types import utcnow
 from workers.context import JobContext
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.staffbot_config import StaffBotSettings
@@ -192,7 +191,7 @@ async def spam(message: Message, staff: Staff, app: JobContext, lang: str) -> No
         request = await session.get(Request, request_id)
         assert request is not None
         cancelled = await block_contact(
-            session, contact_id=request.contact_id, staff_id=staff.id, at=utcnow()
+            session, contact_id=request.contact_id, staff_id=staff.id, at=app.clock()
         )
         await session.commit()
     ids = ", ".join(f"#{r.id}" for r in cancelled) or "—"
