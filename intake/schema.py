@@ -94,6 +94,8 @@ class OutboundMessage(_Frozen):
     conversation_key: str
     text: str | None = None
     attachments: tuple[AttachmentRef, ...] = ()
+    # The client message this answers; None for a message of okno's own that answers nothing (a broadcast):
+    # email sends that as a new mail under thread_hints.subject, not as «Re:» in the client's thread.
     reply_to_key: str | None = None
     thread_hints: ThreadHints = ThreadHints()
     outbox_id: int

@@ -22,6 +22,7 @@ from storage.models.requests import REQUEST_STATUSES
 from storage.repos.alerts import confirm_conflict, dismiss_conflict
 from storage.repos.audit import audit
 from storage.repos.blocking import block_contact
+from storage.repos.broadcasts import set_broadcasts_off
 from storage.repos.calls import call_transcript
 from storage.repos.clients import survivor_of
 from storage.repos.company_settings import client_notices, sla_settings
@@ -328,6 +329,19 @@ async def block_spam(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "spam.blocked")
     raise redirect(f"/ui/requests/{row.id}")
+
+
+async def broadcasts_optout(request: web.Request) -> web.Response:
+    """«Не присылать рассылки», when the client asks (and back): any member who sees the request."""
+    off = (await request.post()).get("off") == "1"
+    async with state(request).services.db.session() as session:
+        row = await _load(session, request)
+        await set_broadcasts_off(
+            session, contact_id=row.contact_id, off=off, staff_id=me(request).id, at=utcnow()
+        )
+        await session.commit()
+    flash(request, "broadcasts.turned_off" if off else "broadcasts.turned_on")
+    raise redirect(f"/ui/requests/{row.id}#spam")
 
 
 async def _alert(session: AsyncSession, request: web.Request) -> Alert:

@@ -385,6 +385,105 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nothing was sent: okno has nothing to put for {value} (the card lacks it). "
         "Write that part yourself.",
     ),
+    "nav.broadcasts": ("Рассылки", "Broadcasts"),
+    "broadcasts.title": ("Рассылки", "Broadcasts"),
+    "broadcasts.hint": (
+        "Одно сообщение многим клиентам: срок сдачи отчётности, новые реквизиты, график на праздники."
+        " Каждый получит его там, где писал последним, с подстановками для него, и увидит в своей истории."
+        " Не получат заблокированные, отказавшиеся от рассылок и те, до кого канал больше не доходит;"
+        " в WhatsApp через сутки после последнего сообщения клиента доходит только шаблон. Перед отправкой"
+        " — проверка: кто и где получит.",
+        "One message to many clients: a filing deadline, new bank details, the holiday hours. Each gets it"
+        " where they last wrote, filled in for them, and sees it in their history. Not sent to the blocked,"
+        " to those who asked for no broadcasts, or where the channel no longer reaches them; on WhatsApp a"
+        " day after the client's last message only a template gets through. You check who gets it where"
+        " before it goes.",
+    ),
+    "broadcasts.text": ("Текст", "Text"),
+    "broadcasts.channels": ("Кому: писавшим в", "To: those who wrote in"),
+    "broadcasts.channel_telegram": ("Telegram", "Telegram"),
+    "broadcasts.channel_whatsapp": ("WhatsApp", "WhatsApp"),
+    "broadcasts.channel_email": ("почту", "email"),
+    "broadcasts.subject": ("Тема письма", "Email subject"),
+    "broadcasts.subject_hint": (
+        "(для почты; письмо уйдёт новым, не ответом)",
+        "(for email: a new mail, not a reply)",
+    ),
+    "broadcasts.template": ("Шаблон WhatsApp", "WhatsApp template"),
+    "broadcasts.template_hint": (
+        "(имя:язык | параметр | …, одобренный в Meta; для клиентов, писавших больше суток назад)",
+        "(name:language | parameter | …, approved by Meta; for clients who last wrote over a day ago)",
+    ),
+    "broadcasts.since": ("писали за последние, дней", "who wrote in the last days"),
+    "broadcasts.team": ("Клиенты", "Clients"),
+    "broadcasts.preview": ("Проверить получателей", "Check the recipients"),
+    "broadcasts.past": ("Отправленные", "Sent"),
+    "broadcasts.when": ("Когда", "When"),
+    "broadcasts.result": ("Итог", "Result"),
+    "broadcasts.none": ("Рассылок ещё не было.", "No broadcasts yet."),
+    "broadcasts.check": ("Проверьте перед отправкой", "Check before sending"),
+    "broadcasts.will_get": ("Получат {n}:", "{n} will get it:"),
+    "broadcasts.nobody": (
+        "Некому отправить: никто не подходит под условия.",
+        "Nobody to send to: no client matches.",
+    ),
+    "broadcasts.wont_get": ("Не получат:", "Will not get it:"),
+    "broadcasts.samples": ("Так прочтут", "As they will read it"),
+    "broadcasts.send": ("Отправить ({n})", "Send ({n})"),
+    "broadcasts.change": ("Изменить", "Change"),
+    "broadcasts.sent": ("Рассылка поставлена в отправку.", "The broadcast is on its way."),
+    "broadcasts.sent_already": (
+        "Эта рассылка уже отправлена — повторно не отправляли.",
+        "This broadcast was sent already; it was not sent again.",
+    ),
+    "broadcasts.one": ("Рассылка", "Broadcast"),
+    "broadcasts.who": ("Кому", "To"),
+    "broadcasts.channel": ("Канал", "Channel"),
+    "broadcasts.status": ("Состояние", "Status"),
+    "broadcasts.more": (
+        "Показаны первые {n}; итог выше — по всем.",
+        "The first {n} are shown; the counts cover all.",
+    ),
+    "broadcasts.back": ("← Все рассылки", "← All broadcasts"),
+    "broadcasts.skip_blocked": ("заблокирован как спам", "blocked as spam"),
+    "broadcasts.skip_opted_out": ("отказался от рассылок", "asked for no broadcasts"),
+    "broadcasts.skip_unreachable": ("канал недоступен", "channel unreachable"),
+    "broadcasts.skip_whatsapp_window": ("WhatsApp: нужен шаблон", "WhatsApp: needs a template"),
+    "broadcasts.skip_unfilled": ("нечем заполнить подстановку", "a placeholder without a value"),
+    "broadcasts.empty": ("Напишите текст рассылки.{value}", "Write the broadcast's text.{value}"),
+    "broadcasts.too_long": ("Текст длиннее {value} знаков.", "The text is longer than {value} characters."),
+    "broadcasts.unknown_placeholder": (
+        "Подстановки {value} нет; есть {{имя}}, {{компания}}, {{менеджер}}.",
+        "There is no placeholder {value}; there are {{name}}, {{company}}, {{manager}}.",
+    ),
+    "broadcasts.number": (
+        "{{номер}} в рассылке не подставить: она не отвечает на заявку.{value}",
+        "{{number}} cannot be filled in a broadcast: it answers no request.{value}",
+    ),
+    "broadcasts.no_channels": ("Выберите хотя бы один канал.{value}", "Choose at least one channel.{value}"),
+    "broadcasts.bad_days": (
+        "Период — от 1 до 3660 дней, а не «{value}».",
+        "The period is 1 to 3660 days, not «{value}».",
+    ),
+    "broadcasts.no_subject": (
+        "Для почты нужна тема письма.{value}",
+        "Email needs a subject.{value}",
+    ),
+    "broadcasts.bad_template": (
+        "Шаблон WhatsApp не прочесть: «{value}». Пишите имя:язык | параметр | параметр.",
+        "The WhatsApp template cannot be read: «{value}». Write name:language | parameter | parameter.",
+    ),
+    "broadcasts.off": ("Не присылать рассылки", "No broadcasts"),
+    "broadcasts.on": ("Снова присылать рассылки", "Send broadcasts again"),
+    "broadcasts.is_off": ("Клиент отказался от рассылок", "The client asked for no broadcasts"),
+    "broadcasts.turned_off": (
+        "Рассылки этому клиенту больше не отправляются; ответы на его заявки — как прежде.",
+        "Broadcasts no longer go to this client; replies on their requests go as before.",
+    ),
+    "broadcasts.turned_on": (
+        "Рассылки этому клиенту снова отправляются.",
+        "Broadcasts go to this client again.",
+    ),
     "conv.saved_pick": ("Быстрый ответ", "Saved reply"),
     "conv.saved_none": ("— выбрать —", "— pick one —"),
     "conv.saved_hint": ("(или его /код в поле ответа)", "(or its /code in the reply box)"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -141,20 +142,50 @@ async def _outbound(
     `key` when given, else the Outbox row's."""
     request_id = request.id or 0
     inbound = await _last_inbound(session, request_id)
-    conversation = await session.get(Conversation, inbound.conversation_id)
+    return await write_outbound(
+        session,
+        inbound,
+        request_id=request_id,
+        text=text,
+        author=author,
+        at=at,
+        key=key,
+        choices=choices,
+        reply_to_key=inbound.message_key,
+        # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
+        thread_hints={"subject": inbound.subject, "request_token": f"R-{request_id}"},
+    )
+
+
+async def write_outbound(
+    session: AsyncSession,
+    to: Message,
+    *,
+    request_id: int | None,
+    text: str,
+    author: Staff | None,
+    at: datetime,
+    reply_to_key: str | None,
+    thread_hints: dict[str, Any],
+    key: str | None = None,
+    choices: tuple[str, ...] = (),
+) -> Outbox:
+    """A message to the writer of client message `to`, in its conversation, and its Outbox row: a reply on a
+    request, or a broadcast's copy (no request, answering nothing). The caller commits and enqueues."""
+    conversation = await session.get(Conversation, to.conversation_id)
     assert conversation is not None
     message = Message(
         conversation_id=conversation.id or 0,
         request_id=request_id,
         channel=conversation.channel,
         account=conversation.account,
-        message_key=f"okno-out:{request_id}:{at.timestamp():.6f}",
+        message_key=f"okno-out:pending:{uuid.uuid4().hex}",  # renamed below once the Outbox row has its id
         direction="outbound",
         author_staff_id=author.id if author else None,
         kind="text",
         text=text,
         sent_at=at,
-        reply_to_key=inbound.message_key,
+        reply_to_key=reply_to_key,
     )
     session.add(message)
     await session.flush()
@@ -166,12 +197,11 @@ async def _outbound(
         message_id=message.id,
         payload={
             "text": text,
-            "reply_to_key": inbound.message_key,
+            "reply_to_key": reply_to_key,
             "author_name": author.name if author else None,
-            "recipient_id": await _recipient(session, inbound),
+            "recipient_id": await _recipient(session, to),
             "choices": list(choices),  # buttons where the channel has them (OutboundMessage.choices)
-            # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
-            "thread_hints": {"subject": inbound.subject, "request_token": f"R-{request_id}"},
+            "thread_hints": thread_hints,
         },
     )
     message.message_key = key or f"okno-out:{outbox.id}"

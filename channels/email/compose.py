@@ -30,10 +30,12 @@ def is_message_id(key: str | None) -> bool:
     return bool(key) and "@" in (key or "") and not (key or "").startswith(NOT_MESSAGE_IDS)
 
 
-def reply_subject(subject: str | None, token: str | None) -> str:
+def reply_subject(subject: str | None, token: str | None, *, reply: bool = True) -> str:
+    """«Re: <the client's subject> [#R-12]»; a mail of okno's own that answers nothing (a broadcast) keeps its
+    subject as written."""
     base = subject.strip() if subject and subject.strip() else t("no_subject")
     _, is_reply = strip_prefixes(base)
-    if subject and not is_reply:
+    if reply and subject and not is_reply:
         base = t("reply_prefix") + base
     if token and not TOKEN_RE.search(base):
         base = f"{base} [#{token}]"
@@ -41,7 +43,10 @@ def reply_subject(subject: str | None, token: str | None) -> str:
 
 
 def references(message: OutboundMessage) -> list[str]:
-    """Root first (the conversation key), then what the client's mail carried, then the mail we answer."""
+    """Root first (the conversation key), then what the client's mail carried, then the mail we answer; a
+    mail that answers nothing (reply_to_key None: a broadcast) starts a thread of its own."""
+    if message.reply_to_key is None:
+        return list(dict.fromkeys(r for r in message.thread_hints.references if is_message_id(r)))
     chain = [message.conversation_key, *message.thread_hints.references, message.reply_to_key]
     return list(dict.fromkeys(r for r in chain if r and is_message_id(r)))
 
@@ -65,7 +70,10 @@ def compose(
     message_id = outgoing_message_id(account, message.outbox_id)
     mail["From"] = formataddr((account.from_name or message.author_name or "", account.address))
     mail["To"] = recipient
-    mail["Subject"] = reply_subject(message.thread_hints.subject, message.thread_hints.request_token)
+    hints = message.thread_hints
+    mail["Subject"] = reply_subject(
+        hints.subject, hints.request_token, reply=message.reply_to_key is not None
+    )
     mail["Date"] = format_datetime(now or datetime.now(UTC))
     mail["Message-ID"] = f"<{message_id}>"
     if is_message_id(message.reply_to_key):

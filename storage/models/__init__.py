@@ -3,6 +3,7 @@
 from storage.models.accounts import ChannelAccount, Lease, Staff, StaffLoginLink
 from storage.models.assistant import ClientSummary
 from storage.models.audit import AuditLog
+from storage.models.broadcasts import Broadcast, BroadcastRecipient
 from storage.models.calls import Call, TranscriptSegment
 from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
 from storage.models.company import CompanySetting
@@ -19,6 +20,8 @@ __all__ = [
     "Alert",
     "Attachment",
     "AuditLog",
+    "Broadcast",
+    "BroadcastRecipient",
     "Call",
     "ChannelAccount",
     "ChannelIdentity",

@@ -37,6 +37,8 @@ class Contact(SQLModel, table=True):
     # Blocked as spam (storage/repos/blocking.py): their messages are stored, but open no request.
     blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     blocked_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    # Asked to get no broadcasts (a manager marks it on the request's page): service replies still go.
+    broadcasts_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def label(self) -> str:
         """How the staff see the person: the name, else the phone or email, else the record's number (a

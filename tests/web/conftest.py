@@ -227,8 +227,12 @@ class Browserless:
                 self.csrf = found.group(1)
             return resp.status, body
 
-    async def post(self, path: str, data: dict[str, str], *, csrf: bool = True) -> aiohttp.ClientResponse:
-        form = {**data, **({"csrf": self.csrf} if csrf else {})}
+    async def post(
+        self, path: str, data: dict[str, str] | list[tuple[str, str]], *, csrf: bool = True
+    ) -> aiohttp.ClientResponse:
+        """`data` as a list of pairs where a field repeats (checkboxes)."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        form = pairs + ([("csrf", self.csrf)] if csrf else [])
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as resp:
             await resp.read()
             return resp

@@ -24,8 +24,10 @@ from channels.email.imap import Cursor, ImapLoop
 from okno.services import Services
 from storage.models import Conversation, Message, Outbox, RawEvent
 from storage.repos.accounts import add_channel_account, add_staff
+from storage.types import utcnow
 from tests.channels.email.dovecot import Dovecot, start_dovecot
 from tests.channels.email.smtp_server import RecordingHandler, start_smtp
+from workers.broadcasts import check_draft, send
 from workers.email_cursors import DatabaseCursors
 from workers.outbound import queue_reply
 
@@ -349,3 +351,45 @@ async def test_reply_with_token_attachment_and_russian_names(
     assert attachment.get_filename() == "Акт сверки № 7.pdf" and attachment.get_content() == b"%PDF-1.4 test"
     html = mail.get_body(("html",))
     assert html is not None and "&lt;см. файл&gt;" in html.get_content()
+
+
+async def test_a_broadcast_is_a_new_mail_and_its_answer_reaches_the_inbox(
+    services: Services, dovecot: Dovecot, mailbox: str, smtp: tuple[RecordingHandler, int]
+) -> None:
+    """A notice to every client is not «Re:» in the thread of whatever they wrote last: its own subject, no
+    In-Reply-To; the client's answer to it comes in as their message and opens a request."""
+    handler, smtp_port = smtp
+    cfg = config(dovecot, mailbox, smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_security="starttls")
+    async with services.db.session() as session:
+        await add_channel_account(
+            session, box=services.box, channel="email", name="sales", config=cfg,
+            secrets={"password": dovecot.password},
+        )  # fmt: skip
+        boss = await add_staff(session, name="Виктор", role="supervisor")
+        await session.commit()
+    loop = ImapLoop(account(dovecot, cfg), DatabaseCursors(services.db))
+    task = asyncio.create_task(loop.run(services.sink))
+    deliver(dovecot, mailbox, client_mail(1, "Счёт за октябрь"))
+    await wait_for(services, 1)
+    draft = check_draft(
+        text="{имя}, добрый день! До 20.12 пришлите первичку за ноябрь.",
+        channels=["email"],
+        since_days=3650,  # the client's mail is dated 2024
+        subject="Сроки сдачи отчётности",
+    )
+    _, new = await send(services.db, services.queue, draft, key="k", sender=boss, now=utcnow())
+    assert new and services.inline is not None
+    await services.inline.drain()
+    [sent] = handler.received
+    mail = email.message_from_bytes(sent.data, policy=email.policy.default)
+    assert sent.recipients == [CLIENT] and mail["Subject"] == "Сроки сдачи отчётности"
+    assert mail["In-Reply-To"] is None and mail["References"] is None
+    plain = mail.get_body(("plain",))
+    assert plain is not None and plain.get_content().startswith("Пётр Иванов, добрый день! До 20.12")
+    answer = client_mail(2, "Re: Сроки сдачи отчётности", In_Reply_To=mail["Message-ID"])
+    deliver(dovecot, mailbox, answer)
+    await wait_for(services, 2)
+    await stop(task)
+    inbound = [m for m in await email_messages(services) if m.direction == "inbound"]
+    assert len(inbound) == 2 and inbound[1].request_id is not None
+    assert inbound[1].author_contact_id == inbound[0].author_contact_id

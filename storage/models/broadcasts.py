@@ -1,0 +1,39 @@
+"""Broadcasts («рассылки»): one notice to many clients at once — a tax deadline, new bank details, the
+holiday hours — each copy sent in the channel the client last wrote from, as a reply is, and kept in their
+history. Who got it, and who did not and why, stays on its recipient rows (workers/broadcasts.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Broadcast(SQLModel, table=True):
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The preview's one-time key: a second press of «Отправить» finds this row instead of sending it again.
+    key: str = Field(max_length=64, unique=True)
+    text: str
+    subject: str | None = Field(default=None, max_length=255)  # an email's subject
+    # `name:lang | param | …` for WhatsApp clients outside the 24-hour window (free text is refused there)
+    whatsapp_template: str | None = Field(default=None, max_length=500)
+    # who it went to: {"channels": [...], "since_days": n, "team": head id or null}
+    audience: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    __tablename__ = "broadcast_recipient"
+
+    broadcast_id: int = Field(foreign_key="broadcast.id", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    channel: str = Field(max_length=20)
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the copy sent; its Outbox row
+    skipped: str | None = Field(default=None, max_length=40)  # why nothing went: "whatsapp_window", …

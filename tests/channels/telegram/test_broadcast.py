@@ -1,0 +1,50 @@
+"""A broadcast through the Bot API (the loopback sandbox): each client's copy arrives in their chat as a
+message of its own (not a reply to what they wrote last); a client who blocked the bot fails with Telegram's
+reason, is marked unreachable, and the next broadcast passes them by, saying why."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from storage.models import BroadcastRecipient, Message, Staff
+from storage.types import utcnow
+from tests.channels.telegram.conftest import TelegramLive
+from tests.channels.telegram.test_client_bot import Client
+from tests.channels.telegram.updates import IVAN, OLGA, private_chat
+from workers.broadcasts import check_draft, send
+
+pytestmark = pytest.mark.storage
+TEXT = "{имя}, добрый день! 31 декабря и 1–8 января офис не работает."
+
+
+async def test_copies_arrive_and_a_blocked_bot_is_passed_by_next_time(tg_live: TelegramLive) -> None:
+    ivan, olga = Client(tg_live), Client(tg_live)
+    await ivan.send("Нужен акт сверки за ноябрь")
+    olga.update_id = 2000
+    await olga.send("Когда будет счёт?", **{"from": OLGA, "chat": private_chat(OLGA)})
+    async with tg_live.services.db.session() as session:
+        boss = await session.get(Staff, tg_live.staff_id)
+        assert boss is not None
+    draft = check_draft(text=TEXT, channels=["telegram"], since_days=365)
+    tg_live.sandbox.blocked_chats.add(int(str(OLGA["id"])))  # she blocked the bot since
+    before = len(tg_live.sandbox.sent("sendMessage"))
+    await send(tg_live.services.db, tg_live.services.queue, draft, key="k1", sender=boss, now=utcnow())
+    await tg_live.drain()
+    [copy] = tg_live.sandbox.sent("sendMessage")[before:]  # Ольга's was refused
+    assert copy["chat_id"] in (IVAN["id"], str(IVAN["id"]))
+    assert copy["text"] == "Иван Петров, добрый день! 31 декабря и 1–8 января офис не работает."
+    assert "reply_parameters" not in copy
+    async with tg_live.services.db.session() as session:
+        query = select(Message).where(col(Message.direction) == "outbound").order_by(col(Message.id))
+        statuses = {
+            m.text.split(",")[0]: m.delivery_status
+            for m in (await session.execute(query)).scalars()
+            if m.text
+        }
+    assert statuses == {"Иван Петров": "sent", "Ольга Смирнова": "failed"}
+    await send(tg_live.services.db, tg_live.services.queue, draft, key="k2", sender=boss, now=utcnow())
+    await tg_live.drain()
+    async with tg_live.services.db.session() as session:
+        second = select(BroadcastRecipient.skipped).where(col(BroadcastRecipient.broadcast_id) == 2)
+        assert sorted(str(s) for s in (await session.execute(second)).scalars()) == ["None", "unreachable"]

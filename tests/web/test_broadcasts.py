@@ -1,0 +1,145 @@
+"""«Рассылки» in the web: a supervisor writes a notice, checks who gets it where (and who does not, and why),
+sends it once however often the button is pressed, and follows each copy; a manager marks a client who asked
+for no broadcasts. Managers neither see nor send broadcasts."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from intake.accept import accept
+from storage.models import AuditLog, Broadcast, Contact, Outbox, Request
+from storage.types import utcnow
+from tests.factories import inbound
+from tests.web.conftest import Seeded, SignIn
+
+pytestmark = pytest.mark.storage
+TEXT = "{имя}, добрый день! До 20 декабря пришлите первичку за ноябрь."
+
+
+async def _telegram_client(seeded: Seeded, sender: str, name: str) -> int:
+    message = inbound(
+        f"tg-{sender}", channel="telegram", account="clients", sender=sender, name=name, sent_at=utcnow()
+    )
+    await accept(seeded.live.services.db, message, policy=seeded.live.services.jobs.policy)
+    async with seeded.live.services.db.session() as session:
+        query = (
+            select(Request.id)
+            .where(col(Request.origin_channel) == "telegram")
+            .order_by(col(Request.id).desc())
+        )
+        return int((await session.execute(query)).scalars().first() or 0)
+
+
+def _form(**fields: str) -> list[tuple[str, str]]:
+    values = {"text": TEXT, "subject": "", "whatsapp_template": "", "since_days": "30", "team": "", **fields}
+    return [*values.items(), ("channels", "telegram"), ("channels", "whatsapp")]
+
+
+async def test_a_supervisor_checks_sends_once_and_follows_a_broadcast(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    first = await _telegram_client(seeded, "701", "Ольга")
+    await _telegram_client(seeded, "702", "Пётр")
+    viktor = await sign_in("viktor@example.ru")
+    status, page = await viktor.get("/ui/broadcasts")
+    assert status == 200 and 'id="broadcast-form"' in page and "Рассылок ещё не было." in page
+    assert 'href="/ui/broadcasts"' in page  # in the supervisor's menu
+    # refused: nothing previewed, the form back as it was filled
+    resp = await viktor.post("/ui/broadcasts/preview", _form(text="Заявка #{номер}"))
+    body = await resp.text()
+    assert resp.status == 422 and "{номер} в рассылке не подставить" in body
+    assert ">Заявка #{номер}</textarea>" in body
+    resp = await viktor.post("/ui/broadcasts/preview", _form())
+    preview = await resp.text()
+    assert resp.status == 200 and "Получат 2:" in preview
+    assert html.escape("Ольга, добрый день! До 20 декабря", quote=False) in preview
+    assert "Отправить (2)" in preview and "Ромашка" not in preview  # the API channel's clients are not asked
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None
+    # «Изменить»: the form again, filled
+    resp = await viktor.post("/ui/broadcasts/edit", _form(text="Черновик"))
+    assert resp.status == 200 and ">Черновик</textarea>" in await resp.text()
+    sent = [await viktor.post("/ui/broadcasts", [*_form(), ("key", key.group(1))]) for _ in range(2)]
+    assert [r.status for r in sent] == [303, 303]
+    assert sent[0].headers["Location"] == sent[1].headers["Location"] == "/ui/broadcasts/1"
+    await seeded.live.drain()
+    async with seeded.live.services.db.session() as session:
+        assert len((await session.execute(select(Broadcast))).scalars().all()) == 1
+        outbox = (await session.execute(select(Outbox))).scalars().all()
+        [audited] = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.send"))
+        ).scalars()
+    assert len(outbox) == 2 and audited.actor_id == seeded.supervisor_id
+    _, page = await viktor.get("/ui/broadcasts/1")
+    assert "Эта рассылка уже отправлена — повторно не отправляли." in page
+    assert "не доставлено: <strong>2</strong>" in page  # no Telegram account here
+    assert page.split('id="recipients"', 1)[1].count("<td>не доставлено") == 2
+    assert "no account for telegram" in page
+    _, listing = await viktor.get("/ui/broadcasts")
+    assert 'href="/ui/broadcasts/1"' in listing and "не доставлено: 2" in listing
+    # the copy is in the client's history, on their request's page
+    _, request_page = await viktor.get(f"/ui/requests/{first}")
+    assert "Ольга, добрый день! До 20 декабря пришлите первичку за ноябрь." in request_page
+
+
+async def test_a_client_who_asked_for_none_is_passed_by(seeded: Seeded, sign_in: SignIn) -> None:
+    request_id = await _telegram_client(seeded, "701", "Ольга")
+    await _telegram_client(seeded, "702", "Пётр")
+    anna = await sign_in("anna@example.ru")
+    page_of = f"/ui/requests/{request_id}"
+    _, page = await anna.get(page_of)
+    assert 'id="broadcasts-form"' in page and "Не присылать рассылки" in page
+    assert (await anna.post(f"{page_of}/broadcasts", {"off": "1"})).status == 303
+    _, page = await anna.get(page_of)
+    assert "Клиент отказался от рассылок" in page and "Снова присылать рассылки" in page
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    preview = await (await viktor.post("/ui/broadcasts/preview", _form())).text()
+    assert "Получат 1:" in preview and "отказался от рассылок: 1" in preview
+    assert (await anna.post(f"{page_of}/broadcasts", {"off": "0"})).status == 303
+    async with seeded.live.services.db.session() as session:
+        request = await session.get(Request, request_id)
+        assert request is not None
+        contact = await session.get(Contact, request.contact_id)
+        actions = (
+            await session.execute(
+                select(AuditLog.action).where(col(AuditLog.entity) == "contact").order_by(col(AuditLog.id))
+            )
+        ).scalars()
+        assert contact is not None and contact.broadcasts_off_at is None
+        assert list(actions) == ["contact.broadcasts_off", "contact.broadcasts_on"]
+
+
+async def test_managers_neither_see_nor_send_broadcasts(seeded: Seeded, sign_in: SignIn) -> None:
+    anna = await sign_in("anna@example.ru")
+    status, page = await anna.get("/ui/")
+    assert status == 200 and 'href="/ui/broadcasts"' not in page
+    assert (await anna.get("/ui/broadcasts"))[0] == 403
+    assert (await anna.post("/ui/broadcasts/preview", _form())).status == 403
+    assert (await anna.post("/ui/broadcasts", [*_form(), ("key", "k")])).status == 403
+    galina = await sign_in("galina@example.ru")  # the admin may
+    assert (await galina.get("/ui/broadcasts"))[0] == 200
+
+
+async def test_whatsapp_outside_the_window_needs_the_template(seeded: Seeded, sign_in: SignIn) -> None:
+    message = inbound(
+        "wamid.1", channel="whatsapp", account="main", sender="79161234567", name="Степан",
+        sent_at=utcnow() - timedelta(hours=30),
+    )  # fmt: skip
+    await accept(seeded.live.services.db, message, policy=seeded.live.services.jobs.policy)
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    preview = await (await viktor.post("/ui/broadcasts/preview", _form())).text()
+    assert "Некому отправить" in preview and "WhatsApp: нужен шаблон: 1" in preview
+    assert "Отправить (" not in preview
+    resp = await viktor.post("/ui/broadcasts/preview", _form(whatsapp_template="два слова"))
+    assert resp.status == 422 and "Шаблон WhatsApp не прочесть" in await resp.text()
+    preview = await (
+        await viktor.post("/ui/broadcasts/preview", _form(whatsapp_template="docs_reminder:ru | {имя}"))
+    ).text()
+    assert "Получат 1:" in preview and "/template docs_reminder:ru | Степан" in preview

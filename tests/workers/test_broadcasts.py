@@ -1,0 +1,251 @@
+"""Broadcasts: who gets a copy and where (each person once, in the channel they last wrote from, a group chat
+once), who does not and why (blocked, asked for none, unreachable, WhatsApp's closed window without a
+template, a placeholder without a value), what each copy says, and that a second press sends nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from intake.accept import accept
+from intake.policy import IntakePolicy
+from storage.db import Database
+from storage.models import (
+    AuditLog,
+    Broadcast,
+    BroadcastRecipient,
+    ChannelIdentity,
+    Message,
+    Outbox,
+    Request,
+    Staff,
+)
+from storage.repos.accounts import add_staff
+from storage.repos.blocking import block_contact
+from storage.repos.broadcasts import set_broadcasts_off
+from storage.repos.clients import add_client, link_contact_to_client, mark_reachable, merge_contacts
+from storage.types import utcnow
+from tests.factories import inbound
+from workers.broadcasts import BroadcastError, Draft, check_draft, plan, send
+from workers.queue import InlineQueue
+
+pytestmark = pytest.mark.storage
+POLICY = IntakePolicy()
+TEXT = "{Имя}, добрый день! До 20 декабря пришлите первичку за ноябрь. Ваш менеджер {менеджер}."
+
+
+async def _write(
+    db: Database, event: str, *, channel: str, sender: str, hours_ago: float, **fields: Any
+) -> int:
+    """A client message written that many hours ago; the contact's id."""
+    account = {"telegram": "clients", "whatsapp": "main", "email": "box", "api": "site"}[channel]
+    message = inbound(
+        event,
+        channel=channel,
+        account=account,
+        sender=sender,
+        sent_at=utcnow() - timedelta(hours=hours_ago),
+        **fields,
+    )
+    await accept(db, message, policy=POLICY)
+    async with db.session() as session:
+        query = select(ChannelIdentity.contact_id).where(col(ChannelIdentity.external_id) == sender)
+        return int((await session.execute(query)).scalars().one())
+
+
+async def _sender(db: Database) -> Staff:
+    async with db.session() as session:
+        staff = await add_staff(session, name="Виктор", role="supervisor")
+        await session.commit()
+        return staff
+
+
+def _draft(**fields: object) -> Draft:
+    values: dict[str, object] = {
+        "text": TEXT,
+        "channels": ["telegram", "whatsapp", "email"],
+        "since_days": 30,
+        "subject": "Сроки сдачи отчётности",
+    }
+    values.update(fields)
+    return check_draft(**values)  # type: ignore[arg-type]
+
+
+async def test_each_person_gets_one_copy_where_they_last_wrote(db: Database) -> None:
+    olga_tg = await _write(db, "t1", channel="telegram", sender="501", hours_ago=50, name="Ольга")
+    olga_mail = await _write(
+        db, "<m1@x>", channel="email", sender="olga@romashka.ru", hours_ago=3, name="Ольга Смирнова",
+        email="olga@romashka.ru",
+    )  # fmt: skip
+    async with db.session() as session:
+        await merge_contacts(session, survivor_id=olga_tg, merged_id=olga_mail, reason="the same person")
+        await session.commit()
+    # a group chat where two of a client's people write: it hears the notice once
+    await _write(
+        db, "g1", channel="telegram", sender="601", hours_ago=5, name="Пётр", conversation_key="-100777"
+    )
+    await _write(
+        db, "g2", channel="telegram", sender="602", hours_ago=4, name="Мария", conversation_key="-100777"
+    )
+    await _write(
+        db, "a1", channel="api", sender="site-1", hours_ago=1, name="С сайта"
+    )  # not a broadcast channel
+    await _write(
+        db, "t9", channel="telegram", sender="509", hours_ago=24 * 40, name="Давно"
+    )  # before the period
+    sender = await _sender(db)
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(), sender=sender, now=utcnow())
+    got = sorted(
+        (c.contact.display_name, c.to.channel, c.to.conversation_id is not None) for c in the_plan.sending
+    )
+    assert [(name, channel) for name, channel, _ in got] == [("Мария", "telegram"), ("Ольга", "email")]
+    olga = next(c for c in the_plan.copies if c.to.channel == "email")
+    assert olga.contact.id == olga_tg  # the survivor, written to where she wrote last
+    assert olga.text == "Ольга, добрый день! До 20 декабря пришлите первичку за ноябрь. Ваш менеджер Виктор."
+    assert the_plan.skipped() == {} and the_plan.by_channel() == {"email": 1, "telegram": 1}
+    async with db.session() as session:
+        only_telegram = await plan(session, _draft(channels=["telegram"]), sender=sender, now=utcnow())
+    assert sorted(c.contact.display_name or "" for c in only_telegram.sending) == ["Мария", "Ольга"]
+
+
+async def test_who_gets_nothing_and_why(db: Database) -> None:
+    blocked = await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Спамер")
+    asked = await _write(db, "t2", channel="telegram", sender="502", hours_ago=2, name="Отписался")
+    await _write(db, "t3", channel="telegram", sender="503", hours_ago=2, name="Удалил бота")
+    await _write(db, "w1", channel="whatsapp", sender="79161234567", hours_ago=30, name="Степан")
+    await _write(db, "w2", channel="whatsapp", sender="79161234568", hours_ago=2, name="Семён")
+    await _write(db, "t4", channel="telegram", sender="504", hours_ago=2, name=None)
+    async with db.session() as session:
+        await block_contact(session, contact_id=blocked, staff_id=None, at=utcnow())
+        await set_broadcasts_off(session, contact_id=asked, off=True, staff_id=None, at=utcnow())
+        await mark_reachable(
+            session, channel="telegram", account="clients", external_id="503", reachable=False
+        )
+        await session.commit()
+    sender = await _sender(db)
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(), sender=sender, now=utcnow())
+        with_template = await plan(
+            session, _draft(whatsapp_template="docs_reminder:ru | {имя} | 20.12"), sender=sender, now=utcnow()
+        )
+    why = {c.contact.label(): c.skipped for c in the_plan.copies}
+    assert why == {
+        "Спамер": "blocked",
+        "Отписался": "opted_out",
+        "Удалил бота": "unreachable",
+        "Степан": "whatsapp_window",  # wrote 30 hours ago: free text is refused there
+        "Семён": None,
+        next(
+            c.contact.label() for c in the_plan.copies if c.contact.display_name is None
+        ): "unfilled",  # {имя}
+    }
+    assert the_plan.skipped() == {
+        "blocked": 1,
+        "opted_out": 1,
+        "unreachable": 1,
+        "whatsapp_window": 1,
+        "unfilled": 1,
+    }
+    texts = {c.contact.label(): c.text for c in with_template.sending}
+    assert texts["Степан"] == "/template docs_reminder:ru | Степан | 20.12"
+    assert texts["Семён"] is not None and texts["Семён"].startswith("Семён, добрый день!")
+
+
+async def test_a_group_gets_its_clients_and_the_company_and_manager_are_theirs(db: Database) -> None:
+    ours = await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    handled = await _write(db, "t2", channel="telegram", sender="502", hours_ago=2, name="Пётр")
+    await _write(db, "t3", channel="telegram", sender="503", hours_ago=2, name="Чужой")
+    async with db.session() as session:
+        head = await add_staff(session, name="Виктор", role="supervisor")
+        anna = await add_staff(session, name="Анна Петрова", role="manager")
+        anna.head_id = head.id
+        client = await add_client(session, name="ООО «Ромашка»", inn="7736207543")
+        client.responsible_staff_id = anna.id
+        await link_contact_to_client(session, contact_id=ours, client_id=client.id or 0)
+        request = (
+            (await session.execute(select(Request).where(col(Request.contact_id) == handled))).scalars().one()
+        )
+        request.assignee_id = anna.id
+        await session.commit()
+    text = "{имя}, {компания}: сверка до 25.12. {менеджер}"
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(text=text, team=head.id), sender=head, now=utcnow())
+    texts = {c.contact.label(): (c.text, c.skipped) for c in the_plan.copies}
+    assert texts == {
+        "Ольга": ("Ольга, ООО «Ромашка»: сверка до 25.12. Анна Петрова", None),  # her manager, not the sender
+        "Пётр": (None, "unfilled"),  # Анна handles his request, but he names no company
+    }
+
+
+def test_the_form_is_checked() -> None:
+    refused: dict[str, dict[str, object]] = {
+        "empty": {"text": "  "},
+        "unknown_placeholder": {"text": "{клиент}, добрый день"},
+        "number": {"text": "Заявка #{номер}"},
+        "no_channels": {"channels": ["api", "telephony"]},
+        "bad_days": {"since_days": "год"},
+        "no_subject": {"channels": ["email"], "subject": " "},
+        "bad_template": {"whatsapp_template": "два слова"},
+    }
+    for reason, fields in refused.items():
+        with pytest.raises(BroadcastError) as caught:
+            _draft(**fields)
+        assert caught.value.reason == reason
+    draft = _draft(
+        channels=["email", "telegram"], subject=" Сроки ", whatsapp_template="/template x:ru | {имя}"
+    )
+    assert (draft.channels, draft.subject, draft.whatsapp_template) == (
+        ("telegram", "email"),
+        "Сроки",
+        "x:ru | {имя}",
+    )
+    assert _draft(channels=["telegram"], subject="ignored").subject is None
+
+
+async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    await _write(db, "m1", channel="email", sender="petr@x.ru", hours_ago=2, name="Пётр", email="petr@x.ru")
+    await _write(db, "w1", channel="whatsapp", sender="79161234567", hours_ago=30, name="Степан")
+    sender = await _sender(db)
+    queued: list[int] = []
+
+    async def send_outbox(_ctx: dict[str, object], outbox_id: int) -> None:  # what a worker would send
+        queued.append(outbox_id)
+
+    queue = InlineQueue({"send_outbox": send_outbox}, ctx={})
+    draft = _draft()
+    first = await send(db, queue, draft, key="k1", sender=sender, now=utcnow())
+    again = await send(db, queue, draft, key="k1", sender=sender, now=utcnow())
+    assert first[1] is True and again == (first[0], False)
+    await queue.drain(timeout=10)
+    async with db.session() as session:
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+        recipients = (await session.execute(select(BroadcastRecipient))).scalars().all()
+        sent = (
+            (await session.execute(select(Message).where(col(Message.direction) == "outbound")))
+            .scalars()
+            .all()
+        )
+        outbox = (await session.execute(select(Outbox).order_by(col(Outbox.id)))).scalars().all()
+        [audited] = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.send"))
+        ).scalars()
+    assert row.audience == {"channels": ["telegram", "whatsapp", "email"], "since_days": 30, "team": None}
+    assert sorted((r.channel, r.skipped, r.message_id is not None) for r in recipients) == [
+        ("email", None, True),
+        ("telegram", None, True),
+        ("whatsapp", "whatsapp_window", False),
+    ]
+    # no request of theirs is touched: the copies are in the clients' conversations, answering nothing
+    assert [(m.request_id, m.author_staff_id, m.reply_to_key) for m in sent] == [(None, sender.id, None)] * 2
+    assert all(m.message_key == f"okno-out:{o.id}" for m, o in zip(sent, outbox, strict=True))
+    assert sorted(queued) == [o.id for o in outbox]  # each copy queued once, the second press queued none
+    by_channel = {o.channel: o.payload for o in outbox}
+    assert by_channel["email"]["thread_hints"] == {"subject": "Сроки сдачи отчётности"}
+    assert by_channel["email"]["recipient_id"] == "petr@x.ru" and by_channel["email"]["reply_to_key"] is None
+    assert by_channel["telegram"]["text"].startswith("Ольга, добрый день!")
+    assert audited.details["sent"] == 2 and audited.details["skipped"] == {"whatsapp_window": 1}

@@ -1,0 +1,347 @@
+"""Broadcasts («рассылки»): one notice — a tax deadline, new bank details, the holiday hours — to every client
+who wrote in the chosen channels lately (or to one group's clients), each copy in the channel the person last
+wrote from, filled in for them ({имя}, {компания}, {менеджер}), kept in their history and tracked as a reply
+is. Nobody gets it twice, nor a blocked contact, one who asked for no broadcasts, or one whose channel is
+closed; a WhatsApp client outside the 24-hour window gets the template when one is given. Who did not get
+it, and why, is written down beside who did."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from channels.whatsapp.directives import template_directive
+from storage.db import Database
+from storage.models import (
+    Broadcast,
+    BroadcastRecipient,
+    ChannelIdentity,
+    Client,
+    ClientContact,
+    Contact,
+    Message,
+    Outbox,
+    Request,
+    Staff,
+)
+from storage.repos.audit import audit
+from storage.repos.org_chart import group_of, in_group
+from workers.outbound import enqueue_send, write_outbound
+from workers.queue import JobQueue
+from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fill, unfilled
+
+# The channels a notice can be written in; calls are answered by phone, the API's integrators have no inbox.
+CHANNELS = ("telegram", "whatsapp", "email")
+WHATSAPP_WINDOW = timedelta(hours=24)
+SINCE_DAYS_MAX = 3660
+# Why a person got nothing, in the order the checks run (web.texts names each).
+SKIPS = ("blocked", "opted_out", "unreachable", "whatsapp_window", "unfilled")
+
+
+class BroadcastError(ValueError):
+    """Why a broadcast was not sent: `reason` names the text staff read, `value` goes into it."""
+
+    def __init__(self, reason: str, value: str = "") -> None:
+        super().__init__(f"{reason}: {value}" if value else reason)
+        self.reason, self.value = reason, value
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    channels: tuple[str, ...]
+    since_days: int
+    team: int | None = None  # a head's id: only their group's clients
+    subject: str | None = None
+    whatsapp_template: str | None = None
+
+    def audience(self) -> dict[str, Any]:
+        return {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}
+
+
+def check_draft(
+    *,
+    text: str,
+    channels: list[str],
+    since_days: str | int,
+    team: int | None = None,
+    subject: str | None = None,
+    whatsapp_template: str | None = None,
+) -> Draft:
+    """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
+    request), a known channel, a period, a subject for email, a template WhatsApp can read."""
+    try:
+        body = check_text(text)
+    except SavedReplyError as exc:
+        raise BroadcastError(exc.reason, exc.value) from None
+    if any(PLACEHOLDERS[name[1:-1].casefold()] == "number" for name in unfilled(body)):
+        raise BroadcastError("number")
+    chosen = tuple(c for c in CHANNELS if c in channels)
+    if not chosen:
+        raise BroadcastError("no_channels")
+    try:
+        days = int(since_days)
+    except (TypeError, ValueError):
+        raise BroadcastError("bad_days", str(since_days)[:10]) from None
+    if not 1 <= days <= SINCE_DAYS_MAX:
+        raise BroadcastError("bad_days", str(days))
+    subject = (subject or "").strip() or None
+    if "email" in chosen and subject is None:
+        raise BroadcastError("no_subject")
+    template = (whatsapp_template or "").strip().removeprefix("/template").strip() or None
+    if template is not None and template_directive(f"/template {template}") is None:
+        raise BroadcastError("bad_template", template[:60])
+    return Draft(body, chosen, days, team, subject if "email" in chosen else None, template)
+
+
+@dataclass
+class Copy:
+    """One person's copy: where it goes (their last written message), what it says, or why it is not sent."""
+
+    contact: Contact
+    to: Message
+    client: Client | None = None
+    text: str | None = None
+    skipped: str | None = None
+
+
+@dataclass
+class Plan:
+    copies: list[Copy] = field(default_factory=list)
+
+    @property
+    def sending(self) -> list[Copy]:
+        return [c for c in self.copies if c.skipped is None]
+
+    def by_channel(self) -> dict[str, int]:
+        return dict(Counter(c.to.channel for c in self.sending))
+
+    def skipped(self) -> dict[str, int]:
+        counts = Counter(c.skipped for c in self.copies if c.skipped is not None)
+        return {reason: counts[reason] for reason in SKIPS if counts[reason]}
+
+
+async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datetime) -> Plan:
+    """Who gets what: one copy per person and per conversation (a group chat hears it once), in the channel
+    they last wrote from within the period."""
+    written = (
+        (col(Message.direction) == "inbound")
+        & col(Message.channel).in_(draft.channels)
+        & col(Message.kind).not_in(("call", "system", "reaction", "status"))
+        & col(Message.author_contact_id).is_not(None)
+        & (col(Message.sent_at) >= now - timedelta(days=draft.since_days))
+    )
+    # each writer's latest written message, found by the database: a year of an office's mail is not loaded
+    newest = (
+        select(col(Message.author_contact_id).label("writer"), func.max(Message.sent_at).label("at"))
+        .where(written)
+        .group_by(col(Message.author_contact_id))
+        .subquery()
+    )
+    latest = (
+        select(Message)
+        .join(
+            newest,
+            (col(Message.author_contact_id) == newest.c.writer) & (col(Message.sent_at) == newest.c.at),
+        )
+        .where(written)
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    )
+    messages = (await session.execute(latest)).scalars().all()
+    people = await _people(session, select(newest.c.writer))
+    wanted = await _team_contacts(session, draft.team) if draft.team is not None else None
+    seen_people: set[int] = set()
+    seen_chats: set[int] = set()
+    chosen: list[tuple[Contact, Contact, Message]] = []
+    for message in messages:  # newest first: each person's latest written message wins
+        if message.author_contact_id not in people:
+            continue
+        person, root = people[message.author_contact_id]
+        if root.id in seen_people or message.conversation_id in seen_chats:
+            continue
+        if wanted is not None and not ({person.id, root.id} & wanted):
+            continue
+        seen_people.add(root.id or 0)
+        seen_chats.add(message.conversation_id)
+        chosen.append((person, root, message))
+    clients = await _clients(session)
+    managers = await _managers(session, clients.values())
+    closed = await _unreachable(session, [m for _, _, m in chosen])
+    out = Plan()
+    for person, root, message in chosen:
+        client = clients.get(root.id or 0) or clients.get(person.id or 0)
+        copy = Copy(contact=root, to=message, client=client)
+        copy.skipped = _skip(person, root, message, closed)
+        if copy.skipped is None:
+            values = {
+                "name": root.display_name or person.display_name,
+                "company": client.name if client is not None else None,
+                "manager": managers.get(client.responsible_staff_id or 0, sender.name)
+                if client
+                else sender.name,
+            }
+            copy.text = _text(draft, message, values, now)
+            if copy.text is None:
+                copy.skipped = "whatsapp_window"
+            elif unfilled(copy.text):
+                copy.skipped, copy.text = "unfilled", None
+        out.copies.append(copy)
+    return out
+
+
+def _skip(person: Contact, root: Contact, message: Message, closed: set[int]) -> str | None:
+    if root.blocked_at is not None or person.blocked_at is not None:
+        return "blocked"
+    if root.broadcasts_off_at is not None or person.broadcasts_off_at is not None:
+        return "opted_out"
+    if message.id in closed:
+        return "unreachable"
+    return None
+
+
+def _text(draft: Draft, message: Message, values: dict[str, str | None], now: datetime) -> str | None:
+    """The copy's text; on WhatsApp after the 24-hour window, the template (as the sender reads it), or None
+    when there is none."""
+    if message.channel == "whatsapp" and now - message.sent_at >= WHATSAPP_WINDOW:
+        if draft.whatsapp_template is None:
+            return None
+        return "/template " + fill(draft.whatsapp_template, values)
+    return fill(draft.text, values)
+
+
+async def _people(session: AsyncSession, writers: Any) -> dict[int, tuple[Contact, Contact]]:
+    """Each writer with the person they are now: the contact they were merged into, through a merge of a
+    merge, or themselves. (`writers` is a query: an office's year can hold more ids than a query takes.)"""
+    rows = (await session.execute(select(Contact).where(col(Contact.id).in_(writers)))).scalars().all()
+    found = {row.id or 0: row for row in rows}
+    ids = set(found)
+    todo = {row.merged_into_id for row in rows if row.merged_into_id is not None} - set(found)
+    while todo:  # merged contacts are few
+        more = (await session.execute(select(Contact).where(col(Contact.id).in_(todo)))).scalars().all()
+        found |= {row.id or 0: row for row in more}
+        todo = {row.merged_into_id for row in more if row.merged_into_id is not None} - set(found)
+    people: dict[int, tuple[Contact, Contact]] = {}
+    for contact_id in ids:
+        root = found[contact_id]
+        while root.merged_into_id is not None and root.merged_into_id in found:
+            root = found[root.merged_into_id]
+        people[contact_id] = (found[contact_id], root)
+    return people
+
+
+async def _team_contacts(session: AsyncSession, head_id: int) -> set[int]:
+    """A group's clients: those their manager is responsible for, and those whose requests the group has."""
+    team = await group_of(session, head_id)
+    responsible = select(ClientContact.contact_id).join(
+        Client, col(Client.id) == col(ClientContact.client_id)
+    )
+    responsible = responsible.where(col(Client.responsible_staff_id).in_(team))
+    handled = select(Request.contact_id).where(in_group(team))
+    found = set((await session.execute(responsible)).scalars().all())
+    return found | set((await session.execute(handled)).scalars().all())
+
+
+async def _clients(session: AsyncSession) -> dict[int, Client]:
+    """Every contact's client company (a company's people are fewer than its messages)."""
+    query = select(ClientContact.contact_id, Client).join(
+        Client, col(Client.id) == col(ClientContact.client_id)
+    )
+    rows = await session.execute(query)
+    return {int(contact_id): client for contact_id, client in rows.all()}
+
+
+async def _managers(session: AsyncSession, clients: Any) -> dict[int, str]:
+    ids = {c.responsible_staff_id for c in clients if c.responsible_staff_id is not None}
+    rows = await session.execute(select(Staff.id, Staff.name).where(col(Staff.id).in_(ids)))
+    return {int(staff_id): str(name) for staff_id, name in rows.all()}
+
+
+async def _unreachable(session: AsyncSession, chosen: list[Message]) -> set[int]:
+    """The messages whose writer okno can no longer reach there (a bot the client blocked, a number WhatsApp
+    refuses): their ids."""
+    query = select(ChannelIdentity).where(col(ChannelIdentity.reachable).is_(False))
+    closed = {(i.channel, i.account, i.contact_id) for i in (await session.execute(query)).scalars()}
+    return {m.id or 0 for m in chosen if (m.channel, m.account, m.author_contact_id) in closed}
+
+
+def new_key() -> str:
+    """The one-time key a preview hands its «Отправить» button."""
+    return secrets.token_urlsafe(24)
+
+
+async def send(
+    db: Database, queue: JobQueue, draft: Draft, *, key: str, sender: Staff, now: datetime
+) -> tuple[int, bool]:
+    """Writes the broadcast, each copy's message and Outbox row in one transaction, then queues the sends.
+    (broadcast id, False) when this key was sent already: nothing goes out twice."""
+    async with db.session() as session:
+        existing = await _by_key(session, key)
+        if existing is not None:
+            return existing, False
+        row = Broadcast(
+            key=key,
+            text=draft.text,
+            subject=draft.subject,
+            whatsapp_template=draft.whatsapp_template,
+            audience=draft.audience(),
+            created_by_id=sender.id,
+            created_at=now,
+        )
+        session.add(row)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same key pressed twice at once: the other press sends
+            await session.rollback()
+            return await _by_key(session, key) or 0, False
+        the_plan = await plan(session, draft, sender=sender, now=now)
+        sends: list[Outbox] = []
+        for copy in the_plan.copies:
+            message_id = None
+            if copy.skipped is None and copy.text is not None:
+                outbox = await write_outbound(
+                    session,
+                    copy.to,
+                    request_id=None,
+                    text=copy.text,
+                    author=sender,
+                    at=now,
+                    reply_to_key=None,  # a notice of its own: email starts a new thread under its subject
+                    thread_hints={"subject": draft.subject},
+                )
+                sends.append(outbox)
+                message_id = outbox.message_id
+            session.add(
+                BroadcastRecipient(
+                    broadcast_id=row.id or 0,
+                    contact_id=copy.contact.id or 0,
+                    channel=copy.to.channel,
+                    message_id=message_id,
+                    skipped=copy.skipped,
+                )
+            )
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=sender.id,
+            action="broadcast.send",
+            entity="broadcast",
+            entity_id=row.id,
+            details={"sent": len(sends), "skipped": the_plan.skipped(), **draft.audience()},
+        )
+        await session.commit()
+        broadcast_id = row.id or 0
+    for outbox in sends:
+        await enqueue_send(queue, outbox)
+    return broadcast_id, True
+
+
+async def _by_key(session: AsyncSession, key: str) -> int | None:
+    return (await session.execute(select(Broadcast.id).where(col(Broadcast.key) == key))).scalars().first()
