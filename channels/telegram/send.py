@@ -23,19 +23,23 @@ from channels.telegram.bots import BotPool, MissingToken
 from channels.telegram.choices import choice_data
 from channels.telegram.keys import split_conversation_key, split_message_key
 from channels.telegram.split import split_text
+from channels.throttle import Throttle
 from intake.schema import AttachmentRef, OutboundMessage
 
 log = logging.getLogger(__name__)
 NETWORK_TRIES = 3
 INLINE_WAIT_MAX_S = 10  # later parts of a split reply wait out a short 429 rather than resend the first
 NETWORK_RETRY_AFTER_S = 5.0
+# Telegram's bulk limit: about 30 messages a second per bot; a broadcast stays under it (channels/throttle)
+MESSAGES_PER_SECOND = 25.0
 
 
 class TelegramSender:
     channel = "telegram"
 
-    def __init__(self, pool: BotPool | None = None) -> None:
+    def __init__(self, pool: BotPool | None = None, *, per_second: float = MESSAGES_PER_SECOND) -> None:
         self.pool = pool or BotPool()
+        self.throttle = Throttle(per_second)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -51,6 +55,7 @@ class TelegramSender:
             raise SendFailed("nothing to send: no text and no attachment Telegram can take")
         first: Message | None = None
         for index, call in enumerate(calls):
+            await self.throttle.wait(account.name)
             sent = await _with_retries(call, later_part=index > 0)
             first = first or sent
         assert first is not None

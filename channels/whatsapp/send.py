@@ -5,14 +5,13 @@ retried with backoff, 131047 (window closed) and 131026 (undeliverable) are not.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from typing import Any, Protocol
 
 import aiohttp
 
 from channels.base import AccountView, SendFailed, SendResult
+from channels.throttle import Throttle
 from channels.whatsapp.directives import reaction_directive, template_directive
 from channels.whatsapp.graph import TIMEOUT, GraphAccount, GraphError, answer
 from channels.whatsapp.payloads import (
@@ -45,23 +44,6 @@ class BlobReader(Protocol):
     """The part of storage.blobs.BlobStore a sender needs: the bytes of a file okno keeps."""
 
     async def get(self, key: str) -> bytes: ...
-
-
-class Throttle:
-    """Spaces calls per phone number so okno stays under Meta's 80 messages a second."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second
-        self._next: dict[str, float] = {}
-        self._lock = asyncio.Lock()
-
-    async def wait(self, key: str) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next.get(key, now))
-            self._next[key] = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 class WhatsAppSender:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from channels.base import SendFailed
@@ -97,3 +100,22 @@ async def test_unreachable_api_is_a_retryable_failure(sender: TelegramSender) ->
         await sender.send(account_view(url), outbound())
     await sender.close()
     assert failed.value.retry_after is not None and "network" in failed.value.reason
+
+
+async def test_sends_to_many_chats_at_once_are_spaced_under_the_bots_rate(tg: Sandbox) -> None:
+    """A broadcast queues its copies together: the sender spaces them (10 a second here, 25 by default)
+    rather than let Telegram answer 429 to a burst. Only a lower bound is checked: a slow machine only spaces
+    them more."""
+    sender = TelegramSender(per_second=10)
+    started = time.monotonic()
+    try:
+        await asyncio.gather(
+            *(
+                sender.send(account_view(tg.url), outbound(f"Копия {n}", conversation_key=str(5100 + n)))
+                for n in range(4)
+            )
+        )
+    finally:
+        await sender.close()
+    assert time.monotonic() - started >= 0.3  # four calls, three intervals of 0.1 s
+    assert sorted(p["text"] for p in tg.api.sent("sendMessage")) == [f"Копия {n}" for n in range(4)]
