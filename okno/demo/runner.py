@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, email, staffbot, telegram, telephony, whatsapp
+from okno.demo.scenarios import api, broadcast, email, staffbot, telegram, telephony, whatsapp
 from okno.demo.scenarios import assistant as assistant_scenario
 from okno.demo.stage import open_stage
 
@@ -22,6 +22,7 @@ SCENARIOS = [
     ("telephony", telephony.run),
     ("assistant", assistant_scenario.run),  # after the channels: it reads their messages
     ("staffbot", staffbot.run),  # the staff bot on everything above: a summary, a task, an alert
+    ("broadcast", broadcast.run),  # last: its notice is in every client's history from then on
 ]
 
 

@@ -45,3 +45,11 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
         "silent_told": True,
         "task_due_his_time": True,
     }
+    # the holiday notice to everyone who wrote in Telegram or WhatsApp, each in their own chat, filled in
+    broadcast = result["scenarios"]["broadcast"]
+    assert broadcast["by_channel"].keys() == {"telegram", "whatsapp"} and broadcast["recipients"] >= 2
+    assert broadcast["delivery"] == {"sent": broadcast["recipients"]}
+    assert (
+        broadcast["sample"] is not None and ", добрый день! С 31 декабря по 8 января" in broadcast["sample"]
+    )
+    assert not broadcast["sample"].startswith("{")
