@@ -263,6 +263,8 @@ async def failed_replies(app: JobContext) -> int:
             .join(Message, col(Message.id) == col(Outbox.message_id))
             .where(col(Outbox.status) == "failed", col(Outbox.created_at) >= app.clock() - RECENT_FAILURE)
             .where(col(Message.author_staff_id).is_not(None))
+            # a broadcast's copy answers no request: its failures are on its page, not one notice each
+            .where(col(Message.request_id).is_not(None))
         )
         failed = (await session.execute(query)).all()
         people = {s.id: s for s in await active_staff(session)}

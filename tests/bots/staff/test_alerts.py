@@ -7,15 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from intake.schema import CallInfo
-from storage.models import Alert, Call, Message, Request, StaffNotice, Task, TranscriptSegment
+from storage.models import Alert, Call, Message, Outbox, Request, StaffNotice, Task, TranscriptSegment
 from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
+from storage.types import utcnow
 from tests.bots.staff.conftest import StaffDesk, buttons, conflict_alert
 from tests.factories import NOW, inbound
+from workers.broadcasts import check_draft, send
 from workers.notify import staff_tick
 from workers.outbound import queue_reply
 from workers.staff_cards import MESSAGE_CHARS, _whole, alert_text, one_line
@@ -236,6 +238,23 @@ async def test_a_reply_the_client_did_not_get_is_told_to_its_author_once(desk: S
     async with desk.services.db.session() as session:
         notices = (await session.execute(select(StaffNotice))).scalars().all()
     assert [n.kind for n in notices if n.key == f"reply_failed:{outbox.id}"] == ["reply_failed"]
+
+
+async def test_a_broadcasts_failed_copies_are_not_told_one_by_one(desk: StaffDesk) -> None:
+    """Forty clients who blocked the bot would be forty notices to the sender: its page lists them."""
+    for n in range(2):
+        message = inbound(f"t{n}", channel="telegram", account="nobot", sender=f"90{n}", name=f"Клиент {n}")
+        await accept(desk.services.db, message, policy=IntakePolicy())
+    draft = check_draft(text="Офис закрыт 31 декабря.", channels=["telegram"], since_days=3660)
+    await send(desk.services.db, desk.services.queue, draft, key="k", sender=desk.staff["Иван"], now=utcnow())
+    assert desk.services.inline is not None
+    await desk.services.inline.drain()
+    await tick(desk)
+    await tick(desk)
+    async with desk.services.db.session() as session:
+        failed = (await session.execute(select(Outbox).where(col(Outbox.status) == "failed"))).scalars().all()
+    assert len(failed) == 2  # no account «nobot»: both copies failed for good
+    assert not any("не получил" in str(p["text"]) for p in _sent_to(desk, 7002))
 
 
 def test_the_whole_message_of_an_alert_is_the_fresh_part_of_an_email_clipped() -> None:
