@@ -192,7 +192,7 @@ async def _merge_late_part(session: AsyncSession, msg: InboundMessage, message: 
 
 async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: IntakePolicy) -> Accepted:
     contact = await resolve_contact(session, msg, region=policy.region)
-    if msg.kind == "system" and msg.status in ("reachable", "unreachable"):
+    if msg.status in ("reachable", "unreachable"):  # a status event never gets here: it updates a message
         await mark_reachable(
             session,
             channel=msg.channel,

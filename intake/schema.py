@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-Channel = Literal["telegram", "whatsapp", "email", "telephony", "api"]
-CHANNELS: tuple[Channel, ...] = ("telegram", "whatsapp", "email", "telephony", "api")
+Channel = Literal["telegram", "whatsapp", "viber", "email", "telephony", "api"]
+CHANNELS: tuple[Channel, ...] = ("telegram", "whatsapp", "viber", "email", "telephony", "api")
 MessageKind = Literal["text", "media", "call", "reaction", "edit", "status", "system"]
 Direction = Literal["inbound", "outbound"]
 
@@ -36,6 +36,7 @@ class AttachmentRef(_Frozen):
     mime: str | None = None
     size: int | None = Field(default=None, ge=0)
     file_id: str | None = None  # the platform's own handle (Telegram file_id, WhatsApp media id)
+    # Viber gives a public link instead, which expires: `url`, fetched into blob storage soon after
     url: str | None = None
     blob_key: str | None = None  # sha256 once the file is in blob storage
     order: int | None = None  # the platform's order of parts (e.g. Telegram message_id in an album)
@@ -76,7 +77,9 @@ class InboundMessage(_Frozen):
     reply_to_key: str | None = None
     thread_hints: ThreadHints = ThreadHints()
     call: CallInfo | None = None
-    # For kind == "status": the delivery state the platform reports for an outbound message.
+    # For kind == "status": the delivery state the platform reports for an outbound message. On any other
+    # kind, "reachable" / "unreachable": the client can (again) / can no longer be written to on this channel
+    # (Telegram: the bot blocked; Viber: unsubscribed, and a Viber user's own message subscribes them again).
     status: str | None = None
     raw_event_id: int | None = None
 

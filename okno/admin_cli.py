@@ -57,6 +57,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "telegram": ((), ("bot_token",)),
     "telegram_staff": ((), ("bot_token",)),
     "whatsapp": (("phone_number_id",), ("access_token", "app_secret")),
+    "viber": (("sender_name",), ("auth_token",)),
     "email": (("address",), ("password",)),
 }
 TELEPHONY_REQUIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -103,7 +104,7 @@ def channel() -> None:
 @click.argument(
     "channel_name",
     metavar="CHANNEL",
-    type=click.Choice(["telegram", "whatsapp", "email", "telephony", "api", "telegram_staff"]),
+    type=click.Choice(["telegram", "whatsapp", "viber", "email", "telephony", "api", "telegram_staff"]),
 )
 @click.argument("name")
 @click.option("--config", "config", multiple=True, help="KEY=VALUE, e.g. webhook_url=https://…")

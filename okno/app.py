@@ -15,6 +15,7 @@ from bots.staff import webhook as staff_bot
 from channels.api import routes as api_channel
 from channels.telegram import routes as telegram_channel
 from channels.telephony import routes as telephony_channel
+from channels.viber import routes as viber_channel
 from channels.whatsapp import routes as whatsapp_channel
 from okno.services import Services
 from web import api as staff_api
@@ -58,6 +59,11 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
     )
     app.add_routes(
         whatsapp_channel.routes(
+            sink=services.sink, accounts=services.accounts, max_body_bytes=settings.http.max_body_bytes
+        )
+    )
+    app.add_routes(
+        viber_channel.routes(
             sink=services.sink, accounts=services.accounts, max_body_bytes=settings.http.max_body_bytes
         )
     )

@@ -21,6 +21,7 @@ from workers.survey import thank_for_rating
 from workers.sweeper import sweep
 from workers.telegram_files import fetch_telegram_files, sweep_telegram_files
 from workers.transcribe import sweep_transcriptions, transcribe_call
+from workers.viber import fetch_viber_media, sweep_viber_media
 from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_whatsapp_media
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
@@ -37,6 +38,8 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "whatsapp_media": (fetch_whatsapp_media, "io"),
     "whatsapp_media_sweep": (sweep_whatsapp_media, "io"),
     "whatsapp_mark_read": (mark_whatsapp_read, "io"),
+    "viber_media": (fetch_viber_media, "io"),  # a client's file while Viber's link works: (attachment_id,)
+    "viber_media_sweep": (sweep_viber_media, "io"),
     "fetch_telegram_files": (fetch_telegram_files, "io"),
     "sweep_telegram_files": (sweep_telegram_files, "io"),
     "extract_email_parts": (extract_email_parts, "io"),

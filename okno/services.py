@@ -19,6 +19,8 @@ from channels.email.send import EmailSender
 from channels.telegram.parse import TelegramAdapter
 from channels.telegram.send import TelegramSender
 from channels.telephony.parse import TelephonyAdapter
+from channels.viber.parse import ViberAdapter
+from channels.viber.send import ViberSender
 from channels.whatsapp.parse import WhatsAppAdapter
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
@@ -36,6 +38,7 @@ from workers.queue import ArqQueue, InlineQueue, JobQueue
 from workers.retention import RetentionPolicy
 from workers.staff_delivery import FSM_STORAGE, close_staff_bots
 from workers.staffbot_config import StaffBotSettings
+from workers.viber import StoredReachable
 from workers.whatsapp import StoredLastInbound
 
 
@@ -46,6 +49,7 @@ def parsers() -> dict[str, ChannelAdapter]:
         "email": EmailAdapter(),
         "telegram": TelegramAdapter(),
         "telephony": TelephonyAdapter(),
+        "viber": ViberAdapter(),
         "whatsapp": WhatsAppAdapter(),
     }
 
@@ -56,6 +60,7 @@ def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
         "api": ApiSender(),
         "email": EmailSender(),
         "telegram": TelegramSender(),
+        "viber": ViberSender(reachable=StoredReachable(db)),
         "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }
 

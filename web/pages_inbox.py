@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from intake.schema import CHANNELS
 from intake.sla import client_silent
 from storage.repos.company_settings import sla_settings
 from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
 from web.queries import QUEUES, inbox_rows, queue_counts, queue_requests, staff_names
 from web.ui import company_tz, me, render, state
-
-CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
 
 
 async def inbox(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.schema import CHANNELS
 from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, list_channel_accounts
 from storage.repos.company_settings import (
@@ -31,7 +32,6 @@ from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
 from web.ui import audit_mine, flash, me, redirect, render, require_role, row_or_404, state
 
-CHANNELS = ("telegram", "whatsapp", "email", "telephony", "api")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 PAIRS_MAX = 30
 

@@ -1,5 +1,6 @@
-"""`fetch_attachments`: files a platform holds (a Telegram file_id, a WhatsApp media id, an email part) are
-moved into blob storage by that channel's own job; intake asks for it without knowing the platform."""
+"""`fetch_attachments`: files a platform holds (a Telegram file_id, a WhatsApp media id, a Viber link, an
+email part) are moved into blob storage by that channel's own job; intake asks for it without knowing the
+platform."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from workers.context import services
 
 # Channels whose fetch job takes the message id, and those whose job takes one attachment id.
 BY_MESSAGE = {"telegram": "fetch_telegram_files", "email": "extract_email_parts"}
-BY_ATTACHMENT = {"whatsapp": "whatsapp_media"}
+BY_ATTACHMENT = {"whatsapp": "whatsapp_media", "viber": "viber_media"}
 
 
 async def fetch_attachments(ctx: dict[str, Any], message_id: int) -> int:

@@ -35,7 +35,7 @@ from workers.outbound import mirror_key
 from workers.staff_delivery import deliver, staff_bot, staffbot_settings
 
 log = logging.getLogger(__name__)
-ICONS = {"telegram": "✈️", "whatsapp": "🟢", "email": "✉️", "telephony": "📞", "api": "🔌"}
+ICONS = {"telegram": "✈️", "whatsapp": "🟢", "viber": "🟣", "email": "✉️", "telephony": "📞", "api": "🔌"}
 MAX_FILE = 20 * 1024 * 1024
 MAX_TRANSCRIPT = 3000
 

@@ -137,8 +137,8 @@ def test_parse_prints_one_line_per_file_and_stores_nothing(tmp_path: Path) -> No
 
 def test_parse_refuses_an_unknown_channel(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{}")
-    result = okno("parse", "viber", str(tmp_path / "x.json"), env_dir=tmp_path, check=False)
-    assert result.returncode == 2 and "no parser for 'viber'" in result.stderr
+    result = okno("parse", "vk", str(tmp_path / "x.json"), env_dir=tmp_path, check=False)
+    assert result.returncode == 2 and "no parser for 'vk'" in result.stderr
 
 
 def test_bad_setting_fails_at_start_with_the_variable(tmp_path: Path) -> None:

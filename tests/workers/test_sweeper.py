@@ -78,12 +78,12 @@ async def test_parser_crash_keeps_the_event_with_the_error(services: Services) -
 
 
 async def test_unknown_channel_is_kept_as_unsupported(services: Services) -> None:
-    raw_id = await services.sink.store(channel="viber", account="x", headers={}, body=b"{}")
+    raw_id = await services.sink.store(channel="vk", account="x", headers={}, body=b"{}")
     assert services.inline is not None
     await services.inline.drain()
     async with services.db.session() as session:
         statuses = (await session.execute(select(col(RawEvent.status), col(RawEvent.reason)))).all()
-    assert statuses == [("unsupported", "no parser installed for channel 'viber'")]
+    assert statuses == [("unsupported", "no parser installed for channel 'vk'")]
     assert raw_id
 
 

@@ -1,0 +1,105 @@
+"""Viber work that needs storage: fetching client files into blob storage while Viber's links still work,
+and whether a user is still subscribed, for the sender (channels/viber stays storage-free, DESIGN.md)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from arq.worker import Retry
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from channels.viber.media import FILE_KINDS, MediaRefused, download
+from storage.db import Database
+from storage.models import Attachment, ChannelIdentity, Message
+from workers.context import JobContext, services
+
+log = logging.getLogger(__name__)
+JOB = "viber_media"
+SWEEP_JOB = "viber_media_sweep"
+RETRY_BASE_S = 5.0  # the n-th retry waits n times this, at most five minutes
+
+
+async def fetch_viber_media(ctx: dict[str, Any], attachment_id: int) -> str:
+    """Media URL -> blob; a failure is retried, and the URL stays on the attachment whatever happens."""
+    app = services(ctx)
+    attachment = await _load(app, attachment_id)
+    if attachment is None:
+        return "missing"
+    if attachment.blob_sha256:
+        return "done"  # fetched already: a repeated job changes nothing
+    if attachment.kind not in FILE_KINDS or not attachment.platform_ref:
+        return "not-a-file"
+    try:
+        got = await download(attachment.platform_ref)
+    except MediaRefused as exc:
+        log.warning("viber media of attachment %d not stored: %s", attachment_id, exc)
+        return "refused"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        tries = int(ctx.get("job_try", 1))
+        if tries >= app.max_tries:
+            log.warning("viber media of attachment %d: gave up after %d tries: %r", attachment_id, tries, exc)
+            return "failed"
+        raise Retry(defer=min(300.0, RETRY_BASE_S * tries)) from exc
+    key = await app.blobs.put(got.data)
+    async with app.db.session() as session:
+        await session.execute(
+            update(Attachment)
+            .where(col(Attachment.id) == attachment_id)
+            .values(blob_sha256=key, size=len(got.data), mime=attachment.mime or got.mime)
+        )
+        await session.commit()
+    return "stored"
+
+
+async def _load(app: JobContext, attachment_id: int) -> Attachment | None:
+    query = (
+        select(Attachment)
+        .join(Message, col(Message.id) == col(Attachment.message_id))
+        .where(col(Attachment.id) == attachment_id, col(Message.channel) == "viber")
+    )
+    async with app.db.session() as session:
+        return (await session.execute(query)).scalars().first()
+
+
+async def sweep_viber_media(ctx: dict[str, Any], limit: int = 200) -> int:
+    """Queue a fetch for every Viber file that has a link and no blob yet."""
+    app = services(ctx)
+    query = (
+        select(Attachment.id)
+        .join(Message, col(Message.id) == col(Attachment.message_id))
+        .where(
+            col(Message.channel) == "viber",
+            col(Attachment.blob_sha256).is_(None),
+            col(Attachment.platform_ref).is_not(None),
+            col(Attachment.kind).in_(FILE_KINDS),
+        )
+        .order_by(col(Attachment.id))
+        .limit(limit)
+    )
+    async with app.db.session() as session:
+        ids = [int(i) for i in (await session.execute(query)).scalars().all()]
+    queued = 0
+    for attachment_id in ids:
+        queued += await app.queue.enqueue(JOB, attachment_id, job_id=f"{JOB}:{attachment_id}", queue="io")
+    return queued
+
+
+class StoredReachable:
+    """channels.viber.send.Reachable read from storage: False once the user unsubscribed (intake records it
+    from the `unsubscribed` callback, and clears it when they subscribe or write again)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def __call__(self, *, account: str, user_id: str) -> bool:
+        query = select(ChannelIdentity.reachable).where(
+            col(ChannelIdentity.channel) == "viber",
+            col(ChannelIdentity.account) == account,
+            col(ChannelIdentity.external_id) == user_id,
+        )
+        async with self.db.session() as session:
+            found = (await session.execute(query)).scalars().first()
+        return found is not False  # an unknown user: Viber itself says whether they may be written to
