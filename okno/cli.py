@@ -219,7 +219,8 @@ def listen(metrics_port: int | None) -> None:
     "--webhook-secret", envvar="OKNO_SANDBOX_WEBHOOK_SECRET", default="sandbox-secret", show_default=True
 )
 def sandbox(host: str, port: int, webhook_secret: str) -> None:
-    """Run the loopback stand-ins (demo and tests only): /receiver for outgoing webhooks."""
+    """Run the loopback stand-ins (demo and tests only): /receiver for outgoing webhooks, /viber/pa for the
+    Viber REST Bot API (auth token sandbox-viber-token)."""
     from sandbox.server import sandbox_app
 
     web.run_app(sandbox_app(webhook_secret=webhook_secret), host=host, port=port, print=click.echo)
