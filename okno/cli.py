@@ -193,6 +193,7 @@ def listen(metrics_port: int | None) -> None:
     from workers.email_listen import email_loops
     from workers.listeners import run_listeners
     from workers.telegram_listen import telegram_loops
+    from workers.viber_listen import viber_loops
 
     settings = _settings()
     serve_metrics(metrics_port, settings.http.host)
@@ -201,6 +202,7 @@ def listen(metrics_port: int | None) -> None:
         services = await build_services(settings)
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
         loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
+        loops += await viber_loops(services.jobs, services.box, settings.http.public_url)
         loops += await telephony_loops(services, settings)
         loops += await email_loops(services.jobs, services.box)
         loops += await staff_bot_loops(services.jobs, settings.http.public_url)

@@ -105,7 +105,11 @@ class ViberApiStandIn:
             return web.json_response({"status": 0, "status_message": "ok"})
         kinds = body.get("event_types")
         previous, self.webhook_url = self.webhook_url, url
-        if (await self.deliver(callback("webhook"))).status != 200:
+        try:
+            answered = (await self.deliver(callback("webhook"))).status
+        except aiohttp.ClientError:
+            answered = None
+        if answered != 200:
             self.webhook_url = previous
             return self._status(1, "invalidUrl", body)
         self.event_types = list(kinds) if isinstance(kinds, list) else ["delivered", "seen", "failed"]

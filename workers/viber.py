@@ -4,6 +4,7 @@ and whether a user is still subscribed, for the sender (channels/viber stays sto
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 JOB = "viber_media"
 SWEEP_JOB = "viber_media_sweep"
 RETRY_BASE_S = 5.0  # the n-th retry waits n times this, at most five minutes
+LINKS_LIVE = timedelta(days=1)  # the sweep gives up on links older than this
 
 
 async def fetch_viber_media(ctx: dict[str, Any], attachment_id: int) -> str:
@@ -65,13 +67,15 @@ async def _load(app: JobContext, attachment_id: int) -> Attachment | None:
 
 
 async def sweep_viber_media(ctx: dict[str, Any], limit: int = 200) -> int:
-    """Queue a fetch for every Viber file that has a link and no blob yet."""
+    """Queue a fetch for every recent Viber file that has a link and no blob yet; older links have expired,
+    and asking again for them forever would only load Viber."""
     app = services(ctx)
     query = (
         select(Attachment.id)
         .join(Message, col(Message.id) == col(Attachment.message_id))
         .where(
             col(Message.channel) == "viber",
+            col(Message.sent_at) >= app.clock() - LINKS_LIVE,
             col(Attachment.blob_sha256).is_(None),
             col(Attachment.platform_ref).is_not(None),
             col(Attachment.kind).in_(FILE_KINDS),
