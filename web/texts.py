@@ -403,6 +403,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "broadcasts.channels": ("Кому: писавшим в", "To: those who wrote in"),
     "broadcasts.channel_telegram": ("Telegram", "Telegram"),
     "broadcasts.channel_whatsapp": ("WhatsApp", "WhatsApp"),
+    "broadcasts.channel_viber": ("Viber", "Viber"),
     "broadcasts.channel_email": ("почту", "email"),
     "broadcasts.subject": ("Тема письма", "Email subject"),
     "broadcasts.subject_hint": (

@@ -39,7 +39,7 @@ from workers.queue import JobQueue
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fill, unfilled
 
 # The channels a notice can be written in; calls are answered by phone, the API's integrators have no inbox.
-CHANNELS = ("telegram", "whatsapp", "email")
+CHANNELS = ("telegram", "whatsapp", "viber", "email")
 WHATSAPP_WINDOW = timedelta(hours=24)
 SINCE_DAYS_MAX = 3660
 # Why a person got nothing, in the order the checks run (web.texts names each).
