@@ -16,7 +16,7 @@ from storage.types import utcnow
 from web.api import QUEUE
 from web.queries import staff_names
 from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state
-from workers.broadcasts import CHANNELS, BroadcastError, Draft, check_draft, new_key, plan, send
+from workers.broadcasts import CHANNELS, BroadcastError, Draft, check_draft, check_plan, new_key, plan, send
 from workers.saved_replies import PLACEHOLDERS
 
 EDITORS = ("supervisor", "admin")
@@ -102,6 +102,11 @@ async def broadcast_preview(request: web.Request) -> web.Response:
         return await _page(request, values, status=422)
     async with state(request).services.db.session() as session:
         the_plan = await plan(session, draft, sender=me(request), now=utcnow())
+    try:
+        check_plan(draft, the_plan)
+    except BroadcastError as exc:
+        flash(request, f"broadcasts.{exc.reason}", value=exc.value)
+        return await _page(request, values, status=422)
     return render(
         request,
         "broadcast_preview.html",
@@ -132,14 +137,18 @@ async def broadcast_send(request: web.Request) -> web.Response:
     key = str(form.get("key", ""))
     if not key:
         raise web.HTTPBadRequest(text="the preview's key is missing")
-    broadcast_id, new = await send(
-        state(request).services.db,
-        request.config_dict[QUEUE],
-        draft,
-        key=key,
-        sender=me(request),
-        now=utcnow(),
-    )
+    try:
+        broadcast_id, new = await send(
+            state(request).services.db,
+            request.config_dict[QUEUE],
+            draft,
+            key=key,
+            sender=me(request),
+            now=utcnow(),
+        )
+    except BroadcastError as exc:  # an email client wrote since the preview, and there is no subject
+        flash(request, f"broadcasts.{exc.reason}", value=exc.value)
+        return await _page(request, values, status=422)
     flash(request, "broadcasts.sent" if new else "broadcasts.sent_already")
     raise redirect(f"/ui/broadcasts/{broadcast_id}")
 

@@ -407,8 +407,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "broadcasts.channel_email": ("почту", "email"),
     "broadcasts.subject": ("Тема письма", "Email subject"),
     "broadcasts.subject_hint": (
-        "(для почты; письмо уйдёт новым, не ответом)",
-        "(for email: a new mail, not a reply)",
+        "(для тех, кто получит письмом; письмо уйдёт новым, не ответом)",
+        "(for those who get it by email: a new mail, not a reply)",
     ),
     "broadcasts.template": ("Шаблон WhatsApp", "WhatsApp template"),
     "broadcasts.template_hint": (
@@ -467,8 +467,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The period is 1 to 3660 days, not «{value}».",
     ),
     "broadcasts.no_subject": (
-        "Для почты нужна тема письма.{value}",
-        "Email needs a subject.{value}",
+        "Кто-то из получателей получит рассылку письмом: напишите тему письма.{value}",
+        "Some recipients get it by email: write the email's subject.{value}",
     ),
     "broadcasts.bad_template": (
         "Шаблон WhatsApp не прочесть: «{value}». Пишите имя:язык | параметр | параметр.",

@@ -77,7 +77,8 @@ def check_draft(
     whatsapp_template: str | None = None,
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
-    request), a known channel, a period, a subject for email, a template WhatsApp can read."""
+    request), a known channel, a period, a template WhatsApp can read. (A subject is asked for only when
+    someone would get it by email: `check_plan`.)"""
     try:
         body = check_text(text)
     except SavedReplyError as exc:
@@ -94,8 +95,6 @@ def check_draft(
     if not 1 <= days <= SINCE_DAYS_MAX:
         raise BroadcastError("bad_days", str(days))
     subject = (subject or "").strip() or None
-    if "email" in chosen and subject is None:
-        raise BroadcastError("no_subject")
     template = (whatsapp_template or "").strip().removeprefix("/template").strip() or None
     if template is not None and template_directive(f"/template {template}") is None:
         raise BroadcastError("bad_template", template[:60])
@@ -197,6 +196,12 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
     return out
 
 
+def check_plan(draft: Draft, the_plan: Plan) -> None:
+    """What only the recipients tell: a copy going by email needs a subject."""
+    if draft.subject is None and any(c.to.channel == "email" for c in the_plan.sending):
+        raise BroadcastError("no_subject")
+
+
 def _skip(person: Contact, root: Contact, message: Message, closed: set[int]) -> str | None:
     if root.blocked_at is not None or person.blocked_at is not None:
         return "blocked"
@@ -281,11 +286,14 @@ async def send(
     db: Database, queue: JobQueue, draft: Draft, *, key: str, sender: Staff, now: datetime
 ) -> tuple[int, bool]:
     """Writes the broadcast, each copy's message and Outbox row in one transaction, then queues the sends.
-    (broadcast id, False) when this key was sent already: nothing goes out twice."""
+    (broadcast id, False) when this key was sent already: nothing goes out twice. Raises BroadcastError
+    (no_subject) before writing anything."""
     async with db.session() as session:
         existing = await _by_key(session, key)
         if existing is not None:
             return existing, False
+        the_plan = await plan(session, draft, sender=sender, now=now)
+        check_plan(draft, the_plan)
         row = Broadcast(
             key=key,
             text=draft.text,
@@ -301,7 +309,6 @@ async def send(
         except IntegrityError:  # the same key pressed twice at once: the other press sends
             await session.rollback()
             return await _by_key(session, key) or 0, False
-        the_plan = await plan(session, draft, sender=sender, now=now)
         sends: list[Outbox] = []
         for copy in the_plan.copies:
             message_id = None

@@ -54,7 +54,8 @@ async def test_a_supervisor_checks_sends_once_and_follows_a_broadcast(
     body = await resp.text()
     assert resp.status == 422 and "{номер} в рассылке не подставить" in body
     assert ">Заявка #{номер}</textarea>" in body
-    resp = await viktor.post("/ui/broadcasts/preview", _form())
+    # the email box is ticked but nobody here writes by email: no subject is asked for
+    resp = await viktor.post("/ui/broadcasts/preview", [*_form(), ("channels", "email")])
     preview = await resp.text()
     assert resp.status == 200 and "Получат 2:" in preview
     assert html.escape("Ольга, добрый день! До 20 декабря", quote=False) in preview
@@ -143,3 +144,18 @@ async def test_whatsapp_outside_the_window_needs_the_template(seeded: Seeded, si
         await viktor.post("/ui/broadcasts/preview", _form(whatsapp_template="docs_reminder:ru | {имя}"))
     ).text()
     assert "Получат 1:" in preview and "/template docs_reminder:ru | Степан" in preview
+
+
+async def test_a_subject_is_asked_for_when_a_client_gets_it_by_email(seeded: Seeded, sign_in: SignIn) -> None:
+    message = inbound(
+        "<m1@romashka.example>", channel="email", account="box", sender="olga@romashka.example",
+        email="olga@romashka.example", name="Ольга", sent_at=utcnow(),
+    )  # fmt: skip
+    await accept(seeded.live.services.db, message, policy=seeded.live.services.jobs.policy)
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    form = [*_form(), ("channels", "email")]
+    resp = await viktor.post("/ui/broadcasts/preview", form)
+    assert resp.status == 422 and "получит рассылку письмом: напишите тему письма" in await resp.text()
+    resp = await viktor.post("/ui/broadcasts/preview", [*_form(subject="Сроки"), ("channels", "email")])
+    assert resp.status == 200 and "Получат 1:" in await resp.text()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
+from intake.accept import accept
 from storage.models import ClientSummary, Message, Outbox, Request, Task
 from storage.repos.requests import record_rating
 from storage.repos.saved_replies import save_saved_reply
 from storage.types import utcnow
+from tests.factories import inbound
 from tests.web.browser import CHROMIUM, Browser
 from tests.web.conftest import Seeded, email_request, whatsapp_request
 from tests.web.test_browser import SHOTS, sign_in
@@ -142,6 +144,7 @@ async def test_every_page_fits_a_phone(browser: Browser, seeded: Seeded) -> None
         "audit": "/ui/admin/audit",
         "profile": "/ui/profile",
         "replies": "/ui/replies",
+        "broadcasts": "/ui/broadcasts",
     }
     too_wide = []
     for name, path in pages.items():
@@ -213,3 +216,23 @@ async def test_a_saved_reply_picked_goes_into_the_reply_box_filled_in(
     await browser.goto(f"{seeded.url}/ui/replies")
     assert "/ндфл" in await browser.text("#replies") and await browser.count("#reply-form") == 0
     await browser.screenshot(SHOTS / "25_saved_replies.png")
+
+
+async def test_a_broadcast_checked_then_sent_from_the_browser(browser: Browser, seeded: Seeded) -> None:
+    for sender, name in (("701", "Ольга"), ("702", "Пётр")):
+        message = inbound(f"tg-{sender}", channel="telegram", account="clients", sender=sender, name=name)
+        await accept(seeded.live.services.db, message, policy=seeded.live.services.jobs.policy)
+    await sign_in(browser, seeded, "viktor@example.ru")
+    await browser.goto(f"{seeded.url}/ui/broadcasts")
+    await browser.fill("#broadcast-form textarea", "{имя}, добрый день! 31 декабря офис не работает.")
+    await browser.fill("#broadcast-form input[name=since_days]", "3660")
+    await browser.click("#broadcast-form button[type=submit]")
+    assert "Получат 2:" in await browser.text("#broadcast-preview")
+    assert "Ольга, добрый день! 31 декабря офис не работает." in await browser.text("#broadcast-preview")
+    await browser.screenshot(SHOTS / "26_broadcast_checked.png")
+    await browser.click("#broadcast-send button")
+    assert (await browser.path).startswith("/ui/broadcasts/")
+    await seeded.live.drain()
+    await browser.goto(seeded.url + await browser.path)
+    assert "Ольга" in await browser.text("#recipients") and "Пётр" in await browser.text("#recipients")
+    await browser.screenshot(SHOTS / "27_broadcast_sent.png")

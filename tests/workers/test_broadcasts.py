@@ -188,7 +188,6 @@ def test_the_form_is_checked() -> None:
         "number": {"text": "Заявка #{номер}"},
         "no_channels": {"channels": ["api", "telephony"]},
         "bad_days": {"since_days": "год"},
-        "no_subject": {"channels": ["email"], "subject": " "},
         "bad_template": {"whatsapp_template": "два слова"},
     }
     for reason, fields in refused.items():
@@ -204,6 +203,25 @@ def test_the_form_is_checked() -> None:
         "x:ru | {имя}",
     )
     assert _draft(channels=["telegram"], subject="ignored").subject is None
+
+
+async def test_a_subject_is_asked_for_only_when_someone_gets_it_by_email(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    sender = await _sender(db)
+    queue = InlineQueue({}, ctx={})
+    no_subject = _draft(subject=" ")
+    assert no_subject.subject is None
+    await send(
+        db, queue, no_subject, key="k1", sender=sender, now=utcnow()
+    )  # Telegram only: no subject needed
+    await _write(db, "m1", channel="email", sender="petr@x.ru", hours_ago=1, name="Пётр", email="petr@x.ru")
+    with pytest.raises(BroadcastError) as caught:
+        await send(db, queue, no_subject, key="k2", sender=sender, now=utcnow())
+    assert caught.value.reason == "no_subject"
+    async with db.session() as session:
+        assert [b.key for b in (await session.execute(select(Broadcast))).scalars()] == [
+            "k1"
+        ]  # nothing written
 
 
 async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:

@@ -371,6 +371,8 @@ async def test_a_broadcast_is_a_new_mail_and_its_answer_reaches_the_inbox(
     task = asyncio.create_task(loop.run(services.sink))
     deliver(dovecot, mailbox, client_mail(1, "Счёт за октябрь"))
     await wait_for(services, 1)
+    assert services.inline is not None
+    await services.inline.drain()  # stored raw above; ingested into a message here
     draft = check_draft(
         text="{имя}, добрый день! До 20.12 пришлите первичку за ноябрь.",
         channels=["email"],
@@ -378,7 +380,7 @@ async def test_a_broadcast_is_a_new_mail_and_its_answer_reaches_the_inbox(
         subject="Сроки сдачи отчётности",
     )
     _, new = await send(services.db, services.queue, draft, key="k", sender=boss, now=utcnow())
-    assert new and services.inline is not None
+    assert new
     await services.inline.drain()
     [sent] = handler.received
     mail = email.message_from_bytes(sent.data, policy=email.policy.default)
