@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from okno.demo.report import print_report
-from okno.demo.scenarios import api, broadcast, email, staffbot, telegram, telephony, whatsapp
+from okno.demo.scenarios import api, broadcast, email, staffbot, telegram, telephony, viber, whatsapp
 from okno.demo.scenarios import assistant as assistant_scenario
 from okno.demo.stage import open_stage
 
@@ -17,6 +17,7 @@ from okno.demo.stage import open_stage
 SCENARIOS = [
     ("api", api.run),
     ("whatsapp", whatsapp.run),
+    ("viber", viber.run),
     ("telegram", telegram.run),
     ("email", email.run),
     ("telephony", telephony.run),

@@ -25,6 +25,14 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
     # the supervisor's saved reply, sent by its code, reached the client filled in
     assert api["saved_reply"].startswith("Сергей Лебедев, добрый день! Для возврата НДС нужны")
     assert "Заявку #" in api["saved_reply"] and "ведёт Анна Петрова" in api["saved_reply"]
+    # Viber: the client's request filled its form, their picture was fetched into blob storage while the link
+    # worked, and the manager's answer left as send_message and came back delivered, then seen (read)
+    viber = result["scenarios"]["viber"]
+    assert viber["deliveries"] == [200, 200] and viber["request_id"]
+    assert (viber["company"], viber["inn"], viber["due"]) == ("ООО «Полесье»", "7704128391", True)
+    assert len(viber["pictures"]) == 1 and viber["pictures"][0].startswith("image:")
+    assert "not yet" not in viber["pictures"][0]
+    assert viber["replied"] and viber["reply_statuses"] == ["delivered", "read"]
     # the manager's answer reached the Telegram chat, whichever request the message joined
     assert result["scenarios"]["telegram"]["replied"] and result["scenarios"]["telegram"]["sent"] >= 2
     counts = result["counts"]
@@ -45,9 +53,11 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
         "silent_told": True,
         "task_due_his_time": True,
     }
-    # the holiday notice to everyone who wrote in Telegram or WhatsApp, each in their own chat, filled in
+    # the holiday notice to everyone who wrote in Telegram, WhatsApp or Viber this month, each in their own
+    # chat, filled in
     broadcast = result["scenarios"]["broadcast"]
-    assert broadcast["by_channel"].keys() == {"telegram", "whatsapp"} and broadcast["recipients"] >= 2
+    assert broadcast["by_channel"].keys() == {"telegram", "whatsapp", "viber"}
+    assert broadcast["by_channel"]["viber"] == 1 and broadcast["recipients"] >= 3
     assert broadcast["delivery"] == {"sent": broadcast["recipients"]}
     assert (
         broadcast["sample"] is not None and ", добрый день! С 31 декабря по 8 января" in broadcast["sample"]

@@ -1,6 +1,6 @@
-"""A broadcast («Рассылки»): the supervisor tells every client who wrote in Telegram or WhatsApp this month
-that the office closes over the New Year holidays. okno shows who gets it in which channel and who does not
-(and why), then sends each copy in the client's own chat, filled in with their name, and follows it to the
+"""A broadcast («Рассылки»): the supervisor tells every client who wrote in Telegram, WhatsApp or Viber this
+month that the office closes over the New Year holidays. okno shows who gets it in which channel and who does
+not (and why), then sends each copy in the client's own chat, filled in with their name, and follows it to the
 sandbox's «sent» — one notice, as the web's «Проверить получателей» and «Отправить» do it."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ async def run(stage: Stage) -> dict[str, Any]:
             (await session.execute(select(Staff).where(col(Staff.role) == "supervisor"))).scalars().first()
         )
         assert supervisor is not None
-        draft = check_draft(text=TEXT, channels=["telegram", "whatsapp"], since_days=30)
+        draft = check_draft(text=TEXT, channels=["telegram", "whatsapp", "viber"], since_days=30)
         the_plan = await plan(session, draft, sender=supervisor, now=utcnow())
     by_channel, skipped = the_plan.by_channel(), the_plan.skipped()
     channels = ", ".join(f"{ch} {n}" for ch, n in sorted(by_channel.items()))
