@@ -83,3 +83,20 @@ async def store_delivery(
         raise _error(
             web.HTTPServiceUnavailable, "unavailable", "storage is unavailable; retry later"
         ) from None
+
+
+def signature_refused(
+    request: web.Request, *, channel: str, known: bool, header: str, detail: str
+) -> web.Response:
+    """403 for a delivery whose signature does not match the account's secret (or no such account),
+    counted and logged with why; nothing is stored."""
+    DELIVERIES_REFUSED.labels(channel, "signature").inc()
+    why = "unknown account" if not known else "missing" if header not in request.headers else "wrong"
+    log.warning(
+        "%s delivery for %r from %s refused: %s signature",
+        channel,
+        request.match_info.get("account"),
+        request.remote,
+        why,
+    )
+    return problem(403, "forbidden", detail)

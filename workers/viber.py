@@ -12,7 +12,8 @@ from arq.worker import Retry
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from channels.viber.media import FILE_KINDS, MediaRefused, download
+from channels.media import MediaRefused
+from channels.viber.media import FILE_KINDS, download
 from storage.db import Database
 from storage.models import Attachment, ChannelIdentity, Message
 from workers.context import JobContext, services

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from channels.base import SendFailed
+from channels.media import MediaRefused
 from channels.whatsapp.graph import GraphAccount, GraphError
-from channels.whatsapp.media import ALLOWED_PREFIXES, MediaRefused, download_media
+from channels.whatsapp.media import ALLOWED_PREFIXES, download_media
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import WINDOW
 from storage.db import Database

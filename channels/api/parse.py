@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from channels.api.schema import ApiInbound
 from channels.base import AnomalousPayload, RawPayload
+from channels.json_shape import json_object
 from intake.schema import AttachmentRef, InboundMessage, Sender
 
 
 def validate(body: bytes) -> ApiInbound:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise AnomalousPayload(f"body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise AnomalousPayload("body must be a JSON object")
-    try:
-        return ApiInbound.model_validate(data)
+        return ApiInbound.model_validate(json_object(body))
     except ValidationError as exc:
         raise AnomalousPayload(_readable(exc)) from None
 

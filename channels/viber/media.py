@@ -4,24 +4,13 @@ size cap. MediaRefused means asking again will not help (expired, too large); an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import aiohttp
 
+from channels.media import Downloaded, MediaRefused, read_limited
 from channels.viber.api import TIMEOUT
 
 MAX_BYTES = 100 << 20
 FILE_KINDS = ("image", "video", "document", "sticker")  # location and contact have no file
-
-
-class MediaRefused(Exception):
-    """A file that cannot be stored (the link expired, too large): kept as a reference only."""
-
-
-@dataclass(frozen=True)
-class Downloaded:
-    data: bytes
-    mime: str
 
 
 async def download(url: str, *, limit: int = MAX_BYTES) -> Downloaded:
@@ -34,15 +23,5 @@ async def download(url: str, *, limit: int = MAX_BYTES) -> Downloaded:
             raise MediaRefused(f"download answered {resp.status}")
         if resp.content_length is not None and resp.content_length > limit:
             raise MediaRefused(f"{resp.content_length} bytes is over the limit of {limit}")
-        data = await _read_limited(resp, limit)
+        data = await read_limited(resp, limit)
         return Downloaded(data, resp.content_type or "application/octet-stream")
-
-
-async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in resp.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise MediaRefused(f"download passed the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from channels.base import AnomalousPayload
+from channels.json_shape import Obj, obj, optional, string
 from channels.viber.texts import text as say
-from channels.whatsapp.shape import Obj, obj, optional, string
 from intake.schema import AttachmentRef, MessageKind
 
 

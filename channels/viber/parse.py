@@ -8,7 +8,6 @@ reason, malformed bodies kept as anomalous: the raw event stays either way."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,9 +15,9 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from channels.base import AnomalousPayload, RawPayload, UnsupportedEvent
+from channels.json_shape import Obj, json_object, obj, optional, string
 from channels.viber.messages import HANDLERS
 from channels.viber.texts import text as say
-from channels.whatsapp.shape import Obj, obj, optional, string
 from intake.schema import InboundMessage, Sender
 
 CHANNEL = "viber"
@@ -67,7 +66,7 @@ class ViberAdapter:
     channel = CHANNEL
 
     def parse(self, raw: RawPayload) -> list[InboundMessage]:
-        body = _decode(raw.body)
+        body = json_object(raw.body)
         event = body.get("event")
         if not isinstance(event, str) or not event:
             raise AnomalousPayload("body.event must be a non-empty string")
@@ -78,16 +77,6 @@ class ViberAdapter:
             return [handler(Callback(raw, body, event))]
         except ValidationError as exc:  # a value past okno's limits (an id over 255 characters)
             raise AnomalousPayload(f"{event}: {exc.errors()[0]['msg']}") from None
-
-
-def _decode(body: bytes) -> Obj:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise AnomalousPayload(f"body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise AnomalousPayload("body must be a JSON object")
-    return data
 
 
 def _user(user: Obj, where: str) -> Sender:

@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from channels.base import AccountDirectory, AccountView, RawEventSink
-from channels.http_body import kept_headers, problem, read_delivery, store_delivery
-from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
+from channels.http_body import kept_headers, read_delivery, signature_refused, store_delivery
+from channels.metrics import EVENTS_RECEIVED
 from channels.viber.api import AUTH_TOKEN, ViberAccount
 from channels.viber.verify import SIGNATURE_HEADER, signature_ok
 
@@ -42,7 +42,13 @@ class WebhookHandler:
         body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         token = account.secrets.get(AUTH_TOKEN, "") if account else ""
         if not signature_ok(token, body, request.headers.get(SIGNATURE_HEADER)):
-            return self._refused(request, account)
+            return signature_refused(
+                request,
+                channel=CHANNEL,
+                known=account is not None,
+                header=SIGNATURE_HEADER,
+                detail=f"{SIGNATURE_HEADER} does not match this bot's auth token",
+            )
         assert account is not None
         raw_id = await store_delivery(
             self.sink,
@@ -54,23 +60,6 @@ class WebhookHandler:
         EVENTS_RECEIVED.labels(CHANNEL).inc()
         welcome = _welcome(account, body)
         return web.json_response(welcome if welcome else {"status": "stored", "raw_event_id": raw_id})
-
-    def _refused(self, request: web.Request, account: AccountView | None) -> web.Response:
-        DELIVERIES_REFUSED.labels(CHANNEL, "signature").inc()
-        why = (
-            "unknown account"
-            if account is None
-            else "missing"
-            if SIGNATURE_HEADER not in request.headers
-            else "wrong"
-        )
-        log.warning(
-            "viber delivery for %r from %s refused: %s signature",
-            request.match_info["account"],
-            request.remote,
-            why,
-        )
-        return problem(403, "forbidden", f"{SIGNATURE_HEADER} does not match this bot's auth token")
 
 
 def _welcome(account: AccountView, body: bytes) -> dict[str, Any] | None:

@@ -6,10 +6,10 @@ type, expired id), any other error (network, 5xx) is worth a retry. Storing the 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import aiohttp
 
+from channels.media import Downloaded, MediaRefused, read_limited
 from channels.whatsapp.graph import TIMEOUT, GraphAccount, GraphError, answer
 from channels.whatsapp.payloads import MAX_BYTES
 
@@ -22,16 +22,6 @@ ALLOWED_PREFIXES = {
     "voice": ("audio/",),
     "document": ("",),
 }
-
-
-class MediaRefused(Exception):
-    """A file that must not be stored (too large, wrong type, gone at Meta): kept as a reference only."""
-
-
-@dataclass(frozen=True)
-class Downloaded:
-    data: bytes
-    mime: str
 
 
 async def download_media(graph: GraphAccount, media_id: str, kind: str) -> Downloaded:
@@ -53,7 +43,7 @@ async def download_media(graph: GraphAccount, media_id: str, kind: str) -> Downl
                 raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
             if resp.status >= 300:
                 raise MediaRefused(f"download answered {resp.status}")
-            data = await _read_limited(resp, limit)
+            data = await read_limited(resp, limit)
     digest = info.get("sha256")
     if isinstance(digest, str) and len(digest) == 64 and digest != hashlib.sha256(data).hexdigest():
         raise aiohttp.ClientPayloadError("downloaded bytes do not match the sha256 Meta gave")
@@ -65,13 +55,3 @@ def _check(kind: str, mime: str, size: int | None, limit: int) -> None:
         raise MediaRefused(f"{size} bytes is over the {kind} limit of {limit}")
     if not mime.startswith(ALLOWED_PREFIXES.get(kind, ("",))):
         raise MediaRefused(f"MIME {mime!r} is not a {kind}")
-
-
-async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in resp.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise MediaRefused(f"download passed the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from channels.base import AnomalousPayload, UnsupportedEvent
-from channels.whatsapp.shape import Obj, obj, objects, optional, string
+from channels.json_shape import Obj, obj, objects, optional, string
 from channels.whatsapp.texts import text as say
 from intake.schema import AttachmentRef, MessageKind, ThreadHints
 

@@ -5,15 +5,15 @@ reason; a message that cannot become one is refused the same way, while the rest
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from channels.base import AnomalousPayload, RawPayload, UnsupportedEvent
+from channels.json_shape import Obj, json_object, obj, objects, optional, string
 from channels.whatsapp.messages import HANDLERS, Draft, context_reply
-from channels.whatsapp.shape import Obj, errors_text, obj, objects, optional, string, timestamp
+from channels.whatsapp.shape import errors_text, timestamp
 from intake.schema import InboundMessage, Sender
 
 log = logging.getLogger(__name__)
@@ -60,12 +60,7 @@ class WhatsAppAdapter:
 
 
 def _decode(body: bytes) -> Obj:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise AnomalousPayload(f"body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise AnomalousPayload("body must be a JSON object")
+    data = json_object(body)
     if data.get("object") != OBJECT:
         raise UnsupportedEvent(f"object {data.get('object')!r} is not {OBJECT!r}")
     return data

@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 
 from channels.base import AccountDirectory, AccountView, RawEventSink
-from channels.http_body import kept_headers, problem, read_delivery, store_delivery
+from channels.http_body import kept_headers, read_delivery, signature_refused, store_delivery
 from channels.metrics import DELIVERIES_REFUSED, EVENTS_RECEIVED
 from channels.whatsapp.verify import SIGNATURE_HEADER, challenge_answer, signature_ok
 
@@ -49,21 +49,13 @@ class WebhookHandler:
         body = await read_delivery(request, channel=CHANNEL, limit=self.max_body_bytes)
         secret = account.secrets.get(APP_SECRET, "") if account else ""
         if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
-            DELIVERIES_REFUSED.labels(CHANNEL, "signature").inc()
-            why = (
-                "unknown account"
-                if account is None
-                else "missing"
-                if SIGNATURE_HEADER not in request.headers
-                else "wrong"
+            return signature_refused(
+                request,
+                channel=CHANNEL,
+                known=account is not None,
+                header=SIGNATURE_HEADER,
+                detail="X-Hub-Signature-256 does not match this account's app secret",
             )
-            log.warning(
-                "whatsapp delivery for %r from %s refused: %s signature",
-                request.match_info["account"],
-                request.remote,
-                why,
-            )
-            return problem(403, "forbidden", "X-Hub-Signature-256 does not match this account's app secret")
         assert account is not None
         raw_id = await store_delivery(
             self.sink,
