@@ -199,6 +199,7 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
             account=msg.account,
             external_id=msg.sender.external_id,
             reachable=msg.status == "reachable",
+            at=msg.sent_at,
         )
     conversation = await _conversation(session, msg, contact_id=contact.id or 0)
     # Blocked as spam: kept (the message and its raw payload), but no request, no alert, no one told.

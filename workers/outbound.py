@@ -320,7 +320,12 @@ async def _claim(app: JobContext, outbox_id: int) -> Outbox | None:
 async def _mark_unreachable(app: JobContext, row: Outbox, recipient_id: str) -> None:
     async with app.db.session() as session:
         await mark_reachable(
-            session, channel=row.channel, account=row.account, external_id=recipient_id, reachable=False
+            session,
+            channel=row.channel,
+            account=row.account,
+            external_id=recipient_id,
+            reachable=False,
+            at=app.clock(),
         )
         await session.commit()
 

@@ -70,6 +70,8 @@ class ChannelIdentity(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=320)
     reachable: bool = True
+    # When the platform said so (storage/repos/clients.mark_reachable): an older event never overrides it.
+    reachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +26,11 @@ async def identity_by_external_id(
 
 
 async def mark_reachable(
-    session: AsyncSession, *, channel: str, account: str, external_id: str, reachable: bool
+    session: AsyncSession, *, channel: str, account: str, external_id: str, reachable: bool, at: datetime
 ) -> None:
-    """A client blocked (or unblocked) the bot: sends to this identity would fail until they come back."""
+    """A client blocked (or unblocked) the bot, unsubscribed, or wrote again: sends to this identity fail
+    until they come back. `at` is when the platform says it happened: events are ingested in any order, so
+    an older one (a message queued before the client unsubscribed) never overrides a newer one."""
     await session.execute(
         update(ChannelIdentity)
         .where(
@@ -35,7 +38,8 @@ async def mark_reachable(
             col(ChannelIdentity.account) == account,
             col(ChannelIdentity.external_id) == external_id,
         )
-        .values(reachable=reachable)
+        .where(col(ChannelIdentity.reachable_at).is_(None) | (col(ChannelIdentity.reachable_at) <= at))
+        .values(reachable=reachable, reachable_at=at)
     )
 
 

@@ -123,7 +123,7 @@ async def test_who_gets_nothing_and_why(db: Database) -> None:
         await block_contact(session, contact_id=blocked, staff_id=None, at=utcnow())
         await set_broadcasts_off(session, contact_id=asked, off=True, staff_id=None, at=utcnow())
         await mark_reachable(
-            session, channel="telegram", account="clients", external_id="503", reachable=False
+            session, channel="telegram", account="clients", external_id="503", reachable=False, at=utcnow()
         )
         await session.commit()
     sender = await _sender(db)
