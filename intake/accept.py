@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.models import Attachment, Call, Conversation, Message, Outbox, ProcessedEvent
 from storage.repos.accounts import staff_by_extension
 from storage.repos.blocking import is_blocked
+from storage.repos.broadcasts import stop_after_broadcast
 from storage.repos.clients import client_ids_of, mark_reachable
 from storage.repos.conversations import (
     attachments_of,
@@ -204,10 +205,18 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
     conversation = await _conversation(session, msg, contact_id=contact.id or 0)
     # Blocked as spam: kept (the message and its raw payload), but no request, no alert, no one told.
     blocked = contact.blocked_at is not None
+    # «СТОП» in answer to a broadcast: kept, the client gets no more broadcasts, and there is nothing to do.
+    stopped = not blocked and await stop_after_broadcast(
+        session,
+        contact_id=contact.id or 0,
+        conversation_id=conversation.id or 0,
+        text=msg.text,
+        at=msg.sent_at,
+    )
     # Service messages are history, not requests (DESIGN.md).
     attached = (
         None
-        if msg.kind == "system" or blocked
+        if msg.kind == "system" or blocked or stopped
         else await attach_to_request(session, msg, contact, policy=policy)
     )
     request = attached.request if attached else None

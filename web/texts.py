@@ -392,12 +392,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         " Каждый получит его там, где писал последним, с подстановками для него, и увидит в своей истории."
         " Не получат заблокированные, отказавшиеся от рассылок и те, до кого канал больше не доходит;"
         " в WhatsApp через сутки после последнего сообщения клиента доходит только шаблон. Перед отправкой"
-        " — проверка: кто и где получит.",
+        " — проверка: кто и где получит. Клиент, ответивший на рассылку «СТОП», больше их не получает.",
         "One message to many clients: a filing deadline, new bank details, the holiday hours. Each gets it"
         " where they last wrote, filled in for them, and sees it in their history. Not sent to the blocked,"
         " to those who asked for no broadcasts, or where the channel no longer reaches them; on WhatsApp a"
         " day after the client's last message only a template gets through. You check who gets it where"
-        " before it goes.",
+        " before it goes. A client who answers a broadcast «СТОП» (or STOP) gets no more.",
     ),
     "broadcasts.text": ("Текст", "Text"),
     "broadcasts.channels": ("Кому: писавшим в", "To: those who wrote in"),

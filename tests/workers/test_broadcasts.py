@@ -267,3 +267,33 @@ async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:
     assert by_channel["email"]["recipient_id"] == "petr@x.ru" and by_channel["email"]["reply_to_key"] is None
     assert by_channel["telegram"]["text"].startswith("Ольга, добрый день!")
     assert audited.details["sent"] == 2 and audited.details["skipped"] == {"whatsapp_window": 1}
+
+
+async def test_a_clients_stop_in_answer_to_a_broadcast_ends_their_broadcasts(db: Database) -> None:
+    olga = await _write(db, "t1", channel="telegram", sender="501", hours_ago=3, name="Ольга")
+    await _write(db, "t2", channel="telegram", sender="502", hours_ago=3, name="Пётр")
+    sender = await _sender(db)
+    await send(db, InlineQueue({}, ctx={}), _draft(), key="k1", sender=sender, now=utcnow())
+    stop = inbound(
+        "t3", channel="telegram", account="clients", sender="501", text=" Стоп! ", sent_at=utcnow()
+    )
+    result = await accept(db, stop, policy=POLICY)
+    assert result.outcome == "created" and result.request_id is None  # kept, nothing to do
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(), sender=sender, now=utcnow())
+        [audited] = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "contact.broadcasts_off"))
+        ).scalars()
+    assert {c.contact.label(): c.skipped for c in the_plan.copies} == {"Ольга": "opted_out", "Пётр": None}
+    assert (audited.actor_kind, audited.entity_id) == ("system", olga)
+
+
+async def test_stop_with_no_broadcast_before_it_is_an_ordinary_message(db: Database) -> None:
+    """«Стоп» may be a client's own word (stop the shipment): only after a broadcast is it the opt-out."""
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=3, name="Ольга")
+    stop = inbound("t2", channel="telegram", account="clients", sender="501", text="Стоп", sent_at=utcnow())
+    assert (await accept(db, stop, policy=POLICY)).request_id is not None
+    sender = await _sender(db)
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(), sender=sender, now=utcnow())
+    assert [c.skipped for c in the_plan.copies] == [None]
