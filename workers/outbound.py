@@ -15,7 +15,16 @@ from sqlmodel import col, select
 from channels.base import SendFailed
 from intake.schema import OutboundMessage
 from storage.db import Database
-from storage.models import ChannelIdentity, Conversation, Message, Outbox, Request, Staff, StaffNotice
+from storage.models import (
+    ChannelIdentity,
+    ContactMerge,
+    Conversation,
+    Message,
+    Outbox,
+    Request,
+    Staff,
+    StaffNotice,
+)
 from storage.repos.clients import mark_reachable
 from storage.repos.outbox import add_outbox, record_delivery
 from storage.repos.requests import record_staff_reply
@@ -237,12 +246,22 @@ async def _last_inbound(session: AsyncSession, request_id: int) -> Message:
 
 
 async def _recipient(session: AsyncSession, message: Message) -> str | None:
-    query = select(ChannelIdentity.external_id).where(
-        col(ChannelIdentity.channel) == message.channel,
-        col(ChannelIdentity.account) == message.account,
-        col(ChannelIdentity.contact_id) == message.author_contact_id,
+    """Who wrote `message`, as the platform addresses them: their identity there, which went with them if
+    they were merged into another contact since (ContactMerge.moved names it: the survivor may have more
+    than one address on the same channel)."""
+    where = (col(ChannelIdentity.channel) == message.channel, col(ChannelIdentity.account) == message.account)
+    own = select(ChannelIdentity.external_id).where(
+        *where, col(ChannelIdentity.contact_id) == message.author_contact_id
     )
-    return (await session.execute(query)).scalars().first()
+    found = (await session.execute(own)).scalars().first()
+    if found is not None or message.author_contact_id is None:
+        return found
+    merges = select(ContactMerge.moved).where(
+        col(ContactMerge.merged_id) == message.author_contact_id, col(ContactMerge.undone_at).is_(None)
+    )
+    moved = [i for m in (await session.execute(merges)).scalars() for i in (m or {}).get("identity_ids", [])]
+    went = select(ChannelIdentity.external_id).where(*where, col(ChannelIdentity.id).in_(moved))
+    return (await session.execute(went)).scalars().first()
 
 
 async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
