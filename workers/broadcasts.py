@@ -27,12 +27,14 @@ from storage.models import (
     Client,
     ClientContact,
     Contact,
+    Conversation,
     Message,
     Outbox,
     Request,
     Staff,
 )
 from storage.repos.audit import audit
+from storage.repos.forget import FORGOTTEN_CHAT
 from storage.repos.org_chart import group_of, in_group
 from workers.outbound import enqueue_send, write_outbound
 from workers.queue import JobQueue
@@ -137,6 +139,10 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
         & col(Message.kind).not_in(("call", "system", "reaction", "status"))
         & col(Message.author_contact_id).is_not(None)
         & (col(Message.sent_at) >= now - timedelta(days=draft.since_days))
+        # a person erased on request (okno privacy forget): nothing of theirs is left to write to
+        & col(Message.conversation_id).not_in(
+            select(Conversation.id).where(col(Conversation.conversation_key).startswith(FORGOTTEN_CHAT))
+        )
     )
     # each writer's latest written message, found by the database: a year of an office's mail is not loaded
     newest = (

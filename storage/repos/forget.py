@@ -35,6 +35,7 @@ from storage.repos.audit import audit
 from storage.repos.privacy import Person, blobs_in_use
 
 FORGOTTEN = "privacy_forget"
+FORGOTTEN_CHAT = "forgotten:"  # a forgotten person's conversation key: their chat id, phone or thread is gone
 PURGED_HEADER = "X-Okno-Purged"
 
 
@@ -130,7 +131,7 @@ async def _conversations(session: AsyncSession, person: Person) -> None:
         await session.execute(
             update(Conversation)
             .where(col(Conversation.id) == conversation_id)
-            .values(conversation_key=f"forgotten:{conversation_id}")
+            .values(conversation_key=f"{FORGOTTEN_CHAT}{conversation_id}")
         )
 
 

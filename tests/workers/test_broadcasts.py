@@ -27,6 +27,8 @@ from storage.repos.accounts import add_staff
 from storage.repos.blocking import block_contact
 from storage.repos.broadcasts import set_broadcasts_off
 from storage.repos.clients import add_client, link_contact_to_client, mark_reachable, merge_contacts
+from storage.repos.forget import forget_person
+from storage.repos.privacy import find_person
 from storage.types import utcnow
 from tests.factories import inbound
 from workers.broadcasts import BroadcastError, Draft, check_draft, plan, send
@@ -110,6 +112,11 @@ async def test_each_person_gets_one_copy_where_they_last_wrote(db: Database) -> 
     async with db.session() as session:
         only_telegram = await plan(session, _draft(channels=["telegram"]), sender=sender, now=utcnow())
     assert sorted(c.contact.display_name or "" for c in only_telegram.sending) == ["Мария", "Ольга"]
+    # her address went with her into the contact she was merged into: the mail has a recipient
+    await send(db, InlineQueue({}, ctx={}), _draft(), key="k", sender=sender, now=utcnow())
+    async with db.session() as session:
+        mail = (await session.execute(select(Outbox).where(col(Outbox.channel) == "email"))).scalars().one()
+    assert mail.payload["recipient_id"] == "olga@romashka.ru"
 
 
 async def test_who_gets_nothing_and_why(db: Database) -> None:
@@ -153,6 +160,18 @@ async def test_who_gets_nothing_and_why(db: Database) -> None:
     texts = {c.contact.label(): c.text for c in with_template.sending}
     assert texts["Степан"] == "/template docs_reminder:ru | Степан | 20.12"
     assert texts["Семён"] is not None and texts["Семён"].startswith("Семён, добрый день!")
+
+
+async def test_a_person_erased_on_request_gets_nothing(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    await _write(db, "t2", channel="telegram", sender="502", hours_ago=2, name="Пётр")
+    async with db.session() as session:
+        await forget_person(session, await find_person(session, who="telegram:clients:502"))
+        await session.commit()
+    sender = await _sender(db)
+    async with db.session() as session:
+        the_plan = await plan(session, _draft(text="Офис закрыт 31 декабря."), sender=sender, now=utcnow())
+    assert [c.contact.label() for c in the_plan.copies] == ["Ольга"]
 
 
 async def test_a_group_gets_its_clients_and_the_company_and_manager_are_theirs(db: Database) -> None:
