@@ -4,7 +4,7 @@ bench/results/latest.json.
 Runs the benches that exist (each prints a JSON last line, parsed here) plus okno's own figures measured here:
 end-to-end latency inbound -> request stored, and RSS of `okno serve` idle and under load.
 
-    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,reindex,web,e2e]
+    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,reindex,web,broadcast,e2e]
 
 --quick passes each bench its smallest settings (fine on a loaded 2-core box; numbers are then indicative)."""
 
@@ -37,6 +37,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "staffbot": ("staffbot.py", [], []),
     "reindex": ("reindex.py", [], ["--messages", "300"]),
     "web": ("web_pages.py", [], ["--requests", "1000", "--history", "200", "--views", "5"]),
+    "broadcast": ("broadcast.py", [], ["--clients", "500", "--messages", "5"]),
 }
 COMPARE = {">=": operator.ge, "<=": operator.le, "<": operator.lt}
 # figure (flattened JSON path) -> (comparison, bound, source issue)
