@@ -35,6 +35,7 @@ from storage.repos.requests import (
     wait_for_client,
 )
 from storage.types import utcnow
+from web import reply_files
 from web.api import QUEUE
 from web.email_quotes import split_quoted
 from web.local_time import due_from_date, local_date
@@ -134,6 +135,8 @@ async def _page(request: web.Request, *, draft: str = "", status: int = 200) -> 
         saved=saved,  # the saved replies, filled in for this request
         contact=contact,  # blocked as spam, or not
         draft=draft,
+        max_files=reply_files.MAX_FILES,
+        max_file_mb=reply_files.MAX_FILE_BYTES // (1024 * 1024),
     )
 
 
@@ -275,6 +278,11 @@ async def reply(request: web.Request) -> web.Response:
     form = await request.post()
     body = str(form.get("text", "")).strip()
     template = str(form.get("template", "")).strip()
+    try:  # too many, empty or too large files: nothing sent, the text back in its box
+        files = reply_files.read(form) if not template else []
+    except reply_files.Refused as exc:
+        flash(request, exc.key, **exc.values)
+        return await _page(request, draft=body, status=422)
     refused: SavedReplyError | None = None
     async with state(request).services.db.session() as session:
         row = await _load(session, request)
@@ -292,7 +300,7 @@ async def reply(request: web.Request) -> web.Response:
     if refused is not None:  # nothing sent: the page again, the text back in its box to be mended
         flash(request, f"replies.{refused.reason}", value=refused.value)
         return await _page(request, draft=body, status=422)
-    if not body:
+    if not body and not files:
         flash(request, "conv.empty_reply")
         raise redirect(f"/ui/requests/{row.id}")
     db = state(request).services.db
@@ -303,6 +311,7 @@ async def reply(request: web.Request) -> web.Response:
             request_id=row.id or 0,
             staff_id=me(request).id or 0,
             text=body[:4000],
+            attachments=await reply_files.store(state(request).services.jobs.blobs, files),
         )
     except NothingToReplyTo:
         raise web.HTTPNotFound(text="nothing to reply to") from None

@@ -175,6 +175,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.missed": ("пропущен", "missed"),
     "conv.file": ("Файл", "File"),
     "conv.file_missing": ("файл ещё не загружен", "file not fetched yet"),
+    "conv.files": ("Файлы", "Files"),
+    "conv.files_hint": (
+        "до {count} файлов, до {size} МБ каждый; можно без текста",
+        "up to {count} files, up to {size} MB each; text is optional",
+    ),
+    "conv.files_too_many": (
+        "Ничего не отправлено: не больше {most} файлов в одном ответе",
+        "Nothing was sent: at most {most} files in one reply",
+    ),
+    "conv.file_empty": (
+        "Ничего не отправлено: файл «{name}» пустой",
+        "Nothing was sent: the file '{name}' is empty",
+    ),
+    "conv.file_too_large": (
+        "Ничего не отправлено: файл «{name}» больше {most} МБ — отправьте его частями или ссылкой",
+        "Nothing was sent: the file '{name}' is over {most} MB — send it in parts or as a link",
+    ),
     "conv.email_html": ("Письмо (HTML, очищено)", "Email (HTML, sanitized)"),
     "conv.alerts": ("Сигналы", "Alerts"),
     "conv.ack": ("Принять", "Acknowledge"),  # a button (the staff bot's «Беру» also takes the request)

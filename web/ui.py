@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,12 +23,14 @@ from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from storage.repos.audit import audit
 from storage.types import utcnow
+from web.reply_files import MAX_BODY_BYTES
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
 
 HERE = Path(__file__).parent
 Row = TypeVar("Row", bound=SQLModel)
 ME = web.RequestKey("okno_web_me", Staff)
+REPLY_PATH = re.compile(r"/ui/requests/\d+/reply")
 PUBLIC = ("/ui/login", "/ui/static/", "/ui/forgot", "/ui/welcome/")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -167,6 +170,15 @@ async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 @web.middleware
+async def reply_uploads(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A reply with files may be larger than okno's body limit for everything else (OKNO_HTTP__MAX_BODY_BYTES,
+    1 MB): the request page's reply form alone takes web/reply_files.MAX_BODY_BYTES."""
+    if request.method == "POST" and REPLY_PATH.fullmatch(request.path):
+        request = request.clone(client_max_size=max(MAX_BODY_BYTES, request.client_max_size))
+    return await handler(request)  # type: ignore[no-any-return]
+
+
+@web.middleware
 async def csrf(request: web.Request, handler: Any) -> web.StreamResponse:
     """Every state-changing request carries the session's CSRF token (form field or X-CSRF-Token)."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -249,7 +261,7 @@ def mount(app: web.Application, services: Services) -> None:
     """Adds the UI under /ui (and / -> /ui/) to okno's application."""
     from web.routes import ui_routes
 
-    ui = web.Application(middlewares=[security_headers, sessions, csrf, signed_in])
+    ui = web.Application(middlewares=[reply_uploads, security_headers, sessions, csrf, signed_in])
     aiohttp_jinja2.setup(
         ui,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from channels.base import SendFailed
-from intake.schema import OutboundMessage
+from intake.schema import AttachmentRef, OutboundMessage
 from storage.db import Database
 from storage.models import (
+    Attachment,
     ChannelIdentity,
     ContactMerge,
     Conversation,
@@ -54,10 +55,12 @@ async def queue_reply(
     staff_id: int,
     text: str,
     shown_in: tuple[int, int] | None = None,
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> Outbox:
-    """A staff reply on a request, in the channel the client last wrote from. `shown_in` (chat id, Telegram
-    message id): written in the staff group's topic, so it is there already and not mirrored into it again
-    (the mirror of a sent reply, bots/staff/mirror.mirror_reply, goes by the same key)."""
+    """A staff reply on a request, in the channel the client last wrote from: text, files (in blob
+    storage, `blob_key`) or both. `shown_in` (chat id, Telegram message id): written in the staff group's
+    topic, so it is there already and not mirrored into it again (the mirror of a sent reply,
+    bots/staff/mirror.mirror_reply, goes by the same key)."""
     async with db.session() as session:
         request = await session.get(Request, request_id)
         if request is None:
@@ -65,7 +68,7 @@ async def queue_reply(
         staff = await session.get(Staff, staff_id)
         assert staff is not None
         now = utcnow()
-        outbox = await _outbound(session, request, text=text, author=staff, at=now)
+        outbox = await _outbound(session, request, text=text, author=staff, at=now, attachments=attachments)
         await record_staff_reply(session, request=request, at=now, staff_id=staff_id)
         if shown_in is not None:
             chat_id, telegram_message_id = shown_in
@@ -146,6 +149,7 @@ async def _outbound(
     at: datetime,
     key: str | None = None,
     choices: tuple[str, ...] = (),
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> Outbox:
     """The outbound message and its Outbox row, in the conversation the client last wrote in; its key is
     `key` when given, else the Outbox row's."""
@@ -160,6 +164,7 @@ async def _outbound(
         at=at,
         key=key,
         choices=choices,
+        attachments=attachments,
         reply_to_key=inbound.message_key,
         # Email threads on these: "Re: <subject> [#R-<request>]", In-Reply-To and References.
         thread_hints={"subject": inbound.subject, "request_token": f"R-{request_id}"},
@@ -178,9 +183,11 @@ async def write_outbound(
     thread_hints: dict[str, Any],
     key: str | None = None,
     choices: tuple[str, ...] = (),
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> Outbox:
     """A message to the writer of client message `to`, in its conversation, and its Outbox row: a reply on a
-    request, or a broadcast's copy (no request, answering nothing). The caller commits and enqueues."""
+    request, or a broadcast's copy (no request, answering nothing). Its files get Attachment rows, so the
+    timeline shows and serves what was sent as it does a client's. The caller commits and enqueues."""
     conversation = await session.get(Conversation, to.conversation_id)
     assert conversation is not None
     message = Message(
@@ -192,12 +199,19 @@ async def write_outbound(
         direction="outbound",
         author_staff_id=author.id if author else None,
         kind="text",
-        text=text,
+        text=text or None,  # a file-only reply has no text
         sent_at=at,
         reply_to_key=reply_to_key,
     )
     session.add(message)
     await session.flush()
+    for position, ref in enumerate(attachments):
+        session.add(
+            Attachment(
+                message_id=message.id or 0, position=position, kind=ref.kind, filename=ref.filename,
+                mime=ref.mime, size=ref.size, blob_sha256=ref.blob_key,
+            )
+        )  # fmt: skip
     outbox = await add_outbox(
         session,
         channel=conversation.channel,
@@ -205,7 +219,8 @@ async def write_outbound(
         conversation_key=conversation.conversation_key,
         message_id=message.id,
         payload={
-            "text": text,
+            "text": text or None,
+            "attachments": [ref.model_dump(mode="json", exclude_none=True) for ref in attachments],
             "reply_to_key": reply_to_key,
             "author_name": author.name if author else None,
             "recipient_id": await _recipient(session, to),

@@ -3,6 +3,7 @@ passwords, and a signed-in HTTP client per role."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -233,6 +234,19 @@ class Browserless:
         """`data` as a list of pairs where a field repeats (checkboxes)."""
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
         form = pairs + ([("csrf", self.csrf)] if csrf else [])
+        async with self.http.post(self.base + path, data=form, allow_redirects=False) as resp:
+            await resp.read()
+            return resp
+
+    async def post_files(
+        self, path: str, data: dict[str, str], files: list[tuple[str, bytes, str]]
+    ) -> aiohttp.ClientResponse:
+        """A multipart form as a browser sends one with <input type=file name=files>: (name, bytes, mime)."""
+        form = aiohttp.FormData(quote_fields=False)  # names as a browser writes them: UTF-8, not %-quoted
+        for key, value in {**data, "csrf": self.csrf}.items():
+            form.add_field(key, value)
+        for name, content, mime in files:
+            form.add_field("files", io.BytesIO(content), filename=name, content_type=mime)
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as resp:
             await resp.read()
             return resp
