@@ -58,8 +58,8 @@ def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
     """Every channel sender this build has, by channel name, wired to what it reads (one per channel)."""
     return {
         "api": ApiSender(),
-        "email": EmailSender(),
-        "telegram": TelegramSender(),
+        "email": EmailSender(blobs=blobs.get),
+        "telegram": TelegramSender(blobs=blobs.get),
         "viber": ViberSender(reachable=StoredReachable(db)),
         "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }

@@ -1,4 +1,5 @@
-"""Replies to Telegram clients: text in ≤4096-character parts, files by file_id or URL, in the right topic."""
+"""Replies to Telegram clients: text in ≤4096-character parts, files by file_id, URL or okno's own bytes (a
+manager's upload, in blob storage), in the right topic."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
 
 from channels.base import AccountView, SendFailed, SendResult
 from channels.telegram.bots import BotPool, MissingToken
@@ -32,14 +39,23 @@ INLINE_WAIT_MAX_S = 10  # later parts of a split reply wait out a short 429 rath
 NETWORK_RETRY_AFTER_S = 5.0
 # Telegram's bulk limit: about 30 messages a second per bot; a broadcast stays under it (channels/throttle)
 MESSAGES_PER_SECOND = 25.0
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # the Bot API's sendPhoto limit; a larger picture goes as a document
+BlobReader = Callable[[str], Awaitable[bytes]]  # the bytes of a file okno keeps, by its blob key
 
 
 class TelegramSender:
     channel = "telegram"
 
-    def __init__(self, pool: BotPool | None = None, *, per_second: float = MESSAGES_PER_SECOND) -> None:
+    def __init__(
+        self,
+        pool: BotPool | None = None,
+        *,
+        per_second: float = MESSAGES_PER_SECOND,
+        blobs: BlobReader | None = None,
+    ) -> None:
         self.pool = pool or BotPool()
         self.throttle = Throttle(per_second)
+        self.blobs = blobs
 
     async def close(self) -> None:
         await self.pool.close()
@@ -50,7 +66,7 @@ class TelegramSender:
         except MissingToken as exc:
             raise SendFailed(str(exc)) from None
         chat, thread = split_conversation_key(message.conversation_key)
-        calls = _calls(bot, chat, thread, message)
+        calls = _calls(bot, chat, thread, message, await self._uploads(message))
         if not calls:
             raise SendFailed("nothing to send: no text and no attachment Telegram can take")
         first: Message | None = None
@@ -63,8 +79,17 @@ class TelegramSender:
             platform_message_id=f"{first.chat.id}:{first.message_id}", detail=f"{len(calls)} call(s)"
         )
 
+    async def _uploads(self, message: OutboundMessage) -> dict[str, bytes]:
+        """The bytes of the files Telegram has no handle for (a manager's upload), by blob key."""
+        keys = {r.blob_key for r in message.attachments if r.blob_key and not (r.file_id or r.url)}
+        if keys and self.blobs is None:
+            raise SendFailed("this Telegram sender reads no stored files (no blob reader given)")
+        return {key: await self.blobs(key) for key in keys} if self.blobs else {}
 
-def _calls(bot: Bot, chat: str, thread: int | None, message: OutboundMessage) -> list[Call]:
+
+def _calls(
+    bot: Bot, chat: str, thread: int | None, message: OutboundMessage, uploads: dict[str, bytes]
+) -> list[Call]:
     """The Bot API calls of one reply; only the first quotes the client's message."""
     quoted = split_message_key(message.reply_to_key)
     reply = (
@@ -80,7 +105,7 @@ def _calls(bot: Bot, chat: str, thread: int | None, message: OutboundMessage) ->
             _bind(bot.send_message, chat_id=chat, text=part, message_thread_id=thread, reply_markup=buttons)
         )
     for ref in message.attachments:
-        if call := _file_call(bot, chat, thread, ref):
+        if call := _file_call(bot, chat, thread, ref, uploads):
             calls.append(call)
     if calls and reply is not None:
         calls[0] = _with_reply(calls[0], reply)
@@ -97,10 +122,17 @@ def _buttons(choices: tuple[str, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
-def _file_call(bot: Bot, chat: str, thread: int | None, ref: AttachmentRef) -> Call | None:
-    handle = ref.file_id or ref.url
+def _file_call(
+    bot: Bot, chat: str, thread: int | None, ref: AttachmentRef, uploads: dict[str, bytes]
+) -> Call | None:
+    handle: str | BufferedInputFile | None = ref.file_id or ref.url
+    if not handle and ref.blob_key in uploads:
+        data = uploads[ref.blob_key or ""]
+        handle = BufferedInputFile(data, filename=ref.filename or "file")
+        if ref.kind == "image" and len(data) > PHOTO_MAX_BYTES:
+            return _bind(bot.send_document, chat_id=chat, document=handle, message_thread_id=thread)
     if not handle:
-        log.warning("telegram reply attachment %r has no file_id or URL; skipped", ref.filename)
+        log.warning("telegram reply attachment %r has no file_id, URL or stored file; skipped", ref.filename)
         return None
     if ref.kind == "image":
         return _bind(bot.send_photo, chat_id=chat, photo=handle, message_thread_id=thread)
