@@ -4,7 +4,7 @@ bench/results/latest.json.
 Runs the benches that exist (each prints a JSON last line, parsed here) plus okno's own figures measured here:
 end-to-end latency inbound -> request stored, and RSS of `okno serve` idle and under load.
 
-    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,reindex,web,broadcast,e2e]
+    python bench/run_all.py [--quick] [--only ingest,telegram,transcribe,summary,staffbot,reindex,web,…,e2e]
 
 --quick passes each bench its smallest settings (fine on a loaded 2-core box; numbers are then indicative)."""
 

@@ -455,6 +455,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This broadcast was sent already; it was not sent again.",
     ),
     "broadcasts.one": ("Рассылка", "Broadcast"),
+    "broadcasts.queued": (
+        "Рассылка готовится: копии пишутся в истории клиентов и уходят, получатели появятся здесь.",
+        "The broadcast is being prepared: its copies are written into the clients' histories and sent; the"
+        " recipients appear here.",
+    ),
+    "broadcasts.refresh": ("Обновить", "Refresh"),
     "broadcasts.who": ("Кому", "To"),
     "broadcasts.channel": ("Канал", "Channel"),
     "broadcasts.status": ("Состояние", "Status"),

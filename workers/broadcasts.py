@@ -7,13 +7,14 @@ it, and why, is written down beside who did."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -36,6 +37,7 @@ from storage.models import (
 from storage.repos.audit import audit
 from storage.repos.forget import FORGOTTEN_CHAT
 from storage.repos.org_chart import group_of, in_group
+from workers.context import services
 from workers.outbound import enqueue_send, write_outbound
 from workers.queue import JobQueue
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fill, unfilled
@@ -44,6 +46,8 @@ from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fil
 CHANNELS = ("telegram", "whatsapp", "viber", "email")
 WHATSAPP_WINDOW = timedelta(hours=24)
 SINCE_DAYS_MAX = 3660
+log = logging.getLogger(__name__)
+JOB = "send_broadcast"
 # Why a person got nothing, in the order the checks run (web.texts names each).
 SKIPS = ("blocked", "opted_out", "unreachable", "whatsapp_window", "unfilled")
 
@@ -291,15 +295,14 @@ def new_key() -> str:
 async def send(
     db: Database, queue: JobQueue, draft: Draft, *, key: str, sender: Staff, now: datetime
 ) -> tuple[int, bool]:
-    """Writes the broadcast, each copy's message and Outbox row in one transaction, then queues the sends.
-    (broadcast id, False) when this key was sent already: nothing goes out twice. Raises BroadcastError
-    (no_subject) before writing anything."""
+    """Stores the broadcast and queues `send_broadcast`, which writes the copies: thousands of them take
+    longer than a page should wait. (broadcast id, False) when this key was sent already: nothing goes out
+    twice. Raises BroadcastError (no_subject) before storing anything."""
     async with db.session() as session:
         existing = await _by_key(session, key)
         if existing is not None:
             return existing, False
-        the_plan = await plan(session, draft, sender=sender, now=now)
-        check_plan(draft, the_plan)
+        check_plan(draft, await plan(session, draft, sender=sender, now=now))
         row = Broadcast(
             key=key,
             text=draft.text,
@@ -311,10 +314,56 @@ async def send(
         )
         session.add(row)
         try:
-            await session.flush()
+            await session.commit()
         except IntegrityError:  # the same key pressed twice at once: the other press sends
             await session.rollback()
             return await _by_key(session, key) or 0, False
+        broadcast_id = row.id or 0
+    await enqueue_write(queue, broadcast_id)
+    return broadcast_id, True
+
+
+async def enqueue_write(queue: JobQueue, broadcast_id: int, *, again: int = 0) -> bool:
+    """Queues the broadcast's job; `again` (the sweeper's) makes a new job id, as a lost job's id may still
+    be held by the queue."""
+    job_id = f"{JOB}:{broadcast_id}" + (f":sweep{again}" if again else "")
+    try:
+        return await queue.enqueue(JOB, broadcast_id, job_id=job_id)
+    except Exception:
+        log.warning("broadcast %s stored, enqueue failed; the sweeper writes it", broadcast_id, exc_info=True)
+        return False
+
+
+async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
+    """The job: the broadcast's copies written, then their sends queued. Returns how many."""
+    app = services(ctx)
+    return await write_copies(app.db, app.queue, broadcast_id, now=app.clock())
+
+
+async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now: datetime) -> int:
+    """Every copy's message and Outbox row and every recipient row, in one transaction that claims the
+    broadcast first (`written_at`): a second run — the sweeper's, a job retried — writes nothing."""
+    async with db.session() as session:
+        claimed = await session.execute(
+            update(Broadcast)
+            .where(col(Broadcast.id) == broadcast_id, col(Broadcast.written_at).is_(None))
+            .values(written_at=now)
+        )
+        row = await session.get(Broadcast, broadcast_id)
+        if not claimed.rowcount or row is None:  # type: ignore[attr-defined]
+            return 0
+        sender = await session.get(Staff, row.created_by_id) if row.created_by_id is not None else None
+        if sender is None:
+            raise LookupError(f"broadcast {broadcast_id}: its sender is gone")
+        draft = Draft(
+            row.text,
+            tuple(row.audience.get("channels", ())),
+            int(row.audience.get("since_days", 1)),
+            row.audience.get("team"),
+            row.subject,
+            row.whatsapp_template,
+        )
+        the_plan = await plan(session, draft, sender=sender, now=now)
         sends: list[Outbox] = []
         for copy in the_plan.copies:
             message_id = None
@@ -333,7 +382,7 @@ async def send(
                 message_id = outbox.message_id
             session.add(
                 BroadcastRecipient(
-                    broadcast_id=row.id or 0,
+                    broadcast_id=broadcast_id,
                     contact_id=copy.contact.id or 0,
                     channel=copy.to.channel,
                     message_id=message_id,
@@ -346,14 +395,21 @@ async def send(
             actor_id=sender.id,
             action="broadcast.send",
             entity="broadcast",
-            entity_id=row.id,
+            entity_id=broadcast_id,
             details={"sent": len(sends), "skipped": the_plan.skipped(), **draft.audience()},
         )
         await session.commit()
-        broadcast_id = row.id or 0
     for outbox in sends:
         await enqueue_send(queue, outbox)
-    return broadcast_id, True
+    return len(sends)
+
+
+async def unwritten(session: AsyncSession, *, older_than: datetime) -> list[int]:
+    """Broadcasts stored but not written since `older_than`: their job was lost (the sweeper queues it)."""
+    query = select(Broadcast.id).where(
+        col(Broadcast.written_at).is_(None), col(Broadcast.created_at) < older_than
+    )
+    return [int(i) for i in (await session.execute(query)).scalars().all()]
 
 
 async def _by_key(session: AsyncSession, key: str) -> int | None:

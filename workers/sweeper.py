@@ -9,6 +9,7 @@ from typing import Any
 
 from storage.repos.outbox import due_outbox
 from storage.repos.raw_events import stale_pending
+from workers.broadcasts import enqueue_write, unwritten
 from workers.context import JobContext, services
 from workers.outbound import stuck_after
 from workers.recurring import roll_recurring_tasks
@@ -24,7 +25,8 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
             session, older_than=timedelta(seconds=app.sweep_min_age_s), max_attempts=app.max_tries
         )
         sends = await due_outbox(session, now=app.clock(), stuck_after=stuck_after(app))
-    queued = {"ingest": 0, "send_outbox": 0}
+        broadcasts = await unwritten(session, older_than=app.clock() - stuck_after(app))
+    queued = {"ingest": 0, "send_outbox": 0, "send_broadcast": 0}
     for raw_id, attempts in raws:
         # The id changes only after a run, so a job still waiting in the queue is not doubled.
         if await app.queue.enqueue("ingest", raw_id, job_id=f"ingest:{raw_id}:sweep{attempts}"):
@@ -34,6 +36,9 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         job_id = f"send_outbox:{outbox_id}:sweep{attempts}"
         if await app.queue.enqueue("send_outbox", outbox_id, job_id=job_id):
             queued["send_outbox"] += 1
+    for broadcast_id in broadcasts:  # stored, but its job was lost: written once whoever runs it (written_at)
+        if await enqueue_write(app.queue, broadcast_id, again=int(app.clock().timestamp()) // 600):
+            queued["send_broadcast"] += 1
     if any(queued.values()):
         log.info("sweeper re-queued %s", queued)
     await _once_a_minute(ctx, app)

@@ -27,6 +27,8 @@ class Broadcast(SQLModel, table=True):
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # when its copies were written (workers/broadcasts.send_broadcast); none yet: queued
+    written_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class BroadcastRecipient(SQLModel, table=True):

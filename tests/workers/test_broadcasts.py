@@ -31,7 +31,7 @@ from storage.repos.forget import forget_person
 from storage.repos.privacy import find_person
 from storage.types import utcnow
 from tests.factories import inbound
-from workers.broadcasts import BroadcastError, Draft, check_draft, plan, send
+from workers.broadcasts import BroadcastError, Draft, check_draft, plan, send, write_copies
 from workers.queue import InlineQueue
 
 pytestmark = pytest.mark.storage
@@ -63,6 +63,14 @@ async def _sender(db: Database) -> Staff:
         staff = await add_staff(session, name="Виктор", role="supervisor")
         await session.commit()
         return staff
+
+
+async def _sent(db: Database, draft: Draft, *, key: str, sender: Staff) -> int:
+    """Sent as the web sends it, and its job run (here, with no worker to send the copies)."""
+    queue = InlineQueue({}, ctx={})
+    broadcast_id, _ = await send(db, queue, draft, key=key, sender=sender, now=utcnow())
+    await write_copies(db, queue, broadcast_id, now=utcnow())
+    return broadcast_id
 
 
 def _draft(**fields: object) -> Draft:
@@ -113,7 +121,7 @@ async def test_each_person_gets_one_copy_where_they_last_wrote(db: Database) -> 
         only_telegram = await plan(session, _draft(channels=["telegram"]), sender=sender, now=utcnow())
     assert sorted(c.contact.display_name or "" for c in only_telegram.sending) == ["Мария", "Ольга"]
     # her address went with her into the contact she was merged into: the mail has a recipient
-    await send(db, InlineQueue({}, ctx={}), _draft(), key="k", sender=sender, now=utcnow())
+    await _sent(db, _draft(), key="k", sender=sender)
     async with db.session() as session:
         mail = (await session.execute(select(Outbox).where(col(Outbox.channel) == "email"))).scalars().one()
     assert mail.payload["recipient_id"] == "olga@romashka.ru"
@@ -253,12 +261,20 @@ async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:
     async def send_outbox(_ctx: dict[str, object], outbox_id: int) -> None:  # what a worker would send
         queued.append(outbox_id)
 
-    queue = InlineQueue({"send_outbox": send_outbox}, ctx={})
+    async def send_broadcast(
+        _ctx: dict[str, object], broadcast_id: int
+    ) -> int:  # the job, as a worker runs it
+        return await write_copies(db, queue, broadcast_id, now=utcnow())
+
+    queue = InlineQueue({"send_outbox": send_outbox, "send_broadcast": send_broadcast}, ctx={})
     draft = _draft()
     first = await send(db, queue, draft, key="k1", sender=sender, now=utcnow())
     again = await send(db, queue, draft, key="k1", sender=sender, now=utcnow())
     assert first[1] is True and again == (first[0], False)
     await queue.drain(timeout=10)
+    assert (
+        await write_copies(db, queue, first[0], now=utcnow()) == 0
+    )  # written once: a second run writes none
     async with db.session() as session:
         [row] = (await session.execute(select(Broadcast))).scalars().all()
         recipients = (await session.execute(select(BroadcastRecipient))).scalars().all()
@@ -292,7 +308,7 @@ async def test_a_clients_stop_in_answer_to_a_broadcast_ends_their_broadcasts(db:
     olga = await _write(db, "t1", channel="telegram", sender="501", hours_ago=3, name="Ольга")
     await _write(db, "t2", channel="telegram", sender="502", hours_ago=3, name="Пётр")
     sender = await _sender(db)
-    await send(db, InlineQueue({}, ctx={}), _draft(), key="k1", sender=sender, now=utcnow())
+    await _sent(db, _draft(), key="k1", sender=sender)
     stop = inbound(
         "t3", channel="telegram", account="clients", sender="501", text=" Стоп! ", sent_at=utcnow()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import timedelta
 
 import pytest
 from arq.connections import ArqRedis
@@ -12,10 +13,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from channels.base import RawPayload
+from intake.accept import accept
 from intake.policy import IntakePolicy
 from okno.services import Services
-from storage.models import Message, RawEvent
-from tests.factories import api_body
+from storage.models import Broadcast, BroadcastRecipient, Message, RawEvent
+from storage.repos.accounts import add_staff
+from storage.types import utcnow
+from tests.factories import api_body, inbound
+from workers.broadcasts import check_draft, send
 from workers.ingest import StoringSink
 from workers.queue import ArqQueue
 from workers.sweeper import sweep
@@ -49,11 +54,11 @@ async def test_enqueue_failure_after_commit_is_swept_once(services: Services) ->
     assert await messages(services) == 0
 
     queued = await sweep({"okno": services.jobs})
-    assert queued == {"ingest": 1, "send_outbox": 0}
+    assert queued == {"ingest": 1, "send_outbox": 0, "send_broadcast": 0}
     assert services.inline is not None
     await services.inline.drain()
     assert await messages(services) == 1
-    assert await sweep({"okno": services.jobs}) == {"ingest": 0, "send_outbox": 0}
+    assert await sweep({"okno": services.jobs}) == {"ingest": 0, "send_outbox": 0, "send_broadcast": 0}
     async with services.db.session() as session:
         raw = await session.get(RawEvent, raw_id)
         assert raw is not None and raw.status == "accepted" and raw.attempts == 1
@@ -123,3 +128,34 @@ def _payload(raw: RawEvent) -> RawPayload:
         account=raw.account, body=raw.body, headers=dict(raw.headers), received_at=raw.received_at,
         raw_event_id=raw.id,
     )  # fmt: skip
+
+
+async def test_a_broadcast_whose_job_was_lost_is_written_once_by_the_sweeper(services: Services) -> None:
+    """Stored, then Redis was gone for the enqueue: two minutes on, the sweeper queues it; once written,
+    never again."""
+    message = inbound(
+        "t1", channel="telegram", account="clients", sender="501", name="Ольга", sent_at=utcnow()
+    )
+    await accept(services.db, message, policy=POLICY)
+    async with services.db.session() as session:
+        boss = await add_staff(session, name="Виктор", role="supervisor")
+        await session.commit()
+    gone = ArqRedis(host="127.0.0.1", port=dead_port(), socket_connect_timeout=1)
+    broken = ArqQueue(gone, prefix="okno-test", installed=frozenset({"send_broadcast"}))
+    draft = check_draft(text="Офис закрыт 31 декабря.", channels=["telegram"], since_days=30)
+    broadcast_id, _ = await send(services.db, broken, draft, key="k", sender=boss, now=utcnow())
+    await gone.aclose(close_connection_pool=True)
+    assert (await sweep({"okno": services.jobs}))["send_broadcast"] == 0  # not two minutes old yet
+    clock = services.jobs.clock
+    services.jobs.clock = lambda: clock() + timedelta(minutes=3)
+    try:
+        assert (await sweep({"okno": services.jobs}))["send_broadcast"] == 1
+        assert services.inline is not None
+        await services.inline.drain()
+        assert (await sweep({"okno": services.jobs}))["send_broadcast"] == 0
+    finally:
+        services.jobs.clock = clock
+    async with services.db.session() as session:
+        row = await session.get(Broadcast, broadcast_id)
+        recipients = (await session.execute(select(BroadcastRecipient))).scalars().all()
+    assert row is not None and row.written_at is not None and len(recipients) == 1
