@@ -27,10 +27,8 @@ from workers.whatsapp import fetch_whatsapp_media, mark_whatsapp_read, sweep_wha
 
 JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
-    "send_broadcast": (
-        send_broadcast,
-        "io",
-    ),  # a broadcast's copies written, their sends queued: (broadcast_id,)
+    # a broadcast's copies written, their sends queued: (broadcast_id,)
+    "send_broadcast": (send_broadcast, "io"),
     "analyze_message": (analyze_message, "llm"),
     "fill_request_form": (fill_request_form, "llm"),
     "analyze_call": (analyze_call, "llm"),  # enqueued after a transcript: args (message_id,)
