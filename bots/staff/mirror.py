@@ -90,8 +90,11 @@ async def mirror_reply(ctx: dict[str, Any], message_id: int) -> str:
             .scalars()
             .first()
         )
+        of_message = col(Attachment.message_id) == message_id
+        sent_files = (await session.execute(select(Attachment.filename).where(of_message))).scalars().all()
     if topic is None:
         return "no topic"
+    files = [say("mirror_file", cfg.language, name=f or "—", note="") for f in sent_files]
     failed = message.delivery_status == "failed"
     key = f"mirror-failed:{message_id}" if failed else mirror_key(message_id)
     if not failed and await _already(app, message_id):
@@ -117,7 +120,8 @@ async def mirror_reply(ctx: dict[str, Any], message_id: int) -> str:
         kind="mirror",
         chat_id=topic.chat_id,
         thread_id=topic.message_thread_id,
-        text=f"{head}\n{message.text or ''}",
+        # a file-only reply is read by its files' names (the files are on the request's page)
+        text="\n".join([head, message.text or "", *files] if not files or message.text else [head, *files]),
     )
     return "mirrored" if sent is not None else "not sent"
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from bots.staff.mirror import mirror_reply, mirror_to_topic
 from channels.whatsapp.send import WhatsAppSender
 from channels.whatsapp.window import CustomerWindow
+from intake.schema import AttachmentRef
 from okno.app import build_app
 from sandbox.whatsapp import GraphApiStandIn
 from storage.models import ForumTopic, Message, Request, RequestNote
@@ -273,6 +274,27 @@ async def test_the_topic_holds_the_answers_given_elsewhere_and_those_the_client_
         f"⚠️ Клиенту не доставлено · Иван Соколов · whatsapp · заявка #{request_id}: 131026"
     )
     assert late.endswith("\nАкт сверки пришлём завтра до обеда.") and len(desk.api.sent("sendMessage")) == 5
+
+
+async def test_a_file_only_answer_is_mirrored_by_its_files_names(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    """An answer from the web with a file and no text: the topic reads what was sent, not an empty line."""
+    await _client_writes(desk, graph, "Пришлите акт сверки")
+    async with desk.services.db.session() as session:
+        request_id = (await session.execute(select(Request))).scalars().one().id or 0
+    key = await desk.services.jobs.blobs.put(b"%PDF-1.4 akt")
+    act = AttachmentRef(
+        kind="document", filename="Акт сверки.pdf", mime="application/pdf", size=12, blob_key=key
+    )
+    await queue_reply(
+        desk.services.db, desk.app.queue, request_id=request_id, staff_id=desk.staff["Иван"].id or 0,
+        text="", attachments=(act,),
+    )  # fmt: skip
+    await desk.drain()
+    assert graph.sent[-1]["document"]["filename"] == "Акт сверки.pdf"
+    mirrored = desk.api.sent("sendMessage")[-1]["text"]
+    assert mirrored == f"↩️ Иван Соколов → клиенту · whatsapp · заявка #{request_id}\n📎 Акт сверки.pdf"
 
 
 async def test_spam_in_the_topic_blocks_the_contact_and_nothing_more_comes_of_them(
