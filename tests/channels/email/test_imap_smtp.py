@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from channels.base import AccountView
 from channels.email.account import MailAccount, mail_account
 from channels.email.imap import Cursor, ImapLoop
+from intake.schema import AttachmentRef
 from okno.services import Services
 from storage.models import Conversation, Message, Outbox, RawEvent
 from storage.repos.accounts import add_channel_account, add_staff
@@ -285,6 +286,47 @@ async def test_reply_threads_and_the_answer_lands_in_the_same_request(
     async with services.db.session() as session:
         conversations = (await session.execute(select(Conversation))).scalars().all()
     assert [c.conversation_key for c in conversations] == [root]
+
+
+async def test_a_reply_with_a_file_carries_it_as_an_attachment(
+    services: Services, dovecot: Dovecot, mailbox: str, smtp: tuple[RecordingHandler, int]
+) -> None:
+    """A manager's upload, kept in blob storage, goes in the mail as a named attachment with its bytes."""
+    handler, smtp_port = smtp
+    cfg = config(dovecot, mailbox, smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_security="starttls")
+    async with services.db.session() as session:
+        await add_channel_account(
+            session, box=services.box, channel="email", name="sales", config=cfg,
+            secrets={"password": dovecot.password},
+        )  # fmt: skip
+        staff = await add_staff(session, name="Анна", role="manager")
+        await session.commit()
+    loop = ImapLoop(account(dovecot, cfg), DatabaseCursors(services.db))
+    task = asyncio.create_task(loop.run(services.sink))
+    deliver(dovecot, mailbox, client_mail(1, "Акт сверки"))
+    await wait_for(services, 1)
+    await stop(task)
+    [first] = await email_messages(services)
+    assert first.request_id is not None
+    pdf = b"%PDF-1.4\n% akt sverki\n" + bytes(range(256)) * 64
+    key = await services.jobs.blobs.put(pdf)
+    act = AttachmentRef(
+        kind="document", filename="Акт сверки.pdf", mime="application/pdf", size=len(pdf), blob_key=key
+    )
+    await queue_reply(
+        services.db, services.queue, request_id=first.request_id, staff_id=staff.id or 0,
+        text="Пётр, добрый день! Акт сверки во вложении.", attachments=(act,),
+    )  # fmt: skip
+    assert services.inline is not None
+    await services.inline.drain()
+    [sent] = handler.received
+    mail = email.message_from_bytes(sent.data, policy=email.policy.default)
+    assert isinstance(mail, EmailMessage)
+    [part] = list(mail.iter_attachments())
+    assert part.get_filename() == "Акт сверки.pdf" and part.get_content_type() == "application/pdf"
+    assert part.get_content() == pdf
+    plain = mail.get_body(("plain",))
+    assert plain is not None and "Акт сверки во вложении." in plain.get_content()
 
 
 async def test_smtp_refusal_is_a_send_failure(
