@@ -11,9 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Alert, Client, Message, Outbox, Request, Staff, Task
+from storage.models import Alert, Attachment, Client, Message, Outbox, Request, Staff, Task
 from storage.repos.audit import audit
 from storage.repos.staff_bot import active_staff
 from workers.client_wait import silent_clients
@@ -267,6 +268,7 @@ async def failed_replies(app: JobContext) -> int:
             .where(col(Message.request_id).is_not(None))
         )
         failed = (await session.execute(query)).all()
+        files = await _file_names(session, [m.id for _, m in failed])
         people = {s.id: s for s in await active_staff(session)}
         clients: dict[int | None, str | None] = {}
         for request_id in {m.request_id for _, m in failed} - {None}:
@@ -284,7 +286,8 @@ async def failed_replies(app: JobContext) -> int:
             lang,
             request=message.request_id or "—",
             client=clients.get(message.request_id) or say("unknown_client", lang),
-            text=one_line(message.text or "", REPLY_CHARS),
+            # a reply of files alone is told by their names
+            text=one_line(message.text or ", ".join(files.get(message.id, [])), REPLY_CHARS),
             reason=one_line(outbox.last_error or "—", REPLY_CHARS),
         )
         link = request_link(web_url, message.request_id, message.id)
@@ -292,6 +295,17 @@ async def failed_replies(app: JobContext) -> int:
             app, author, key=f"reply_failed:{outbox.id}", kind="reply_failed", text=text, link=link
         )
     return sent
+
+
+async def _file_names(session: AsyncSession, message_ids: list[int | None]) -> dict[int | None, list[str]]:
+    """«📎 name» of each file the messages carried, by message id."""
+    query = select(Attachment.message_id, Attachment.filename).where(
+        col(Attachment.message_id).in_(message_ids)
+    )
+    names: dict[int | None, list[str]] = {}
+    for message_id, filename in (await session.execute(query.order_by(col(Attachment.position)))).all():
+        names.setdefault(message_id, []).append(f"📎 {filename or '—'}")
+    return names
 
 
 async def staff_tick(ctx: dict[str, Any]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
-from intake.schema import CallInfo
+from intake.schema import AttachmentRef, CallInfo
 from storage.models import Alert, Call, Message, Outbox, Request, StaffNotice, Task, TranscriptSegment
 from storage.repos.company_settings import BusinessHours, SlaSettings, save_sla_settings
 from storage.types import utcnow
@@ -238,6 +238,21 @@ async def test_a_reply_the_client_did_not_get_is_told_to_its_author_once(desk: S
     async with desk.services.db.session() as session:
         notices = (await session.execute(select(StaffNotice))).scalars().all()
     assert [n.kind for n in notices if n.key == f"reply_failed:{outbox.id}"] == ["reply_failed"]
+
+
+async def test_a_reply_of_files_alone_that_failed_is_told_by_their_names(desk: StaffDesk) -> None:
+    result = await accept(desk.services.db, inbound("e1", text="Нужен акт сверки."), policy=IntakePolicy())
+    key = await desk.services.jobs.blobs.put(b"%PDF-1.4 akt")
+    act = AttachmentRef(kind="document", filename="Акт сверки.pdf", size=12, blob_key=key)
+    await queue_reply(
+        desk.services.db, desk.services.queue, request_id=result.request_id or 0,
+        staff_id=desk.staff["Иван"].id or 0, text="", attachments=(act,),
+    )  # fmt: skip
+    assert desk.services.inline is not None
+    await desk.services.inline.drain()
+    await tick(desk)
+    [told] = [p for p in _sent_to(desk, 7002) if "не получил" in str(p["text"])]
+    assert "«📎 Акт сверки.pdf»" in str(told["text"])  # not an empty «»
 
 
 async def test_a_broadcasts_failed_copies_are_not_told_one_by_one(desk: StaffDesk) -> None:
