@@ -172,8 +172,10 @@ async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
 @web.middleware
 async def reply_uploads(request: web.Request, handler: Any) -> web.StreamResponse:
     """A reply with files may be larger than okno's body limit for everything else (OKNO_HTTP__MAX_BODY_BYTES,
-    1 MB): the request page's reply form alone takes web/reply_files.MAX_BODY_BYTES."""
-    if request.method == "POST" and REPLY_PATH.fullmatch(request.path):
+    1 MB): the request page's reply form alone takes web/reply_files.MAX_BODY_BYTES — from a signed-in
+    member only (the CSRF check reads the whole form before anything else looks at who sent it)."""
+    signed = isinstance(request[SESSION].get("sid"), int)  # the session cookie is signed: not forgeable
+    if signed and request.method == "POST" and REPLY_PATH.fullmatch(request.path):
         request = request.clone(client_max_size=max(MAX_BODY_BYTES, request.client_max_size))
     return await handler(request)  # type: ignore[no-any-return]
 
@@ -261,7 +263,7 @@ def mount(app: web.Application, services: Services) -> None:
     """Adds the UI under /ui (and / -> /ui/) to okno's application."""
     from web.routes import ui_routes
 
-    ui = web.Application(middlewares=[reply_uploads, security_headers, sessions, csrf, signed_in])
+    ui = web.Application(middlewares=[security_headers, sessions, reply_uploads, csrf, signed_in])
     aiohttp_jinja2.setup(
         ui,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

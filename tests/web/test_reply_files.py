@@ -4,8 +4,10 @@ nothing and the text comes back to its box."""
 
 from __future__ import annotations
 
+import io
 import os
 
+import aiohttp
 import pytest
 from sqlmodel import col, select
 
@@ -74,6 +76,12 @@ async def test_a_reply_with_files_reaches_the_client_and_the_timeline(
     # the room for files is the reply form's: okno's 1 MB limit holds for every other form
     big = [("акт.pdf", PDF, "application/pdf")]
     assert (await anna.post_files(f"{own}/notes", {"text": "заметка"}, big)).status == 413
+    # nor does anyone not signed in get the room: their body is refused before the form is read
+    async with aiohttp.ClientSession() as stranger:
+        stranger_form = aiohttp.FormData()
+        stranger_form.add_field("files", io.BytesIO(PDF), filename="x.pdf", content_type="application/pdf")
+        async with stranger.post(f"{seeded.url}{own}/reply", data=stranger_form) as resp:
+            assert resp.status == 413
 
 
 async def test_a_file_alone_is_a_reply(seeded: Seeded, sign_in: SignIn) -> None:
