@@ -21,6 +21,7 @@ FUZZED = {
     "email": "test_fuzz_email.py",
     "telegram": "test_fuzz_telegram.py",
     "telephony": "test_fuzz_telephony.py",
+    "viber": "test_fuzz_viber.py",
     "whatsapp": "test_fuzz_whatsapp.py",
 }
 

@@ -29,6 +29,7 @@ SECRETS = {
         "verify_token": "wa-verify-1",
         "access_token": "wa-access-1",
     },
+    "viber": {"auth_token": "vb-auth-token-1"},
     "generic": {"webhook_secret": "pbx-hook-secret-1"},
     "twilio": {"auth_token": "twilio-token-1"},
     "zadarma": {"api_key": "zd-key-1", "api_secret": "zd-secret-1"},
@@ -79,6 +80,8 @@ async def accounts(live: Live) -> Live:
         box = live.services.box
         await add(session, box=box, channel="telegram", name="bot", config={}, secrets=SECRETS["telegram"])
         await add(session, box=box, channel="whatsapp", name="wa", config={}, secrets=SECRETS["whatsapp"])
+        viber = {"sender_name": "Окно"}
+        await add(session, box=box, channel="viber", name="vb", config=viber, secrets=SECRETS["viber"])
         for provider in PROVIDERS:
             config = {"provider": provider}
             await add(
@@ -100,6 +103,8 @@ def _webhook_urls(path: str) -> list[tuple[str, dict[str, str]]]:
         return [("/telegram_staff/staff/webhook", {SECRET_HEADER: SECRETS["staff"]["webhook_secret"]})]
     if path == "/whatsapp/{account}/webhook":
         return [("/whatsapp/wa/webhook", {})]  # the signature is over the body: checked after the size
+    if path == "/viber/{account}/webhook":
+        return [("/viber/vb/webhook", {})]  # signed over the body, like WhatsApp's: checked after the size
     if path.startswith("/telephony/{provider}/{account}/webhook"):
         tail = "/events/call" if path.endswith("}") and "tail" in path else ""
         return [(f"/telephony/{p}/{p}/webhook{tail}", {}) for p in PROVIDERS]
