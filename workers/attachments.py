@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq.worker import Retry
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from storage.models import Attachment, Message
-from workers.context import services
+from workers.context import JobContext, services
 
 # Channels whose fetch job takes the message id, and those whose job takes one attachment id.
 BY_MESSAGE = {"telegram": "fetch_telegram_files", "email": "extract_email_parts"}
@@ -49,3 +51,26 @@ async def fetch_attachments(ctx: dict[str, Any], message_id: int) -> int:
             await app.queue.enqueue(job, attachment_id, job_id=f"{job}:{attachment_id}")
         return len(pending)
     return 0  # the API channel hands over URLs the integrator serves: nothing to fetch here
+
+
+async def keep_fetched(app: JobContext, attachment: Attachment, data: bytes, mime: str) -> str:
+    """A channel's fetched file into blob storage and onto its attachment row (the row's MIME, where the
+    message named one, stays)."""
+    key = await app.blobs.put(data)
+    async with app.db.session() as session:
+        await session.execute(
+            update(Attachment)
+            .where(col(Attachment.id) == attachment.id)
+            .values(blob_sha256=key, size=len(data), mime=attachment.mime or mime)
+        )
+        await session.commit()
+    return "stored"
+
+
+def retry_fetch(ctx: dict[str, Any], app: JobContext, *, base_s: float) -> Retry | None:
+    """A fetch that failed in a way worth another try: the Retry to raise (the n-th waits n × base_s, at
+    most five minutes), or None once the tries are spent."""
+    tries = int(ctx.get("job_try", 1))
+    if tries >= app.max_tries:
+        return None
+    return Retry(defer=min(300.0, base_s * tries))

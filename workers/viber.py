@@ -8,14 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from arq.worker import Retry
-from sqlalchemy import update
 from sqlmodel import col, select
 
 from channels.media import MediaRefused
 from channels.viber.media import FILE_KINDS, download
 from storage.db import Database
 from storage.models import Attachment, ChannelIdentity, Message
+from workers.attachments import keep_fetched, retry_fetch
 from workers.context import JobContext, services
 
 log = logging.getLogger(__name__)
@@ -41,20 +40,12 @@ async def fetch_viber_media(ctx: dict[str, Any], attachment_id: int) -> str:
         log.warning("viber media of attachment %d not stored: %s", attachment_id, exc)
         return "refused"
     except (aiohttp.ClientError, TimeoutError) as exc:
-        tries = int(ctx.get("job_try", 1))
-        if tries >= app.max_tries:
-            log.warning("viber media of attachment %d: gave up after %d tries: %r", attachment_id, tries, exc)
+        again = retry_fetch(ctx, app, base_s=RETRY_BASE_S)
+        if again is None:
+            log.warning("viber media of attachment %d: gave up: %r", attachment_id, exc)
             return "failed"
-        raise Retry(defer=min(300.0, RETRY_BASE_S * tries)) from exc
-    key = await app.blobs.put(got.data)
-    async with app.db.session() as session:
-        await session.execute(
-            update(Attachment)
-            .where(col(Attachment.id) == attachment_id)
-            .values(blob_sha256=key, size=len(got.data), mime=attachment.mime or got.mime)
-        )
-        await session.commit()
-    return "stored"
+        raise again from exc
+    return await keep_fetched(app, attachment, got.data, got.mime)
 
 
 async def _load(app: JobContext, attachment_id: int) -> Attachment | None:

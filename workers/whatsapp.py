@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 from arq.worker import Retry
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,6 +21,7 @@ from channels.whatsapp.window import WINDOW
 from storage.db import Database
 from storage.models import Attachment, Conversation, Message
 from storage.repos.conversations import last_inbound_at
+from workers.attachments import keep_fetched, retry_fetch
 from workers.context import JobContext, services
 
 log = logging.getLogger(__name__)
@@ -52,22 +52,12 @@ async def fetch_whatsapp_media(ctx: dict[str, Any], attachment_id: int) -> str:
         )
         return "refused"
     except (aiohttp.ClientError, TimeoutError, GraphError) as exc:
-        tries = int(ctx.get("job_try", 1))
-        if tries >= app.max_tries:
-            log.warning(
-                "whatsapp media %s: giving up after %d tries: %r", attachment.platform_ref, tries, exc
-            )
+        again = retry_fetch(ctx, app, base_s=RETRY_BASE_S)
+        if again is None:
+            log.warning("whatsapp media %s: giving up: %r", attachment.platform_ref, exc)
             return "failed"
-        raise Retry(defer=min(300.0, RETRY_BASE_S * tries)) from exc
-    key = await app.blobs.put(got.data)
-    async with app.db.session() as session:
-        await session.execute(
-            update(Attachment)
-            .where(col(Attachment.id) == attachment_id)
-            .values(blob_sha256=key, size=len(got.data), mime=attachment.mime or got.mime)
-        )
-        await session.commit()
-    return "stored"
+        raise again from exc
+    return await keep_fetched(app, attachment, got.data, got.mime)
 
 
 async def _load(app: JobContext, attachment_id: int) -> tuple[Attachment, str] | None:
