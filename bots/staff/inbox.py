@@ -2,20 +2,23 @@
 creates it and mirrors the client's messages). A staff member's message in a topic goes to the client through
 the original channel (the Outbox, workers/outbound.queue_reply: first response, in_work); /note is an
 internal note, never sent; /done, /assign Имя, /due 01.12, /wait 10.12 (waiting for the client) act on the
-topic's request; /spam blocks its contact."""
+topic's request; /spam blocks its contact. A document or photo posted there goes to the client too."""
 
 from __future__ import annotations
 
 import logging
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from assistant.due_dates import resolve_due
 from assistant.staff_names import resolve_staff
 from bots.staff.texts import say
+from intake.schema import AttachmentRef
 from intake.sla import client_wait_due
 from storage.models import Request, Staff
 from storage.repos.audit import audit
@@ -29,6 +32,7 @@ from workers.outbound import NothingToReplyTo, queue_reply
 from workers.staffbot_config import StaffBotSettings
 
 log = logging.getLogger(__name__)
+TOPIC_FILE_BYTES = 20 * 1024 * 1024  # what getFile lets a bot download
 
 
 async def topic_request_id(message: Message, app: JobContext) -> int | None:
@@ -206,8 +210,47 @@ async def reply(message: Message, staff: Staff, app: JobContext, lang: str) -> N
     await answer_client(message, staff, app, lang, request_id=request_id, text=message.text or "")
 
 
+async def reply_file(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
+    """A document or photo a staff member posts in a client's topic goes to the client, its caption as the
+    text: the Bot API hands a bot files of up to 20 MB, which is also okno's limit for a reply's file."""
+    request_id = await topic_request_id(message, app)
+    if request_id is None or message.bot is None:
+        return
+    handle = message.document or (message.photo[-1] if message.photo else None)
+    if handle is None:
+        return
+    name = message.document.file_name if message.document else None
+    mime = (message.document.mime_type if message.document else "image/jpeg") or "application/octet-stream"
+    if handle.file_size is not None and handle.file_size > TOPIC_FILE_BYTES:
+        await message.reply(say("topic_file_too_large", lang, most=str(TOPIC_FILE_BYTES // (1024 * 1024))))
+        return
+    try:
+        got = await message.bot.download(handle.file_id)
+    except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as exc:
+        await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
+        return
+    data = got.read() if got is not None else b""
+    ref = AttachmentRef(
+        kind="document" if message.document else "image",
+        filename=name or ("photo.jpg" if message.photo else "file"),
+        mime=mime,
+        size=len(data),
+        blob_key=await app.blobs.put(data),
+    )
+    await answer_client(
+        message, staff, app, lang, request_id=request_id, text=message.caption or "", attachments=(ref,)
+    )
+
+
 async def answer_client(
-    message: Message, staff: Staff, app: JobContext, lang: str, *, request_id: int, text: str
+    message: Message,
+    staff: Staff,
+    app: JobContext,
+    lang: str,
+    *,
+    request_id: int,
+    text: str,
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> bool:
     """The member's answer, written in the topic, to the client; False, and the member told why, when it
     cannot go. The topic shows it already, so it is not mirrored back there (`shown_in`)."""
@@ -219,6 +262,7 @@ async def answer_client(
             staff_id=staff.id or 0,
             text=text,
             shown_in=(message.chat.id, message.message_id),
+            attachments=attachments,
         )
     except NothingToReplyTo as exc:
         await message.reply(say("topic_reply_failed", lang, reason=str(exc)))
@@ -238,4 +282,5 @@ def inbox_router(cfg: StaffBotSettings) -> Router:
     router.message.register(wait, Command("wait"))
     router.message.register(spam, Command("spam"))
     router.message.register(reply, F.text, ~F.text.startswith("/"))
+    router.message.register(reply_file, F.document | F.photo)
     return router

@@ -88,6 +88,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_due": "📅 Срок заявки #{id}: {due}.",
         "topic_due_bad": "Не понял дату, например: /due 01.12",
         "topic_reply_failed": "Не удалось отправить клиенту: {reason}",
+        "topic_file_too_large": (
+            "Файл не отправлен: боту Telegram доступны файлы до {most} МБ. Отправьте его из веб-версии."
+        ),
         "topic_bad_status": "Нельзя: {reason}",
         "topic_wait": "⏳ Заявка #{id}: ждём клиента до {due}; промолчит — напомню ответственному.",
         "topic_wait_off": "⏳ Заявка #{id}: ждём клиента (напоминания о молчании клиента выключены).",
@@ -209,6 +212,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "topic_due": "📅 Request #{id} due: {due}.",
         "topic_due_bad": "I did not get the date, e.g. /due 01.12",
         "topic_reply_failed": "Not sent to the client: {reason}",
+        "topic_file_too_large": "Not sent: a Telegram bot gets files up to {most} MB. Send it from the web.",
         "topic_bad_status": "Not allowed: {reason}",
         "topic_wait": (
             "⏳ Request #{id}: waiting for the client until {due}; if they stay silent, the assignee "

@@ -22,7 +22,7 @@ from storage.models import ForumTopic, Message, Request, RequestNote
 from storage.repos.accounts import add_channel_account
 from storage.repos.saved_replies import save_saved_reply
 from storage.types import utcnow
-from tests.bots.staff.conftest import FORUM, StaffDesk, texts
+from tests.bots.staff.conftest import DATE, FORUM, StaffDesk, texts
 from tests.channels.whatsapp.conftest import account_of
 from tests.conftest import start_app
 from workers.outbound import enqueue_send, queue_notice, queue_reply
@@ -311,3 +311,39 @@ async def test_spam_in_the_topic_blocks_the_contact_and_nothing_more_comes_of_th
     async with desk.services.db.session() as session:
         requests = (await session.execute(select(Request))).scalars().all()
         assert [(r.id, r.status) for r in requests] == [(request_id, "cancelled")]
+
+
+async def test_a_document_posted_in_the_topic_reaches_the_client_with_its_caption(
+    desk: StaffDesk, graph: GraphApiStandIn
+) -> None:
+    """A Telegram-first team answers with the act as a file in the client's topic: the staff bot downloads
+    it, and it goes to the WhatsApp client as a document with the caption; one past what a bot may download
+    is refused in the topic, and nothing goes."""
+    await _client_writes(desk, graph, "Пришлите акт сверки за ноябрь")
+    thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
+    act = b"%PDF-1.4 akt sverki " + bytes(2000)
+
+    def posted(file_id: str, size: int) -> dict[str, object]:
+        return {
+            "message": {
+                "message_id": next(desk.ids), "from": desk.user(7001), "date": DATE,
+                "chat": {"id": FORUM, "type": "supergroup", "title": "Сотрудники", "is_forum": True},
+                "message_thread_id": thread, "is_topic_message": True, "caption": "Ирина, акт во вложении.",
+                "document": {"file_id": file_id, "file_unique_id": file_id[-8:], "file_size": size,
+                             "file_name": "Акт сверки.pdf", "mime_type": "application/pdf"},
+            }
+        }  # fmt: skip
+
+    calls = await desk.feed(posted(desk.api.add_file(act), len(act)))
+    assert not any(c["method"] == "sendMessage" for c in calls)  # nothing to say: it went
+    await desk.drain()
+    [sent] = graph.sent
+    assert sent["document"]["filename"] == "Акт сверки.pdf" and sent["document"]["caption"] == (
+        "Ирина, акт во вложении."
+    )
+    assert [m.data for m in graph.media.values()] == [act]
+    too_big = 21 * 1024 * 1024
+    calls = await desk.feed(posted(desk.api.add_file(b"x", size=too_big), too_big))
+    assert any("боту Telegram доступны файлы до 20 МБ" in str(c.get("text")) for c in calls)
+    await desk.drain()
+    assert len(graph.sent) == 1
