@@ -258,6 +258,7 @@ async def _store_new(session: AsyncSession, msg: InboundMessage, *, policy: Inta
             *(_thanks(attached.request.id or 0) if attached is not None and attached.rated else ()),
             *(_off_hours(attached.request.id or 0) if attached is not None and attached.opened else ()),
             *_refiled(refile, request.client_id if request else None),
+            *(_stop_confirmed(message.id or 0) if stopped else ()),
         ),
     )
 
@@ -271,6 +272,11 @@ def _off_hours(request_id: int) -> tuple[FollowUp, ...]:
     """A request opened: the client is told when it will be answered if the company is closed now
     (workers/off_hours.py; it decides, by the company's settings and calendar)."""
     return (FollowUp("off_hours_notice", (request_id,), f"off_hours_notice:{request_id}", "io"),)
+
+
+def _stop_confirmed(message_id: int) -> tuple[FollowUp, ...]:
+    """The client's «СТОП» to a broadcast: okno answers that they are off the list (workers/broadcasts.py)."""
+    return (FollowUp("confirm_broadcast_stop", (message_id,), f"confirm_broadcast_stop:{message_id}", "io"),)
 
 
 def _refiled(message_ids: list[int], client_id: int | None) -> tuple[FollowUp, ...]:

@@ -8,7 +8,7 @@ from bots.client.feed import client_bot_update
 from bots.staff.mirror import mirror_reply, mirror_to_topic
 from workers.analyze import analyze_call, analyze_message, fill_request_form
 from workers.attachments import fetch_attachments
-from workers.broadcasts import send_broadcast
+from workers.broadcasts import confirm_broadcast_stop, send_broadcast
 from workers.email_parts import extract_email_parts, sweep_email_parts
 from workers.indexing import index_message
 from workers.ingest import ingest
@@ -29,6 +29,7 @@ JOBS: dict[str, tuple[JobFunc, str]] = {
     "ingest": (ingest, "io"),
     # a broadcast's copies written, their sends queued: (broadcast_id,)
     "send_broadcast": (send_broadcast, "io"),
+    "confirm_broadcast_stop": (confirm_broadcast_stop, "io"),  # a client's «СТОП» answered: (message_id,)
     "analyze_message": (analyze_message, "llm"),
     "fill_request_form": (fill_request_form, "llm"),
     "analyze_call": (analyze_call, "llm"),  # enqueued after a transcript: args (message_id,)

@@ -414,3 +414,37 @@ async def unwritten(session: AsyncSession, *, older_than: datetime) -> list[int]
 
 async def _by_key(session: AsyncSession, key: str) -> int | None:
     return (await session.execute(select(Broadcast.id).where(col(Broadcast.key) == key))).scalars().first()
+
+
+STOPPED = {
+    "ru": "Вы отписались от рассылок. На ваши обращения будем отвечать, как прежде.",
+    "en": "You will get no more broadcasts. We will answer your requests as before.",
+}
+
+
+async def confirm_broadcast_stop(ctx: dict[str, Any], message_id: int) -> str:
+    """The follow-up of a client's «СТОП» to a broadcast: one answer, in their chat, that they are off the
+    list (in the company's language); once, however often the job runs."""
+    app = services(ctx)
+    key = f"okno-stop:{message_id}"
+    async with app.db.session() as session:
+        stop = await session.get(Message, message_id)
+        if stop is None:
+            return "gone"
+        if (await session.execute(select(Message.id).where(col(Message.message_key) == key))).first():
+            return "sent already"
+        text = STOPPED.get(app.policy.language, STOPPED["ru"])
+        outbox = await write_outbound(
+            session,
+            stop,
+            request_id=None,
+            text=text,
+            author=None,
+            at=app.clock(),
+            reply_to_key=stop.message_key,
+            thread_hints={"subject": stop.subject},
+            key=key,
+        )
+        await session.commit()
+    await enqueue_send(app.queue, outbox)
+    return "sent"

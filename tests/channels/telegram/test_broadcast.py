@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from storage.models import BroadcastRecipient, Message, Staff
+from storage.models import BroadcastRecipient, Message, Request, Staff
 from storage.types import utcnow
 from tests.channels.telegram.conftest import TelegramLive
 from tests.channels.telegram.test_client_bot import Client
@@ -48,3 +48,26 @@ async def test_copies_arrive_and_a_blocked_bot_is_passed_by_next_time(tg_live: T
     async with tg_live.services.db.session() as session:
         second = select(BroadcastRecipient.skipped).where(col(BroadcastRecipient.broadcast_id) == 2)
         assert sorted(str(s) for s in (await session.execute(second)).scalars()) == ["None", "unreachable"]
+
+
+async def test_a_clients_stop_is_answered_once_and_ends_their_broadcasts(tg_live: TelegramLive) -> None:
+    ivan = Client(tg_live)
+    await ivan.send("Нужен акт сверки за ноябрь")
+    async with tg_live.services.db.session() as session:
+        boss = await session.get(Staff, tg_live.staff_id)
+        assert boss is not None
+    draft = check_draft(text="{имя}, офис закрыт 31 декабря.", channels=["telegram"], since_days=365)
+    await send(tg_live.services.db, tg_live.services.queue, draft, key="k1", sender=boss, now=utcnow())
+    await tg_live.drain()
+    before = len(tg_live.sandbox.sent("sendMessage"))
+    ivan.update_id = 1500  # his answer comes after the broadcast, by Telegram's clock too
+    await ivan.send("СТОП", date=int(utcnow().timestamp()) + 5)
+    await tg_live.drain()
+    [answer] = tg_live.sandbox.sent("sendMessage")[before:]
+    assert answer["text"] == "Вы отписались от рассылок. На ваши обращения будем отвечать, как прежде."
+    async with tg_live.services.db.session() as session:
+        requests = (await session.execute(select(Request))).scalars().all()
+    assert len(requests) == 1  # «СТОП» opened none
+    await send(tg_live.services.db, tg_live.services.queue, draft, key="k2", sender=boss, now=utcnow())
+    await tg_live.drain()
+    assert len(tg_live.sandbox.sent("sendMessage")) == before + 1  # nothing more to him
