@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from storage.models import (
     Alert,
     Attachment,
+    BroadcastRecipient,
     Call,
     Client,
     ClientContact,
@@ -258,6 +259,7 @@ class TimelineItem:
     delivery: str | None = None  # our reply's: pending, sent, delivered, read or failed
     delivery_error: str | None = None  # why it failed, in the platform's words
     quoted: str = ""  # an email's quoted history, folded away under the fresh text
+    broadcast_id: int | None = None  # a broadcast's copy: which one
 
 
 async def timeline(session: AsyncSession, request: Request, limit: int = 500) -> list[TimelineItem]:
@@ -295,6 +297,10 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
     replies = [m.id for m in messages if m.direction == "outbound"]
     sends = select(Outbox).where(col(Outbox.message_id).in_(replies))
     outbox = {row.message_id: row for row in (await session.execute(sends)).scalars()}
+    copies = select(BroadcastRecipient.message_id, BroadcastRecipient.broadcast_id).where(
+        col(BroadcastRecipient.message_id).in_(replies)
+    )
+    broadcasts = {int(m): int(b) for m, b in (await session.execute(copies)).all()}
     items = []
     for message in messages:
         call = calls.get(message.id)
@@ -316,6 +322,7 @@ async def timeline(session: AsyncSession, request: Request, limit: int = 500) ->
                 ),
                 delivery=delivery,
                 delivery_error=send.last_error if send and delivery == "failed" else None,
+                broadcast_id=broadcasts.get(message.id or 0),
             )
         )
     return items

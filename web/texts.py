@@ -455,6 +455,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This broadcast was sent already; it was not sent again.",
     ),
     "broadcasts.one": ("Рассылка", "Broadcast"),
+    "broadcasts.mark": ("рассылка", "broadcast"),
     "broadcasts.queued": (
         "Рассылка готовится: копии пишутся в истории клиентов и уходят, получатели появятся здесь.",
         "The broadcast is being prepared: its copies are written into the clients' histories and sent; the"
