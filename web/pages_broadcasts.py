@@ -42,7 +42,7 @@ def _draft(values: dict[str, Any]) -> Draft:
         text=values["text"],
         channels=values["channels"],
         since_days=values["since_days"],
-        team=int(team) if team.isdigit() else None,
+        team=int(team) if team.isdigit() and len(team) < 10 else None,  # a head's id, else everyone
         subject=values["subject"],
         whatsapp_template=values["whatsapp_template"],
     )
