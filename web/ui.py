@@ -174,7 +174,8 @@ async def reply_uploads(request: web.Request, handler: Any) -> web.StreamRespons
     """A reply with files may be larger than okno's body limit for everything else (OKNO_HTTP__MAX_BODY_BYTES,
     1 MB): the request page's reply form alone takes web/reply_files.MAX_BODY_BYTES — from a signed-in
     member only (the CSRF check reads the whole form before anything else looks at who sent it)."""
-    signed = isinstance(request[SESSION].get("sid"), int)  # the session cookie is signed: not forgeable
+    # the session cookie is signed: not forgeable (static files have no session)
+    signed = isinstance(request.get(SESSION, {}).get("sid"), int)
     if signed and request.method == "POST" and REPLY_PATH.fullmatch(request.path):
         request = request.clone(client_max_size=max(MAX_BODY_BYTES, request.client_max_size))
     return await handler(request)  # type: ignore[no-any-return]

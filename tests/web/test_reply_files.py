@@ -82,6 +82,10 @@ async def test_a_reply_with_files_reaches_the_client_and_the_timeline(
         stranger_form.add_field("files", io.BytesIO(PDF), filename="x.pdf", content_type="application/pdf")
         async with stranger.post(f"{seeded.url}{own}/reply", data=stranger_form) as resp:
             assert resp.status == 413
+        async with stranger.get(
+            f"{seeded.url}/ui/static/app.js"
+        ) as resp:  # no session there: served all the same
+            assert resp.status == 200
 
 
 async def test_a_file_alone_is_a_reply(seeded: Seeded, sign_in: SignIn) -> None:
