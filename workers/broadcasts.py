@@ -143,29 +143,34 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
         & col(Message.kind).not_in(("call", "system", "reaction", "status"))
         & col(Message.author_contact_id).is_not(None)
         & (col(Message.sent_at) >= now - timedelta(days=draft.since_days))
-        # a person erased on request (okno privacy forget): nothing of theirs is left to write to
-        & col(Message.conversation_id).not_in(
-            select(Conversation.id).where(col(Conversation.conversation_key).startswith(FORGOTTEN_CHAT))
-        )
     )
     # each writer's latest written message, found by the database: a year of an office's mail is not loaded
-    newest = (
-        select(col(Message.author_contact_id).label("writer"), func.max(Message.sent_at).label("at"))
+    # (a window, not a join on the latest time: PostgreSQL nested that join, seconds for a thousand clients)
+    ranked = (
+        select(
+            col(Message.id).label("id"),
+            col(Message.author_contact_id).label("writer"),
+            func.row_number()
+            .over(
+                partition_by=col(Message.author_contact_id),
+                order_by=(col(Message.sent_at).desc(), col(Message.id).desc()),
+            )
+            .label("n"),
+        )
         .where(written)
-        .group_by(col(Message.author_contact_id))
         .subquery()
     )
     latest = (
         select(Message)
-        .join(
-            newest,
-            (col(Message.author_contact_id) == newest.c.writer) & (col(Message.sent_at) == newest.c.at),
-        )
-        .where(written)
+        .join(ranked, col(Message.id) == ranked.c.id)
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(ranked.c.n == 1)
+        # a person erased on request (okno privacy forget): nothing of theirs is left to write to
+        .where(~col(Conversation.conversation_key).startswith(FORGOTTEN_CHAT))
         .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
     )
     messages = (await session.execute(latest)).scalars().all()
-    people = await _people(session, select(newest.c.writer))
+    people = await _people(session, select(ranked.c.writer).where(ranked.c.n == 1))
     wanted = await _team_contacts(session, draft.team) if draft.team is not None else None
     seen_people: set[int] = set()
     seen_chats: set[int] = set()
