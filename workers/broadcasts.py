@@ -113,7 +113,6 @@ class Copy:
 
     contact: Contact
     to: Message
-    client: Client | None = None
     text: str | None = None
     skipped: str | None = None
 
@@ -192,7 +191,7 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
     out = Plan()
     for person, root, message in chosen:
         client = clients.get(root.id or 0) or clients.get(person.id or 0)
-        copy = Copy(contact=root, to=message, client=client)
+        copy = Copy(contact=root, to=message)
         copy.skipped = _skip(person, root, message, closed)
         if copy.skipped is None:
             values = {
