@@ -121,6 +121,7 @@ class InlineQueue:
         self._slots = {name: asyncio.Semaphore(limits[name]) for name in QUEUES}
         self._queued: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._due: dict[asyncio.Task[None], float] = {}  # when each task's job is due to start (monotonic)
         self.failed: list[tuple[str, str]] = []  # (job_id, error) of jobs that gave up
 
     async def enqueue(
@@ -135,8 +136,13 @@ class InlineQueue:
         self._queued.add(job_id)
         task = asyncio.create_task(self._run(job, args, job_id, queue, defer_s, time.monotonic()))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._due[task] = time.monotonic() + (defer_s or 0)
+        task.add_done_callback(self._forget)
         return True
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._due.pop(task, None)
 
     async def _run(
         self, job: str, args: tuple[Any, ...], job_id: str, queue: str, defer_s: float | None, enqueued: float
@@ -164,13 +170,14 @@ class InlineQueue:
             self._queued.discard(job_id)
 
     async def drain(self, timeout: float = 60.0) -> None:
-        """Wait until no job is queued or running (jobs may enqueue more jobs)."""
+        """Wait until no job is queued or running (jobs may enqueue more jobs), but for those deferred past
+        the timeout (a broadcast scheduled for tomorrow): they are not due yet."""
         deadline = time.monotonic() + timeout
-        while self._tasks:
+        while due := {task for task in self._tasks if self._due.get(task, 0) <= deadline}:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(self._tasks)} inline jobs still running")
-            await asyncio.wait(set(self._tasks), timeout=remaining)
+                raise TimeoutError(f"{len(due)} inline jobs still running")
+            await asyncio.wait(due, timeout=remaining)
 
     async def close(self) -> None:
         for task in list(self._tasks):
