@@ -4,19 +4,35 @@ page follows its copies to delivered, read or failed (workers/broadcasts.py)."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from intake.schema import AttachmentRef
+from storage.blobs import BlobStore
 from storage.models import Broadcast, BroadcastRecipient, Client, ClientContact, Contact, Message, Outbox
 from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
+from web import reply_files
 from web.api import QUEUE
 from web.queries import staff_names
-from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state
-from workers.broadcasts import CHANNELS, BroadcastError, Draft, check_draft, check_plan, new_key, plan, send
+from web.ui import flash, lang, me, my_tz, redirect, render, require_role, row_or_404, state
+from workers.broadcasts import (
+    CHANNELS,
+    BroadcastError,
+    Draft,
+    cancel,
+    check_draft,
+    check_plan,
+    new_key,
+    plan,
+    send,
+)
 from workers.saved_replies import PLACEHOLDERS
 
 EDITORS = ("supervisor", "admin")
@@ -33,10 +49,13 @@ def _form_values(form: Any) -> dict[str, Any]:
         "channels": [str(c) for c in form.getall("channels", [])],
         "since_days": str(form.get("since_days", "")),
         "team": team,
+        "send_at": str(form.get("send_at", "") or "").strip(),
+        # files uploaded with an earlier step (the preview, «Изменить»): their references, kept as JSON
+        "attachments": [str(a) for a in form.getall("attachment", []) if isinstance(a, str)],
     }
 
 
-def _draft(values: dict[str, Any]) -> Draft:
+async def _draft(request: web.Request, values: dict[str, Any]) -> Draft:
     team = values["team"]
     return check_draft(
         text=values["text"],
@@ -45,7 +64,68 @@ def _draft(values: dict[str, Any]) -> Draft:
         team=int(team) if team.isdigit() and len(team) < 10 else None,  # a head's id, else everyone
         subject=values["subject"],
         whatsapp_template=values["whatsapp_template"],
+        send_at=_send_at(values["send_at"], request),
+        now=utcnow(),
+        attachments=await _kept(values["attachments"], state(request).services.jobs.blobs),
     )
+
+
+def _send_at(raw: str, request: web.Request) -> datetime | None:
+    """The form's «Отправить позже» (YYYY-MM-DDTHH:MM, the member's own time), in UTC."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise BroadcastError("bad_when", raw[:20]) from None
+    return moment.replace(tzinfo=my_tz(request)).astimezone(UTC)
+
+
+async def _kept(raw: list[str], blobs: BlobStore) -> tuple[AttachmentRef, ...]:
+    """The files an earlier step stored, read back from the form: each must be a file okno holds, within the
+    reply's limits (the form is the member's to edit, so it is checked like an upload)."""
+    if len(raw) > reply_files.MAX_FILES:
+        raise BroadcastError("files_too_many", str(reply_files.MAX_FILES))
+    refs = []
+    for item in raw:
+        try:
+            ref = AttachmentRef.model_validate_json(item)
+        except ValidationError:
+            raise BroadcastError("bad_file", item[:60]) from None
+        key = ref.blob_key or ""
+        if not 0 < (ref.size or 0) <= reply_files.MAX_FILE_BYTES or not await _held(blobs, key):
+            raise BroadcastError("bad_file", ref.filename or "")
+        refs.append(ref.model_copy(update={"filename": reply_files.safe_name(ref.filename or "file")}))
+    return tuple(refs)
+
+
+async def _held(blobs: BlobStore, key: str) -> bool:
+    try:
+        return await blobs.exists(key)
+    except ValueError:  # not a sha256 key
+        return False
+
+
+async def _with_uploads(request: web.Request, form: Any, values: dict[str, Any]) -> None:
+    """The files picked in this step, stored and added to the kept ones (Refused over the limits)."""
+    files = reply_files.read(form)
+    if len(files) + len(values["attachments"]) > reply_files.MAX_FILES:
+        raise reply_files.Refused("conv.files_too_many", {"most": str(reply_files.MAX_FILES)})
+    refs = await reply_files.store(state(request).services.jobs.blobs, files)
+    values["attachments"] += [ref.model_dump_json(exclude_none=True) for ref in refs]
+
+
+def _files(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The kept files as the templates list them: the JSON the form carries, its name and size."""
+    out = []
+    for raw in values["attachments"]:
+        try:
+            ref = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(ref, dict):
+            out.append({"raw": raw, "name": str(ref.get("filename") or "file"), "size": ref.get("size") or 0})
+    return out
 
 
 async def _page(
@@ -77,12 +157,17 @@ async def _page(
             "channels": list(CHANNELS),
             "since_days": "365",
             "team": "",
+            "send_at": "",
+            "attachments": [],
         },
         placeholders=[
             name
             for name, key in PLACEHOLDERS.items()
             if key != "number" and name.isascii() == (lang(request) == "en")
         ],
+        files=_files(values) if values else [],
+        max_files=reply_files.MAX_FILES,
+        max_file_mb=reply_files.MAX_FILE_BYTES // (1024 * 1024),
     )
 
 
@@ -94,14 +179,20 @@ async def broadcasts_page(request: web.Request) -> web.Response:
 async def broadcast_preview(request: web.Request) -> web.Response:
     """Who would get it, in which channel, with a few copies as they will read; «Отправить» sends it."""
     require_role(request, *EDITORS)
-    values = _form_values(await request.post())
+    form = await request.post()
+    values = _form_values(form)
     try:
-        draft = _draft(values)
+        await _with_uploads(request, form, values)
+        draft = await _draft(request, values)
+    except reply_files.Refused as exc:
+        flash(request, exc.key, **exc.values)
+        return await _page(request, values, status=422)
     except BroadcastError as exc:
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)
         return await _page(request, values, status=422)
     async with state(request).services.db.session() as session:
-        the_plan = await plan(session, draft, sender=me(request), now=utcnow())
+        # as the job will see them then: a scheduled one's recipients, and WhatsApp's windows, at its time
+        the_plan = await plan(session, draft, sender=me(request), now=draft.send_at or utcnow())
     try:
         check_plan(draft, the_plan)
     except BroadcastError as exc:
@@ -116,11 +207,13 @@ async def broadcast_preview(request: web.Request) -> web.Response:
         skipped=the_plan.skipped(),
         total=len(the_plan.sending),
         samples=[(c.contact.label(), c.to.channel, c.text) for c in the_plan.sending[:SAMPLES]],
+        files=_files(values),
+        send_at=draft.send_at,
     )
 
 
 async def broadcast_edit(request: web.Request) -> web.Response:
-    """«Изменить» on the preview: the form again, as it was filled."""
+    """«Изменить» on the preview: the form again, as it was filled, its files kept (ticked)."""
     require_role(request, *EDITORS)
     return await _page(request, _form_values(await request.post()))
 
@@ -130,8 +223,8 @@ async def broadcast_send(request: web.Request) -> web.Response:
     form = await request.post()
     values = _form_values(form)
     try:
-        draft = _draft(values)
-    except BroadcastError as exc:
+        draft = await _draft(request, values)
+    except BroadcastError as exc:  # e.g. its time passed while the preview was open
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)
         return await _page(request, values, status=422)
     key = str(form.get("key", ""))
@@ -149,8 +242,23 @@ async def broadcast_send(request: web.Request) -> web.Response:
     except BroadcastError as exc:  # an email client wrote since the preview, and there is no subject
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)
         return await _page(request, values, status=422)
-    flash(request, "broadcasts.sent" if new else "broadcasts.sent_already")
+    flash(
+        request,
+        ("broadcasts.scheduled" if draft.send_at else "broadcasts.sent")
+        if new
+        else "broadcasts.sent_already",
+    )
     raise redirect(f"/ui/broadcasts/{broadcast_id}")
+
+
+async def broadcast_cancel(request: web.Request) -> web.Response:
+    """«Отменить рассылку»: a scheduled broadcast (or one still queued) is called off; nothing of it goes."""
+    require_role(request, *EDITORS)
+    async with state(request).services.db.session() as session:
+        row = await row_or_404(session, Broadcast, request.match_info["id"])
+    done = await cancel(state(request).services.db, row.id or 0, staff=me(request), now=utcnow())
+    flash(request, "broadcasts.cancelled" if done else "broadcasts.cancel_late")
+    raise redirect(f"/ui/broadcasts/{row.id}")
 
 
 async def broadcast_page(request: web.Request) -> web.Response:
@@ -190,6 +298,8 @@ async def broadcast_page(request: web.Request) -> web.Response:
         counts=counts,
         names=names,
         shown=SHOWN,
+        files=[AttachmentRef.model_validate(ref) for ref in row.attachments],
+        now=utcnow(),
     )
 
 

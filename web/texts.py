@@ -498,6 +498,62 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Шаблон WhatsApp не прочесть: «{value}». Пишите имя:язык | параметр | параметр.",
         "The WhatsApp template cannot be read: «{value}». Write name:language | parameter | parameter.",
     ),
+    "broadcasts.skip_whatsapp_files": (
+        "WhatsApp: файлы доходят только в течение суток после сообщения клиента",
+        "WhatsApp: files get through only within a day of the client's message",
+    ),
+    "broadcasts.skip_viber_files": ("Viber: файлы не принимает", "Viber: takes no files"),
+    "broadcasts.files": ("Файлы", "Files"),
+    "broadcasts.files_hint": (
+        "(до {most} по {mb} МБ: каждый получит их со своей копией; в Viber и в WhatsApp по шаблону файлы"
+        " не доходят — таким клиентам рассылка не уйдёт)",
+        "(up to {most} of {mb} MB each: every copy carries them; Viber and WhatsApp templates carry no"
+        " files, so those clients are passed by)",
+    ),
+    "broadcasts.files_kept": ("Приложены", "Attached"),
+    "broadcasts.send_at": ("Отправить позже", "Send later"),
+    "broadcasts.send_at_hint": (
+        "(дата и время по вашим часам; пусто — сразу. Получателей проверим снова в это время)",
+        "(date and time in your own zone; empty: at once. The recipients are checked again then)",
+    ),
+    "broadcasts.will_go": (
+        "Уйдёт {when}; получатели будут выбраны в это время.",
+        "Goes {when}; the recipients are chosen then.",
+    ),
+    "broadcasts.schedule": ("Запланировать ({n})", "Schedule ({n})"),
+    "broadcasts.scheduled": (
+        "Рассылка запланирована. До отправки её можно отменить на её странице.",
+        "The broadcast is scheduled. Until it goes it can be called off on its page.",
+    ),
+    "broadcasts.is_scheduled": ("запланирована", "scheduled"),
+    "broadcasts.is_cancelled": ("отменена", "called off"),
+    "broadcasts.cancel": ("Отменить рассылку", "Call off the broadcast"),
+    "broadcasts.cancelled": (
+        "Рассылка отменена: никому не уйдёт.",
+        "The broadcast is called off: nothing goes.",
+    ),
+    "broadcasts.cancel_late": (
+        "Отменить уже нельзя: рассылка ушла или была отменена раньше.",
+        "Too late to call off: the broadcast has gone, or was called off before.",
+    ),
+    "broadcasts.was_cancelled": ("Отменена {when} ({who}).", "Called off {when} ({who})."),
+    "broadcasts.bad_when": (
+        "Время отправки не прочесть: «{value}».",
+        "The sending time cannot be read: «{value}».",
+    ),
+    "broadcasts.when_past": (
+        "Время отправки уже прошло: укажите будущее или оставьте пустым, чтобы отправить сразу.{value}",
+        "The sending time has passed: give a later one, or leave it empty to send at once.{value}",
+    ),
+    "broadcasts.when_far": (
+        "Запланировать можно не дальше чем на {value} дней вперёд.",
+        "A broadcast can be scheduled at most {value} days ahead.",
+    ),
+    "broadcasts.files_too_many": ("Не больше {value} файлов.", "At most {value} files."),
+    "broadcasts.bad_file": (
+        "Файл «{value}» не найден среди загруженных: приложите его снова.",
+        "The file «{value}» is not among the uploaded ones: attach it again.",
+    ),
     "broadcasts.off": ("Не присылать рассылки", "No broadcasts"),
     "broadcasts.on": ("Снова присылать рассылки", "Send broadcasts again"),
     "broadcasts.is_off": ("Клиент отказался от рассылок", "The client asked for no broadcasts"),

@@ -30,7 +30,8 @@ from web.texts import text
 HERE = Path(__file__).parent
 Row = TypeVar("Row", bound=SQLModel)
 ME = web.RequestKey("okno_web_me", Staff)
-REPLY_PATH = re.compile(r"/ui/requests/\d+/reply")
+# the forms that upload files: a reply on the request page, a broadcast checked before it goes
+UPLOAD_PATH = re.compile(r"/ui/requests/\d+/reply|/ui/broadcasts/preview")
 PUBLIC = ("/ui/login", "/ui/static/", "/ui/forgot", "/ui/welcome/")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -172,11 +173,11 @@ async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
 @web.middleware
 async def reply_uploads(request: web.Request, handler: Any) -> web.StreamResponse:
     """A reply with files may be larger than okno's body limit for everything else (OKNO_HTTP__MAX_BODY_BYTES,
-    1 MB): the request page's reply form alone takes web/reply_files.MAX_BODY_BYTES — from a signed-in
-    member only (the CSRF check reads the whole form before anything else looks at who sent it)."""
+    1 MB): the request page's reply form and the broadcast's take web/reply_files.MAX_BODY_BYTES — from a
+    signed-in member only (the CSRF check reads the whole form before anything else looks at who sent it)."""
     # the session cookie is signed: not forgeable (static files have no session)
     signed = isinstance(request.get(SESSION, {}).get("sid"), int)
-    if signed and request.method == "POST" and REPLY_PATH.fullmatch(request.path):
+    if signed and request.method == "POST" and UPLOAD_PATH.fullmatch(request.path):
         request = request.clone(client_max_size=max(MAX_BODY_BYTES, request.client_max_size))
     return await handler(request)  # type: ignore[no-any-return]
 

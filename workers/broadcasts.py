@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from channels.whatsapp.directives import template_directive
+from intake.schema import AttachmentRef
 from storage.db import Database
 from storage.models import (
     Broadcast,
@@ -46,10 +47,22 @@ from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fil
 CHANNELS = ("telegram", "whatsapp", "viber", "email")
 WHATSAPP_WINDOW = timedelta(hours=24)
 SINCE_DAYS_MAX = 3660
+SCHEDULE_DAYS_MAX = 366
 log = logging.getLogger(__name__)
 JOB = "send_broadcast"
+# a queue may run a deferred job a moment before its time by the database's clock; later than that it
+# waits for the sweeper
+EARLY = timedelta(seconds=5)
 # Why a person got nothing, in the order the checks run (web.texts names each).
-SKIPS = ("blocked", "opted_out", "unreachable", "whatsapp_window", "unfilled")
+SKIPS = (
+    "blocked",
+    "opted_out",
+    "unreachable",
+    "whatsapp_window",
+    "whatsapp_files",
+    "viber_files",
+    "unfilled",
+)
 
 
 class BroadcastError(ValueError):
@@ -68,6 +81,8 @@ class Draft:
     team: int | None = None  # a head's id: only their group's clients
     subject: str | None = None
     whatsapp_template: str | None = None
+    send_at: datetime | None = None  # later, not at once
+    attachments: tuple[AttachmentRef, ...] = ()  # in blob storage: every copy carries them
 
     def audience(self) -> dict[str, Any]:
         return {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}
@@ -81,10 +96,13 @@ def check_draft(
     team: int | None = None,
     subject: str | None = None,
     whatsapp_template: str | None = None,
+    send_at: datetime | None = None,
+    now: datetime | None = None,
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
-    request), a known channel, a period, a template WhatsApp can read. (A subject is asked for only when
-    someone would get it by email: `check_plan`.)"""
+    request), a known channel, a period, a template WhatsApp can read, a sending time ahead of `now` and
+    within a year. (A subject is asked for only when someone would get it by email: `check_plan`.)"""
     try:
         body = check_text(text)
     except SavedReplyError as exc:
@@ -104,7 +122,14 @@ def check_draft(
     template = (whatsapp_template or "").strip().removeprefix("/template").strip() or None
     if template is not None and template_directive(f"/template {template}") is None:
         raise BroadcastError("bad_template", template[:60])
-    return Draft(body, chosen, days, team, subject if "email" in chosen else None, template)
+    if send_at is not None:
+        if now is None or send_at <= now:
+            raise BroadcastError("when_past")
+        if send_at - now > timedelta(days=SCHEDULE_DAYS_MAX):
+            raise BroadcastError("when_far", str(SCHEDULE_DAYS_MAX))
+    return Draft(
+        body, chosen, days, team, subject if "email" in chosen else None, template, send_at, attachments
+    )
 
 
 @dataclass
@@ -192,7 +217,7 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
     for person, root, message in chosen:
         client = clients.get(root.id or 0) or clients.get(person.id or 0)
         copy = Copy(contact=root, to=message)
-        copy.skipped = _skip(person, root, message, closed)
+        copy.skipped = _skip(person, root, message, closed) or _no_files(draft, message, now)
         if copy.skipped is None:
             values = {
                 "name": root.display_name or person.display_name,
@@ -223,6 +248,19 @@ def _skip(person: Contact, root: Contact, message: Message, closed: set[int]) ->
         return "opted_out"
     if message.id in closed:
         return "unreachable"
+    return None
+
+
+def _no_files(draft: Draft, message: Message, now: datetime) -> str | None:
+    """Why this person cannot get the broadcast's files: Viber takes files only by a public link, and a
+    WhatsApp template (outside the 24-hour window) carries none of ours. A copy without them would say
+    «во вложении» over nothing."""
+    if not draft.attachments:
+        return None
+    if message.channel == "viber":
+        return "viber_files"
+    if message.channel == "whatsapp" and now - message.sent_at >= WHATSAPP_WINDOW:
+        return "whatsapp_files"
     return None
 
 
@@ -301,12 +339,14 @@ async def send(
 ) -> tuple[int, bool]:
     """Stores the broadcast and queues `send_broadcast`, which writes the copies: thousands of them take
     longer than a page should wait. (broadcast id, False) when this key was sent already: nothing goes out
-    twice. Raises BroadcastError (no_subject) before storing anything."""
+    twice. A scheduled one's job waits in the queue until `send_at` (the sweeper stands by should the queue
+    lose it), and the recipients are chosen then. Raises BroadcastError (no_subject) before storing
+    anything."""
     async with db.session() as session:
         existing = await _by_key(session, key)
         if existing is not None:
             return existing, False
-        check_plan(draft, await plan(session, draft, sender=sender, now=now))
+        check_plan(draft, await plan(session, draft, sender=sender, now=draft.send_at or now))
         row = Broadcast(
             key=key,
             text=draft.text,
@@ -315,6 +355,8 @@ async def send(
             audience=draft.audience(),
             created_by_id=sender.id,
             created_at=now,
+            send_at=draft.send_at,
+            attachments=[ref.model_dump(mode="json", exclude_none=True) for ref in draft.attachments],
         )
         session.add(row)
         try:
@@ -323,16 +365,19 @@ async def send(
             await session.rollback()
             return await _by_key(session, key) or 0, False
         broadcast_id = row.id or 0
-    await enqueue_write(queue, broadcast_id)
+    later = (draft.send_at - now).total_seconds() if draft.send_at is not None else None
+    await enqueue_write(queue, broadcast_id, defer_s=later)
     return broadcast_id, True
 
 
-async def enqueue_write(queue: JobQueue, broadcast_id: int, *, again: int = 0) -> bool:
-    """Queues the broadcast's job; `again` (the sweeper's) makes a new job id, as a lost job's id may still
-    be held by the queue."""
+async def enqueue_write(
+    queue: JobQueue, broadcast_id: int, *, again: int = 0, defer_s: float | None = None
+) -> bool:
+    """Queues the broadcast's job (`defer_s`: to run then); `again` (the sweeper's) makes a new job id, as a
+    lost job's id may still be held by the queue."""
     job_id = f"{JOB}:{broadcast_id}" + (f":sweep{again}" if again else "")
     try:
-        return await queue.enqueue(JOB, broadcast_id, job_id=job_id)
+        return await queue.enqueue(JOB, broadcast_id, job_id=job_id, defer_s=defer_s)
     except Exception:
         log.warning("broadcast %s stored, enqueue failed; the sweeper writes it", broadcast_id, exc_info=True)
         return False
@@ -346,11 +391,17 @@ async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
 
 async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now: datetime) -> int:
     """Every copy's message and Outbox row and every recipient row, in one transaction that claims the
-    broadcast first (`written_at`): a second run — the sweeper's, a job retried — writes nothing."""
+    broadcast first (`written_at`): a second run — the sweeper's, a job retried — writes nothing, nor does one
+    for a broadcast called off, or one that runs before its time."""
     async with db.session() as session:
         claimed = await session.execute(
             update(Broadcast)
-            .where(col(Broadcast.id) == broadcast_id, col(Broadcast.written_at).is_(None))
+            .where(
+                col(Broadcast.id) == broadcast_id,
+                col(Broadcast.written_at).is_(None),
+                col(Broadcast.cancelled_at).is_(None),
+                col(Broadcast.send_at).is_(None) | (col(Broadcast.send_at) <= now + EARLY),
+            )
             .values(written_at=now)
         )
         row = await session.get(Broadcast, broadcast_id)
@@ -366,6 +417,8 @@ async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now:
             row.audience.get("team"),
             row.subject,
             row.whatsapp_template,
+            row.send_at,
+            tuple(AttachmentRef.model_validate(ref) for ref in row.attachments),
         )
         the_plan = await plan(session, draft, sender=sender, now=now)
         sends: list[Outbox] = []
@@ -381,6 +434,7 @@ async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now:
                     at=now,
                     reply_to_key=None,  # a notice of its own: email starts a new thread under its subject
                     thread_hints={"subject": draft.subject},
+                    attachments=draft.attachments,
                 )
                 sends.append(outbox)
                 message_id = outbox.message_id
@@ -409,11 +463,41 @@ async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now:
 
 
 async def unwritten(session: AsyncSession, *, older_than: datetime) -> list[int]:
-    """Broadcasts stored but not written since `older_than`: their job was lost (the sweeper queues it)."""
+    """Broadcasts due but not written since `older_than` (stored then, or scheduled for then): their job was
+    lost (the sweeper queues it)."""
     query = select(Broadcast.id).where(
-        col(Broadcast.written_at).is_(None), col(Broadcast.created_at) < older_than
+        col(Broadcast.written_at).is_(None),
+        col(Broadcast.cancelled_at).is_(None),
+        func.coalesce(Broadcast.send_at, Broadcast.created_at) < older_than,
     )
     return [int(i) for i in (await session.execute(query)).scalars().all()]
+
+
+async def cancel(db: Database, broadcast_id: int, *, staff: Staff, now: datetime) -> bool:
+    """Calls off a broadcast whose copies are not written yet (a scheduled one, or one still queued); False
+    when it has gone already or was called off before."""
+    async with db.session() as session:
+        done = await session.execute(
+            update(Broadcast)
+            .where(
+                col(Broadcast.id) == broadcast_id,
+                col(Broadcast.written_at).is_(None),
+                col(Broadcast.cancelled_at).is_(None),
+            )
+            .values(cancelled_at=now, cancelled_by_id=staff.id)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return False
+        await audit(
+            session,
+            actor_kind="staff",
+            actor_id=staff.id,
+            action="broadcast.cancel",
+            entity="broadcast",
+            entity_id=broadcast_id,
+        )
+        await session.commit()
+    return True
 
 
 async def _by_key(session: AsyncSession, key: str) -> int | None:

@@ -27,8 +27,15 @@ class Broadcast(SQLModel, table=True):
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # when its copies were written (workers/broadcasts.send_broadcast); none yet: queued
+    # when its copies were written (workers/broadcasts.send_broadcast); none yet: queued, or waiting for
+    # send_at
     written_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # files every copy carries (AttachmentRef dicts: blob_key, filename, mime, size, kind)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    send_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # scheduled; none: at once
+    # called off before its copies were written: nothing goes out
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 class BroadcastRecipient(SQLModel, table=True):

@@ -239,11 +239,16 @@ class Browserless:
             return resp
 
     async def post_files(
-        self, path: str, data: dict[str, str], files: list[tuple[str, bytes, str]]
+        self,
+        path: str,
+        data: dict[str, str] | list[tuple[str, str]],
+        files: list[tuple[str, bytes, str]],
     ) -> aiohttp.ClientResponse:
-        """A multipart form as a browser sends one with <input type=file name=files>: (name, bytes, mime)."""
+        """A multipart form as a browser sends one with <input type=file name=files>: (name, bytes, mime);
+        `data` as a list of pairs where a field repeats."""
         form = aiohttp.FormData(quote_fields=False)  # names as a browser writes them: UTF-8, not %-quoted
-        for key, value in {**data, "csrf": self.csrf}.items():
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        for key, value in [*pairs, ("csrf", self.csrf)]:
             form.add_field(key, value)
         for name, content, mime in files:
             form.add_field("files", io.BytesIO(content), filename=name, content_type=mime)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
@@ -159,3 +160,82 @@ async def test_a_subject_is_asked_for_when_a_client_gets_it_by_email(seeded: See
     assert resp.status == 422 and "получит рассылку письмом: напишите тему письма" in await resp.text()
     resp = await viktor.post("/ui/broadcasts/preview", [*_form(subject="Сроки"), ("channels", "email")])
     assert resp.status == 200 and "Получат 1:" in await resp.text()
+
+
+async def test_files_go_with_every_copy_that_can_carry_them(seeded: Seeded, sign_in: SignIn) -> None:
+    await _telegram_client(seeded, "701", "Ольга")
+    message = inbound(
+        "wamid.1", channel="whatsapp", account="main", sender="79161234567", name="Степан",
+        sent_at=utcnow() - timedelta(hours=30),
+    )  # fmt: skip
+    await accept(seeded.live.services.db, message, policy=seeded.live.services.jobs.policy)
+    viktor = await sign_in("viktor@example.ru")
+    _, page = await viktor.get("/ui/broadcasts")
+    assert 'enctype="multipart/form-data"' in page and 'type="file" name="files"' in page
+    pdf = b"%PDF-1.4 new bank details"
+    form = _form(text="{имя}, новые реквизиты во вложении.", whatsapp_template="bank_details:ru | {имя}")
+    resp = await viktor.post_files(
+        "/ui/broadcasts/preview", form, [("Реквизиты.pdf", pdf, "application/pdf")]
+    )
+    preview = await resp.text()
+    assert resp.status == 200 and "Получат 1:" in preview and "📎 Реквизиты.pdf" in preview
+    # a template carries none of our files: Степан is passed by, saying why
+    assert "WhatsApp: файлы доходят только в течение суток после сообщения клиента: 1" in preview
+    kept = [html.unescape(a) for a in re.findall(r'name="attachment" value="([^"]+)"', preview)]
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert len(kept) == 2 and key is not None  # the send form's and «Изменить»'s
+    # «Изменить» keeps the file, ticked
+    resp = await viktor.post("/ui/broadcasts/edit", [*form, ("attachment", kept[0])])
+    assert 'id="broadcast-files"' in await resp.text()
+    # a reference the preview did not store is refused, nothing is sent
+    forged = kept[0].replace(kept[0].split('"blob_key":"')[1][:64], "0" * 64)
+    resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", forged), ("key", key.group(1))])
+    assert resp.status == 422 and "не найден среди загруженных" in await resp.text()
+    resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", kept[0]), ("key", key.group(1))])
+    assert resp.status == 303
+    await seeded.live.drain()
+    async with seeded.live.services.db.session() as session:
+        [outbox] = (await session.execute(select(Outbox))).scalars().all()
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+    [attached] = outbox.payload["attachments"]
+    assert attached["filename"] == "Реквизиты.pdf" and attached["size"] == len(pdf)
+    assert await seeded.live.services.jobs.blobs.get(attached["blob_key"]) == pdf
+    assert row.attachments == [attached]
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert "📎 Реквизиты.pdf" in page
+
+
+async def test_a_broadcast_scheduled_for_later_can_be_called_off(seeded: Seeded, sign_in: SignIn) -> None:
+    await _telegram_client(seeded, "701", "Ольга")
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    resp = await viktor.post("/ui/broadcasts/preview", _form(send_at="2020-01-01T09:00"))
+    assert resp.status == 422 and "Время отправки уже прошло" in await resp.text()
+    later = (utcnow() + timedelta(days=2)).astimezone(ZoneInfo("Europe/Moscow"))
+    form = _form(send_at=later.strftime("%Y-%m-%dT%H:%M"))
+    preview = await (await viktor.post("/ui/broadcasts/preview", form)).text()
+    assert 'id="broadcast-when"' in preview and "получатели будут выбраны в это время" in preview
+    assert "Запланировать (1)" in preview and "Отправить (" not in preview
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None
+    resp = await viktor.post("/ui/broadcasts", [*form, ("key", key.group(1))])
+    assert resp.status == 303
+    await seeded.live.drain()
+    _, page = await viktor.get(resp.headers["Location"])
+    assert "Рассылка запланирована." in page and 'id="broadcast-scheduled"' in page
+    assert later.strftime("%d.%m") in page and 'id="broadcast-cancel"' in page
+    async with seeded.live.services.db.session() as session:
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+        assert row.written_at is None and (await session.execute(select(Outbox))).first() is None
+    assert row.send_at is not None and abs((row.send_at - later).total_seconds()) < 60
+    assert (await viktor.post(f"/ui/broadcasts/{row.id}/cancel", {})).status == 303
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert "Рассылка отменена: никому не уйдёт." in page and 'id="broadcast-cancelled"' in page
+    assert 'id="broadcast-cancel"' not in page
+    assert (await viktor.post(f"/ui/broadcasts/{row.id}/cancel", {})).status == 303
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert "Отменить уже нельзя" in page
+    _, listing = await viktor.get("/ui/broadcasts")
+    assert "отменена" in listing.split('id="broadcasts"', 1)[1]
+    anna = await sign_in("anna@example.ru")
+    assert (await anna.post(f"/ui/broadcasts/{row.id}/cancel", {})).status == 403

@@ -12,8 +12,10 @@ from sqlmodel import col, select
 
 from intake.accept import accept
 from intake.policy import IntakePolicy
+from intake.schema import AttachmentRef
 from storage.db import Database
 from storage.models import (
+    Attachment,
     AuditLog,
     Broadcast,
     BroadcastRecipient,
@@ -31,7 +33,16 @@ from storage.repos.forget import forget_person
 from storage.repos.privacy import find_person
 from storage.types import utcnow
 from tests.factories import inbound
-from workers.broadcasts import BroadcastError, Draft, check_draft, plan, send, write_copies
+from workers.broadcasts import (
+    BroadcastError,
+    Draft,
+    cancel,
+    check_draft,
+    plan,
+    send,
+    unwritten,
+    write_copies,
+)
 from workers.queue import InlineQueue
 
 pytestmark = pytest.mark.storage
@@ -43,7 +54,9 @@ async def _write(
     db: Database, event: str, *, channel: str, sender: str, hours_ago: float, **fields: Any
 ) -> int:
     """A client message written that many hours ago; the contact's id."""
-    account = {"telegram": "clients", "whatsapp": "main", "email": "box", "api": "site"}[channel]
+    account = {"telegram": "clients", "whatsapp": "main", "email": "box", "api": "site", "viber": "shop"}[
+        channel
+    ]
     message = inbound(
         event,
         channel=channel,
@@ -230,6 +243,12 @@ def test_the_form_is_checked() -> None:
         "x:ru | {имя}",
     )
     assert _draft(channels=["telegram"], subject="ignored").subject is None
+    now = utcnow()
+    for reason, when in (("when_past", now - timedelta(minutes=1)), ("when_far", now + timedelta(days=367))):
+        with pytest.raises(BroadcastError) as caught:
+            _draft(send_at=when, now=now)
+        assert caught.value.reason == reason
+    assert _draft(send_at=now + timedelta(days=2), now=now).send_at == now + timedelta(days=2)
 
 
 async def test_a_subject_is_asked_for_only_when_someone_gets_it_by_email(db: Database) -> None:
@@ -332,3 +351,104 @@ async def test_stop_with_no_broadcast_before_it_is_an_ordinary_message(db: Datab
     async with db.session() as session:
         the_plan = await plan(session, _draft(), sender=sender, now=utcnow())
     assert [c.skipped for c in the_plan.copies] == [None]
+
+
+class Deferred:
+    """A queue that only notes what was queued and for when (a scheduled job must wait in it)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple[Any, ...], float | None]] = []
+
+    async def enqueue(
+        self, job: str, *args: Any, job_id: str, queue: str = "io", defer_s: float | None = None
+    ) -> bool:
+        self.jobs.append((job, args, defer_s))
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_scheduled_broadcast_waits_for_its_time_and_picks_its_recipients_then(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    sender = await _sender(db)
+    queue = Deferred()
+    now = utcnow()
+    at = now + timedelta(hours=20)
+    broadcast_id, _ = await send(db, queue, _draft(send_at=at, now=now), key="k1", sender=sender, now=now)
+    [(job, args, defer_s)] = queue.jobs
+    assert (job, args) == ("send_broadcast", (broadcast_id,)) and defer_s == pytest.approx(20 * 3600)
+    assert await write_copies(db, queue, broadcast_id, now=now) == 0  # before its time: nothing written
+    async with db.session() as session:
+        assert await unwritten(session, older_than=now + timedelta(minutes=2)) == []  # not lost: waiting
+        assert await unwritten(session, older_than=at + timedelta(minutes=2)) == [broadcast_id]
+    # Пётр writes after it was scheduled and before it goes: he gets it too
+    await _write(db, "m1", channel="email", sender="petr@x.ru", hours_ago=1, name="Пётр", email="petr@x.ru")
+    assert await write_copies(db, queue, broadcast_id, now=at) == 2
+    async with db.session() as session:
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+        assert await unwritten(session, older_than=at + timedelta(minutes=2)) == []
+    assert row.written_at == at
+
+
+async def test_a_broadcast_called_off_before_it_goes_sends_nothing(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    sender = await _sender(db)
+    queue = Deferred()
+    now = utcnow()
+    at = now + timedelta(days=3)
+    broadcast_id, _ = await send(db, queue, _draft(send_at=at, now=now), key="k1", sender=sender, now=now)
+    assert await cancel(db, broadcast_id, staff=sender, now=now) is True
+    assert await cancel(db, broadcast_id, staff=sender, now=now) is False  # once
+    assert await write_copies(db, queue, broadcast_id, now=at) == 0
+    async with db.session() as session:
+        assert await unwritten(session, older_than=at + timedelta(hours=1)) == []  # the sweeper leaves it
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+        assert (await session.execute(select(Outbox))).first() is None
+        [audited] = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.cancel"))
+        ).scalars()
+    assert row.cancelled_at == now and row.cancelled_by_id == sender.id and audited.entity_id == broadcast_id
+    # one already written cannot be called off
+    sent_id, _ = await send(db, queue, _draft(), key="k2", sender=sender, now=now)
+    assert await write_copies(db, queue, sent_id, now=now) == 1
+    assert await cancel(db, sent_id, staff=sender, now=now) is False
+
+
+async def test_files_go_with_each_copy_and_who_cannot_take_them_is_passed_by(db: Database) -> None:
+    await _write(db, "t1", channel="telegram", sender="501", hours_ago=2, name="Ольга")
+    await _write(db, "m1", channel="email", sender="petr@x.ru", hours_ago=2, name="Пётр", email="petr@x.ru")
+    await _write(db, "w1", channel="whatsapp", sender="79161234567", hours_ago=30, name="Степан")
+    await _write(db, "w2", channel="whatsapp", sender="79161234568", hours_ago=2, name="Семён")
+    await _write(db, "v1", channel="viber", sender="01234567890A=", hours_ago=2, name="Тарас")
+    sender = await _sender(db)
+    ref = AttachmentRef(
+        kind="document", filename="Реквизиты.pdf", mime="application/pdf", size=10, blob_key="a" * 64
+    )
+    draft = _draft(
+        channels=["telegram", "whatsapp", "email", "viber"],
+        whatsapp_template="bank:ru | {имя}",
+        attachments=(ref,),
+    )
+    broadcast_id = await _sent(db, draft, key="k1", sender=sender)
+    async with db.session() as session:
+        recipients = (
+            await session.execute(
+                select(BroadcastRecipient).where(col(BroadcastRecipient.broadcast_id) == broadcast_id)
+            )
+        ).scalars()
+        skipped = sorted((r.channel, str(r.skipped)) for r in recipients)
+        outbox = (await session.execute(select(Outbox))).scalars().all()
+        files = (await session.execute(select(Attachment))).scalars().all()
+    assert skipped == [
+        ("email", "None"),
+        ("telegram", "None"),
+        ("viber", "viber_files"),  # Viber takes files only by a public link
+        ("whatsapp", "None"),
+        ("whatsapp", "whatsapp_files"),  # Степан, outside the window: a template carries no file
+    ]
+    assert [o.payload["attachments"] for o in outbox] == [
+        [ref.model_dump(mode="json", exclude_none=True)]
+    ] * 3
+    # each copy's message holds the file, as a reply's does: the timeline shows and serves it
+    assert len(files) == 3 and {f.blob_sha256 for f in files} == {"a" * 64}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
+from intake.schema import AttachmentRef
 from storage.models import BroadcastRecipient, Message, Request, Staff
 from storage.types import utcnow
 from tests.channels.telegram.conftest import TelegramLive
@@ -71,3 +72,38 @@ async def test_a_clients_stop_is_answered_once_and_ends_their_broadcasts(tg_live
     await send(tg_live.services.db, tg_live.services.queue, draft, key="k2", sender=boss, now=utcnow())
     await tg_live.drain()
     assert len(tg_live.sandbox.sent("sendMessage")) == before + 1  # nothing more to him
+
+
+async def test_a_broadcasts_file_reaches_each_client_in_their_chat(tg_live: TelegramLive) -> None:
+    ivan, olga = Client(tg_live), Client(tg_live)
+    await ivan.send("Нужен акт сверки за ноябрь")
+    olga.update_id = 2000
+    await olga.send("Когда будет счёт?", **{"from": OLGA, "chat": private_chat(OLGA)})
+    async with tg_live.services.db.session() as session:
+        boss = await session.get(Staff, tg_live.staff_id)
+        assert boss is not None
+    pdf = b"%PDF-1.4 new bank details " + bytes(range(256)) * 4
+    ref = AttachmentRef(
+        kind="document",
+        filename="Реквизиты.pdf",
+        mime="application/pdf",
+        size=len(pdf),
+        blob_key=await tg_live.services.jobs.blobs.put(pdf),
+    )
+    draft = check_draft(
+        text="{имя}, с 1 января у нас новые реквизиты.",
+        channels=["telegram"],
+        since_days=365,
+        attachments=(ref,),
+    )
+    await send(tg_live.services.db, tg_live.services.queue, draft, key="k1", sender=boss, now=utcnow())
+    await tg_live.drain()
+    documents = tg_live.sandbox.sent("sendDocument")
+    assert sorted(str(d["chat_id"]) for d in documents) == sorted([str(IVAN["id"]), str(OLGA["id"])])
+    texts = sorted(m["text"] for m in tg_live.sandbox.sent("sendMessage"))
+    assert texts == [
+        "Иван Петров, с 1 января у нас новые реквизиты.",
+        "Ольга Смирнова, с 1 января у нас новые реквизиты.",
+    ]  # the text first, then the file, as a reply with files goes
+    stored = [entry.data for entry in tg_live.sandbox.files.values() if entry.path == "uploads/Реквизиты.pdf"]
+    assert stored and all(data == pdf for data in stored)
