@@ -164,21 +164,28 @@ async def save_zone(request: web.Request, member_id: int | None, *, back: str) -
 async def profile_language(request: web.Request) -> web.Response:
     """The member's language: these pages (now and at each sign-in), the staff bot and its notices to them;
     empty: the company's."""
+    wanted = await save_language(request, me(request).id)
+    request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
+    raise redirect("/ui/profile")
+
+
+async def save_language(request: web.Request, member_id: int | None) -> str | None:
+    """A member's language from the form's `language` (ru, en; empty: the company's), audited; returns it."""
     raw = str((await request.post()).get("language", "")).strip()
     if raw not in ("", *LANGUAGES):  # what the bot and the notices read too
         raise web.HTTPBadRequest(text="language: ru, en or empty")
     wanted = raw or None
     async with state(request).services.db.session() as session:
-        member = await session.get(Staff, me(request).id)
-        assert member is not None
+        member = await session.get(Staff, member_id) if member_id is not None else None
+        if member is None:
+            raise web.HTTPNotFound(text="not found")
         if member.language != wanted:
             member.language = wanted
             await audit_mine(session, request, "staff.language", entity="staff", entity_id=member.id,
                              details={"language": wanted})  # fmt: skip
             await session.commit()
-    request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
     flash(request, "profile.language_saved")
-    raise redirect("/ui/profile")
+    return wanted
 
 
 async def profile_password(request: web.Request) -> web.Response:

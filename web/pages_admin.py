@@ -16,7 +16,7 @@ from storage.repos.org_chart import can_head, reports_to
 from storage.repos.staff_bot import create_invite
 from storage.types import utcnow
 from web.login_mail import send_link
-from web.pages_account import MIN_PASSWORD, link_url, save_zone
+from web.pages_account import MIN_PASSWORD, link_url, save_language, save_zone
 from web.passwords import hash_password
 from web.session import SESSION
 from web.ui import audit_mine, flash, me, redirect, render, require_role, row_or_404, state
@@ -200,6 +200,18 @@ async def staff_zone(request: web.Request) -> web.Response:
     require_role(request, "admin")
     raw = request.match_info["id"]
     return await save_zone(request, int(raw) if raw.isdigit() else None, back="/ui/admin/staff")
+
+
+async def staff_language(request: web.Request) -> web.Response:
+    """A member's language, for one who reads okno in English (the HR import's column does the same); their
+    own profile or /lang in the staff bot changes it too."""
+    require_role(request, "admin")
+    raw = request.match_info["id"]
+    member_id = int(raw) if raw.isdigit() else None
+    wanted = await save_language(request, member_id)
+    if member_id == me(request).id:  # the admin's own: this session's pages follow at once
+        request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
+    raise redirect("/ui/admin/staff")
 
 
 async def staff_password(request: web.Request) -> web.Response:

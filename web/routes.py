@@ -65,6 +65,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/admin/staff/{id}/duty", pages_admin.staff_duty),
         web.post("/admin/staff/{id}/head", pages_admin.staff_head),
         web.post("/admin/staff/{id}/zone", pages_admin.staff_zone),
+        web.post("/admin/staff/{id}/language", pages_admin.staff_language),
         web.post("/admin/staff/password", pages_admin.staff_password),
         web.post("/admin/staff/{id}/invite", pages_admin.staff_invite),
         web.post("/admin/staff/{id}/mail-link", pages_admin.staff_mail_link),
