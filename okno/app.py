@@ -19,6 +19,7 @@ from channels.viber import routes as viber_channel
 from channels.whatsapp import routes as whatsapp_channel
 from okno.services import Services
 from web import api as staff_api
+from web import public_files
 from web import ui as staff_ui
 from workers.retention import retention_forever
 from workers.sweeper import sweep_forever
@@ -79,6 +80,8 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
     )
     app.add_routes(staff_bot.routes(services.jobs))  # the staff bot: its own webhook, never through intake
     app.add_routes(staff_api.routes())
+    if services.jobs.links is not None:  # files Viber fetches by URL
+        app.add_routes(public_files.routes(services.jobs.links, services.jobs.blobs))
     staff_ui.mount(app, services)
     if sweep and services.inline is not None:
         app.cleanup_ctx.append(_inline_sweeper)

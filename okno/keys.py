@@ -13,13 +13,19 @@ log = logging.getLogger(__name__)
 
 
 def secret_box(settings: Settings) -> SecretBox:
+    return SecretBox(key_material(settings))
+
+
+def key_material(settings: Settings) -> str:
+    """OKNO_SECRET_KEY, else the key file (created on first use): channel secrets are sealed with it, and the
+    other keys (sessions, file links) are derived from it (storage.crypto.derive_key)."""
     if settings.secret_key is not None:
-        return SecretBox(settings.secret_key.get_secret_value())
+        return settings.secret_key.get_secret_value()
     path = settings.data_dir / "secret.key"
     if not path.exists():
         _create_key_file(path)
         log.warning("OKNO_SECRET_KEY not set: created %s (back it up; channel secrets need it)", path)
-    return SecretBox(path.read_text().strip())
+    return path.read_text().strip()
 
 
 def _create_key_file(path: Path) -> None:

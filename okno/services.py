@@ -27,10 +27,11 @@ from channels.whatsapp.window import CustomerWindow
 from intake.policy import IntakePolicy
 from okno.accounts import StoredAccounts
 from okno.jobs import JOBS
-from okno.keys import secret_box
+from okno.keys import key_material, secret_box
 from okno.settings import Settings
+from storage.blob_links import BlobLinks
 from storage.blobs import FileBlobStore
-from storage.crypto import SecretBox
+from storage.crypto import SecretBox, derive_key
 from storage.db import Database
 from workers.context import JobContext
 from workers.ingest import StoringSink
@@ -54,13 +55,13 @@ def parsers() -> dict[str, ChannelAdapter]:
     }
 
 
-def senders(db: Database, blobs: FileBlobStore) -> dict[str, ChannelSender]:
+def senders(db: Database, blobs: FileBlobStore, links: BlobLinks | None = None) -> dict[str, ChannelSender]:
     """Every channel sender this build has, by channel name, wired to what it reads (one per channel)."""
     return {
         "api": ApiSender(),
         "email": EmailSender(blobs=blobs.get),
         "telegram": TelegramSender(blobs=blobs.get),
-        "viber": ViberSender(reachable=StoredReachable(db)),
+        "viber": ViberSender(reachable=StoredReachable(db), links=links.url if links else None),
         "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
     }
 
@@ -69,6 +70,13 @@ def staffbot_of(settings: Settings) -> StaffBotSettings:
     """Links in staff bot messages point at the public URL unless the staff bot names its own."""
     cfg = settings.staffbot
     return cfg if cfg.web_url else cfg.model_copy(update={"web_url": settings.http.public_url})
+
+
+def links_of(settings: Settings) -> BlobLinks | None:
+    """Public links to stored files, where platforms can reach okno (OKNO_HTTP__PUBLIC_URL); none without."""
+    if not settings.http.public_url:
+        return None
+    return BlobLinks(derive_key(key_material(settings), b"okno file links v1"), settings.http.public_url)
 
 
 def retention_of(settings: Settings) -> RetentionPolicy:
@@ -126,6 +134,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
     box = secret_box(settings)
     accounts = StoredAccounts(db, box)
     blobs = FileBlobStore(settings.data_dir / "blobs")
+    links = links_of(settings)
     ctx: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     queue: JobQueue
@@ -149,13 +158,14 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         queue=queue,
         policy=policy_from(settings),
         parsers=parsers(),
-        senders=senders(db, blobs),
+        senders=senders(db, blobs, links),
         accounts=accounts,
         blobs=blobs,
         max_tries=settings.queue.max_tries,
         sweep_min_age_s=settings.queue.sweep_min_age_s,
         outbox_stuck_after_s=settings.queue.outbox_stuck_after_s,
         after_ingest={"telegram": "client_bot_update"},
+        links=links,
         extras={
             **extras,
             "telephony": settings.telephony,

@@ -59,6 +59,8 @@ class ViberApiStandIn:
     fail_next: list[int] = field(default_factory=list)  # Viber statuses to answer before succeeding
     download_failures: int = 0  # answer 503 to this many downloads first
     downloads: int = 0
+    # what Viber fetched from the media URLs of okno's files: url -> (HTTP status, bytes, content type)
+    fetched: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -84,6 +86,8 @@ class ViberApiStandIn:
             return self._status(status, STATUS_MESSAGES.get(status, "general error"), body)
         if body["receiver"] not in self.subscribers:
             return self._status(6, "receiverNotSubscribed", body)
+        if body.get("type") in ("picture", "video", "file") and isinstance(body.get("media"), str):
+            await self._fetch(body["media"])  # Viber takes the file from its URL as it sends
         sent_token = token()
         self.sent.append(
             {**body, "_token": str(sent_token), "_auth": request.headers.get("X-Viber-Auth-Token")}
@@ -91,6 +95,14 @@ class ViberApiStandIn:
         return web.json_response(
             {"status": 0, "status_message": "ok", "message_token": sent_token, "chat_hostname": "SN-CHAT-07_"}
         )
+
+    async def _fetch(self, url: str) -> None:
+        try:
+            timeout = aiohttp.ClientTimeout(total=5)
+            async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
+                self.fetched[url] = (resp.status, await resp.read(), resp.content_type)
+        except (aiohttp.ClientError, TimeoutError):
+            self.fetched[url] = (0, b"", "")
 
     async def set_webhook(self, request: web.Request) -> web.Response:
         """Viber checks the URL at once with a signed `webhook` callback; anything but 200 is invalidUrl."""

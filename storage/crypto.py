@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class SecretBox:
@@ -26,3 +28,9 @@ class SecretBox:
         except InvalidToken as exc:
             raise ValueError("channel secrets cannot be decrypted: OKNO_SECRET_KEY changed?") from exc
         return {str(k): str(v) for k, v in data.items()}
+
+
+def derive_key(material: str, purpose: bytes) -> bytes:
+    """A key of its own for one purpose (HKDF over OKNO_SECRET_KEY's material): a session cookie or a file
+    link never opens a channel secret, nor one another."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(material.encode())

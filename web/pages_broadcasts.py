@@ -192,7 +192,13 @@ async def broadcast_preview(request: web.Request) -> web.Response:
         return await _page(request, values, status=422)
     async with state(request).services.db.session() as session:
         # as the job will see them then: a scheduled one's recipients, and WhatsApp's windows, at its time
-        the_plan = await plan(session, draft, sender=me(request), now=draft.send_at or utcnow())
+        the_plan = await plan(
+            session,
+            draft,
+            sender=me(request),
+            now=draft.send_at or utcnow(),
+            viber_files=state(request).services.jobs.links is not None,
+        )
     try:
         check_plan(draft, the_plan)
     except BroadcastError as exc:
@@ -238,6 +244,7 @@ async def broadcast_send(request: web.Request) -> web.Response:
             key=key,
             sender=me(request),
             now=utcnow(),
+            viber_files=state(request).services.jobs.links is not None,
         )
     except BroadcastError as exc:  # an email client wrote since the preview, and there is no subject
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)

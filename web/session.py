@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from okno.keys import key_material
 from okno.settings import Settings
+from storage.crypto import derive_key
 
 COOKIE = "okno_session"
 MAX_AGE_S = 12 * 3600
@@ -23,14 +23,7 @@ MAX_TRACKED = 10_000
 
 def session_key(settings: Settings) -> bytes:
     """A key of its own for sessions (HKDF), so a session cookie never opens a channel secret or back."""
-    if settings.secret_key is not None:
-        material = settings.secret_key.get_secret_value()
-    else:
-        material = (settings.data_dir / "secret.key").read_text().strip()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"okno web session v1").derive(
-        material.encode()
-    )
-    return base64.urlsafe_b64encode(derived)
+    return base64.urlsafe_b64encode(derive_key(key_material(settings), b"okno web session v1"))
 
 
 class CookieSessions:

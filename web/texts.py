@@ -502,13 +502,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "WhatsApp: файлы доходят только в течение суток после сообщения клиента",
         "WhatsApp: files get through only within a day of the client's message",
     ),
-    "broadcasts.skip_viber_files": ("Viber: файлы не принимает", "Viber: takes no files"),
+    "broadcasts.skip_viber_files": (
+        "Viber: файлы только по публичной ссылке, а у okno нет публичного адреса",
+        "Viber: files only by a public link, and okno has no public address",
+    ),
     "broadcasts.files": ("Файлы", "Files"),
     "broadcasts.files_hint": (
-        "(до {most} по {mb} МБ: каждый получит их со своей копией; в Viber и в WhatsApp по шаблону файлы"
-        " не доходят — таким клиентам рассылка не уйдёт)",
-        "(up to {most} of {mb} MB each: every copy carries them; Viber and WhatsApp templates carry no"
-        " files, so those clients are passed by)",
+        "(до {most} по {mb} МБ: каждый получит их со своей копией; с шаблоном WhatsApp файлы не доходят,"
+        " а в Viber — только когда у okno есть публичный адрес: таким клиентам рассылка не уйдёт)",
+        "(up to {most} of {mb} MB each: every copy carries them; a WhatsApp template carries no files, and"
+        " Viber takes them only when okno has a public address: those clients are passed by)",
     ),
     "broadcasts.files_kept": ("Приложены", "Attached"),
     "broadcasts.send_at": ("Отправить позже", "Send later"),

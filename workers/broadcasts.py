@@ -158,9 +158,12 @@ class Plan:
         return {reason: counts[reason] for reason in SKIPS if counts[reason]}
 
 
-async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datetime) -> Plan:
+async def plan(
+    session: AsyncSession, draft: Draft, *, sender: Staff, now: datetime, viber_files: bool = False
+) -> Plan:
     """Who gets what: one copy per person and per conversation (a group chat hears it once), in the channel
-    they last wrote from within the period."""
+    they last wrote from within the period. `viber_files`: okno has public links for Viber to fetch the
+    broadcast's files by (OKNO_HTTP__PUBLIC_URL); without, Viber clients are passed by."""
     written = (
         (col(Message.direction) == "inbound")
         & col(Message.channel).in_(draft.channels)
@@ -217,7 +220,7 @@ async def plan(session: AsyncSession, draft: Draft, *, sender: Staff, now: datet
     for person, root, message in chosen:
         client = clients.get(root.id or 0) or clients.get(person.id or 0)
         copy = Copy(contact=root, to=message)
-        copy.skipped = _skip(person, root, message, closed) or _no_files(draft, message, now)
+        copy.skipped = _skip(person, root, message, closed) or _no_files(draft, message, now, viber_files)
         if copy.skipped is None:
             values = {
                 "name": root.display_name or person.display_name,
@@ -251,13 +254,13 @@ def _skip(person: Contact, root: Contact, message: Message, closed: set[int]) ->
     return None
 
 
-def _no_files(draft: Draft, message: Message, now: datetime) -> str | None:
-    """Why this person cannot get the broadcast's files: Viber takes files only by a public link, and a
-    WhatsApp template (outside the 24-hour window) carries none of ours. A copy without them would say
-    «во вложении» over nothing."""
+def _no_files(draft: Draft, message: Message, now: datetime, viber_files: bool) -> str | None:
+    """Why this person cannot get the broadcast's files: Viber takes files only by a public link (none
+    without okno's public address), and a WhatsApp template (outside the 24-hour window) carries none of
+    ours. A copy without them would say «во вложении» over nothing."""
     if not draft.attachments:
         return None
-    if message.channel == "viber":
+    if message.channel == "viber" and not viber_files:
         return "viber_files"
     if message.channel == "whatsapp" and now - message.sent_at >= WHATSAPP_WINDOW:
         return "whatsapp_files"
@@ -335,7 +338,14 @@ def new_key() -> str:
 
 
 async def send(
-    db: Database, queue: JobQueue, draft: Draft, *, key: str, sender: Staff, now: datetime
+    db: Database,
+    queue: JobQueue,
+    draft: Draft,
+    *,
+    key: str,
+    sender: Staff,
+    now: datetime,
+    viber_files: bool = False,
 ) -> tuple[int, bool]:
     """Stores the broadcast and queues `send_broadcast`, which writes the copies: thousands of them take
     longer than a page should wait. (broadcast id, False) when this key was sent already: nothing goes out
@@ -346,7 +356,8 @@ async def send(
         existing = await _by_key(session, key)
         if existing is not None:
             return existing, False
-        check_plan(draft, await plan(session, draft, sender=sender, now=draft.send_at or now))
+        at = draft.send_at or now
+        check_plan(draft, await plan(session, draft, sender=sender, now=at, viber_files=viber_files))
         row = Broadcast(
             key=key,
             text=draft.text,
@@ -386,10 +397,14 @@ async def enqueue_write(
 async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
     """The job: the broadcast's copies written, then their sends queued. Returns how many."""
     app = services(ctx)
-    return await write_copies(app.db, app.queue, broadcast_id, now=app.clock())
+    return await write_copies(
+        app.db, app.queue, broadcast_id, now=app.clock(), viber_files=app.links is not None
+    )
 
 
-async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now: datetime) -> int:
+async def write_copies(
+    db: Database, queue: JobQueue, broadcast_id: int, *, now: datetime, viber_files: bool = False
+) -> int:
     """Every copy's message and Outbox row and every recipient row, in one transaction that claims the
     broadcast first (`written_at`): a second run — the sweeper's, a job retried — writes nothing, nor does one
     for a broadcast called off, or one that runs before its time."""
@@ -420,7 +435,7 @@ async def write_copies(db: Database, queue: JobQueue, broadcast_id: int, *, now:
             row.send_at,
             tuple(AttachmentRef.model_validate(ref) for ref in row.attachments),
         )
-        the_plan = await plan(session, draft, sender=sender, now=now)
+        the_plan = await plan(session, draft, sender=sender, now=now, viber_files=viber_files)
         sends: list[Outbox] = []
         for copy in the_plan.copies:
             message_id = None

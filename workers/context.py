@@ -9,6 +9,7 @@ from typing import Any
 
 from channels.base import AccountDirectory, ChannelAdapter, ChannelSender
 from intake.policy import IntakePolicy
+from storage.blob_links import BlobLinks
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.types import utcnow
@@ -31,6 +32,8 @@ class JobContext:
     # channel -> job run with the raw event id once that event is accepted (e.g. the client-side bot dialogue)
     after_ingest: Mapping[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    # public links to stored files (OKNO_HTTP__PUBLIC_URL set): how Viber gets a manager's file
+    links: BlobLinks | None = None
 
 
 def services(ctx: Mapping[str, Any]) -> JobContext:

@@ -6,6 +6,7 @@ a bad token or a missing webhook is said plainly."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 import aiohttp
@@ -14,7 +15,7 @@ from channels.base import AccountView, SendFailed, SendResult
 from channels.viber.api import TIMEOUT, ViberAccount, ViberError
 from channels.viber.payloads import Body, bodies
 from channels.viber.texts import text as say
-from intake.schema import OutboundMessage
+from intake.schema import AttachmentRef, OutboundMessage
 
 log = logging.getLogger(__name__)
 NOT_REGISTERED = 5
@@ -30,6 +31,10 @@ class Reachable(Protocol):
     async def __call__(self, *, account: str, user_id: str) -> bool: ...
 
 
+# (blob key, file name, mime) -> a public URL Viber can fetch the file from (storage.blob_links.BlobLinks.url)
+PublicLink = Callable[[str, str, str], str]
+
+
 class ViberSender:
     channel = "viber"
 
@@ -38,10 +43,12 @@ class ViberSender:
         *,
         session: aiohttp.ClientSession | None = None,
         reachable: Reachable | None = None,
+        links: PublicLink | None = None,
         backoff_s: float = 2.0,
     ) -> None:
         self._session = session
         self.reachable = reachable
+        self.links = links
         self.backoff_s = backoff_s
         self._rate_hits: dict[str, int] = {}
 
@@ -59,6 +66,10 @@ class ViberSender:
         to = message.recipient_id or message.conversation_key
         if self.reachable is not None and not await self.reachable(account=bot.name, user_id=to):
             raise SendFailed(say("unsubscribed"), unreachable=True)
+        if self.links is not None and message.attachments:
+            message = message.model_copy(
+                update={"attachments": tuple(map(self._public, message.attachments))}
+            )
         first: str | None = None
         try:
             for body in bodies(to, bot.sender, message):
@@ -68,6 +79,14 @@ class ViberSender:
             raise self._mapped(bot, exc) from None
         self._rate_hits.pop(bot.name, None)
         return SendResult(platform_message_id=first)
+
+    def _public(self, ref: AttachmentRef) -> AttachmentRef:
+        """A file okno keeps, given the public link Viber fetches it by (a client's own file has its URL)."""
+        if ref.url or not ref.blob_key or self.links is None:
+            return ref
+        name = ref.filename or ref.kind
+        url = self.links(ref.blob_key, name, ref.mime or "application/octet-stream")
+        return ref.model_copy(update={"url": url})
 
     async def _post(self, bot: ViberAccount, body: Body) -> str:
         answer = await bot.call(await self._client(), "send_message", body)

@@ -17,8 +17,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "запустите okno listen с OKNO_HTTP__PUBLIC_URL или задайте вебхук вручную"
         ),
         "file_only_in_okno": (
-            "Viber берёт файлы только по публичной ссылке, а файл «{name}» есть только в okno: "
-            "отправьте его по другому каналу"
+            "Viber берёт файлы только по публичной ссылке, а у okno нет публичного адреса "
+            "для файла «{name}»: задайте OKNO_HTTP__PUBLIC_URL или отправьте файл по другому каналу"
         ),
         "nothing_to_send": "нечего отправлять: нет ни текста, ни файлов",
         "location": "Местоположение: {lat}, {lon}",
@@ -45,8 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "OKNO_HTTP__PUBLIC_URL or set the webhook by hand"
         ),
         "file_only_in_okno": (
-            "Viber only takes files by a public URL, and '{name}' is only stored in okno: send it on another "
-            "channel"
+            "Viber only takes files by a public URL, and okno has no public address for '{name}': set "
+            "OKNO_HTTP__PUBLIC_URL or send the file on another channel"
         ),
         "nothing_to_send": "nothing to send: no text and no files",
         "location": "Location: {lat}, {lon}",

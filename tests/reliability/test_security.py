@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from channels.telegram.routes import SECRET_HEADER
 from okno.app import build_app
+from storage.blob_links import BlobLinks
 from storage.models import RawEvent
 from storage.repos.accounts import add_channel_account
 from tests.conftest import Live
@@ -52,6 +53,8 @@ PUBLIC = {
     ("GET", "/ui/static"): "CSS and scripts",
     ("GET", "/whatsapp/{account}/webhook"): "Meta's handshake: answers only with the right verify token",
     ("GET", "/telephony/{provider}/{account}/webhook"): "Zadarma's echo check: repeats the query value only",
+    ("GET", "/files/{token}/{name}"): "one file by its signed, expiring link (Viber fetches it): 404 without"
+    " a valid one (tests/storage/test_blob_links.py, tests/channels/viber/test_reply_files.py)",
 }
 
 
@@ -112,7 +115,10 @@ def _webhook_urls(path: str) -> list[tuple[str, dict[str, str]]]:
 
 
 async def test_every_route_is_classified(accounts: Live) -> None:
+    # with okno's public address set, as in production behind Viber: its file links' route is there too
+    accounts.services.jobs.links = BlobLinks(b"k" * 32, "https://okno.example.ru")
     app = build_app(accounts.services, sweep=False)
+    assert ("GET", "/files/{token}/{name}") in _routes(app)
     for method, path in _routes(app):
         known = (method, path) in PUBLIC or _is_webhook(method, path) or path.startswith(("/api/v1/", "/ui/"))
         assert known, f"{method} {path}: classify it here (public with a reason, webhook, staff API or UI)"

@@ -452,3 +452,7 @@ async def test_files_go_with_each_copy_and_who_cannot_take_them_is_passed_by(db:
     ] * 3
     # each copy's message holds the file, as a reply's does: the timeline shows and serves it
     assert len(files) == 3 and {f.blob_sha256 for f in files} == {"a" * 64}
+    # with okno's public address Viber fetches the file by its link: Тарас gets it too
+    async with db.session() as session:
+        linked = await plan(session, draft, sender=sender, now=utcnow(), viber_files=True)
+    assert {c.to.channel: c.skipped for c in linked.copies}["viber"] is None

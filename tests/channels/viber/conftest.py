@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
@@ -14,6 +15,7 @@ from channels.viber.send import ViberSender
 from okno.app import build_app
 from okno.services import Services
 from sandbox.viber import ViberApiStandIn
+from storage.blob_links import BlobLinks
 from storage.repos.accounts import add_channel_account, add_staff
 from tests.conftest import start_app
 from workers.viber import StoredReachable
@@ -71,15 +73,33 @@ async def add_account(services: Services, view: AccountView) -> None:
 
 @pytest.fixture
 async def vb_live(services: Services, viber: ViberApiStandIn) -> AsyncIterator[VbLive]:
+    async with _live(services, viber, public=False) as live:
+        yield live
+
+
+@pytest.fixture
+async def vb_public(services: Services, viber: ViberApiStandIn) -> AsyncIterator[VbLive]:
+    """As vb_live, with okno's public address set (OKNO_HTTP__PUBLIC_URL): its files go by signed links."""
+    async with _live(services, viber, public=True) as live:
+        yield live
+
+
+@asynccontextmanager
+async def _live(services: Services, viber: ViberApiStandIn, *, public: bool) -> AsyncIterator[VbLive]:
     await add_account(services, account_of(viber, welcome_text="Здравствуйте! Напишите ваш вопрос."))
     async with services.db.session() as session:
         staff = await add_staff(session, name="Анна", role="manager", api_token=secrets.token_urlsafe(16))
         await session.commit()
+    if public:  # the address is known once the server listens: the links' base is set then
+        services.jobs.links = BlobLinks(secrets.token_bytes(32), "http://okno.invalid")
     runner, url = await start_app(build_app(services, sweep=False))
+    if services.jobs.links is not None:
+        services.jobs.links.base_url = url
     viber.webhook_url = f"{url}/viber/{ACCOUNT}/webhook"
     async with aiohttp.ClientSession() as http:
         # The composition root's sender, with a short backoff so a retried send does not wait seconds.
-        sender = ViberSender(reachable=StoredReachable(services.db), backoff_s=0.01)
+        links = services.jobs.links.url if services.jobs.links is not None else None
+        sender = ViberSender(reachable=StoredReachable(services.db), links=links, backoff_s=0.01)
         services.jobs.senders = {**services.jobs.senders, "viber": sender}
         yield VbLive(services, url, viber, staff.id or 0, http)
         await sender.close()

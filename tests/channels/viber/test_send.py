@@ -75,6 +75,18 @@ async def test_files_go_by_link(subscribed: ViberApiStandIn) -> None:
     assert (file["type"], file["file_name"], file["size"]) == ("file", "акт.pdf", 1200)
 
 
+async def test_what_viber_cannot_show_inline_goes_as_a_file(subscribed: ViberApiStandIn) -> None:
+    """A picture is JPEG, PNG or GIF up to 1 MB, a video MP4 up to 26 MB; anything else is a file."""
+    small = AttachmentRef(kind="image", mime="image/jpeg", size=500_000, url="https://f.example.ru/a.jpg")
+    tiff = AttachmentRef(kind="image", mime="image/tiff", size=500_000, url="https://f.example.ru/scan.tiff")
+    mov = AttachmentRef(kind="video", mime="video/quicktime", size=9_000, url="https://f.example.ru/v.mov")
+    mp4 = AttachmentRef(kind="video", mime="video/mp4", size=9_000, url="https://f.example.ru/v.mp4")
+    for ref in (small, tiff, mov, mp4):
+        await send(subscribed, outbound(None, attachments=(ref,)))
+    assert [s["type"] for s in subscribed.sent] == ["picture", "file", "file", "video"]
+    assert subscribed.sent[1]["file_name"] == "scan.tiff"
+
+
 async def test_a_file_only_okno_holds_is_refused_for_good(subscribed: ViberApiStandIn) -> None:
     ref = AttachmentRef(kind="document", blob_key="ab" * 32, filename="счёт.pdf")
     with pytest.raises(SendFailed) as refused:
