@@ -108,6 +108,10 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 async def _reply_form(request: web.Request) -> tuple[str, list[tuple[web.FileField, bytes]]] | web.Response:
     """A multipart reply: its `text` (optional) and `files`, checked as the web reply form's are."""
+    count, most = reply_files.MAX_FILES, reply_files.MAX_FILE_BYTES // (1024 * 1024)
+    too_large = f"a reply's body is at most {count} files of {most} MB and the text"
+    if (request.content_length or 0) > request.client_max_size:  # refused from the declared length, unread
+        return problem(413, "too_large", too_large)
     try:
         form = await request.post()
         files = reply_files.read(form)
@@ -115,9 +119,8 @@ async def _reply_form(request: web.Request) -> tuple[str, list[tuple[web.FileFie
         name = {"filename": exc.values["name"]} if "name" in exc.values else {}
         detail = texts_text(exc.key, "en").format(**exc.values)
         return problem(422, exc.key.removeprefix("conv."), detail, **name)
-    except web.HTTPRequestEntityTooLarge:
-        count, most = reply_files.MAX_FILES, reply_files.MAX_FILE_BYTES // (1024 * 1024)
-        return problem(413, "too_large", f"a reply's body is at most {count} files of {most} MB and the text")
+    except web.HTTPRequestEntityTooLarge:  # a chunked body, past the limit while read
+        return problem(413, "too_large", too_large)
     except ValueError as exc:  # not multipart as sent: no boundary, a part without a name…
         return problem(400, "bad_form", f"multipart/form-data could not be read: {exc}")
     text = form.get("text", "")

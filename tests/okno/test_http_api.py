@@ -22,6 +22,7 @@ from storage.models import Message, Outbox, RawEvent, Request
 from storage.repos.saved_replies import save_saved_reply
 from tests.conftest import Live
 from tests.factories import api_body
+from web import reply_files
 from web.reply_files import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.storage
@@ -447,3 +448,15 @@ async def test_only_a_staff_token_gets_the_room_for_files(live: Live, token: str
     status_url = f"{live.url}/api/v1/requests/{request_id}/status"
     async with live.http.post(status_url, data=form, headers=live.staff_headers()) as resp:
         assert resp.status == 413
+
+
+async def test_a_body_over_the_reply_room_is_a_413_problem(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reply_files, "MAX_BODY_BYTES", 3 * 1024 * 1024)  # 101 MB, made small to post
+    request_id = await a_request(live)
+    files = [("акт.pdf", PDF, "application/pdf"), ("счёт.pdf", PDF, "application/pdf")]
+    status, answer = await post_files(live, request_id, "Акт и счёт", files)
+    assert status == 413 and answer["error"] == "too_large" and "5 files of 20 MB" in answer["detail"]
+    await live.drain()
+    assert await count(live, Outbox) == 0
