@@ -375,6 +375,10 @@ async def test_a_file_alone_is_a_reply_and_a_saved_reply_code_goes_with_files(li
     url = f"{live.url}/api/v1/requests/{request_id}/reply"
     async with live.http.post(url, json={"text": " "}, headers=live.staff_headers()) as resp:
         assert resp.status == 422 and (await resp.json())["error"] == "invalid"
+    # a body that is not the multipart it claims is the caller's mistake, not a 500
+    broken = {**live.staff_headers(), "Content-Type": "multipart/form-data"}  # no boundary
+    async with live.http.post(url, data=b"text=hello", headers=broken) as resp:
+        assert resp.status == 400 and (await resp.json())["error"] == "bad_form"
 
 
 @pytest.mark.parametrize(
