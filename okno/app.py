@@ -51,6 +51,7 @@ def build_app(services: Services, *, sweep: bool = True) -> web.Application:
     app[SERVICES] = services
     app[staff_api.DB] = services.db
     app[staff_api.QUEUE] = services.queue
+    app[staff_api.BLOBS] = services.jobs.blobs
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.add_routes(

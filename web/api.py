@@ -1,8 +1,9 @@
-"""The staff JSON API: requests and clients, a reply in the client's channel, status changes."""
+"""The staff JSON API: requests and clients, a reply in the client's channel (with files), status changes."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from channels.api.verify import bearer_token
 from channels.http_body import problem
+from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Client, Request, Staff
 from storage.repos.accounts import staff_by_api_token
@@ -17,6 +19,8 @@ from storage.repos.clients import merges, undo_merge
 from storage.repos.requests import RequestTransitionError, change_status, list_requests, wait_for_client
 from storage.repos.saved_replies import saved_replies
 from storage.types import utcnow
+from web import reply_files
+from web.texts import text as texts_text
 from web.views import client_detail, merge_view, request_detail, request_view
 from workers.outbound import NothingToReplyTo, queue_reply
 from workers.queue import JobQueue
@@ -24,8 +28,10 @@ from workers.saved_replies import SavedReplyError, reply_text
 
 DB = web.AppKey("okno_db", Database)
 QUEUE = web.AppKey("okno_queue", JobQueue)
+BLOBS = web.AppKey("okno_blobs", BlobStore)
 STAFF = web.RequestKey("okno_staff", Staff)
 MAX_LIMIT = 500
+REPLY_PATH = re.compile(r"/api/v1/requests/\d+/reply")
 
 
 @web.middleware
@@ -38,8 +44,14 @@ async def staff_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     if token:
         async with request.app[DB].session() as session:
             staff = await staff_by_api_token(session, token=token)
-    if staff is None:
+    if staff is None:  # the body is never read: a stranger's upload stays at okno's body limit, unread
         return problem(401, "unauthorized", "a staff API token is required (okno staff add --api-token)")
+    if (
+        request.method == "POST"
+        and request.content_type == "multipart/form-data"
+        and REPLY_PATH.fullmatch(request.path)
+    ):  # a reply with files takes the web reply form's room (web/ui.reply_uploads), a token's holder only
+        request = request.clone(client_max_size=max(reply_files.MAX_BODY_BYTES, request.client_max_size))
     request[STAFF] = staff
     return await handler(request)  # type: ignore[no-any-return]
 
@@ -94,20 +106,56 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
+async def _reply_form(request: web.Request) -> tuple[str, list[tuple[web.FileField, bytes]]] | web.Response:
+    """A multipart reply: its `text` (optional) and `files`, checked as the web reply form's are."""
+    count, most = reply_files.MAX_FILES, reply_files.MAX_FILE_BYTES // (1024 * 1024)
+    too_large = f"a reply's body is at most {count} files of {most} MB and the text"
+    if (request.content_length or 0) > request.client_max_size:  # refused from the declared length, unread
+        return problem(413, "too_large", too_large)
+    try:
+        form = await request.post()
+        files = reply_files.read(form)
+    except reply_files.Refused as exc:  # too many, empty or too large: nothing stored, nothing sent
+        name = {"filename": exc.values["name"]} if "name" in exc.values else {}
+        detail = texts_text(exc.key, "en").format(**exc.values)
+        return problem(422, exc.key.removeprefix("conv."), detail, **name)
+    except web.HTTPRequestEntityTooLarge:  # a chunked body, past the limit while read
+        return problem(413, "too_large", too_large)
+    except ValueError as exc:  # not multipart as sent: no boundary, a part without a name…
+        return problem(400, "bad_form", f"multipart/form-data could not be read: {exc}")
+    text = form.get("text", "")
+    if not isinstance(text, str):
+        return problem(422, "invalid", "text: a form field, not a file")
+    if not text.strip() and not files:
+        return problem(422, "invalid", "text or files: a non-empty text, a file or both are required")
+    return (text if text.strip() else ""), files
+
+
 async def post_reply(request: web.Request) -> web.Response:
-    data = await _json(request)
-    text = data.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return problem(422, "invalid", "text: a non-empty string is required")
+    """JSON `{"text": …}`, or multipart/form-data: `text` (optional with files) and up to five `files`
+    (web/reply_files.py); a text that is one «/код» is that saved reply, filled in."""
+    files: list[tuple[web.FileField, bytes]] = []
+    if request.content_type == "multipart/form-data":
+        got = await _reply_form(request)
+        if isinstance(got, web.Response):
+            return got
+        text, files = got
+    else:
+        data = await _json(request)
+        sent = data.get("text")
+        if not isinstance(sent, str) or not sent.strip():
+            return problem(422, "invalid", "text: a non-empty string is required")
+        text = sent
     staff: Staff = request[STAFF]
     async with request.app[DB].session() as session:
         row = await session.get(Request, _int(request, "id", 0))
         if row is None:
             return problem(404, "not_found", "no such request")
         try:  # «/реквизиты» is the company's saved reply of that code, filled in, as in the web and the bot
-            text = await reply_text(session, text, request=row, staff=staff)
+            text = await reply_text(session, text, request=row, staff=staff) if text else text
         except SavedReplyError as exc:
             return problem(422, exc.reason, str(exc))
+    attachments = await reply_files.store(request.app[BLOBS], files)
     try:
         outbox = await queue_reply(
             request.app[DB],
@@ -115,10 +163,14 @@ async def post_reply(request: web.Request) -> web.Response:
             request_id=row.id or 0,
             staff_id=staff.id or 0,
             text=text,
+            attachments=attachments,
         )
     except NothingToReplyTo as exc:
         return problem(404, "not_found", str(exc))
-    return web.json_response({"status": "queued", "outbox_id": outbox.id}, status=202)
+    sent_files = [{"filename": a.filename, "size": a.size, "mime": a.mime} for a in attachments]
+    return web.json_response(
+        {"status": "queued", "outbox_id": outbox.id, "attachments": sent_files}, status=202
+    )
 
 
 async def get_saved_replies(request: web.Request) -> web.Response:

@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import ChannelIdentity, Client, ClientContact, Contact, ContactMerge, Message, Request
+from storage.models import (
+    Attachment,
+    ChannelIdentity,
+    Client,
+    ClientContact,
+    Contact,
+    ContactMerge,
+    Message,
+    Request,
+)
 from storage.repos.clients import contact_group
 from storage.repos.conversations import messages_of_request
 
@@ -64,7 +73,7 @@ def merge_view(merge: ContactMerge) -> dict[str, Any]:
     }
 
 
-def message_view(message: Message) -> dict[str, Any]:
+def message_view(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
     return {
         "id": message.id,
         "channel": message.channel,
@@ -74,12 +83,28 @@ def message_view(message: Message) -> dict[str, Any]:
         "sent_at": _iso(message.sent_at),
         "edited": bool(message.edit_history),
         "delivery_status": message.delivery_status,
+        # the files' metadata, the client's and a reply's alike (their bytes are not served over the API)
+        "attachments": [
+            {"kind": a.kind, "filename": a.filename, "mime": a.mime, "size": a.size}
+            for a in attachments or []
+        ],
     }
 
 
 async def request_detail(session: AsyncSession, request: Request) -> dict[str, Any]:
     messages = await messages_of_request(session, request_id=request.id or 0)
-    return {**request_view(request), "messages": [message_view(m) for m in messages]}
+    files: dict[int, list[Attachment]] = {}
+    query = (
+        select(Attachment)
+        .where(col(Attachment.message_id).in_([m.id for m in messages]))
+        .order_by(col(Attachment.position))
+    )
+    for attachment in (await session.execute(query)).scalars():
+        files.setdefault(attachment.message_id, []).append(attachment)
+    return {
+        **request_view(request),
+        "messages": [message_view(m, files.get(m.id or 0)) for m in messages],
+    }
 
 
 async def client_detail(session: AsyncSession, client: Client) -> dict[str, Any]:

@@ -4,10 +4,15 @@ manager reply -> signed webhook at the sandbox receiver."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import io
 import json
+import os
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -17,6 +22,8 @@ from storage.models import Message, Outbox, RawEvent, Request
 from storage.repos.saved_replies import save_saved_reply
 from tests.conftest import Live
 from tests.factories import api_body
+from web import reply_files
+from web.reply_files import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.storage
 
@@ -273,3 +280,187 @@ async def test_the_api_sends_a_saved_reply_by_its_code(live: Live) -> None:
     await live.drain()
     [got] = live.receiver.received
     assert got.body["text"] == f"Клиент, копию договора по заявке #{request['id']} отправили. Анна"
+
+
+PDF = b"%PDF-1.4\n" + os.urandom(2 * 1024 * 1024)  # over okno's 1 MB body limit for everything else
+
+
+async def a_request(live: Live) -> int:
+    await post(live, api_body("f1", text="Пришлите, пожалуйста, акт сверки за квартал"))
+    await live.drain()
+    async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
+        [request] = (await resp.json())["requests"]
+    return int(request["id"])
+
+
+async def post_files(
+    live: Live, request_id: int, text: str | None, files: list[tuple[str, bytes, str]]
+) -> tuple[int, dict[str, Any]]:
+    """What `curl -F text=… -F files=@act.pdf` sends (names in UTF-8, not %-quoted as aiohttp's default)."""
+    form = aiohttp.FormData(quote_fields=False, default_to_multipart=True)
+    if text is not None:
+        form.add_field("text", text)
+    for name, content, mime in files:
+        form.add_field("files", io.BytesIO(content), filename=name, content_type=mime)
+    url = f"{live.url}/api/v1/requests/{request_id}/reply"
+    async with live.http.post(url, data=form, headers=live.staff_headers()) as resp:
+        return resp.status, await resp.json()
+
+
+async def outbound(live: Live) -> list[Message]:
+    async with live.services.db.session() as session:
+        query = select(Message).where(col(Message.direction) == "outbound").order_by(col(Message.id))
+        return list((await session.execute(query)).scalars())
+
+
+async def test_an_integrator_sends_a_file_with_the_reply(live: Live) -> None:
+    """1C sends the client the act: multipart text and PDF, stored, queued and delivered like the web's."""
+    request_id = await a_request(live)
+    assert live.services.settings.http.max_body_bytes == 1024 * 1024  # the PDF alone is twice the limit
+    status, answer = await post_files(
+        live, request_id, "Акт во вложении", [("C:\\1C\\Акт сверки.pdf", PDF, "application/pdf")]
+    )
+    assert status == 202, answer
+    assert answer["status"] == "queued" and isinstance(answer["outbox_id"], int)
+    assert answer["attachments"] == [
+        {"filename": "Акт сверки.pdf", "size": len(PDF), "mime": "application/pdf"}
+    ]
+    async with live.services.db.session() as session:
+        outbox = await session.get(Outbox, answer["outbox_id"])
+    assert outbox is not None
+    [ref] = outbox.payload["attachments"]
+    assert ref["blob_key"] == hashlib.sha256(PDF).hexdigest() and ref["kind"] == "document"
+    assert await live.services.jobs.blobs.get(ref["blob_key"]) == PDF
+    await live.drain()
+    # the API channel's webhook (the client's channel here) names the file; its bytes stay in okno
+    [got] = live.receiver.received
+    assert got.body["text"] == "Акт во вложении"
+    assert [(a["filename"], a["mime"], a["size"], a["blob_key"]) for a in got.body["attachments"]] == [
+        ("Акт сверки.pdf", "application/pdf", len(PDF), ref["blob_key"])
+    ]
+    # and reading the request back shows what was sent
+    url = f"{live.url}/api/v1/requests/{request_id}"
+    async with live.http.get(url, headers=live.staff_headers()) as resp:
+        messages = (await resp.json())["messages"]
+    [sent] = [m for m in messages if m["direction"] == "outbound"]
+    assert sent["text"] == "Акт во вложении" and sent["delivery_status"] == "sent"
+    assert sent["attachments"] == [
+        {"kind": "document", "filename": "Акт сверки.pdf", "mime": "application/pdf", "size": len(PDF)}
+    ]
+    assert [m["attachments"] for m in messages if m["direction"] == "inbound"] == [[]]
+
+
+async def test_a_file_alone_is_a_reply_and_a_saved_reply_code_goes_with_files(live: Live) -> None:
+    async with live.services.db.session() as session:
+        await save_saved_reply(session, code="акт", text="{имя}, акт во вложении.", staff_id=None)
+        await session.commit()
+    request_id = await a_request(live)
+    files = [("справка.pdf", b"%PDF-1.4 2-NDFL", "application/octet-stream")]
+    status, answer = await post_files(live, request_id, None, files)
+    assert status == 202 and answer["attachments"][0]["mime"] == "application/pdf"  # guessed by its name
+    status, _ = await post_files(live, request_id, "  ", files)
+    assert status == 202
+    status, _ = await post_files(live, request_id, "/акт", files)
+    assert status == 202
+    status, refused = await post_files(live, request_id, "/акы", files)
+    assert status == 422 and refused["error"] == "unknown_code"
+    status, refused = await post_files(live, request_id, " ", [])  # neither text nor a file
+    assert status == 422 and refused["error"] == "invalid"
+    await live.drain()
+    sent = await outbound(live)
+    assert [m.text for m in sent] == [None, None, "Клиент, акт во вложении."]
+    hooks = sorted(r.body["text"] or "" for r in live.receiver.received)  # sent in parallel: any order
+    assert hooks == ["", "", "Клиент, акт во вложении."]
+    # JSON stays as it was: text required
+    url = f"{live.url}/api/v1/requests/{request_id}/reply"
+    async with live.http.post(url, json={"text": " "}, headers=live.staff_headers()) as resp:
+        assert resp.status == 422 and (await resp.json())["error"] == "invalid"
+    # a body that is not the multipart it claims is the caller's mistake, not a 500
+    broken = {**live.staff_headers(), "Content-Type": "multipart/form-data"}  # no boundary
+    async with live.http.post(url, data=b"text=hello", headers=broken) as resp:
+        assert resp.status == 400 and (await resp.json())["error"] == "bad_form"
+
+
+@pytest.mark.parametrize(
+    ("files", "error", "detail"),
+    [
+        ([(f"{n}.pdf", b"%PDF", "application/pdf") for n in range(6)], "files_too_many", "at most 5 files"),
+        ([("пустой.pdf", b"", "application/pdf")], "file_empty", "'пустой.pdf' is empty"),
+        (
+            [
+                ("ok.pdf", b"%PDF", "application/pdf"),
+                ("большой.pdf", b"0" * (MAX_FILE_BYTES + 1), "application/pdf"),
+            ],
+            "file_too_large",
+            "'большой.pdf' is over 20 MB",
+        ),
+    ],
+    ids=["too_many", "empty", "too_large"],
+)
+async def test_files_over_the_limits_are_422_and_nothing_is_sent(
+    live: Live, files: list[tuple[str, bytes, str]], error: str, detail: str
+) -> None:
+    request_id = await a_request(live)
+    status, answer = await post_files(live, request_id, "Акт во вложении", files)
+    assert status == 422 and answer["error"] == error and detail in answer["detail"], answer
+    if error != "files_too_many":
+        assert answer["filename"] == files[-1][0]
+    await live.drain()
+    assert await outbound(live) == [] and await count(live, Outbox) == 0
+    assert live.receiver.received == []
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+async def test_only_a_staff_token_gets_the_room_for_files(live: Live, token: str | None) -> None:
+    """A stranger's 120 MB is answered 401 from the headers, not read; a manager's 2 MB PDF goes through,
+    and the room is the files' reply's alone (JSON, other routes: okno's 1 MB)."""
+    request_id = await a_request(live)
+    url = f"{live.url}/api/v1/requests/{request_id}/reply"
+    produced, answered = 0, asyncio.Event()
+
+    async def huge() -> AsyncIterator[bytes]:
+        """The headers, the first megabyte of the file; the other 119 only if no answer comes without them."""
+        nonlocal produced
+        head = b'--b\r\nContent-Disposition: form-data; name="files"; filename="x.pdf"\r\n\r\n'
+        for at in range(120):
+            if at == 1:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(answered.wait(), timeout=5)
+            chunk = (head if at == 0 else b"") + b"0" * (1024 * 1024)
+            produced += len(chunk)
+            yield chunk
+
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    async with live.http.post(url, data=huge(), headers=headers) as resp:
+        answered.set()
+        sent_before_the_answer = produced
+        assert resp.status == 401 and (await resp.json())["error"] == "unauthorized"
+    assert sent_before_the_answer < 2 * 1024 * 1024  # answered from the headers: the body was never needed
+    await asyncio.sleep(0.1)
+    assert await count(live, Outbox) == 0
+    # the room is a reply's with files, for a staff token
+    status, answer = await post_files(live, request_id, "Акт", [("акт.pdf", PDF, "application/pdf")])
+    assert status == 202, answer
+    big_json = io.BytesIO(json.dumps({"text": "я" * (1024 * 1024)}).encode())
+    json_headers = {**live.staff_headers(), "Content-Type": "application/json"}
+    async with live.http.post(url, data=big_json, headers=json_headers) as resp:
+        assert resp.status == 413
+    form = aiohttp.FormData()
+    form.add_field("files", io.BytesIO(PDF), filename="акт.pdf", content_type="application/pdf")
+    status_url = f"{live.url}/api/v1/requests/{request_id}/status"
+    async with live.http.post(status_url, data=form, headers=live.staff_headers()) as resp:
+        assert resp.status == 413
+
+
+async def test_a_body_over_the_reply_room_is_a_413_problem(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reply_files, "MAX_BODY_BYTES", 3 * 1024 * 1024)  # 101 MB, made small to post
+    request_id = await a_request(live)
+    files = [("акт.pdf", PDF, "application/pdf"), ("счёт.pdf", PDF, "application/pdf")]
+    status, answer = await post_files(live, request_id, "Акт и счёт", files)
+    assert status == 413 and answer["error"] == "too_large" and "5 files of 20 MB" in answer["detail"]
+    await live.drain()
+    assert await count(live, Outbox) == 0
