@@ -10,8 +10,9 @@ from sqlmodel import col, select
 from storage.models import Client, ClientContact, ClientSummary, ContactMerge, Message, Request, Staff, Task
 from storage.repos.audit import audit
 from storage.repos.clients import merge_contacts, undo_merge
+from web.client_files import PAGE, client_files
 from web.queries import may_see, may_see_client, staff_names
-from web.ui import flash, me, redirect, render, require_role, state
+from web.ui import flash, me, my_tz, redirect, render, require_role, state
 from web.views import client_detail
 
 
@@ -94,6 +95,7 @@ async def client_card(request: web.Request) -> web.Response:
             .all()
         )
         summary, cite_links = await _summary(session, client.id or 0, me(request))
+        files = await client_files(session, client, all_ids, me(request), tz=my_tz(request), limit=5)
     return render(
         request,
         "client.html",
@@ -107,6 +109,31 @@ async def client_card(request: web.Request) -> web.Response:
         requests=[r for r in requests if may_see(me(request), r)],
         tasks=tasks,
         staff=names,
+        files=files,
+    )
+
+
+async def files_page(request: web.Request) -> web.Response:
+    """«Файлы клиента»: all their files, by part of a name and a month."""
+    name, month = request.query.get("name", "")[:100], request.query.get("month", "")[:7]
+    async with state(request).services.db.session() as session:
+        client = await _client(session, request.match_info["id"], me(request))
+        detail = await client_detail(session, client)
+        ids = [c["id"] for c in detail["contacts"]]
+        ids += [i for c in detail["contacts"] for i in c["merged_contact_ids"]]
+        files = await client_files(
+            session, client, ids, me(request), name=name, month=month, tz=my_tz(request)
+        )
+        names = await staff_names(session)
+    return render(
+        request,
+        "client_files.html",
+        client=client,
+        files=files,
+        name=name,
+        month=month,
+        staff=names,
+        page=PAGE,
     )
 
 

@@ -51,6 +51,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/files/{id}", pages_request.attachment_file),
         web.get("/calls/{id}/recording", pages_request.call_recording),
         web.get("/clients/{id}", pages_clients.client_card),
+        web.get("/clients/{id}/files", pages_clients.files_page),
         web.post("/clients/{id}/merge", pages_clients.merge),
         web.post("/clients/{id}/merges/{merge}/undo", pages_clients.unmerge),
         web.get("/tasks", pages_tasks.board),
