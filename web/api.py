@@ -13,11 +13,11 @@ from channels.api.verify import bearer_token
 from channels.http_body import problem
 from storage.blobs import BlobStore
 from storage.db import Database
-from storage.models import Client, Request, Staff
+from storage.models import Client, PersonalReply, Request, Staff
 from storage.repos.accounts import staff_by_api_token
 from storage.repos.clients import merges, undo_merge
 from storage.repos.requests import RequestTransitionError, change_status, list_requests, wait_for_client
-from storage.repos.saved_replies import saved_replies
+from storage.repos.saved_replies import usable_replies
 from storage.types import utcnow
 from web import reply_files
 from web.texts import text as texts_text
@@ -174,10 +174,18 @@ async def post_reply(request: web.Request) -> web.Response:
 
 
 async def get_saved_replies(request: web.Request) -> web.Response:
-    """The company's saved replies: send one by posting its «/код» as a reply's text."""
+    """The saved replies the token's member can send (their own, and the company's): send one by posting its
+    «/код» as a reply's text."""
+    staff: Staff = request[STAFF]
     async with request.app[DB].session() as session:
-        rows = await saved_replies(session)
-    return web.json_response({"saved_replies": [{"code": r.code, "text": r.text} for r in rows]})
+        rows = await usable_replies(session, staff_id=staff.id)
+    return web.json_response(
+        {
+            "saved_replies": [
+                {"code": r.code, "text": r.text, "personal": isinstance(r, PersonalReply)} for r in rows
+            ]
+        }
+    )
 
 
 async def post_status(request: web.Request) -> web.Response:

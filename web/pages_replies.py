@@ -1,12 +1,20 @@
-"""Saved replies («быстрые ответы»): every member reads the list and its codes; supervisors and admins write
-them. Sent from the reply box (picked, or typed as «/код») and from the staff bot's client topics."""
+"""Saved replies («быстрые ответы»): every member reads the company's list and its codes; supervisors and
+admins write them. Every member also keeps their own («Мои»), whose code finds theirs before the company's.
+Sent from the reply box (picked, or typed as «/код») and from the staff bot's client topics."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from storage.models import SavedReply
-from storage.repos.saved_replies import delete_saved_reply, save_saved_reply, saved_replies
+from storage.repos.saved_replies import (
+    delete_my_reply,
+    delete_saved_reply,
+    my_replies,
+    save_my_reply,
+    save_saved_reply,
+    saved_replies,
+)
 from web.queries import staff_names
 from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, normalize_code
@@ -17,15 +25,19 @@ EDITORS = ("supervisor", "admin")
 async def replies_page(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
         rows = await saved_replies(session)
+        mine = await my_replies(session, staff_id=me(request).id or 0)
         names = await staff_names(session)
-    editing = request.query.get("edit", "")
+    editing, editing_mine = request.query.get("edit", ""), request.query.get("edit_mine", "")
     return render(
         request,
         "replies.html",
         rows=rows,
+        mine=mine,
+        shadowed={r.code for r in mine},
         names=names,
         editor=me(request).role in EDITORS,
         editing=next((r for r in rows if r.code == editing), None),
+        editing_mine=next((r for r in mine if r.code == editing_mine), None),
         # both spellings work; the page names those of its language
         placeholders=[name for name in PLACEHOLDERS if name.isascii() == (lang(request) == "en")],
     )
@@ -55,3 +67,32 @@ async def reply_delete(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "replies.deleted", value=f"/{row.code}")
     raise redirect("/ui/replies")
+
+
+async def my_reply_save(request: web.Request) -> web.Response:
+    """A member's own reply: any member writes theirs."""
+    form = await request.post()
+    try:
+        code = normalize_code(str(form.get("code", "")))
+        body = check_text(str(form.get("text", "")))
+    except SavedReplyError as exc:
+        flash(request, f"replies.{exc.reason}", value=exc.value)
+        raise redirect("/ui/replies#my-reply-form") from None
+    async with state(request).services.db.session() as session:
+        await save_my_reply(session, staff_id=me(request).id or 0, code=code, text=body)
+        await session.commit()
+    flash(request, "replies.saved", value=f"/{code}")
+    raise redirect("/ui/replies#mine")
+
+
+async def my_reply_delete(request: web.Request) -> web.Response:
+    raw = request.match_info["id"]
+    async with state(request).services.db.session() as session:
+        row = await delete_my_reply(
+            session, staff_id=me(request).id or 0, reply_id=int(raw) if raw.isdigit() else 0
+        )
+        if row is None:  # none, or another member's
+            raise web.HTTPNotFound(text="not found")
+        await session.commit()
+    flash(request, "replies.deleted", value=f"/{row.code}")
+    raise redirect("/ui/replies#mine")

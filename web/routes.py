@@ -75,6 +75,8 @@ def ui_routes() -> list[web.RouteDef]:
         web.get("/replies", pages_replies.replies_page),
         web.post("/replies", pages_replies.reply_save),
         web.post("/replies/{id}/delete", pages_replies.reply_delete),
+        web.post("/replies/mine", pages_replies.my_reply_save),
+        web.post("/replies/mine/{id}/delete", pages_replies.my_reply_delete),
         web.get("/broadcasts", pages_broadcasts.broadcasts_page),
         web.post("/broadcasts/preview", pages_broadcasts.broadcast_preview),
         web.post("/broadcasts/edit", pages_broadcasts.broadcast_edit),

@@ -10,7 +10,7 @@ import re
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Client, Contact, Request, Staff
-from storage.repos.saved_replies import saved_replies, saved_reply
+from storage.repos.saved_replies import usable_replies, usable_reply
 
 CODE = re.compile(r"^[0-9a-zа-яё][0-9a-zа-яё_-]{0,31}$")
 TEXT_MAX = 4000
@@ -100,7 +100,7 @@ async def reply_text(session: AsyncSession, typed: str, *, request: Request, sta
     code = typed_code(typed)
     text = typed
     if code is not None:
-        row = await saved_reply(session, code=code)
+        row = await usable_reply(session, code=code, staff_id=staff.id)  # the member's own first
         if row is None:
             raise SavedReplyError("unknown_code", f"/{code}")
         text = row.text
@@ -113,6 +113,7 @@ async def reply_text(session: AsyncSession, typed: str, *, request: Request, sta
 
 
 async def offered(session: AsyncSession, *, request: Request, staff: Staff) -> list[tuple[str, str]]:
-    """Every saved reply as (code, text filled in for this request), for the web's reply box."""
+    """Every saved reply the member can send as (code, text filled in for this request), for the web's reply
+    box: their own, and the company's."""
     values = await placeholder_values(session, request, staff)
-    return [(row.code, fill(row.text, values)) for row in await saved_replies(session)]
+    return [(row.code, fill(row.text, values)) for row in await usable_replies(session, staff_id=staff.id)]

@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bots.staff.inbox import answer_client, topic_request_id
 from bots.staff.texts import say
 from storage.models import Request, Staff
-from storage.repos.saved_replies import saved_replies
+from storage.repos.saved_replies import usable_replies
 from workers.context import JobContext
 from workers.saved_replies import SavedReplyError, reply_text, typed_code
 from workers.staffbot_config import StaffBotSettings
@@ -20,9 +20,9 @@ from workers.staffbot_config import StaffBotSettings
 LIST_PREVIEW = 80
 
 
-async def list_replies(message: Message, app: JobContext, lang: str) -> None:
+async def list_replies(message: Message, staff: Staff, app: JobContext, lang: str) -> None:
     async with app.db.session() as session:
-        rows = await saved_replies(session)
+        rows = await usable_replies(session, staff_id=staff.id)
     if not rows:
         await message.reply(say("replies_none", lang))
         return

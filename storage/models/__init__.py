@@ -11,7 +11,7 @@ from storage.models.conversations import Attachment, Conversation, Message, Proc
 from storage.models.mail import MailCursor
 from storage.models.outbox import Outbox
 from storage.models.raw import RawEvent
-from storage.models.replies import SavedReply
+from storage.models.replies import PersonalReply, SavedReply
 from storage.models.requests import Request, RequestNote
 from storage.models.staffbot import ForumTopic, StaffDraft, StaffInvite, StaffNotice
 from storage.models.work import Alert, Task
@@ -37,6 +37,7 @@ __all__ = [
     "MailCursor",
     "Message",
     "Outbox",
+    "PersonalReply",
     "ProcessedEvent",
     "RawEvent",
     "Request",

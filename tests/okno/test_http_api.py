@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from channels.api.verify import sign
 from storage.models import Message, Outbox, RawEvent, Request
-from storage.repos.saved_replies import save_saved_reply
+from storage.repos.saved_replies import save_my_reply, save_saved_reply
 from tests.conftest import Live
 from tests.factories import api_body
 from web import reply_files
@@ -259,12 +259,18 @@ async def test_the_api_sends_a_saved_reply_by_its_code(live: Live) -> None:
             staff_id=None,
         )
         await save_saved_reply(session, code="акт", text="Акт для {компания} готов", staff_id=None)
+        # the token's member's own, listed with the company's and marked so
+        await save_my_reply(session, staff_id=live.staff_id, code="спасибо", text="Спасибо, {имя}!")
         await session.commit()
     await post(live, api_body("a1", text="Нужна копия договора"))
     await live.drain()
     async with live.http.get(f"{live.url}/api/v1/saved-replies", headers=live.staff_headers()) as resp:
         listed = await resp.json()
-    assert [r["code"] for r in listed["saved_replies"]] == ["акт", "копия"]
+    assert [(r["code"], r["personal"]) for r in listed["saved_replies"]] == [
+        ("акт", False),
+        ("копия", False),
+        ("спасибо", True),
+    ]
     async with live.http.get(f"{live.url}/api/v1/requests", headers=live.staff_headers()) as resp:
         [request] = (await resp.json())["requests"]
     reply = f"{live.url}/api/v1/requests/{request['id']}/reply"

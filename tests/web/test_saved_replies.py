@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlmodel import col, select
 
-from storage.models import AuditLog, Message, SavedReply
+from storage.models import AuditLog, Message, PersonalReply, SavedReply
 from tests.web.conftest import Seeded, SignIn
 
 pytestmark = pytest.mark.storage
@@ -131,3 +131,55 @@ async def test_a_placeholder_the_card_cannot_fill_stops_the_send(seeded: Seeded,
     await boris.post(f"{others}/reply", {"text": picked.replace("{компания}", "ИП Белова")})
     await seeded.live.drain()
     assert await _outbound(seeded, seeded.others_request_id) == [picked.replace("{компания}", "ИП Белова")]
+
+
+async def test_a_members_own_replies_come_before_the_companys_and_are_theirs_alone(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/replies")
+    await viktor.post("/ui/replies", {"code": "привет", "text": "Здравствуйте, {имя}!"})
+    anna = await sign_in("anna@example.ru")
+    _, page = await anna.get("/ui/replies")
+    assert 'id="my-reply-form"' in page and "Своих ответов пока нет." in page
+    await anna.post("/ui/replies/mine", {"code": "привет", "text": "   "})
+    _, page = await anna.get("/ui/replies")
+    assert "Напишите текст ответа." in page
+    await anna.post(
+        "/ui/replies/mine", {"code": "/Привет", "text": "{имя}, добрый день! {менеджер} на связи."}
+    )
+    await anna.post("/ui/replies/mine", {"code": "спасибо", "text": "Спасибо, {имя}!"})
+    _, page = await anna.get("/ui/replies")
+    mine = page.split('id="my-replies"', 1)[1]
+    assert "<code>/привет</code>" in mine and "<code>/спасибо</code>" in mine
+    assert "(у вас свой с этим кодом)" in page.split('id="replies"', 1)[1]
+    own = f"/ui/requests/{seeded.own_request_id}"
+    _, page = await anna.get(own)
+    picker = page.split('id="saved-replies"', 1)[1].split("</select>", 1)[0]
+    assert ">/спасибо — " in picker and "Анна на связи" in picker and "Здравствуйте" not in picker
+    assert (await anna.post(f"{own}/reply", {"text": "/привет"})).status == 303
+    await seeded.live.drain()
+    assert await _outbound(seeded, seeded.own_request_id) == ["Ольга Смирнова, добрый день! Анна на связи."]
+    # Борис types the same code: the company's text; Анна's own are not his to see, send or remove
+    boris = await sign_in("boris@example.ru")
+    others = f"/ui/requests/{seeded.others_request_id}"
+    _, page = await boris.get("/ui/replies")
+    assert "<code>/спасибо</code>" not in page and "Своих ответов пока нет." in page
+    status, page = await _answer(boris.post(f"{others}/reply", {"text": "/спасибо"}))
+    assert status == 422 and "Быстрого ответа /спасибо нет" in page
+    assert (await boris.post(f"{others}/reply", {"text": "/привет"})).status == 303
+    await seeded.live.drain()
+    assert await _outbound(seeded, seeded.others_request_id) == ["Здравствуйте, Ирина Белова!"]
+    async with seeded.live.services.db.session() as session:
+        query = select(PersonalReply).where(col(PersonalReply.code) == "спасибо")
+        [thanks] = (await session.execute(query)).scalars()
+        actions = (
+            await session.execute(
+                select(AuditLog.action).where(AuditLog.entity == "personal_reply").order_by(col(AuditLog.id))
+            )
+        ).all()
+    assert [a for (a,) in actions] == ["personal_reply.add", "personal_reply.add"]
+    assert (await boris.post(f"/ui/replies/mine/{thanks.id}/delete", {})).status == 404
+    assert (await anna.post(f"/ui/replies/mine/{thanks.id}/delete", {})).status == 303
+    _, page = await anna.get("/ui/replies")
+    assert "<code>/спасибо</code>" not in page and "Быстрый ответ /спасибо удалён." in page

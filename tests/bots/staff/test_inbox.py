@@ -20,7 +20,7 @@ from okno.app import build_app
 from sandbox.whatsapp import GraphApiStandIn
 from storage.models import ForumTopic, Message, Request, RequestNote
 from storage.repos.accounts import add_channel_account
-from storage.repos.saved_replies import save_saved_reply
+from storage.repos.saved_replies import save_my_reply, save_saved_reply
 from storage.types import utcnow
 from tests.bots.staff.conftest import DATE, FORUM, StaffDesk, texts
 from tests.channels.whatsapp.conftest import account_of
@@ -190,6 +190,8 @@ async def test_a_saved_reply_goes_by_its_code_filled_in_for_the_topics_request(
         text = "{имя}, добрый день! Реквизиты по заявке #{номер} во вложении к договору. {Менеджер}"
         await save_saved_reply(session, code="реквизиты", text=text, staff_id=desk.staff["Виктор"].id)
         await save_saved_reply(session, code="акт", text="Акт для {компания} готов.", staff_id=None)
+        # another member's own reply of a code: not Анна's to list or send
+        await save_my_reply(session, staff_id=desk.staff["Виктор"].id or 0, code="акт", text="Мой акт.")
         await session.commit()
     await _client_writes(desk, graph, "Пришлите реквизиты, пожалуйста")
     thread = int(desk.api.sent("sendMessage")[0]["message_thread_id"])
