@@ -43,15 +43,19 @@ async def replies_page(request: web.Request) -> web.Response:
     )
 
 
-async def reply_save(request: web.Request) -> web.Response:
-    require_role(request, *EDITORS)
+async def _code_and_text(request: web.Request, *, back: str) -> tuple[str, str]:
+    """The form's code and text, checked; a refusal goes back to the form with its reason."""
     form = await request.post()
     try:
-        code = normalize_code(str(form.get("code", "")))
-        body = check_text(str(form.get("text", "")))
+        return normalize_code(str(form.get("code", ""))), check_text(str(form.get("text", "")))
     except SavedReplyError as exc:
         flash(request, f"replies.{exc.reason}", value=exc.value)
-        raise redirect("/ui/replies#reply-form") from None
+        raise redirect(back) from None
+
+
+async def reply_save(request: web.Request) -> web.Response:
+    require_role(request, *EDITORS)
+    code, body = await _code_and_text(request, back="/ui/replies#reply-form")
     async with state(request).services.db.session() as session:
         await save_saved_reply(session, code=code, text=body, staff_id=me(request).id)
         await session.commit()
@@ -71,13 +75,7 @@ async def reply_delete(request: web.Request) -> web.Response:
 
 async def my_reply_save(request: web.Request) -> web.Response:
     """A member's own reply: any member writes theirs."""
-    form = await request.post()
-    try:
-        code = normalize_code(str(form.get("code", "")))
-        body = check_text(str(form.get("text", "")))
-    except SavedReplyError as exc:
-        flash(request, f"replies.{exc.reason}", value=exc.value)
-        raise redirect("/ui/replies#my-reply-form") from None
+    code, body = await _code_and_text(request, back="/ui/replies#my-reply-form")
     async with state(request).services.db.session() as session:
         await save_my_reply(session, staff_id=me(request).id or 0, code=code, text=body)
         await session.commit()

@@ -38,6 +38,7 @@ from storage.types import utcnow
 from web import reply_files
 from web.api import QUEUE
 from web.email_quotes import split_quoted
+from web.file_response import file_response
 from web.local_time import due_from_date, local_date
 from web.queries import alerts_of, client_label, may_see, sla_state, timeline
 from web.reply_window import reply_window, template_text
@@ -511,21 +512,7 @@ async def call_recording(request: web.Request) -> web.StreamResponse:
         call = await row_or_404(session, Call, raw)
         data = await _message_blob(session, request, call.message_id, call.recording_sha256)
     mime = next((kind for magic, kind in _AUDIO_MAGIC if data.startswith(magic)), "application/octet-stream")
-    return _file_response(data, mime, name=f"call-{call.id}", inline=True)
-
-
-def _file_response(data: bytes, mime: str, *, name: str, inline: bool) -> web.Response:
-    """A stored file as the browser gets it: shown in place or downloaded, never run (the CSP sandbox)."""
-    from urllib.parse import quote
-
-    return web.Response(
-        body=data,
-        content_type=mime,
-        headers={
-            "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(name)}",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return file_response(data, mime, name=f"call-{call.id}", inline=True)
 
 
 async def attachment_file(request: web.Request) -> web.StreamResponse:
@@ -544,4 +531,4 @@ async def attachment_file(request: web.Request) -> web.StreamResponse:
         "audio/wav",
     )
     name = (attachment.filename or f"file-{attachment.id}").replace('"', "")
-    return _file_response(data, mime if inline else "application/octet-stream", name=name, inline=inline)
+    return file_response(data, mime if inline else "application/octet-stream", name=name, inline=inline)

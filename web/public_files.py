@@ -3,12 +3,11 @@ the platforms that fetch a manager's file by URL (Viber). No sign-in: the link i
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from aiohttp import web
 
 from storage.blob_links import PATH, BlobLinks
 from storage.blobs import BlobStore
+from web.file_response import file_response
 
 
 def routes(links: BlobLinks, blobs: BlobStore) -> list[web.RouteDef]:
@@ -22,14 +21,8 @@ def routes(links: BlobLinks, blobs: BlobStore) -> list[web.RouteDef]:
             data = await blobs.get(blob_key)
         except (FileNotFoundError, ValueError):  # erased since (okno privacy forget, retention)
             raise web.HTTPNotFound(text="no such file") from None
-        return web.Response(
-            body=data,
-            content_type=mime,
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, max-age=3600",
-            },
+        return file_response(
+            data, mime, name=name, inline=False, headers={"Cache-Control": "private, max-age=3600"}
         )
 
     return [web.get(PATH + "/{token}/{name}", public_file)]

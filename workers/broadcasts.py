@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from channels.whatsapp.directives import template_directive
@@ -413,8 +414,7 @@ async def write_copies(
             update(Broadcast)
             .where(
                 col(Broadcast.id) == broadcast_id,
-                col(Broadcast.written_at).is_(None),
-                col(Broadcast.cancelled_at).is_(None),
+                _pending(),
                 col(Broadcast.send_at).is_(None) | (col(Broadcast.send_at) <= now + EARLY),
             )
             .values(written_at=now)
@@ -481,11 +481,14 @@ async def unwritten(session: AsyncSession, *, older_than: datetime) -> list[int]
     """Broadcasts due but not written since `older_than` (stored then, or scheduled for then): their job was
     lost (the sweeper queues it)."""
     query = select(Broadcast.id).where(
-        col(Broadcast.written_at).is_(None),
-        col(Broadcast.cancelled_at).is_(None),
-        func.coalesce(Broadcast.send_at, Broadcast.created_at) < older_than,
+        _pending(), func.coalesce(Broadcast.send_at, Broadcast.created_at) < older_than
     )
     return [int(i) for i in (await session.execute(query)).scalars().all()]
+
+
+def _pending() -> ColumnElement[bool]:
+    """Its copies not written, and not called off: it may still go."""
+    return col(Broadcast.written_at).is_(None) & col(Broadcast.cancelled_at).is_(None)
 
 
 async def cancel(db: Database, broadcast_id: int, *, staff: Staff, now: datetime) -> bool:
@@ -494,11 +497,7 @@ async def cancel(db: Database, broadcast_id: int, *, staff: Staff, now: datetime
     async with db.session() as session:
         done = await session.execute(
             update(Broadcast)
-            .where(
-                col(Broadcast.id) == broadcast_id,
-                col(Broadcast.written_at).is_(None),
-                col(Broadcast.cancelled_at).is_(None),
-            )
+            .where(col(Broadcast.id) == broadcast_id, _pending())
             .values(cancelled_at=now, cancelled_by_id=staff.id)
         )
         if not done.rowcount:  # type: ignore[attr-defined]

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.storage
 TEXT = "{имя}, добрый день! 31 декабря и 1–8 января офис не работает."
 
 
-async def test_copies_arrive_and_a_blocked_bot_is_passed_by_next_time(tg_live: TelegramLive) -> None:
+async def _two_clients_and_the_sender(tg_live: TelegramLive) -> Staff:
+    """Иван and Ольга write to the bot; the broadcast's sender, as stored."""
     ivan, olga = Client(tg_live), Client(tg_live)
     await ivan.send("Нужен акт сверки за ноябрь")
     olga.update_id = 2000
@@ -27,6 +28,11 @@ async def test_copies_arrive_and_a_blocked_bot_is_passed_by_next_time(tg_live: T
     async with tg_live.services.db.session() as session:
         boss = await session.get(Staff, tg_live.staff_id)
         assert boss is not None
+        return boss
+
+
+async def test_copies_arrive_and_a_blocked_bot_is_passed_by_next_time(tg_live: TelegramLive) -> None:
+    boss = await _two_clients_and_the_sender(tg_live)
     draft = check_draft(text=TEXT, channels=["telegram"], since_days=365)
     tg_live.sandbox.blocked_chats.add(int(str(OLGA["id"])))  # she blocked the bot since
     before = len(tg_live.sandbox.sent("sendMessage"))
@@ -75,13 +81,7 @@ async def test_a_clients_stop_is_answered_once_and_ends_their_broadcasts(tg_live
 
 
 async def test_a_broadcasts_file_reaches_each_client_in_their_chat(tg_live: TelegramLive) -> None:
-    ivan, olga = Client(tg_live), Client(tg_live)
-    await ivan.send("Нужен акт сверки за ноябрь")
-    olga.update_id = 2000
-    await olga.send("Когда будет счёт?", **{"from": OLGA, "chat": private_chat(OLGA)})
-    async with tg_live.services.db.session() as session:
-        boss = await session.get(Staff, tg_live.staff_id)
-        assert boss is not None
+    boss = await _two_clients_and_the_sender(tg_live)
     pdf = b"%PDF-1.4 new bank details " + bytes(range(256)) * 4
     ref = AttachmentRef(
         kind="document",
