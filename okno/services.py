@@ -55,14 +55,19 @@ def parsers() -> dict[str, ChannelAdapter]:
     }
 
 
-def senders(db: Database, blobs: FileBlobStore, links: BlobLinks | None = None) -> dict[str, ChannelSender]:
-    """Every channel sender this build has, by channel name, wired to what it reads (one per channel)."""
+def senders(
+    db: Database, blobs: FileBlobStore, links: BlobLinks | None = None, *, language: str = "ru"
+) -> dict[str, ChannelSender]:
+    """Every channel sender this build has, by channel name, wired to what it reads (one per channel); the
+    company's language for the few words a channel shows clients itself."""
     return {
         "api": ApiSender(),
         "email": EmailSender(blobs=blobs.get),
         "telegram": TelegramSender(blobs=blobs.get),
         "viber": ViberSender(reachable=StoredReachable(db), links=links.url if links else None),
-        "whatsapp": WhatsAppSender(window=CustomerWindow(StoredLastInbound(db)), blobs=blobs),
+        "whatsapp": WhatsAppSender(
+            window=CustomerWindow(StoredLastInbound(db)), blobs=blobs, language=language
+        ),
     }
 
 
@@ -158,7 +163,7 @@ async def build_services(settings: Settings, *, backend: str | None = None) -> S
         queue=queue,
         policy=policy_from(settings),
         parsers=parsers(),
-        senders=senders(db, blobs, links),
+        senders=senders(db, blobs, links, language=settings.company.language),
         accounts=accounts,
         blobs=blobs,
         max_tries=settings.queue.max_tries,

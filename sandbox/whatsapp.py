@@ -1,6 +1,7 @@
-"""A loopback WhatsApp Cloud API (Graph API) stand-in: /messages, /media upload, media lookup and download,
-templates, and signed webhook delivery to okno. It validates like Meta, answers with Meta's shapes and error
-codes ({"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}), and records what it got."""
+"""A loopback WhatsApp Cloud API (Graph API) stand-in: /messages (reply buttons and lists among them), /media
+upload, media lookup and download, templates, and signed webhook delivery to okno (a client's tap too). It
+validates like Meta, answers with Meta's shapes and error codes ({"error": {"message", "type", "code",
+"error_subcode", "fbtrace_id"}}), and records what it got."""
 
 from __future__ import annotations
 
@@ -284,6 +285,30 @@ class GraphApiStandIn:
         if delivery.status == 200:
             self.last_inbound[wa_id] = max(self.last_inbound.get(wa_id, when), when)
         return wamid
+
+    async def client_taps(
+        self, wa_id: str, name: str, wamid: str, title: str, *, at: datetime | None = None
+    ) -> str:
+        """The client taps `title` on the reply buttons or the list okno sent as `wamid`: WhatsApp sends a
+        button_reply / list_reply with the tapped id and title, replying to that message. Its wamid."""
+        sent = next((s for s in self.sent if s["_wamid"] == wamid and s.get("type") == "interactive"), None)
+        if sent is None:
+            raise LookupError(f"{wamid} is no interactive message sent to {wa_id}")
+        interactive = sent["interactive"]
+        if interactive["type"] == "button":
+            offered = [button["reply"] for button in interactive["action"]["buttons"]]
+        else:
+            offered = [row for section in interactive["action"]["sections"] for row in section["rows"]]
+        tapped = next((choice for choice in offered if choice["title"] == title), None)
+        if tapped is None:
+            raise LookupError(f"{title!r} is not offered on {wamid}")  # a client taps only what is shown
+        kind = "button_reply" if interactive["type"] == "button" else "list_reply"
+        message = {
+            "type": "interactive",
+            "interactive": {"type": kind, kind: {"id": tapped["id"], "title": tapped["title"]}},
+            "context": {"from": self.display_phone_number, "id": wamid},
+        }
+        return await self.client_writes(wa_id, name, message, at=at)
 
     async def report_status(
         self, wamid: str, status: str, *, errors: list[dict[str, Any]] | None = None

@@ -92,6 +92,79 @@ def _template(api: GraphApiStandIn, content: dict[str, Any]) -> Problem | None:
     return None
 
 
+def _invalid(details: str) -> Problem:
+    """Meta's answer to an interactive message past one of its limits. The details of a button title, the
+    buttons count and the row count are Meta's words as seen in the wild; the others follow their pattern."""
+    return 131009, "(#131009) Parameter value is not valid", details
+
+
+def _length(what: str, value: object, most: int) -> Problem | None:
+    if isinstance(value, str) and 0 < len(value) <= most:
+        return None
+    return _invalid(f"{what} length invalid. Min length: 1, Max length: {most}")
+
+
+def _interactive(_api: GraphApiStandIn, content: dict[str, Any]) -> Problem | None:
+    """Reply buttons and list messages, the interactive kinds okno sends (the others are not modelled)."""
+    kind = content.get("type")
+    if kind not in INTERACTIVE:
+        return 100, f"(#100) Param interactive['type'] must be one of {{button, list}} - got {kind!r}.", None
+    body, action = content.get("body"), content.get("action")
+    if not isinstance(body, dict) or not isinstance(action, dict):
+        return _param("interactive['body']" if not isinstance(body, dict) else "interactive['action']")
+    return _length("Body text", body.get("text"), 1024) or INTERACTIVE[kind](action)
+
+
+def _buttons(action: dict[str, Any]) -> Problem | None:
+    buttons = action.get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return _invalid("Invalid buttons count. Min allowed buttons: 1, Max allowed buttons: 3")
+    titles: set[str] = set()
+    for button in buttons:
+        reply = button.get("reply") if isinstance(button, dict) else None
+        if not isinstance(reply, dict) or button.get("type") != "reply":
+            return _param("interactive['action']['buttons'][]['reply']")
+        title, ident = reply.get("title"), reply.get("id")
+        problem = _length("Button title", title, 20) or _length("Button id", ident, 256)
+        if problem is not None:
+            return problem
+        if title in titles:
+            return _invalid("Button title must be unique")
+        titles.add(str(title))
+    return None
+
+
+def _list(action: dict[str, Any]) -> Problem | None:
+    sections = action.get("sections")
+    problem = _length("Button text", action.get("button"), 20)
+    if problem is not None:
+        return problem
+    if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+        return _invalid("Invalid sections count. Min allowed sections: 1, Max allowed sections: 10")
+    if len(sections) > 1 and not all(isinstance(s, dict) and s.get("title") for s in sections):
+        return _param("interactive['action']['sections'][]['title']")  # several sections need their titles
+    rows = [
+        row
+        for section in sections
+        if isinstance(section, dict) and isinstance(section.get("rows"), list)
+        for row in section["rows"]
+    ]
+    if not rows:
+        return _param("interactive['action']['sections'][]['rows']")
+    if len(rows) > 10:
+        return _invalid("Total row count exceed max allowed count: 10")
+    for row in rows:
+        if not isinstance(row, dict):
+            return _param("interactive['action']['sections'][]['rows'][]")
+        problem = _length("Row title", row.get("title"), 24) or _length("Row id", row.get("id"), 200)
+        if problem is not None:
+            return problem
+    if len({row["id"] for row in rows}) != len(rows):
+        return _invalid("Row id must be unique")
+    return None
+
+
+INTERACTIVE: dict[str, Callable[[dict[str, Any]], Problem | None]] = {"button": _buttons, "list": _list}
 SEND_TYPES: dict[str, Callable[[GraphApiStandIn, dict[str, Any]], Problem | None]] = {
     "text": _text,
     "image": _media("image"),
@@ -101,6 +174,7 @@ SEND_TYPES: dict[str, Callable[[GraphApiStandIn, dict[str, Any]], Problem | None
     "sticker": _media("sticker"),
     "reaction": _reaction,
     "template": _template,
+    "interactive": _interactive,
 }
 
 

@@ -28,7 +28,7 @@ from workers.staff_delivery import staffbot_settings, tell, their_lang
 from workers.whatsapp import window_closes_at
 
 SURVEY_AFTER = timedelta(minutes=10)
-SCORES = ("1", "2", "3", "4", "5")  # the question's buttons where the channel has them (Telegram)
+SCORES = ("1", "2", "3", "4", "5")  # to tap where the channel can: Telegram, WhatsApp (a list), Viber
 ASK_WITHIN = timedelta(days=2)
 LOW_RECENT = timedelta(days=7)  # a low score older than this (the staff bot was off): the dashboard shows it
 COMMENT_CHARS = 300

@@ -1,4 +1,5 @@
-"""Graph API /messages bodies: text, media by id, template with parameters, reaction; reply context."""
+"""Graph API /messages bodies: text, media by id, template with parameters, reaction, the answers a client may
+tap (reply buttons or a list); reply context."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ MAX_BYTES = {
     "sticker": 500 << 10,
     "document": 100 << 20,
 }
+# Meta's limits on interactive messages, in characters; a body past one is refused (131009).
+MAX_BUTTONS = 3
+MAX_ROWS = 10
+BUTTON_TITLE = 20
+ROW_TITLE = 24
+LIST_BUTTON = 20
+INTERACTIVE_BODY = 1024  # plain text takes 4096
 
 
 def _base(to: str, reply_to: str | None) -> Body:
@@ -34,6 +42,31 @@ def _base(to: str, reply_to: str | None) -> Body:
 def text_body(to: str, text: str, *, reply_to: str | None) -> Body:
     preview = "https://" in text or "http://" in text
     return {**_base(to, reply_to), "type": "text", "text": {"preview_url": preview, "body": text}}
+
+
+def choices_body(
+    to: str, text: str, choices: tuple[str, ...], *, reply_to: str | None, label: str
+) -> Body | None:
+    """The text with the answers a client may tap (OutboundMessage.choices): reply buttons for up to three, a
+    list opened by `label` for up to ten. A tap comes back as an interactive reply whose title is the answer,
+    read as the client's text. None where WhatsApp would refuse it — more answers than a list holds, an answer
+    longer than its button or row, the same answer twice, a text over the interactive body's limit: the text
+    then goes plain, as it asks the client to type the answer."""
+    usable = bool(choices) and all(choices) and len(set(choices)) == len(choices)  # Meta refuses repeats
+    if not usable or not 0 < len(text) <= INTERACTIVE_BODY:
+        return None
+    if len(choices) <= MAX_BUTTONS and all(len(c) <= BUTTON_TITLE for c in choices):
+        buttons = [{"type": "reply", "reply": {"id": c, "title": c}} for c in choices]
+        action: Body = {"buttons": buttons}
+        kind = "button"
+    elif len(choices) <= MAX_ROWS and all(len(c) <= ROW_TITLE for c in choices):  # a long one fits a row
+        rows = [{"id": c, "title": c} for c in choices]
+        action = {"button": label[:LIST_BUTTON], "sections": [{"rows": rows}]}
+        kind = "list"
+    else:
+        return None
+    interactive = {"type": kind, "body": {"text": text}, "action": action}
+    return {**_base(to, reply_to), "type": "interactive", "interactive": interactive}
 
 
 def send_type(mime: str | None) -> str:

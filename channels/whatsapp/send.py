@@ -17,12 +17,14 @@ from channels.whatsapp.graph import TIMEOUT, GraphAccount, GraphError, answer
 from channels.whatsapp.payloads import (
     MAX_BYTES,
     Body,
+    choices_body,
     media_body,
     reaction_body,
     send_type,
     template_body,
     text_body,
 )
+from channels.whatsapp.texts import LANGUAGE
 from channels.whatsapp.texts import text as say
 from channels.whatsapp.window import CustomerWindow, outside_window
 from intake.schema import AttachmentRef, OutboundMessage
@@ -57,8 +59,10 @@ class WhatsAppSender:
         blobs: BlobReader | None = None,
         per_second: float = MESSAGES_PER_SECOND,
         backoff_s: float = 2.0,
+        language: str = LANGUAGE,
     ) -> None:
         self._session = session
+        self.language = language  # the company's: a list's button is the one word okno shows clients itself
         self.window = window
         self.blobs = blobs
         self.throttle = Throttle(per_second)
@@ -121,13 +125,26 @@ class WhatsAppSender:
         # The first wamid names the Outbox row; statuses of further parts are kept as raw events only.
         first: str | None = None
         if message.text and caption is None:
-            first = await self._post(graph, text_body(to, message.text, reply_to=message.reply_to_key))
+            first = await self._post(graph, self._text_body(to, message))
         for attachment, kind in zip(message.attachments, kinds, strict=True):
             wamid = await self._send_file(graph, to, attachment, kind, caption, message.reply_to_key)
             first = first or wamid
         if first is None:
             raise SendFailed("nothing to send: no text and no attachments")
         return first
+
+    def _text_body(self, to: str, message: OutboundMessage) -> Body:
+        """The text, with the answers to tap where there are some. Only a text-only message carries them: a
+        file's caption cannot (an interactive message takes a file only as its header), and on a text sent
+        before its files a list would be answered before the files arrive; there the client types the answer
+        as the text asks (okno's own questions, the rating, carry no files)."""
+        text = message.text or ""
+        if message.choices and not message.attachments:
+            label = say("choose", self.language)
+            body = choices_body(to, text, message.choices, reply_to=message.reply_to_key, label=label)
+            if body is not None:
+                return body
+        return text_body(to, text, reply_to=message.reply_to_key)
 
     async def _send_file(
         self,

@@ -25,6 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "forwarded": "[переслано]",
         "call_permission": "Разрешение на звонки от клиента: {response}",
         "flow_reply": "Ответ на форму «{name}»: {answers}",
+        "choose": "Выбрать",  # the button that opens a list of answers (at most 20 characters)
     },
     "en": {
         "outside_window": (
@@ -49,6 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "forwarded": "[forwarded]",
         "call_permission": "Call permission from the client: {response}",
         "flow_reply": "Form '{name}' answered: {answers}",
+        "choose": "Choose",
     },
 }
 LANGUAGE = "ru"
