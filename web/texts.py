@@ -521,6 +521,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Кто-то из получателей получит рассылку письмом: напишите тему письма.{value}",
         "Some recipients get it by email: write the email's subject.{value}",
     ),
+    "broadcasts.template_pick": ("Шаблон WhatsApp из одобренных", "An approved WhatsApp template"),
+    "broadcasts.template_pick_hint": (
+        "(тогда в поле ниже — только параметры через |, по числу параметров шаблона)",
+        "(then the field below holds only its parameters, separated by |, as many as it takes)",
+    ),
+    "broadcasts.template_typed": ("— ввести вручную —", "— type it in —"),
+    "broadcasts.template_count": (
+        "Шаблону WhatsApp нужно другое число параметров ({value}): укажите ровно столько через |",
+        "The WhatsApp template takes another number of parameters ({value}): give exactly that many, "
+        "separated by |",
+    ),
+    "broadcasts.template_unusable": (
+        "Шаблон WhatsApp «{value}» okno отправить не может (в нём файл или параметры вне текста)",
+        "okno cannot send the WhatsApp template «{value}» (it needs a file or parameters outside its text)",
+    ),
     "broadcasts.bad_template": (
         "Шаблон WhatsApp не прочесть: «{value}». Пишите имя:язык | параметр | параметр.",
         "The WhatsApp template cannot be read: «{value}». Write name:language | parameter | parameter.",

@@ -5,9 +5,11 @@ hold SQLite's lock."""
 from __future__ import annotations
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from channels.base import AccountView
-from channels.whatsapp.templates import SYNCED, Synced, TemplateSyncError, fetch_templates
+from channels.whatsapp.templates import SYNCED, Synced, Template, TemplateSyncError, fetch_templates, synced
 from storage.crypto import SecretBox
 from storage.db import Database
 from storage.models import ChannelAccount
@@ -46,3 +48,17 @@ async def sync_templates(
         )
         await session.commit()
     return found
+
+
+async def synced_templates(session: AsyncSession) -> list[Template]:
+    """Every active WhatsApp account's synced templates, each `name:lang` once (several numbers of one
+    business share its templates)."""
+    query = select(ChannelAccount).where(
+        col(ChannelAccount.channel) == "whatsapp", col(ChannelAccount.active).is_(True)
+    )
+    found: dict[str, Template] = {}
+    for account in (await session.execute(query.order_by(col(ChannelAccount.id)))).scalars():
+        kept = synced(account.config)
+        for item in kept.items if kept else ():
+            found.setdefault(item.key, item)
+    return list(found.values())

@@ -110,3 +110,38 @@ async def test_the_picker_offers_synced_templates_with_their_inputs(
         "/template invoice_ready:ru | Иван | 17 | 01.12",
         "/template visit_reminder:en_US | first_name=Ann | visit_date=Monday",
     ]
+
+
+async def test_the_broadcast_form_offers_synced_templates_and_checks_the_count(
+    seeded: Seeded, sign_in: SignIn, graph: GraphApiStandIn
+) -> None:
+    await synced_request(seeded, graph, sign_in)  # Степан, past the window, on the synced number
+    viktor = await sign_in("viktor@example.ru")
+    _, page = await viktor.get("/ui/broadcasts")
+    options = re.findall(r'<option value="([^"]+)" title="[^"]*">', page)
+    assert options == ["invoice_ready:ru", "visit_reminder:en_US", "hello_world:ru"]
+    assert 'name="whatsapp_template"' in page  # the free field stays, for numbers never synced
+
+    def form(pick: str, typed: str) -> list[tuple[str, str]]:
+        fields = {"text": "{имя}, добрый день", "subject": "", "since_days": "30", "team": ""}
+        return [
+            *fields.items(),
+            ("whatsapp_template", typed),
+            ("whatsapp_template_pick", pick),
+            ("channels", "whatsapp"),
+        ]
+
+    short = await viktor.post("/ui/broadcasts/preview", form("invoice_ready:ru", "{имя} | 17"))
+    assert short.status == 422
+    assert "Шаблону WhatsApp нужно другое число параметров (invoice_ready:ru: 3)" in await short.text()
+    typed = await viktor.post("/ui/broadcasts/preview", form("", "invoice_ready:ru | {имя}"))
+    assert typed.status == 422  # typed by hand, the synced template is checked all the same
+    preview = await (
+        await viktor.post("/ui/broadcasts/preview", form("invoice_ready:ru", "{имя} | 17 | 01.12"))
+    ).text()
+    assert "Получат 1:" in preview and "/template invoice_ready:ru | Степан | 17 | 01.12" in preview
+    assert 'name="whatsapp_template_pick" value="invoice_ready:ru"' in preview  # carried to «Отправить»
+    named = await (
+        await viktor.post("/ui/broadcasts/preview", form("visit_reminder:en_US", "{имя} | 25.11"))
+    ).text()
+    assert "/template visit_reminder:en_US | first_name=Степан | visit_date=25.11" in named
