@@ -13,15 +13,17 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from channels.whatsapp.templates import SYNCED, Synced, TemplateSyncError
 from intake.zones import UnknownZone, parse_zone
 from okno.keys import secret_box
 from okno.settings import SettingsError, load_settings
 from storage.crypto import SecretBox
 from storage.db import Database
-from storage.models import Staff
+from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, add_staff, list_channel_accounts, list_staff
 from storage.repos.org_chart import can_head
 from web.passwords import hash_password
+from workers.whatsapp_templates import sync_templates
 
 T = TypeVar("T")
 # Secrets okno generates for a new account of a channel when they are not given.
@@ -163,7 +165,38 @@ def channel_list() -> None:
     for account in with_db(work):
         state = "active" if account.active else "inactive"
         group = f"\tgroup of staff {account.group_head_id}" if account.group_head_id else ""
-        click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{account.config}{group}")
+        config = {
+            k: v for k, v in account.config.items() if k != SYNCED
+        }  # the synced list: `channel templates`
+        click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{config}{group}")
+
+
+@channel.command("templates")
+@click.argument("name")
+def channel_templates(name: str) -> None:
+    """Read a WhatsApp account's approved templates from Meta, keep them for the pickers, and list them."""
+
+    async def work(db: Database, box: SecretBox) -> Synced:
+        async with db.session() as session:
+            query = select(ChannelAccount.id).where(
+                col(ChannelAccount.channel) == "whatsapp", col(ChannelAccount.name) == name
+            )
+            account_id = (await session.execute(query)).scalars().first()
+        if account_id is None:
+            raise click.ClickException(f"no WhatsApp account {name!r} (see `okno channel list`)")
+        try:
+            return await sync_templates(db, box, account_id)
+        except TemplateSyncError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    found = with_db(work)
+    click.echo(f"{len(found.items)} approved templates of {name!r}, {len(found.usable)} okno can send:")
+    for item in found.items:
+        params = ", ".join(item.params) if item.params else "none"
+        state = "ok" if item.usable else f"cannot send: {item.why()}"
+        preview = " ".join(item.body.split())
+        preview = preview if len(preview) <= 70 else preview[:69] + "…"
+        click.echo(f"{item.key}\t{item.category}\t{len(item.params)} params ({params})\t{state}\t{preview}")
 
 
 @click.group()

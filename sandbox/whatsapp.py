@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,11 @@ class GraphApiStandIn:
     downloads: int = 0
     marked_read: list[str] = field(default_factory=list)
     download_failures: int = 0  # answer 503 to this many downloads first
+    # The WhatsApp Business Account: GET /{waba_id}/message_templates lists template_list (Meta's shape:
+    # name, language, status, category, components), template_page_size at a time.
+    waba_id: str = "102290129340398"
+    template_list: list[dict[str, Any]] = field(default_factory=list)
+    template_page_size: int = 100
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=110 << 20)
@@ -73,6 +79,7 @@ class GraphApiStandIn:
         app.router.add_get("/download/{media_id}", self.download)
         app.router.add_get("/recorded", self.recorded)
         app.router.add_get("/{version}/{media_id}", self.media_info)
+        app.router.add_get("/{version}/{waba_id}/message_templates", self.message_templates)
         return app
 
     # --- the Graph API ---------------------------------------------------------------------------------
@@ -195,6 +202,43 @@ class GraphApiStandIn:
             self.download_failures -= 1
             return web.Response(status=503, text="Service Unavailable")
         return web.Response(body=item.data, content_type=item.mime)
+
+    async def message_templates(self, request: web.Request) -> web.Response:
+        """Meta's template list: {"data": [...], "paging": {"cursors": {...}, "next": url}}, `next` only
+        while more follow; the cursor here is the offset, opaque to the caller as Meta's is."""
+        refusal = self._gate(request, check_number=False)
+        if refusal is not None:
+            return refusal
+        if request.match_info["waba_id"] != self.waba_id:
+            return self._missing(request.match_info["waba_id"], "get")
+        try:
+            limit = min(int(request.query.get("limit", "25")), self.template_page_size)
+            start = int(request.query.get("after", "0"))
+        except ValueError:
+            return self._error(400, 100, "(#100) Invalid parameter", record={})
+        fields = [f for f in request.query.get("fields", "name,status").split(",") if f] + ["id"]
+        page = self.template_list[start : start + max(limit, 1)]
+        data = [{k: v for k, v in item.items() if k in fields} for item in page]
+        end = start + len(page)
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(end)}}
+        if end < len(self.template_list):
+            paging["next"] = str(request.url.update_query(after=str(end)))
+        return web.json_response({"data": data, "paging": paging})
+
+    def expected_params(self, name: str, language: str) -> list[str | None] | None:
+        """What a send of this template must carry in its body: one entry per parameter, the parameter's
+        name for a NAMED template; None when the template is unknown here."""
+        for item in self.template_list:
+            wanted = (item.get("name"), item.get("language"), item.get("status"))
+            if wanted != (name, language, "APPROVED"):
+                continue
+            body: dict[str, Any] = next((c for c in item["components"] if c.get("type") == "BODY"), {})
+            found = list(dict.fromkeys(re.findall(r"\{\{\s*(\w+)\s*\}\}", str(body.get("text", "")))))
+            named = item.get("parameter_format") == "NAMED"
+            return [p if named else None for p in found]
+        if name in self.templates:
+            return [None] * self.templates[name]
+        return None
 
     async def recorded(self, _request: web.Request) -> web.Response:
         return web.json_response({"sent": self.sent, "refused": self.refused, "media": list(self.media)})

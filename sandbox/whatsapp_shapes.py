@@ -73,21 +73,29 @@ def _template(api: GraphApiStandIn, content: dict[str, Any]) -> Problem | None:
         return _param("template['name']")
     if not isinstance(language, dict) or not isinstance(language.get("code"), str):
         return _param("template['language']['code']")
-    if name not in api.templates:
+    expected = api.expected_params(name, language["code"])
+    if expected is None:
         return (
             132001,
             "(#132001) Template name does not exist in the translation",
             f"template name ({name}) does not exist in {language['code']}",
         )
-    given = sum(
-        len(c.get("parameters", [])) for c in content.get("components", []) if c.get("type") == "body"
-    )
-    if given != api.templates[name]:
+    given = [
+        p for c in content.get("components", []) if c.get("type") == "body" for p in c.get("parameters", [])
+    ]
+    if len(given) != len(expected):
         return (
             132000,
             "(#132000) Number of parameters does not match the expected number of params",
-            f"body: number of localizable_params ({given}) does not match the expected number of params "
-            f"({api.templates[name]})",
+            f"body: number of localizable_params ({len(given)}) does not match the expected number of params "
+            f"({len(expected)})",
+        )
+    names = {p.get("parameter_name") for p in given}
+    if any(expected) and names != set(expected):
+        return (
+            132000,
+            "(#132000) Number of parameters does not match the expected number of params",
+            f"body: named parameters {sorted(map(str, names))} do not match {sorted(map(str, expected))}",
         )
     return None
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from channels.whatsapp.templates import Template, known
 from intake.schema import AttachmentRef
 from storage.blobs import BlobStore
 from storage.models import Broadcast, BroadcastRecipient, Client, ClientContact, Contact, Message, Outbox
@@ -34,6 +35,7 @@ from workers.broadcasts import (
     send,
 )
 from workers.saved_replies import PLACEHOLDERS
+from workers.whatsapp_templates import synced_templates
 
 EDITORS = ("supervisor", "admin")
 SAMPLES = 5
@@ -46,6 +48,7 @@ def _form_values(form: Any) -> dict[str, Any]:
         "text": str(form.get("text", "")),
         "subject": str(form.get("subject", "")),
         "whatsapp_template": str(form.get("whatsapp_template", "")),
+        "whatsapp_template_pick": str(form.get("whatsapp_template_pick", "")),
         "channels": [str(c) for c in form.getall("channels", [])],
         "since_days": str(form.get("since_days", "")),
         "team": team,
@@ -57,17 +60,32 @@ def _form_values(form: Any) -> dict[str, Any]:
 
 async def _draft(request: web.Request, values: dict[str, Any]) -> Draft:
     team = values["team"]
+    async with state(request).services.db.session() as session:
+        synced = known(await synced_templates(session))
     return check_draft(
         text=values["text"],
         channels=values["channels"],
         since_days=values["since_days"],
         team=int(team) if team.isdigit() and len(team) < 10 else None,  # a head's id, else everyone
         subject=values["subject"],
-        whatsapp_template=values["whatsapp_template"],
+        whatsapp_template=_template(values, synced),
         send_at=_send_at(values["send_at"], request),
         now=utcnow(),
         attachments=await _kept(values["attachments"], state(request).services.jobs.blobs),
+        known_templates=synced,
     )
+
+
+def _template(values: dict[str, Any], synced: dict[str, Template]) -> str:
+    """The template as the sender reads it: a synced one picked from the list takes the free field as its
+    parameters (named ones get their names); otherwise the free field is the whole `name:lang | …`."""
+    pick, typed = values["whatsapp_template_pick"], values["whatsapp_template"]
+    if not pick:
+        return str(typed)
+    chosen = synced.get(pick)
+    if chosen is None:
+        raise BroadcastError("bad_template", pick[:60])
+    return chosen.directive([p.strip() for p in str(typed).split("|") if p.strip()])
 
 
 def _send_at(raw: str, request: web.Request) -> datetime | None:
@@ -140,9 +158,11 @@ async def _page(
         counts = await _counts(session, [row.id or 0 for row in rows])
         names = await staff_names(session)
         heads = await heads_with_groups(session)
+        templates = [t for t in await synced_templates(session) if t.usable]
     return render(
         request,
         "broadcasts.html",
+        wa_templates=templates,
         status=status,
         rows=rows,
         counts=counts,
@@ -154,6 +174,7 @@ async def _page(
             "text": "",
             "subject": "",
             "whatsapp_template": "",
+            "whatsapp_template_pick": "",
             "channels": list(CHANNELS),
             "since_days": "365",
             "team": "",

@@ -292,7 +292,22 @@ async def reply(request: web.Request) -> web.Response:
             if template not in window.templates:
                 flash(request, "conv.bad_template")
                 raise redirect(f"/ui/requests/{row.id}#reply")
-            body = template_text(template, str(form.get("template_params", "")))
+            chosen = window.known(template)
+            if chosen is None:  # a typed name: Meta alone knows its parameters
+                body = template_text(template, str(form.get("template_params", "")))
+            else:  # one input per parameter; a wrong count would fail at Meta (132000), so nothing goes
+                values = [str(v).strip() for v in form.getall("param", [])]
+                given = [v for v in values if v]
+                if len(given) != len(chosen.params) or len(values) != len(given):
+                    flash(
+                        request,
+                        "conv.template_count",
+                        name=chosen.name,
+                        expected=str(len(chosen.params)),
+                        given=str(len(given)),
+                    )
+                    raise redirect(f"/ui/requests/{row.id}#template-form")
+                body = "/template " + chosen.directive(given)
         elif body:
             try:  # «/реквизиты» is the saved reply of that code, filled in for this request
                 body = await reply_text(session, body, request=row, staff=me(request))

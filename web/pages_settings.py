@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.whatsapp.templates import SYNCED, TemplateSyncError, synced
 from intake.schema import CHANNELS
 from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, list_channel_accounts
@@ -31,6 +32,7 @@ from storage.repos.company_settings import (
 from storage.repos.org_chart import HEAD_ROLES, can_head
 from storage.repos.staff_bot import active_staff
 from web.ui import audit_mine, flash, me, redirect, render, require_role, row_or_404, state
+from workers.whatsapp_templates import sync_templates
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 PAIRS_MAX = 30
@@ -66,7 +68,28 @@ async def channels_page(request: web.Request) -> web.Response:
         channels=CHANNELS,
         secret_keys=secret_keys,
         heads=heads,
+        # the synced template list is shown as its count and time, not as a wall of config JSON
+        shown_config={a.id: {k: v for k, v in a.config.items() if k != SYNCED} for a in accounts},
+        templates={a.id: synced(a.config) for a in accounts if a.channel == "whatsapp"},
     )
+
+
+async def channel_templates(request: web.Request) -> web.Response:
+    """«Обновить шаблоны»: a WhatsApp account's approved templates read from Meta for the reply pickers."""
+    require_role(request, "admin")
+    services = state(request).services
+    async with services.db.session() as session:
+        account = await row_or_404(session, ChannelAccount, request.match_info["id"])
+    if account.channel != "whatsapp":
+        raise web.HTTPNotFound(text="not a WhatsApp account")
+    try:
+        found = await sync_templates(services.db, services.box, account.id or 0, staff_id=me(request).id)
+    except TemplateSyncError as exc:
+        flash(request, "channels.templates_failed", error=str(exc)[:300])
+        raise redirect("/ui/admin/channels") from None
+    await services.accounts.refresh()
+    flash(request, "channels.templates_synced", count=str(len(found.items)), usable=str(len(found.usable)))
+    raise redirect("/ui/admin/channels")
 
 
 async def channel_add(request: web.Request) -> web.Response:

@@ -1,4 +1,6 @@
-"""The reply box's WhatsApp side: is the 24-hour window open, and which approved templates may go out instead.
+"""The reply box's WhatsApp side: is the 24-hour window open, and which approved templates may go out instead:
+the ones synced from Meta (channels.whatsapp.templates) with their text and parameters, or, on an account
+never synced, the names typed into its config.
 
 The rule is the sender's own (channels.whatsapp.window: 24 hours since the client's last message to the
 number, counted as workers.whatsapp counts it), read in the page's own session: on SQLite a second session
@@ -12,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from channels.whatsapp.templates import Template, synced
 from storage.models import ChannelAccount
 from storage.types import utcnow
 from workers.outbound import last_written
@@ -25,7 +28,11 @@ class ReplyWindow:
     channel: str | None
     open: bool = True
     until: datetime | None = None  # when the window closes (WhatsApp only)
-    templates: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)  # what the reply may name: `name:lang` once synced
+    synced: list[Template] = field(default_factory=list)  # the usable synced ones, with body and parameters
+
+    def known(self, key: str) -> Template | None:
+        return next((t for t in self.synced if t.key == key), None)
 
 
 def configured_templates(account: ChannelAccount | None) -> list[str]:
@@ -61,11 +68,15 @@ async def reply_window(session: AsyncSession, request_id: int) -> ReplyWindow:
         .first()
     )
     until = await window_closes_at(session, inbound)
+    kept = synced(account.config) if account is not None else None
+    usable = kept.usable if kept is not None else []
     return ReplyWindow(
         channel="whatsapp",
         open=until is not None and utcnow() < until,
         until=until,
-        templates=configured_templates(account),
+        # once synced, Meta's list is the truth; the typed names only while it was never read
+        templates=[t.key for t in usable] if kept is not None else configured_templates(account),
+        synced=usable,
     )
 
 

@@ -91,6 +91,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/admin/channels", pages_settings.channel_add),
         web.post("/admin/channels/{id}/active", pages_settings.channel_active),
         web.post("/admin/channels/{id}/group", pages_settings.channel_group),
+        web.post("/admin/channels/{id}/templates", pages_settings.channel_templates),
         web.get("/admin/sla", pages_settings.sla_page),
         web.post("/admin/sla", pages_settings.sla_save),
     ]

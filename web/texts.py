@@ -521,6 +521,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Кто-то из получателей получит рассылку письмом: напишите тему письма.{value}",
         "Some recipients get it by email: write the email's subject.{value}",
     ),
+    "broadcasts.template_pick": ("Шаблон WhatsApp из одобренных", "An approved WhatsApp template"),
+    "broadcasts.template_pick_hint": (
+        "(тогда в поле ниже — только параметры через |, по числу параметров шаблона)",
+        "(then the field below holds only its parameters, separated by |, as many as it takes)",
+    ),
+    "broadcasts.template_typed": ("— ввести вручную —", "— type it in —"),
+    "broadcasts.template_count": (
+        "Шаблону WhatsApp нужно другое число параметров ({value}): укажите ровно столько через |",
+        "The WhatsApp template takes another number of parameters ({value}): give exactly that many, "
+        "separated by |",
+    ),
+    "broadcasts.template_unusable": (
+        "Шаблон WhatsApp «{value}» okno отправить не может (в нём файл или параметры вне текста)",
+        "okno cannot send the WhatsApp template «{value}» (it needs a file or parameters outside its text)",
+    ),
     "broadcasts.bad_template": (
         "Шаблон WhatsApp не прочесть: «{value}». Пишите имя:язык | параметр | параметр.",
         "The WhatsApp template cannot be read: «{value}». Write name:language | parameter | parameter.",
@@ -645,10 +660,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conv.template_params": ("Параметры через |", "Parameters, separated by |"),
     "conv.template_send": ("Отправить шаблон", "Send template"),
     "conv.no_templates": (
-        "У номера нет настроенных шаблонов (config template / templates)",
-        "No templates configured on this number (config template / templates)",
+        "У номера нет шаблонов: администратор загружает их кнопкой «Обновить шаблоны» в «Каналах»",
+        "No templates on this number: an admin loads them with «Update templates» under Channels",
     ),
     "conv.bad_template": ("Такого шаблона нет у этого номера", "This number has no such template"),
+    "conv.template_pick": (
+        "Одобренные шаблоны номера: выберите, заполните параметры и отправьте",
+        "The number's approved templates: pick one, fill in its parameters and send",
+    ),
+    "conv.template_params_count": ("параметров: {count}", "parameters: {count}"),
+    "conv.template_count": (
+        "Шаблону «{name}» нужно параметров: {expected}, заполнено: {given}. Ничего не отправлено.",
+        "The template «{name}» takes {expected} parameters, {given} filled in. Nothing was sent.",
+    ),
     "client.responsible": ("Ответственный менеджер", "Responsible manager"),
     "client.responsible_ok": ("Ответственный назначен", "Responsible manager set"),
     "client.responsible_bad": ("Такого сотрудника нет", "No such staff member"),
@@ -771,6 +795,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.saved": ("Сохранено", "Saved"),
     "channels.group": ("Отвечает", "Answered by"),
     "channels.group_none": ("вся компания", "the whole company"),
+    "channels.templates": ("Шаблоны WhatsApp", "WhatsApp templates"),
+    "channels.templates_sync": ("Обновить шаблоны", "Update templates"),
+    "channels.templates_count": (
+        "{count} одобренных, можно отправить {usable}; обновлены",
+        "{count} approved, {usable} can be sent; updated",
+    ),
+    "channels.templates_never": (
+        "ещё не загружены (нужна настройка waba_id)",
+        "not loaded yet (needs the waba_id setting)",
+    ),
+    "channels.templates_synced": (
+        "Шаблоны обновлены: одобренных {count}, можно отправить {usable}",
+        "Templates updated: {count} approved, {usable} can be sent",
+    ),
+    "channels.templates_failed": ("Шаблоны не обновлены: {error}", "Templates not updated: {error}"),
     "admin.set_password": ("Пароль для входа", "Web password"),
     "admin.set_password_hint": (
         "Для сотрудника без пароля (из списка отдела кадров, из бота) или забывшего свой;"

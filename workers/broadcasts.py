@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from channels.whatsapp.directives import template_directive
+from channels.whatsapp.templates import Template
 from intake.schema import AttachmentRef
 from storage.db import Database
 from storage.models import (
@@ -100,9 +102,11 @@ def check_draft(
     send_at: datetime | None = None,
     now: datetime | None = None,
     attachments: tuple[AttachmentRef, ...] = (),
+    known_templates: Mapping[str, Template] | None = None,
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
-    request), a known channel, a period, a template WhatsApp can read, a sending time ahead of `now` and
+    request), a known channel, a period, a template WhatsApp can read (and, when it is one of the synced
+    `known_templates`, one okno can send, with its number of parameters), a sending time ahead of `now` and
     within a year. (A subject is asked for only when someone would get it by email: `check_plan`.)"""
     try:
         body = check_text(text)
@@ -121,8 +125,8 @@ def check_draft(
         raise BroadcastError("bad_days", str(days))
     subject = (subject or "").strip() or None
     template = (whatsapp_template or "").strip().removeprefix("/template").strip() or None
-    if template is not None and template_directive(f"/template {template}") is None:
-        raise BroadcastError("bad_template", template[:60])
+    if template is not None:
+        _check_template(template, known_templates or {})
     if send_at is not None:
         if now is None or send_at <= now:
             raise BroadcastError("when_past")
@@ -131,6 +135,22 @@ def check_draft(
     return Draft(
         body, chosen, days, team, subject if "email" in chosen else None, template, send_at, attachments
     )
+
+
+def _check_template(template: str, known: Mapping[str, Template]) -> None:
+    """Readable as a directive; a synced template also sendable and given its number of parameters, which
+    Meta would otherwise refuse copy by copy (132000)."""
+    directive = template_directive(f"/template {template}")
+    if directive is None:
+        raise BroadcastError("bad_template", template[:60])
+    key = f"{directive.name}:{directive.language}" if directive.language else directive.name
+    found = known.get(key)
+    if found is None:
+        return
+    if not found.usable:
+        raise BroadcastError("template_unusable", found.key)
+    if len(directive.parameters) != len(found.params):
+        raise BroadcastError("template_count", f"{found.key}: {len(found.params)}")
 
 
 @dataclass

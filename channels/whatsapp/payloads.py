@@ -92,9 +92,19 @@ def template_body(to: str, template: TemplateSend, *, language: str) -> Body:
     payload: Body = {"name": template.name, "language": {"code": template.language or language}}
     if template.parameters:
         payload["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": p} for p in template.parameters]}
+            {
+                "type": "body",
+                "parameters": [_param(i, p, template.names) for i, p in enumerate(template.parameters)],
+            }
         ]
     return {**_base(to, None), "type": "template", "template": payload}
+
+
+def _param(index: int, value: str, names: tuple[str, ...]) -> Body:
+    """A body parameter; a template with named parameters needs each one's parameter_name."""
+    if index < len(names):
+        return {"type": "text", "parameter_name": names[index], "text": value}
+    return {"type": "text", "text": value}
 
 
 def reaction_body(to: str, message_id: str, emoji: str) -> Body:

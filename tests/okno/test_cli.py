@@ -29,6 +29,7 @@ COMMANDS = [
     "channel",
     "channel add",
     "channel list",
+    "channel templates",
     "staff",
     "staff add",
     "staff list",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -162,17 +162,22 @@ async def seeded(live: Live) -> Seeded:
 QUOTED_EMAIL = "Спасибо, акт получили.\n\n12.11.2026 Анна написала:\n> Высылаю акт сверки\n> за октябрь"
 
 
-async def whatsapp_request(live: Live) -> int:
+async def whatsapp_request(
+    live: Live, config: Mapping[str, object] | None = None, secrets: dict[str, str] | None = None
+) -> int:
     """A WhatsApp client who last wrote 30 hours ago (the 24-hour window is closed) to a number with two
-    approved templates."""
+    approved templates (by default typed into its config)."""
     async with live.services.db.session() as session:
         await add_channel_account(
             session,
             box=live.services.box,
             channel="whatsapp",
             name="main",
-            config={"phone_number_id": "1065", "template": "okno_followup", "templates": ["invoice_ready"]},
-            secrets={"token": "wa-secret-token"},
+            config=dict(
+                config
+                or {"phone_number_id": "1065", "template": "okno_followup", "templates": ["invoice_ready"]}
+            ),
+            secrets=secrets or {"token": "wa-secret-token"},
         )
         await session.commit()
     message = inbound_message(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from channels.whatsapp.templates import Template
 from intake.accept import accept
 from intake.policy import IntakePolicy
 from intake.schema import AttachmentRef
@@ -456,3 +457,27 @@ async def test_files_go_with_each_copy_and_who_cannot_take_them_is_passed_by(db:
     async with db.session() as session:
         linked = await plan(session, draft, sender=sender, now=utcnow(), viber_files=True)
     assert {c.to.channel: c.skipped for c in linked.copies}["viber"] is None
+
+
+def test_a_synced_template_is_checked_for_its_parameters() -> None:
+    known = {
+        "invoice_ready:ru": Template("invoice_ready", "ru", "UTILITY", "{{1}}, счёт {{2}}", ("1", "2")),
+        "contract_scan:ru": Template(
+            "contract_scan", "ru", "UTILITY", "{{1}}", ("1",), reason="media_header"
+        ),
+    }
+    for template, reason, value in (
+        ("invoice_ready:ru | {имя}", "template_count", "invoice_ready:ru: 2"),
+        ("invoice_ready:ru | {имя} | 17 | лишний", "template_count", "invoice_ready:ru: 2"),
+        ("contract_scan:ru | {имя}", "template_unusable", "contract_scan:ru"),
+    ):
+        with pytest.raises(BroadcastError) as caught:
+            _draft(whatsapp_template=template, known_templates=known)
+        assert (caught.value.reason, caught.value.value) == (reason, value)
+    right = _draft(whatsapp_template="invoice_ready:ru | {имя} | 17", known_templates=known)
+    assert right.whatsapp_template == "invoice_ready:ru | {имя} | 17"
+    # a template okno never synced is Meta's to judge, as before
+    assert (
+        _draft(whatsapp_template="docs:ru | {имя}", known_templates=known).whatsapp_template
+        == "docs:ru | {имя}"
+    )
