@@ -194,6 +194,7 @@ def listen(metrics_port: int | None) -> None:
     from workers.listeners import run_listeners
     from workers.telegram_listen import telegram_loops
     from workers.viber_listen import viber_loops
+    from workers.whatsapp_listen import whatsapp_loops
 
     settings = _settings()
     serve_metrics(metrics_port, settings.http.host)
@@ -203,6 +204,7 @@ def listen(metrics_port: int | None) -> None:
         loops: list[Any] = []  # channel issues add their loops here (Telegram polling, IMAP, AMI)
         loops += await telegram_loops(services.jobs, services.box, settings.http.public_url)
         loops += await viber_loops(services.jobs, services.box, settings.http.public_url)
+        loops += await whatsapp_loops(services.jobs, services.box)
         loops += await telephony_loops(services, settings)
         loops += await email_loops(services.jobs, services.box)
         loops += await staff_bot_loops(services.jobs, settings.http.public_url)
