@@ -22,6 +22,7 @@ from workers.whatsapp import StoredLastInbound
 
 ACCOUNT = "main"
 TEMPLATE = "okno_followup"
+WA_ID = "79161234567"  # the client the sender tests write to
 
 
 @pytest.fixture
@@ -31,6 +32,21 @@ async def graph() -> AsyncIterator[GraphApiStandIn]:
     stand_in.base_url = url
     yield stand_in
     await runner.cleanup()
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[WhatsAppSender]:
+    """The sender alone, with a short backoff (no window view: the stand-in answers 131047 itself)."""
+    built = WhatsAppSender(backoff_s=0.5)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+def open_window(graph: GraphApiStandIn) -> GraphApiStandIn:
+    """The client wrote just now: free text may go."""
+    graph.last_inbound[WA_ID] = datetime.now(UTC)
+    return graph
 
 
 def account_of(graph: GraphApiStandIn, verify_token: str = "vt") -> AccountView:  # noqa: S107

@@ -5,8 +5,6 @@ keeps them plain, and the client's tap comes back signed as WhatsApp sends it.""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +35,6 @@ def outbound(text: str, choices: tuple[str, ...], **extra: Any) -> OutboundMessa
         choices=choices,
         **extra,
     )
-
-
-@pytest.fixture
-async def sender() -> AsyncIterator[WhatsAppSender]:
-    built = WhatsAppSender(backoff_s=0.5)
-    yield built
-    await built.close()
-
-
-@pytest.fixture
-def open_window(graph: GraphApiStandIn) -> GraphApiStandIn:
-    graph.last_inbound[WA_ID] = datetime.now(UTC)
-    return graph
 
 
 async def test_the_rating_goes_as_a_list_to_tap(sender: WhatsAppSender, open_window: GraphApiStandIn) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,19 +30,6 @@ def outbound(text: str | None = "Добрый день, счёт во вложе
         text=text,
         **extra,
     )
-
-
-@pytest.fixture
-async def sender() -> AsyncIterator[WhatsAppSender]:
-    built = WhatsAppSender(backoff_s=0.5)
-    yield built
-    await built.close()
-
-
-@pytest.fixture
-def open_window(graph: GraphApiStandIn) -> GraphApiStandIn:
-    graph.last_inbound[WA_ID] = datetime.now(UTC)
-    return graph
 
 
 async def test_text_with_reply_context_and_preview(
