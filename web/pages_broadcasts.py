@@ -113,7 +113,13 @@ async def _kept(raw: list[str], blobs: BlobStore) -> tuple[AttachmentRef, ...]:
         key = ref.blob_key or ""
         if not 0 < (ref.size or 0) <= reply_files.MAX_FILE_BYTES or not await _held(blobs, key):
             raise BroadcastError("bad_file", ref.filename or "")
-        refs.append(ref.model_copy(update={"filename": reply_files.safe_name(ref.filename or "file")}))
+        # what the preview stored, and nothing the form may have added (a `url` Viber would be sent instead)
+        name, mime = reply_files.safe_name(ref.filename or "file"), ref.mime or "application/octet-stream"
+        refs.append(
+            AttachmentRef(
+                kind=reply_files.kind_of(mime), filename=name, mime=mime, size=ref.size, blob_key=key
+            )
+        )
     return tuple(refs)
 
 

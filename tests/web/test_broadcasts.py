@@ -191,14 +191,16 @@ async def test_files_go_with_every_copy_that_can_carry_them(seeded: Seeded, sign
     forged = kept[0].replace(kept[0].split('"blob_key":"')[1][:64], "0" * 64)
     resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", forged), ("key", key.group(1))])
     assert resp.status == 422 and "не найден среди загруженных" in await resp.text()
-    resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", kept[0]), ("key", key.group(1))])
+    # what the form may add beyond the preview's reference (a link Viber would be sent instead) is dropped
+    edited = kept[0].replace('"filename":', '"url":"https://evil.example/x.pdf","filename":')
+    resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", edited), ("key", key.group(1))])
     assert resp.status == 303
     await seeded.live.drain()
     async with seeded.live.services.db.session() as session:
         [outbox] = (await session.execute(select(Outbox))).scalars().all()
         [row] = (await session.execute(select(Broadcast))).scalars().all()
     [attached] = outbox.payload["attachments"]
-    assert attached["filename"] == "Реквизиты.pdf" and attached["size"] == len(pdf)
+    assert attached["filename"] == "Реквизиты.pdf" and attached["size"] == len(pdf) and "url" not in attached
     assert await seeded.live.services.jobs.blobs.get(attached["blob_key"]) == pdf
     assert row.attachments == [attached]
     _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
