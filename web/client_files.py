@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Attachment, Client, Conversation, Message, Request, Staff
-from web.queries import may_see
+from web.queries import visible_to
 
 # not files a client sends or needs back: a shared contact card, a point on a map, a sticker
 NOT_FILES = ("contact", "location", "sticker")
@@ -24,8 +24,15 @@ SCANNED = 5000  # a client's newest files looked through for a name (years of an
 class ClientFile:
     attachment: Attachment
     message: Message
-    request_id: int | None
-    stored: bool  # in blob storage (else only the platform's reference, or a note why not)
+
+    @property
+    def request_id(self) -> int | None:
+        return self.message.request_id
+
+    @property
+    def stored(self) -> bool:
+        """In blob storage (else only the platform's reference, or a note why not)."""
+        return self.attachment.blob_sha256 is not None
 
 
 async def client_files(
@@ -40,16 +47,19 @@ async def client_files(
     limit: int = PAGE,
 ) -> list[ClientFile]:
     """The client's files in their conversations (theirs and ours), newest first; a manager's list leaves out
-    those on requests they may not open, as the file's own link would. `name`: part of the file's name;
-    `month`: YYYY-MM in the reader's zone."""
+    those on requests they may not open (`visible_to`, may_see in SQL), as the file's own link would.
+    `name`: part of the file's name; `month`: YYYY-MM in the reader's zone."""
     chats = select(Conversation.id).where(
         or_(col(Conversation.client_id) == client.id, col(Conversation.contact_id).in_(contact_ids))
     )
     query = (
         select(Attachment, Message)
         .join(Message, col(Message.id) == col(Attachment.message_id))
+        .outerjoin(Request, col(Request.id) == col(Message.request_id))
         .where(col(Message.conversation_id).in_(chats))
         .where(col(Attachment.kind).not_in(NOT_FILES))
+        # a request-less file (a broadcast's) is the client's; one on a request only as that request is
+        .where(col(Request.id).is_(None) | visible_to(staff))
         .order_by(col(Message.sent_at).desc(), col(Attachment.position))
     )
     start, end = _month(month, tz)
@@ -57,24 +67,12 @@ async def client_files(
         query = query.where(col(Message.sent_at) >= start, col(Message.sent_at) < end)
     # the name is matched here: SQLite's lower() knows only ASCII, and «акт» must find «Акт сверки.pdf»
     wanted = name.strip().casefold()
-    rows = [
-        (attachment, message)
-        for attachment, message in (await session.execute(query.limit(SCANNED))).all()
+    rows = (await session.execute(query.limit(SCANNED if wanted else limit))).all()
+    return [
+        ClientFile(attachment, message)
+        for attachment, message in rows
         if not wanted or wanted in (attachment.filename or "").casefold()
-    ]
-    request_ids = {m.request_id for _, m in rows if m.request_id is not None}
-    requests = {
-        r.id: r
-        for r in (await session.execute(select(Request).where(col(Request.id).in_(request_ids)))).scalars()
-    }
-    out = []
-    for attachment, message in rows:
-        request = requests.get(message.request_id) if message.request_id is not None else None
-        if request is not None and not may_see(staff, request):
-            continue
-        stored = attachment.blob_sha256 is not None
-        out.append(ClientFile(attachment, message, message.request_id, stored))
-    return out[:limit]
+    ][:limit]
 
 
 def _month(raw: str, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:

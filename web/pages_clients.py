@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,12 @@ async def _client(session: AsyncSession, raw: str, staff: Staff) -> Client:
     if client is None or not await may_see_client(session, staff, client):
         raise web.HTTPNotFound(text="not found")
     return client
+
+
+def _contact_ids(detail: dict[str, Any]) -> list[int]:
+    """The client's contacts and those merged into them: whose conversations and merges are the client's."""
+    contacts = detail["contacts"]
+    return [c["id"] for c in contacts] + [i for c in contacts for i in c["merged_contact_ids"]]
 
 
 async def _summary(
@@ -51,8 +59,7 @@ async def client_card(request: web.Request) -> web.Response:
     async with state(request).services.db.session() as session:
         client = await _client(session, request.match_info["id"], me(request))
         detail = await client_detail(session, client)
-        contact_ids = [c["id"] for c in detail["contacts"]]
-        all_ids = contact_ids + [i for c in detail["contacts"] for i in c["merged_contact_ids"]]
+        all_ids = _contact_ids(detail)
         merges = (
             (
                 await session.execute(
@@ -118,9 +125,7 @@ async def files_page(request: web.Request) -> web.Response:
     name, month = request.query.get("name", "")[:100], request.query.get("month", "")[:7]
     async with state(request).services.db.session() as session:
         client = await _client(session, request.match_info["id"], me(request))
-        detail = await client_detail(session, client)
-        ids = [c["id"] for c in detail["contacts"]]
-        ids += [i for c in detail["contacts"] for i in c["merged_contact_ids"]]
+        ids = _contact_ids(await client_detail(session, client))
         files = await client_files(
             session, client, ids, me(request), name=name, month=month, tz=my_tz(request)
         )

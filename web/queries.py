@@ -113,7 +113,7 @@ class InboxRow:
     undelivered: bool = False  # our latest reply did not reach the client (a bounce, a blocked bot)
 
 
-def _visible_to(staff: Staff) -> ColumnElement[bool]:
+def visible_to(staff: Staff) -> ColumnElement[bool]:
     """may_see in SQL."""
     if staff.role == "manager":
         return or_(col(Request.assignee_id).is_(None), col(Request.assignee_id) == staff.id)
@@ -125,7 +125,7 @@ async def queue_counts(session: AsyncSession, staff: Staff) -> dict[str, int]:
     answered = col(Request.first_response_at).is_not(None)
     query = (
         select(Request.status, answered, func.count())
-        .where(_visible_to(staff))
+        .where(visible_to(staff))
         .group_by(Request.status, answered)
     )
     counts = dict.fromkeys(QUEUES, 0)
@@ -140,7 +140,7 @@ async def queue_requests(
     """One queue's requests the staff member may see, filtered by the database: the open queues' longest idle
     first, "done" the latest finished first (a queue once read the 500 oldest requests of all and filtered
     those, so past 500 requests new ones never showed)."""
-    query = select(Request).where(_in_queue(queue), _visible_to(staff))
+    query = select(Request).where(_in_queue(queue), visible_to(staff))
     if channel:
         query = query.where(col(Request.origin_channel) == channel)
     if assignee == "none":
