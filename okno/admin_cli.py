@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from channels.whatsapp.templates import SYNCED, Synced, TemplateSyncError
+from channels.whatsapp.templates import Synced, TemplateSyncError, shown_config
 from intake.zones import UnknownZone, parse_zone
 from okno.keys import secret_box
 from okno.settings import SettingsError, load_settings
@@ -165,9 +165,7 @@ def channel_list() -> None:
     for account in with_db(work):
         state = "active" if account.active else "inactive"
         group = f"\tgroup of staff {account.group_head_id}" if account.group_head_id else ""
-        config = {
-            k: v for k, v in account.config.items() if k != SYNCED
-        }  # the synced list: `channel templates`
+        config = shown_config(account.config)  # the synced list: `channel templates`
         click.echo(f"{account.id}\t{account.channel}\t{account.name}\t{state}\t{config}{group}")
 
 

@@ -164,13 +164,13 @@ async def save_zone(request: web.Request, member_id: int | None, *, back: str) -
 async def profile_language(request: web.Request) -> web.Response:
     """The member's language: these pages (now and at each sign-in), the staff bot and its notices to them;
     empty: the company's."""
-    wanted = await save_language(request, me(request).id)
-    request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
+    await save_language(request, me(request).id)
     raise redirect("/ui/profile")
 
 
-async def save_language(request: web.Request, member_id: int | None) -> str | None:
-    """A member's language from the form's `language` (ru, en; empty: the company's), audited; returns it."""
+async def save_language(request: web.Request, member_id: int | None) -> None:
+    """A member's language from the form's `language` (ru, en; empty: the company's), audited. The member's
+    own (the profile, an admin's own row): this session's pages follow at once."""
     raw = str((await request.post()).get("language", "")).strip()
     if raw not in ("", *LANGUAGES):  # what the bot and the notices read too
         raise web.HTTPBadRequest(text="language: ru, en or empty")
@@ -184,8 +184,9 @@ async def save_language(request: web.Request, member_id: int | None) -> str | No
             await audit_mine(session, request, "staff.language", entity="staff", entity_id=member.id,
                              details={"language": wanted})  # fmt: skip
             await session.commit()
+    if member_id == me(request).id:
+        request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
     flash(request, "profile.language_saved")
-    return wanted
 
 
 async def profile_password(request: web.Request) -> web.Response:

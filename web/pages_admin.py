@@ -207,10 +207,7 @@ async def staff_language(request: web.Request) -> web.Response:
     own profile or /lang in the staff bot changes it too."""
     require_role(request, "admin")
     raw = request.match_info["id"]
-    member_id = int(raw) if raw.isdigit() else None
-    wanted = await save_language(request, member_id)
-    if member_id == me(request).id:  # the admin's own: this session's pages follow at once
-        request[SESSION]["lang"] = wanted or state(request).services.settings.company.language
+    await save_language(request, int(raw) if raw.isdigit() else None)
     raise redirect("/ui/admin/staff")
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.whatsapp.templates import SYNCED, TemplateSyncError, synced
+from channels.whatsapp.templates import TemplateSyncError, shown_config, synced
 from intake.schema import CHANNELS
 from storage.models import ChannelAccount, Staff
 from storage.repos.accounts import add_channel_account, list_channel_accounts
@@ -69,7 +69,7 @@ async def channels_page(request: web.Request) -> web.Response:
         secret_keys=secret_keys,
         heads=heads,
         # the synced template list is shown as its count and time, not as a wall of config JSON
-        shown_config={a.id: {k: v for k, v in a.config.items() if k != SYNCED} for a in accounts},
+        shown_config={a.id: shown_config(a.config) for a in accounts},
         templates={a.id: synced(a.config) for a in accounts if a.channel == "whatsapp"},
     )
 

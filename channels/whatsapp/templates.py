@@ -108,6 +108,12 @@ def synced(config: Mapping[str, object]) -> Synced | None:
     return Synced(at, items)
 
 
+def shown_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The account's settings as people read them: the synced list is a count and a time elsewhere, not a
+    wall of JSON."""
+    return {k: v for k, v in config.items() if k != SYNCED}
+
+
 def known(templates: Iterable[Template]) -> dict[str, Template]:
     """Templates by `name:lang`, and by bare name where every language of that name takes the same
     parameters (a directive without a language is checked only then)."""

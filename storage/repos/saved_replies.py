@@ -66,14 +66,8 @@ async def usable_replies(session: AsyncSession, *, staff_id: int | None) -> list
 
 async def usable_reply(session: AsyncSession, *, code: str, staff_id: int | None) -> Usable | None:
     """The member's own reply of this code, else the company's."""
-    if staff_id is not None:
-        query = select(PersonalReply).where(
-            col(PersonalReply.staff_id) == staff_id, col(PersonalReply.code) == code
-        )
-        own = (await session.execute(query)).scalars().first()
-        if own is not None:
-            return own
-    return await saved_reply(session, code=code)
+    own = await my_reply(session, staff_id=staff_id, code=code) if staff_id is not None else None
+    return own if own is not None else await saved_reply(session, code=code)
 
 
 async def my_replies(session: AsyncSession, *, staff_id: int) -> Sequence[PersonalReply]:
@@ -81,12 +75,16 @@ async def my_replies(session: AsyncSession, *, staff_id: int) -> Sequence[Person
     return (await session.execute(query.order_by(col(PersonalReply.code)))).scalars().all()
 
 
-async def save_my_reply(session: AsyncSession, *, staff_id: int, code: str, text: str) -> PersonalReply:
-    """Adds the member's own reply, or rewrites theirs of this code."""
+async def my_reply(session: AsyncSession, *, staff_id: int, code: str) -> PersonalReply | None:
     query = select(PersonalReply).where(
         col(PersonalReply.staff_id) == staff_id, col(PersonalReply.code) == code
     )
-    row = (await session.execute(query)).scalars().first()
+    return (await session.execute(query)).scalars().first()
+
+
+async def save_my_reply(session: AsyncSession, *, staff_id: int, code: str, text: str) -> PersonalReply:
+    """Adds the member's own reply, or rewrites theirs of this code."""
+    row = await my_reply(session, staff_id=staff_id, code=code)
     action = "personal_reply.edit" if row is not None else "personal_reply.add"
     if row is None:
         row = PersonalReply(staff_id=staff_id, code=code, text=text)
