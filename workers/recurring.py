@@ -4,10 +4,9 @@ spawns at most one successor, even when two runners see it at once (a conditiona
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,48 +17,9 @@ from sqlmodel import col, or_, select
 from storage.models import Task
 from storage.repos.audit import audit
 from workers.context import services
+from workers.recurrence import first_due_after
 
 log = logging.getLogger(__name__)
-RULES = ("daily", "weekly", "monthly")
-MAX_STEPS = 1000  # a task left for years still moves to the first future date without looping forever
-
-
-def parse_rule(recurrence: str) -> tuple[str, int | None]:
-    """ "monthly" or "monthly;bymonthday=31" -> ("monthly", 31); the day a clamped month end came from."""
-    name, _, param = recurrence.partition(";")
-    if name not in RULES:
-        raise ValueError(f"unknown recurrence {recurrence!r}: one of {', '.join(RULES)}")
-    day = int(param.removeprefix("bymonthday=")) if param.startswith("bymonthday=") else None
-    return name, day
-
-
-def _add_month(day: date, anchor: int) -> date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
-
-
-def next_due(due: datetime, recurrence: str, tz: ZoneInfo) -> tuple[datetime, str]:
-    """The next occurrence in company time, and the rule to store on it (keeps a month end's real day)."""
-    name, anchor = parse_rule(recurrence)
-    local = due.astimezone(tz)
-    if name == "daily":
-        day = local.date() + timedelta(days=1)
-    elif name == "weekly":
-        day = local.date() + timedelta(days=7)
-    else:
-        anchor = anchor or local.day
-        day = _add_month(local.date(), anchor)
-    rule = f"monthly;bymonthday={anchor}" if name == "monthly" and anchor and anchor > 28 else name
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(due.tzinfo), rule
-
-
-def first_due_after(due: datetime, recurrence: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, str]:
-    nxt, rule = next_due(due, recurrence, tz)
-    for _ in range(MAX_STEPS):
-        if nxt > now:
-            break
-        nxt, rule = next_due(nxt, rule, tz)
-    return nxt, rule
 
 
 async def spawn_next(session: AsyncSession, task: Task, *, now: datetime, tz: ZoneInfo) -> Task | None:

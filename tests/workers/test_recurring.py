@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from okno.services import Services
 from storage.models import Task
 from storage.repos.accounts import add_staff
-from workers.recurring import first_due_after, next_due, parse_rule, roll_recurring_tasks
+from workers.recurrence import first_due_after, next_due, parse_rule
+from workers.recurring import roll_recurring_tasks
 
 MSK = ZoneInfo("Europe/Moscow")
 
