@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -102,3 +103,44 @@ async def test_heads_and_lines_arrive_on_a_database_with_staff_requests_and_acco
     assert [tuple(r) for r in staff] == [(1, "Анна", None)]
     assert [tuple(r) for r in request] == [(1, 1, None)] and [tuple(r) for r in account] == [(1, None)]
     assert [tuple(r) for r in task] == [(1,)]
+
+
+async def test_v7b3_adds_repeat_to_broadcasts_with_recipients_and_takes_it_back(db_url: str) -> None:
+    """broadcast gains repeat and previous_id in place (recipient rows already point at it), the existing one
+    not repeating; downgraded, the broadcast and its recipient are still there. SQLite and PostgreSQL."""
+    db = Database(db_url)
+    await upgrade(db, "u6m2")
+    rows = (
+        "INSERT INTO contact (id, created_at) VALUES (1, CURRENT_TIMESTAMP)",
+        "INSERT INTO broadcast (id, key, text, audience, created_at, attachments)"
+        " VALUES (1, 'k1', 'Выписки до 5 числа', '{}', CURRENT_TIMESTAMP, '[]')",
+        "INSERT INTO broadcast_recipient (broadcast_id, contact_id, channel) VALUES (1, 1, 'telegram')",
+    )
+    async with db.engine.begin() as conn:
+        for row in rows:
+            await conn.execute(text(row))
+    await upgrade(db)
+    async with db.engine.begin() as conn:
+        found = (await conn.execute(text("SELECT id, repeat, previous_id FROM broadcast"))).all()
+        await conn.execute(
+            text(
+                "INSERT INTO broadcast (id, key, text, audience, created_at, attachments, repeat,"
+                " previous_id) VALUES (2, 'k2', 'Выписки', '{}', CURRENT_TIMESTAMP, '[]', 'monthly', 1)"
+            )
+        )
+
+    def downgrade(connection: Connection) -> None:
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "u6m2")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+    async with db.engine.connect() as conn:
+        kept = (await conn.execute(text("SELECT id, key FROM broadcast ORDER BY id"))).all()
+        recipients = (await conn.execute(text("SELECT broadcast_id FROM broadcast_recipient"))).all()
+    revision = await current_revision(db)
+    await db.dispose()
+    assert [tuple(r) for r in found] == [(1, None, None)]
+    assert [tuple(r) for r in kept] == [(1, "k1"), (2, "k2")] and [tuple(r) for r in recipients] == [(1,)]
+    assert revision == "u6m2"
