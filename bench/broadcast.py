@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.ingest import database
@@ -93,7 +94,8 @@ async def one(kind: str, workdir: Path, *, clients: int, messages: int) -> dict[
         queue = InlineQueue({}, ctx={})  # no worker: the copies' sends are the Outbox's, not measured
         broadcast_id, _ = await send(db, queue, draft, key="bench", sender=sender, now=utcnow())
         started = time.perf_counter()
-        await write_copies(db, queue, broadcast_id, now=utcnow())  # the job `send_broadcast` runs
+        # the job `send_broadcast` runs
+        await write_copies(db, queue, broadcast_id, now=utcnow(), tz=ZoneInfo("Europe/Moscow"))
         sent = time.perf_counter() - started
         await db.dispose()
     figures = {"recipients": len(the_plan.sending), "plan_s": round(planned, 2), "send_s": round(sent, 2)}

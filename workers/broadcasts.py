@@ -3,7 +3,8 @@ who wrote in the chosen channels lately (or to one group's clients), each copy i
 wrote from, filled in for them ({имя}, {компания}, {менеджер}), kept in their history and tracked as a reply
 is. Nobody gets it twice, nor a blocked contact, one who asked for no broadcasts, or one whose channel is
 closed; a WhatsApp client outside the 24-hour window gets the template when one is given. Who did not get
-it, and why, is written down beside who did."""
+it, and why, is written down beside who did. A scheduled one may repeat every week or month: each occurrence,
+as its copies are written, leaves the next one scheduled."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +46,7 @@ from storage.repos.org_chart import group_of, in_group
 from workers.context import services
 from workers.outbound import enqueue_send, write_outbound
 from workers.queue import JobQueue
+from workers.recurrence import first_due_after
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, fill, unfilled
 
 # The channels a notice can be written in; calls are answered by phone, the API's integrators have no inbox.
@@ -51,6 +54,7 @@ CHANNELS = ("telegram", "whatsapp", "viber", "email")
 WHATSAPP_WINDOW = timedelta(hours=24)
 SINCE_DAYS_MAX = 3660
 SCHEDULE_DAYS_MAX = 366
+REPEATS = ("weekly", "monthly")  # the rules a broadcast may repeat by (workers/recurrence.py)
 log = logging.getLogger(__name__)
 JOB = "send_broadcast"
 # a queue may run a deferred job a moment before its time by the database's clock; later than that it
@@ -86,6 +90,7 @@ class Draft:
     whatsapp_template: str | None = None
     send_at: datetime | None = None  # later, not at once
     attachments: tuple[AttachmentRef, ...] = ()  # in blob storage: every copy carries them
+    repeat: str | None = None  # "weekly" or "monthly": each occurrence schedules the next
 
     def audience(self) -> dict[str, Any]:
         return {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}
@@ -103,11 +108,13 @@ def check_draft(
     now: datetime | None = None,
     attachments: tuple[AttachmentRef, ...] = (),
     known_templates: Mapping[str, Template] | None = None,
+    repeat: str | None = None,
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
     request), a known channel, a period, a template WhatsApp can read (and, when it is one of the synced
     `known_templates`, one okno can send, with its number of parameters), a sending time ahead of `now` and
-    within a year. (A subject is asked for only when someone would get it by email: `check_plan`.)"""
+    within a year, a repeat only by a known rule and from a sending time (the first occurrence's, which the
+    next ones keep). (A subject is asked for only when someone would get it by email: `check_plan`.)"""
     try:
         body = check_text(text)
     except SavedReplyError as exc:
@@ -132,9 +139,13 @@ def check_draft(
             raise BroadcastError("when_past")
         if send_at - now > timedelta(days=SCHEDULE_DAYS_MAX):
             raise BroadcastError("when_far", str(SCHEDULE_DAYS_MAX))
-    return Draft(
-        body, chosen, days, team, subject if "email" in chosen else None, template, send_at, attachments
-    )
+    repeat = repeat or None
+    if repeat is not None and repeat not in REPEATS:
+        raise BroadcastError("bad_repeat", repeat[:20])
+    if repeat is not None and send_at is None:
+        raise BroadcastError("repeat_needs_time")
+    subject = subject if "email" in chosen else None
+    return Draft(body, chosen, days, team, subject, template, send_at, attachments, repeat)
 
 
 def _check_template(template: str, known: Mapping[str, Template]) -> None:
@@ -389,6 +400,7 @@ async def send(
             created_at=now,
             send_at=draft.send_at,
             attachments=[ref.model_dump(mode="json", exclude_none=True) for ref in draft.attachments],
+            repeat=draft.repeat,
         )
         session.add(row)
         try:
@@ -419,16 +431,23 @@ async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
     """The job: the broadcast's copies written, then their sends queued. Returns how many."""
     app = services(ctx)
     return await write_copies(
-        app.db, app.queue, broadcast_id, now=app.clock(), viber_files=app.links is not None
+        app.db, app.queue, broadcast_id, now=app.clock(), tz=app.policy.tz, viber_files=app.links is not None
     )
 
 
 async def write_copies(
-    db: Database, queue: JobQueue, broadcast_id: int, *, now: datetime, viber_files: bool = False
+    db: Database,
+    queue: JobQueue,
+    broadcast_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    viber_files: bool = False,
 ) -> int:
     """Every copy's message and Outbox row and every recipient row, in one transaction that claims the
     broadcast first (`written_at`): a second run — the sweeper's, a job retried — writes nothing, nor does one
-    for a broadcast called off, or one that runs before its time."""
+    for a broadcast called off, or one that runs before its time. A repeating one stores its next occurrence
+    in the same transaction (so once), in the company's time zone `tz`, and queues it for then."""
     async with db.session() as session:
         claimed = await session.execute(
             update(Broadcast)
@@ -454,7 +473,12 @@ async def write_copies(
             row.whatsapp_template,
             row.send_at,
             tuple(AttachmentRef.model_validate(ref) for ref in row.attachments),
+            row.repeat,
         )
+        following = _next_occurrence(row, row.repeat, now=now, tz=tz) if row.repeat else None
+        if following is not None:
+            session.add(following)
+            await session.flush()
         the_plan = await plan(session, draft, sender=sender, now=now, viber_files=viber_files)
         sends: list[Outbox] = []
         for copy in the_plan.copies:
@@ -489,12 +513,41 @@ async def write_copies(
             action="broadcast.send",
             entity="broadcast",
             entity_id=broadcast_id,
-            details={"sent": len(sends), "skipped": the_plan.skipped(), **draft.audience()},
+            details={
+                "sent": len(sends),
+                "skipped": the_plan.skipped(),
+                **draft.audience(),
+                "repeat": row.repeat,
+                "next": following.id if following is not None else None,
+            },
         )
         await session.commit()
     for outbox in sends:
         await enqueue_send(queue, outbox)
+    if following is not None and following.send_at is not None:
+        later = (following.send_at - now).total_seconds()
+        await enqueue_write(queue, following.id or 0, defer_s=later)
     return len(sends)
+
+
+def _next_occurrence(row: Broadcast, rule: str, *, now: datetime, tz: ZoneInfo) -> Broadcast:
+    """A repeating broadcast's next occurrence: the same notice, files and audience (its recipients chosen
+    when it goes), a week or a month on at the same wall-clock time in the company's zone (a month end kept:
+    31 Jan, 28 Feb, 31 Mar); a job run late steps on to the first time still ahead, not to a past one."""
+    at, rule = first_due_after(row.send_at or now, rule, tz, now)
+    return Broadcast(
+        key=new_key(),
+        text=row.text,
+        subject=row.subject,
+        whatsapp_template=row.whatsapp_template,
+        audience=dict(row.audience),
+        created_by_id=row.created_by_id,
+        created_at=now,
+        send_at=at,
+        attachments=list(row.attachments),
+        repeat=rule,
+        previous_id=row.id,
+    )
 
 
 async def unwritten(session: AsyncSession, *, older_than: datetime) -> list[int]:
@@ -513,12 +566,35 @@ def _pending() -> ColumnElement[bool]:
 
 async def cancel(db: Database, broadcast_id: int, *, staff: Staff, now: datetime) -> bool:
     """Calls off a broadcast whose copies are not written yet (a scheduled one, or one still queued); False
-    when it has gone already or was called off before."""
+    when it has gone already or was called off before. A repeating one's chain ends with it: only a written
+    occurrence leaves a next one."""
+    values: dict[str, Any] = {"cancelled_at": now, "cancelled_by_id": staff.id}
+    return await _while_pending(db, broadcast_id, staff=staff, action="broadcast.cancel", values=values)
+
+
+async def stop_repeat(db: Database, broadcast_id: int, *, staff: Staff) -> bool:
+    """«Больше не повторять»: a repeating broadcast not written yet goes this once more and leaves no next
+    occurrence; False when it has gone, was called off, or does not repeat."""
+    repeating = col(Broadcast.repeat).is_not(None)
+    values: dict[str, Any] = {"repeat": None}
+    return await _while_pending(
+        db, broadcast_id, repeating, staff=staff, action="broadcast.stop_repeat", values=values
+    )
+
+
+async def _while_pending(
+    db: Database,
+    broadcast_id: int,
+    *also: ColumnElement[bool],
+    staff: Staff,
+    action: str,
+    values: dict[str, Any],
+) -> bool:
+    """A member's change to a broadcast whose copies are not written yet, audited: a conditional UPDATE, so
+    it and the job's claim cannot both win. False when it came too late."""
     async with db.session() as session:
         done = await session.execute(
-            update(Broadcast)
-            .where(col(Broadcast.id) == broadcast_id, _pending())
-            .values(cancelled_at=now, cancelled_by_id=staff.id)
+            update(Broadcast).where(col(Broadcast.id) == broadcast_id, _pending(), *also).values(**values)
         )
         if not done.rowcount:  # type: ignore[attr-defined]
             return False
@@ -526,7 +602,7 @@ async def cancel(db: Database, broadcast_id: int, *, staff: Staff, now: datetime
             session,
             actor_kind="staff",
             actor_id=staff.id,
-            action="broadcast.cancel",
+            action=action,
             entity="broadcast",
             entity_id=broadcast_id,
         )

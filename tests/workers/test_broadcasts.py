@@ -83,7 +83,7 @@ async def _sent(db: Database, draft: Draft, *, key: str, sender: Staff) -> int:
     """Sent as the web sends it, and its job run (here, with no worker to send the copies)."""
     queue = InlineQueue({}, ctx={})
     broadcast_id, _ = await send(db, queue, draft, key=key, sender=sender, now=utcnow())
-    await write_copies(db, queue, broadcast_id, now=utcnow())
+    await write_copies(db, queue, broadcast_id, now=utcnow(), tz=POLICY.tz)
     return broadcast_id
 
 
@@ -284,7 +284,7 @@ async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:
     async def send_broadcast(
         _ctx: dict[str, object], broadcast_id: int
     ) -> int:  # the job, as a worker runs it
-        return await write_copies(db, queue, broadcast_id, now=utcnow())
+        return await write_copies(db, queue, broadcast_id, now=utcnow(), tz=POLICY.tz)
 
     queue = InlineQueue({"send_outbox": send_outbox, "send_broadcast": send_broadcast}, ctx={})
     draft = _draft()
@@ -293,7 +293,7 @@ async def test_sent_once_kept_in_history_and_audited(db: Database) -> None:
     assert first[1] is True and again == (first[0], False)
     await queue.drain(timeout=10)
     assert (
-        await write_copies(db, queue, first[0], now=utcnow()) == 0
+        await write_copies(db, queue, first[0], now=utcnow(), tz=POLICY.tz) == 0
     )  # written once: a second run writes none
     async with db.session() as session:
         [row] = (await session.execute(select(Broadcast))).scalars().all()
@@ -379,13 +379,14 @@ async def test_a_scheduled_broadcast_waits_for_its_time_and_picks_its_recipients
     broadcast_id, _ = await send(db, queue, _draft(send_at=at, now=now), key="k1", sender=sender, now=now)
     [(job, args, defer_s)] = queue.jobs
     assert (job, args) == ("send_broadcast", (broadcast_id,)) and defer_s == pytest.approx(20 * 3600)
-    assert await write_copies(db, queue, broadcast_id, now=now) == 0  # before its time: nothing written
+    # before its time: nothing written
+    assert await write_copies(db, queue, broadcast_id, now=now, tz=POLICY.tz) == 0
     async with db.session() as session:
         assert await unwritten(session, older_than=now + timedelta(minutes=2)) == []  # not lost: waiting
         assert await unwritten(session, older_than=at + timedelta(minutes=2)) == [broadcast_id]
     # Пётр writes after it was scheduled and before it goes: he gets it too
     await _write(db, "m1", channel="email", sender="petr@x.ru", hours_ago=1, name="Пётр", email="petr@x.ru")
-    assert await write_copies(db, queue, broadcast_id, now=at) == 2
+    assert await write_copies(db, queue, broadcast_id, now=at, tz=POLICY.tz) == 2
     async with db.session() as session:
         [row] = (await session.execute(select(Broadcast))).scalars().all()
         assert await unwritten(session, older_than=at + timedelta(minutes=2)) == []
@@ -401,7 +402,7 @@ async def test_a_broadcast_called_off_before_it_goes_sends_nothing(db: Database)
     broadcast_id, _ = await send(db, queue, _draft(send_at=at, now=now), key="k1", sender=sender, now=now)
     assert await cancel(db, broadcast_id, staff=sender, now=now) is True
     assert await cancel(db, broadcast_id, staff=sender, now=now) is False  # once
-    assert await write_copies(db, queue, broadcast_id, now=at) == 0
+    assert await write_copies(db, queue, broadcast_id, now=at, tz=POLICY.tz) == 0
     async with db.session() as session:
         assert await unwritten(session, older_than=at + timedelta(hours=1)) == []  # the sweeper leaves it
         [row] = (await session.execute(select(Broadcast))).scalars().all()
@@ -412,7 +413,7 @@ async def test_a_broadcast_called_off_before_it_goes_sends_nothing(db: Database)
     assert row.cancelled_at == now and row.cancelled_by_id == sender.id and audited.entity_id == broadcast_id
     # one already written cannot be called off
     sent_id, _ = await send(db, queue, _draft(), key="k2", sender=sender, now=now)
-    assert await write_copies(db, queue, sent_id, now=now) == 1
+    assert await write_copies(db, queue, sent_id, now=now, tz=POLICY.tz) == 1
     assert await cancel(db, sent_id, staff=sender, now=now) is False
 
 
