@@ -1,6 +1,7 @@
 """Broadcasts («Рассылки»): a supervisor or admin writes one notice to the clients who wrote lately (or to one
 group's), sees who will get it in which channel and who will not and why, then sends it; each broadcast's
-page follows its copies to delivered, read or failed (workers/broadcasts.py)."""
+page follows its copies to delivered, read or failed (workers/broadcasts.py). A scheduled one may repeat every
+week or month; each occurrence's page links the one before and the one after."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from web.queries import staff_names
 from web.ui import flash, lang, me, my_tz, redirect, render, require_role, row_or_404, state
 from workers.broadcasts import (
     CHANNELS,
+    REPEATS,
     BroadcastError,
     Draft,
     cancel,
@@ -33,6 +35,7 @@ from workers.broadcasts import (
     new_key,
     plan,
     send,
+    stop_repeat,
 )
 from workers.saved_replies import PLACEHOLDERS
 from workers.whatsapp_templates import synced_templates
@@ -53,6 +56,7 @@ def _form_values(form: Any) -> dict[str, Any]:
         "since_days": str(form.get("since_days", "")),
         "team": team,
         "send_at": str(form.get("send_at", "") or "").strip(),
+        "repeat": str(form.get("repeat", "") or ""),
         # files uploaded with an earlier step (the preview, «Изменить»): their references, kept as JSON
         "attachments": [str(a) for a in form.getall("attachment", []) if isinstance(a, str)],
     }
@@ -73,6 +77,7 @@ async def _draft(request: web.Request, values: dict[str, Any]) -> Draft:
         now=utcnow(),
         attachments=await _kept(values["attachments"], state(request).services.jobs.blobs),
         known_templates=synced,
+        repeat=values["repeat"],
     )
 
 
@@ -162,6 +167,7 @@ async def _page(
             .all()
         )
         counts = await _counts(session, [row.id or 0 for row in rows])
+        following = await _following(session, [row.id or 0 for row in rows])
         names = await staff_names(session)
         heads = await heads_with_groups(session)
         templates = [t for t in await synced_templates(session) if t.usable]
@@ -172,9 +178,11 @@ async def _page(
         status=status,
         rows=rows,
         counts=counts,
+        following=following,
         names=names,
         heads=heads,
         channels=CHANNELS,
+        repeats=("", *REPEATS),
         form=values
         or {
             "text": "",
@@ -185,6 +193,7 @@ async def _page(
             "since_days": "365",
             "team": "",
             "send_at": "",
+            "repeat": "",
             "attachments": [],
         },
         placeholders=[
@@ -295,6 +304,16 @@ async def broadcast_cancel(request: web.Request) -> web.Response:
     raise redirect(f"/ui/broadcasts/{row.id}")
 
 
+async def broadcast_stop_repeat(request: web.Request) -> web.Response:
+    """«Больше не повторять»: a repeating broadcast not yet gone goes this once more, and the chain ends."""
+    require_role(request, *EDITORS)
+    async with state(request).services.db.session() as session:
+        row = await row_or_404(session, Broadcast, request.match_info["id"])
+    done = await stop_repeat(state(request).services.db, row.id or 0, staff=me(request))
+    flash(request, "broadcasts.repeat_stopped" if done else "broadcasts.repeat_stop_late")
+    raise redirect(f"/ui/broadcasts/{row.id}")
+
+
 async def broadcast_page(request: web.Request) -> web.Response:
     require_role(request, *EDITORS)
     async with state(request).services.db.session() as session:
@@ -322,6 +341,8 @@ async def broadcast_page(request: web.Request) -> web.Response:
             ).all()
         }
         counts = (await _counts(session, [row.id or 0])).get(row.id or 0, {})
+        previous = await session.get(Broadcast, row.previous_id) if row.previous_id is not None else None
+        following = await _following(session, [row.id or 0])
         names = await staff_names(session)
     return render(
         request,
@@ -334,6 +355,8 @@ async def broadcast_page(request: web.Request) -> web.Response:
         shown=SHOWN,
         files=[AttachmentRef.model_validate(ref) for ref in row.attachments],
         now=utcnow(),
+        previous=previous,
+        following=following.get(row.id or 0),
     )
 
 
@@ -351,3 +374,9 @@ async def _counts(session: Any, ids: list[int]) -> dict[int, dict[str, int]]:
     for broadcast_id, state_, count in (await session.execute(query)).all():
         out.setdefault(int(broadcast_id), {})[str(state_)] = int(count)
     return out
+
+
+async def _following(session: Any, ids: list[int]) -> dict[int, Broadcast]:
+    """A repeating broadcast's next occurrence, for those written (their run stored it), by the one before."""
+    query = select(Broadcast).where(col(Broadcast.previous_id).in_(ids))
+    return {row.previous_id or 0: row for row in (await session.execute(query)).scalars().all()}

@@ -83,6 +83,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/broadcasts", pages_broadcasts.broadcast_send),
         web.get("/broadcasts/{id}", pages_broadcasts.broadcast_page),
         web.post("/broadcasts/{id}/cancel", pages_broadcasts.broadcast_cancel),
+        web.post("/broadcasts/{id}/stop-repeat", pages_broadcasts.broadcast_stop_repeat),
         web.post("/requests/{id}/broadcasts", pages_request.broadcasts_optout),
         web.post("/clients/{id}/responsible", pages_clients.set_responsible),
         web.post("/clients/{id}/summary", pages_clients.refresh_summary),

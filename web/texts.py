@@ -565,6 +565,45 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Уйдёт {when}; получатели будут выбраны в это время.",
         "Goes {when}; the recipients are chosen then.",
     ),
+    "broadcasts.repeat": ("Повторять", "Repeat"),
+    "broadcasts.repeat_hint": (
+        "(с времени «Отправить позже»: в тот же день недели или в то же число месяца, в то же время;"
+        " получатели выбираются заново к каждой отправке)",
+        "(from the «Send later» time: on the same weekday or day of the month, at the same time; the"
+        " recipients are chosen again for each sending)",
+    ),
+    "broadcasts.repeat_none": ("Не повторять", "Do not repeat"),
+    "broadcasts.repeat_weekly": ("Каждую неделю", "Every week"),
+    "broadcasts.repeat_monthly": ("Каждый месяц", "Every month"),
+    "broadcasts.repeats_weekly": ("Повторяется каждую неделю", "Repeats every week"),
+    "broadcasts.repeats_monthly": ("Повторяется каждый месяц", "Repeats every month"),
+    "broadcasts.repeat_then": (
+        "следующая отправка запланируется, когда уйдёт эта",
+        "the next sending is scheduled when this one goes",
+    ),
+    "broadcasts.repeat_needs_time": (
+        "Чтобы повторять рассылку, укажите в «Отправить позже», когда отправить её в первый раз.",
+        "To repeat a broadcast, give the time of its first sending in «Send later».",
+    ),
+    "broadcasts.bad_repeat": (
+        "Повторять можно каждую неделю или каждый месяц, а не «{value}».",
+        "A broadcast repeats every week or every month, not «{value}».",
+    ),
+    "broadcasts.stop_repeat": ("Больше не повторять", "Stop repeating"),
+    "broadcasts.repeat_stopped": (
+        "Рассылка уйдёт в назначенное время последний раз и больше не повторится.",
+        "The broadcast goes at its time one last time and repeats no more.",
+    ),
+    "broadcasts.repeat_stop_late": (
+        "Здесь повтор уже не остановить: эта рассылка ушла, отменена или не повторяется."
+        " Следующую отправку останавливают на её странице.",
+        "Too late to stop the repeat here: this broadcast has gone, was called off, or does not repeat."
+        " The next sending is stopped on its own page.",
+    ),
+    "broadcasts.previous": ("← Предыдущая: {when}", "← Previous: {when}"),
+    "broadcasts.next": ("Следующая: {when} →", "Next: {when} →"),
+    "broadcasts.previous_short": ("← предыдущая", "← previous"),
+    "broadcasts.next_short": ("следующая →", "next →"),
     "broadcasts.schedule": ("Запланировать ({n})", "Schedule ({n})"),
     "broadcasts.scheduled": (
         "Рассылка запланирована. До отправки её можно отменить на её странице.",

@@ -17,6 +17,7 @@ from storage.models import AuditLog, Broadcast, Contact, Outbox, Request
 from storage.types import utcnow
 from tests.factories import inbound
 from tests.web.conftest import Seeded, SignIn
+from workers.broadcasts import write_copies
 
 pytestmark = pytest.mark.storage
 TEXT = "{имя}, добрый день! До 20 декабря пришлите первичку за ноябрь."
@@ -241,3 +242,102 @@ async def test_a_broadcast_scheduled_for_later_can_be_called_off(seeded: Seeded,
     assert "отменена" in listing.split('id="broadcasts"', 1)[1]
     anna = await sign_in("anna@example.ru")
     assert (await anna.post(f"/ui/broadcasts/{row.id}/cancel", {})).status == 403
+
+
+def _later(days: int = 2) -> str:
+    """«Отправить позже» as the form sends it: the member's (Moscow's) wall clock."""
+    return (utcnow() + timedelta(days=days)).astimezone(ZoneInfo("Europe/Moscow")).strftime("%Y-%m-%dT%H:%M")
+
+
+async def test_a_repeat_is_chosen_from_a_time_checked_kept_and_sent(seeded: Seeded, sign_in: SignIn) -> None:
+    await _telegram_client(seeded, "701", "Ольга")
+    viktor = await sign_in("viktor@example.ru")
+    _, page = await viktor.get("/ui/broadcasts")
+    select_ = page.split('<select name="repeat">', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\w*)"[^>]*>([^<]+)<', select_) == [
+        ("", "Не повторять"),
+        ("weekly", "Каждую неделю"),
+        ("monthly", "Каждый месяц"),
+    ]
+    # a repeat runs from the first sending's time: without one it is refused, the choice kept
+    resp = await viktor.post("/ui/broadcasts/preview", _form(repeat="monthly"))
+    body = await resp.text()
+    assert resp.status == 422 and "укажите в «Отправить позже», когда отправить её в первый раз" in body
+    assert '<option value="monthly" selected>' in body
+    resp = await viktor.post("/ui/broadcasts/preview", _form(repeat="daily", send_at=_later()))
+    assert resp.status == 422 and "Повторять можно каждую неделю или каждый месяц, а не «daily»" in (
+        await resp.text()
+    )
+    form = _form(repeat="monthly", send_at=_later())
+    preview = await (await viktor.post("/ui/broadcasts/preview", form)).text()
+    assert 'id="broadcast-repeat"' in preview and "Повторяется каждый месяц" in preview
+    assert preview.count('name="repeat" value="monthly"') == 2  # the send form's and «Изменить»'s
+    edited = await (await viktor.post("/ui/broadcasts/edit", form)).text()
+    assert '<option value="monthly" selected>' in edited
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None
+    resp = await viktor.post("/ui/broadcasts", [*form, ("key", key.group(1))])
+    assert resp.status == 303
+    _, page = await viktor.get(resp.headers["Location"])
+    assert "Повторяется каждый месяц" in page and 'id="broadcast-stop-repeat"' in page
+    async with seeded.live.services.db.session() as session:
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+    assert row.repeat == "monthly" and row.send_at is not None and row.previous_id is None
+    # English too
+    assert (await viktor.post("/ui/profile/language", {"language": "en"})).status == 303
+    _, page = await viktor.get("/ui/broadcasts")
+    assert "Every month" in page and "Repeats every month" in page
+
+
+async def test_each_occurrence_links_the_one_before_and_after_and_the_repeat_can_stop(
+    seeded: Seeded, sign_in: SignIn
+) -> None:
+    await _telegram_client(seeded, "701", "Ольга")
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    form = _form(repeat="weekly", send_at=_later())
+    preview = await (await viktor.post("/ui/broadcasts/preview", form)).text()
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None
+    assert (await viktor.post("/ui/broadcasts", [*form, ("key", key.group(1))])).status == 303
+    services = seeded.live.services
+    async with services.db.session() as session:
+        [first] = (await session.execute(select(Broadcast))).scalars().all()
+    assert first.send_at is not None
+    # its time comes: the job writes it and schedules the next one
+    assert services.inline is not None
+    tz = services.jobs.policy.tz
+    assert await write_copies(services.db, services.inline, first.id or 0, now=first.send_at, tz=tz) == 1
+    async with services.db.session() as session:
+        [following] = (
+            await session.execute(select(Broadcast).where(col(Broadcast.previous_id) == first.id))
+        ).scalars()
+    assert following.send_at is not None
+    next_at = following.send_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    _, page = await viktor.get(f"/ui/broadcasts/{first.id}")
+    assert f'href="/ui/broadcasts/{following.id}" id="broadcast-next">Следующая: {next_at} →' in page
+    assert 'id="broadcast-previous"' not in page and 'id="broadcast-stop-repeat"' not in page  # it has gone
+    _, page = await viktor.get(f"/ui/broadcasts/{following.id}")
+    assert f'href="/ui/broadcasts/{first.id}" id="broadcast-previous">← Предыдущая:' in page
+    assert "Повторяется каждую неделю" in page and 'id="broadcast-stop-repeat"' in page
+    _, listing = await viktor.get("/ui/broadcasts")
+    chain_of_first = listing.split(f'id="broadcast-{first.id}-chain">', 1)[1].split("</div>", 1)[0]
+    chain_of_next = listing.split(f'id="broadcast-{following.id}-chain">', 1)[1].split("</div>", 1)[0]
+    assert f'<a href="/ui/broadcasts/{following.id}">следующая →</a>' in chain_of_first
+    assert f'<a href="/ui/broadcasts/{first.id}">← предыдущая</a>' in chain_of_next
+    assert "Повторяется каждую неделю" in chain_of_next
+    anna = await sign_in("anna@example.ru")
+    assert (await anna.post(f"/ui/broadcasts/{following.id}/stop-repeat", {})).status == 403
+    # «Больше не повторять»: it goes this once more, and repeats no more
+    assert (await viktor.post(f"/ui/broadcasts/{following.id}/stop-repeat", {})).status == 303
+    _, page = await viktor.get(f"/ui/broadcasts/{following.id}")
+    assert "уйдёт в назначенное время последний раз" in page and 'id="broadcast-repeat"' not in page
+    assert 'id="broadcast-cancel"' in page and 'id="broadcast-previous"' in page
+    assert (await viktor.post(f"/ui/broadcasts/{following.id}/stop-repeat", {})).status == 303
+    _, page = await viktor.get(f"/ui/broadcasts/{following.id}")
+    assert "Здесь повтор уже не остановить" in page
+    async with services.db.session() as session:
+        stopped = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.stop_repeat"))
+        ).scalars()
+        assert [(a.actor_id, a.entity_id) for a in stopped] == [(seeded.supervisor_id, following.id)]
