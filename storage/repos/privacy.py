@@ -17,6 +17,7 @@ from storage.models import (
     Alert,
     Attachment,
     AuditLog,
+    Broadcast,
     Call,
     ChannelIdentity,
     ClientContact,
@@ -235,4 +236,11 @@ async def blobs_in_use(
     )
     used = set((await session.execute(attached)).scalars().all())
     used |= set((await session.execute(recorded)).scalars().all())
+    # a broadcast still to go (scheduled, or a repeating one's next occurrence) holds its files only by
+    # reference until its copies are written: the one client who got the last occurrence's file may be gone
+    waiting = select(Broadcast.attachments).where(
+        col(Broadcast.written_at).is_(None), col(Broadcast.cancelled_at).is_(None)
+    )
+    for refs in (await session.execute(waiting)).scalars().all():
+        used |= {str(ref.get("blob_key")) for ref in refs or () if ref.get("blob_key") in keys}
     return {k for k in used if k}

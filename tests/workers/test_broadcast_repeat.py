@@ -19,6 +19,8 @@ from intake.schema import AttachmentRef
 from storage.db import Database
 from storage.models import AuditLog, Broadcast, Staff
 from storage.repos.accounts import add_staff
+from storage.repos.forget import forget_person
+from storage.repos.privacy import find_person
 from storage.types import utcnow
 from tests.factories import inbound
 from tests.workers.test_broadcasts import Deferred
@@ -202,3 +204,25 @@ def test_a_repeat_needs_a_sending_time_and_a_known_rule() -> None:
         )
     assert (refused.value.reason, refused.value.value) == ("bad_repeat", "daily")
     assert _draft(at, "monthly").repeat == "monthly" and _draft(at, "").repeat is None
+
+
+@pytest.mark.parametrize("called_off", [False, True])
+async def test_forgetting_the_one_who_got_the_file_keeps_it_for_the_next_occurrence(
+    db: Database, called_off: bool
+) -> None:
+    """The next occurrence holds its file only by reference until it goes: forgetting the client whose copy
+    was the file's one other holder must not delete it (the privacy command deletes what forget returns);
+    with the next occurrence called off, nothing else needs it and it goes with her."""
+    await _client(db, "501", "Ольга")
+    sender = await _sender(db)
+    queue = Deferred()
+    at = datetime(YEAR, 2, 2, 9, tzinfo=NSK)
+    first = await _scheduled(db, queue, at, "weekly", sender)
+    assert await write_copies(db, queue, first, now=at, tz=NSK) == 1
+    if called_off:
+        [following] = [r for r in await _rows(db) if r.previous_id == first]
+        assert await cancel(db, following.id or 0, staff=sender, now=at)
+    async with db.session() as session:
+        forgotten = await forget_person(session, await find_person(session, who="telegram:clients:501"))
+        await session.commit()
+    assert (FILE.blob_key in forgotten.blobs) is called_off
