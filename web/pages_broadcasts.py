@@ -34,6 +34,7 @@ from workers.broadcasts import (
     check_plan,
     new_key,
     plan,
+    revise,
     send,
     stop_repeat,
 )
@@ -47,6 +48,7 @@ SHOWN = 2000  # recipients listed on a broadcast's page; the counts above them c
 
 def _form_values(form: Any) -> dict[str, Any]:
     team = str(form.get("team", "") or "")
+    edit_of = str(form.get("edit_of", "") or "")
     return {
         "text": str(form.get("text", "")),
         "subject": str(form.get("subject", "")),
@@ -57,6 +59,8 @@ def _form_values(form: Any) -> dict[str, Any]:
         "team": team,
         "send_at": str(form.get("send_at", "") or "").strip(),
         "repeat": str(form.get("repeat", "") or ""),
+        # «Изменить» on a broadcast still to go: its id, carried through the preview to the saving
+        "edit_of": edit_of if edit_of.isdigit() and len(edit_of) < 10 else "",
         # files uploaded with an earlier step (the preview, «Изменить»): their references, kept as JSON
         "attachments": [str(a) for a in form.getall("attachment", []) if isinstance(a, str)],
     }
@@ -194,6 +198,7 @@ async def _page(
             "team": "",
             "send_at": "",
             "repeat": "",
+            "edit_of": "",
             "attachments": [],
         },
         placeholders=[
@@ -260,6 +265,39 @@ async def broadcast_edit(request: web.Request) -> web.Response:
     return await _page(request, _form_values(await request.post()))
 
 
+async def broadcast_change(request: web.Request) -> web.Response:
+    """«Изменить» on a broadcast still to go: the form filled from it, its files kept; the preview and
+    «Сохранить» follow as for a new one, and saving replaces it (workers.broadcasts.revise)."""
+    require_role(request, *EDITORS)
+    async with state(request).services.db.session() as session:
+        row = await row_or_404(session, Broadcast, request.match_info["id"])
+    if row.written_at is not None or row.cancelled_at is not None:
+        flash(request, "broadcasts.edit_late")
+        raise redirect(f"/ui/broadcasts/{row.id}")
+    audience = row.audience
+    return await _page(
+        request,
+        {
+            "text": row.text,
+            "subject": row.subject or "",
+            "whatsapp_template": row.whatsapp_template or "",
+            "whatsapp_template_pick": "",
+            "channels": [str(c) for c in audience.get("channels", ())],
+            "since_days": str(audience.get("since_days", "")),
+            "team": str(audience.get("team") or ""),
+            "send_at": row.send_at.astimezone(my_tz(request)).strftime("%Y-%m-%dT%H:%M")
+            if row.send_at
+            else "",
+            "repeat": (row.repeat or "").split(";")[0],
+            "edit_of": str(row.id),
+            "attachments": [
+                AttachmentRef.model_validate(ref).model_dump_json(exclude_none=True)
+                for ref in row.attachments
+            ],
+        },
+    )
+
+
 async def broadcast_send(request: web.Request) -> web.Response:
     require_role(request, *EDITORS)
     form = await request.post()
@@ -272,6 +310,8 @@ async def broadcast_send(request: web.Request) -> web.Response:
     key = str(form.get("key", ""))
     if not key:
         raise web.HTTPBadRequest(text="the preview's key is missing")
+    if values["edit_of"]:
+        return await _save_edit(request, values, draft, key)
     try:
         broadcast_id, new = await send(
             state(request).services.db,
@@ -292,6 +332,27 @@ async def broadcast_send(request: web.Request) -> web.Response:
         else "broadcasts.sent_already",
     )
     raise redirect(f"/ui/broadcasts/{broadcast_id}")
+
+
+async def _save_edit(request: web.Request, values: dict[str, Any], draft: Draft, key: str) -> web.Response:
+    async with state(request).services.db.session() as session:
+        row = await row_or_404(session, Broadcast, values["edit_of"])
+    try:
+        done = await revise(
+            state(request).services.db,
+            request.config_dict[QUEUE],
+            row.id or 0,
+            draft,
+            key=key,
+            staff=me(request),
+            now=utcnow(),
+            viber_files=state(request).services.jobs.links is not None,
+        )
+    except BroadcastError as exc:
+        flash(request, f"broadcasts.{exc.reason}", value=exc.value)
+        return await _page(request, values, status=422)
+    flash(request, "broadcasts.edited" if done else "broadcasts.edit_late")
+    raise redirect(f"/ui/broadcasts/{row.id}")
 
 
 async def broadcast_cancel(request: web.Request) -> web.Response:

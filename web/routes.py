@@ -82,6 +82,7 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/broadcasts/edit", pages_broadcasts.broadcast_edit),
         web.post("/broadcasts", pages_broadcasts.broadcast_send),
         web.get("/broadcasts/{id}", pages_broadcasts.broadcast_page),
+        web.get("/broadcasts/{id}/change", pages_broadcasts.broadcast_change),
         web.post("/broadcasts/{id}/cancel", pages_broadcasts.broadcast_cancel),
         web.post("/broadcasts/{id}/stop-repeat", pages_broadcasts.broadcast_stop_repeat),
         web.post("/requests/{id}/broadcasts", pages_request.broadcasts_optout),

@@ -620,6 +620,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Отменить уже нельзя: рассылка ушла или была отменена раньше.",
         "Too late to call off: the broadcast has gone, or was called off before.",
     ),
+    "broadcasts.change_it": ("Изменить рассылку", "Change the broadcast"),
+    "broadcasts.editing": (
+        "Изменение рассылки, которая ещё не ушла: новые текст, файлы, получатели, время и повтор "
+        "заменят прежние.",
+        "Changing a broadcast that has not gone yet: the new text, files, recipients, time and repeat "
+        "replace the old ones.",
+    ),
+    "broadcasts.editing_back": ("Оставить как было", "Leave it as it was"),
+    "broadcasts.save_edit": ("Сохранить изменения", "Save the changes"),
+    "broadcasts.edited": ("Рассылка изменена.", "The broadcast is changed."),
+    "broadcasts.edit_late": (
+        "Изменить уже нельзя: рассылка ушла или отменена.",
+        "Too late to change: the broadcast has gone, or was called off.",
+    ),
     "broadcasts.was_cancelled": ("Отменена {when} ({who}).", "Called off {when} ({who})."),
     "broadcasts.bad_when": (
         "Время отправки не прочесть: «{value}».",

@@ -415,11 +415,11 @@ async def send(
 
 
 async def enqueue_write(
-    queue: JobQueue, broadcast_id: int, *, again: int = 0, defer_s: float | None = None
+    queue: JobQueue, broadcast_id: int, *, again: int = 0, defer_s: float | None = None, tag: str = ""
 ) -> bool:
-    """Queues the broadcast's job (`defer_s`: to run then); `again` (the sweeper's) makes a new job id, as a
-    lost job's id may still be held by the queue."""
-    job_id = f"{JOB}:{broadcast_id}" + (f":sweep{again}" if again else "")
+    """Queues the broadcast's job (`defer_s`: to run then); `again` (the sweeper's) and `tag` (an edit's) make
+    a new job id, as the queue may still hold the earlier job's."""
+    job_id = f"{JOB}:{broadcast_id}" + (f":sweep{again}" if again else "") + (f":{tag}" if tag else "")
     try:
         return await queue.enqueue(JOB, broadcast_id, job_id=job_id, defer_s=defer_s)
     except Exception:
@@ -582,6 +582,66 @@ async def stop_repeat(db: Database, broadcast_id: int, *, staff: Staff) -> bool:
     )
 
 
+EDITABLE = ("text", "subject", "whatsapp_template", "audience", "attachments", "send_at", "repeat")
+
+
+async def revise(
+    db: Database,
+    queue: JobQueue,
+    broadcast_id: int,
+    draft: Draft,
+    *,
+    key: str,
+    staff: Staff,
+    now: datetime,
+    viber_files: bool = False,
+) -> bool:
+    """«Изменить» a broadcast whose copies are not written yet (a scheduled one, a repeating one's next
+    occurrence, whose changes the later ones then carry): its notice, files, audience, time and repeat are
+    replaced by one conditional UPDATE, so the job writes the old one or the new one, never a mix, and it is
+    queued again for its time (the old job, run before that, finds it not due and writes nothing). The
+    preview's key goes on the row, so a second press changes nothing more. False when it went or was called
+    off meanwhile. Raises BroadcastError (no_subject) as `send` does."""
+    async with db.session() as session:
+        if await _by_key(session, key) == broadcast_id:
+            return True
+        row = await session.get(Broadcast, broadcast_id)
+        if row is None:
+            return False
+        author = await session.get(Staff, row.created_by_id) if row.created_by_id is not None else None
+        the_plan = await plan(
+            session, draft, sender=author or staff, now=draft.send_at or now, viber_files=viber_files
+        )
+        check_plan(draft, the_plan)
+        values: dict[str, Any] = {
+            "text": draft.text,
+            "subject": draft.subject,
+            "whatsapp_template": draft.whatsapp_template,
+            "audience": draft.audience(),
+            "attachments": [ref.model_dump(mode="json", exclude_none=True) for ref in draft.attachments],
+            "send_at": draft.send_at,
+            # a month end's real day stays while the rule and the time do (31 Jan's occurrence on 28 Feb)
+            "repeat": row.repeat
+            if draft.repeat
+            and (row.repeat or "").split(";")[0] == draft.repeat
+            and row.send_at == draft.send_at
+            else draft.repeat,
+        }
+        changed = [name for name in EDITABLE if getattr(row, name) != values[name]]
+    if not await _while_pending(
+        db,
+        broadcast_id,
+        staff=staff,
+        action="broadcast.edit",
+        values={**values, "key": key},
+        details={"changed": changed},
+    ):
+        return False
+    later = (draft.send_at - now).total_seconds() if draft.send_at is not None else None
+    await enqueue_write(queue, broadcast_id, defer_s=later, tag=key[:16])
+    return True
+
+
 async def _while_pending(
     db: Database,
     broadcast_id: int,
@@ -589,6 +649,7 @@ async def _while_pending(
     staff: Staff,
     action: str,
     values: dict[str, Any],
+    details: dict[str, Any] | None = None,
 ) -> bool:
     """A member's change to a broadcast whose copies are not written yet, audited: a conditional UPDATE, so
     it and the job's claim cannot both win. False when it came too late."""
@@ -605,6 +666,7 @@ async def _while_pending(
             action=action,
             entity="broadcast",
             entity_id=broadcast_id,
+            details=details,
         )
         await session.commit()
     return True

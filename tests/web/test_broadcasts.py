@@ -341,3 +341,67 @@ async def test_each_occurrence_links_the_one_before_and_after_and_the_repeat_can
             await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.stop_repeat"))
         ).scalars()
         assert [(a.actor_id, a.entity_id) for a in stopped] == [(seeded.supervisor_id, following.id)]
+
+
+async def test_a_broadcast_still_to_go_is_changed_from_its_page(seeded: Seeded, sign_in: SignIn) -> None:
+    """«Изменить рассылку»: the form filled from it (text, time in the member's zone, repeat, its file
+    kept), the preview saves instead of sending, the same broadcast carries the change; once it has gone,
+    the button is gone and the address says why."""
+    await _telegram_client(seeded, "701", "Ольга")
+    viktor = await sign_in("viktor@example.ru")
+    await viktor.get("/ui/broadcasts")
+    when = _later()
+    form = _form(repeat="monthly", send_at=when)
+    resp = await viktor.post_files(
+        "/ui/broadcasts/preview", form, [("Памятка.pdf", b"%PDF-1.4", "application/pdf")]
+    )
+    preview = await resp.text()
+    kept = [html.unescape(a) for a in re.findall(r'name="attachment" value="([^"]+)"', preview)]
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None and kept
+    resp = await viktor.post("/ui/broadcasts", [*form, ("attachment", kept[0]), ("key", key.group(1))])
+    assert resp.status == 303
+    async with seeded.live.services.db.session() as session:
+        [row] = (await session.execute(select(Broadcast))).scalars().all()
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert f'action="/ui/broadcasts/{row.id}/change" id="broadcast-change"' in page
+    status, filled = await viktor.get(f"/ui/broadcasts/{row.id}/change")
+    assert status == 200 and 'id="broadcast-editing"' in filled
+    assert f'name="edit_of" value="{row.id}"' in filled and f'value="{when}"' in filled
+    assert '<option value="monthly" selected>' in filled and "📎 Памятка.pdf" in filled
+    assert f">{TEXT}</textarea>" in filled
+    text = "{имя}, добрый день! До 25 декабря пришлите первичку за ноябрь."
+    moved = _later(days=3)
+    changed = _form(text=text, repeat="monthly", send_at=moved, edit_of=str(row.id))
+    changed.append(("attachment", html.unescape(re.findall(r'name="attachment" value="([^"]+)"', filled)[0])))
+    preview = await (await viktor.post("/ui/broadcasts/preview", changed)).text()
+    assert "Сохранить изменения" in preview and "Запланировать (" not in preview
+    assert preview.count(f'name="edit_of" value="{row.id}"') == 2  # the save form's and «Изменить»'s
+    key = re.search(r'name="key" value="([^"]+)"', preview)
+    assert key is not None
+    for _ in range(2):  # a second press changes nothing more
+        resp = await viktor.post("/ui/broadcasts", [*changed, ("key", key.group(1))])
+        assert resp.status == 303 and resp.headers["Location"] == f"/ui/broadcasts/{row.id}"
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert "Рассылка изменена." in page and "25 декабря" in page and "📎 Памятка.pdf" in page
+    services = seeded.live.services
+    async with services.db.session() as session:
+        [edited] = (await session.execute(select(Broadcast))).scalars().all()
+        edits = (
+            await session.execute(select(AuditLog).where(col(AuditLog.action) == "broadcast.edit"))
+        ).scalars()
+        assert [a.details["changed"] for a in edits] == [["text", "send_at"]]
+    assert edited.id == row.id and edited.send_at is not None and edited.attachments == row.attachments
+    assert edited.send_at.astimezone(ZoneInfo("Europe/Moscow")).strftime("%Y-%m-%dT%H:%M") == moved
+    # its time comes: the new text goes; the broadcast can no longer be changed
+    assert services.inline is not None
+    tz = services.jobs.policy.tz
+    assert await write_copies(services.db, services.inline, row.id or 0, now=edited.send_at, tz=tz) == 1
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert 'id="broadcast-change"' not in page
+    status, body = await viktor.get(f"/ui/broadcasts/{row.id}/change")
+    assert status == 303 and body == "303: See Other"
+    _, page = await viktor.get(f"/ui/broadcasts/{row.id}")
+    assert "Изменить уже нельзя" in page
+    anna = await sign_in("anna@example.ru")
+    assert (await anna.get(f"/ui/broadcasts/{row.id}/change"))[0] == 403
