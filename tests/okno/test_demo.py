@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,8 @@ async def test_demo_runs_every_scenario_and_reports(tmp_path: Path, monkeypatch:
         broadcast["sample"] is not None and ", добрый день! С 31 декабря по 8 января" in broadcast["sample"]
     )
     assert not broadcast["sample"].startswith("{")
+    # and the monthly reminder, scheduled for 09:00 on the 1st in the company's time, not sent during the demo
+    reminder = broadcast["reminder"]
+    first = datetime.fromisoformat(reminder["send_at"])
+    assert reminder["repeat"] == "monthly" and (first.day, first.hour, first.minute) == (1, 9, 0)
+    assert first > datetime.now(first.tzinfo)
