@@ -61,15 +61,15 @@ async def _sender(db: Database) -> Staff:
         return staff
 
 
-def _draft(at: datetime, repeat: str | None) -> Draft:
+def _draft(at: datetime, repeat: str | None, *, text: str = TEXT, now: datetime | None = None) -> Draft:
     return check_draft(
-        text=TEXT,
+        text=text,
         channels=["telegram", "email"],
         since_days=3660,
         subject="Выписки",
         whatsapp_template="statements:ru | {имя}",
         send_at=at,
-        now=at - timedelta(days=1),
+        now=now or at - timedelta(days=1),
         attachments=(FILE,),
         repeat=repeat,
     )
@@ -237,20 +237,6 @@ async def test_forgetting_the_one_who_got_the_file_keeps_it_for_the_next_occurre
     assert (FILE.blob_key in forgotten.blobs) is called_off
 
 
-def _changed(at: datetime, text: str, *, now: datetime) -> Draft:
-    return check_draft(
-        text=text,
-        channels=["telegram", "email"],
-        since_days=3660,
-        subject="Выписки",
-        whatsapp_template="statements:ru | {имя}",
-        send_at=at,
-        now=now,
-        attachments=(FILE,),
-        repeat="monthly",
-    )
-
-
 async def test_an_occurrence_still_to_go_is_changed_in_place_and_queued_again(db: Database) -> None:
     """«Изменить»: the next occurrence's text (and so the later ones') and time replaced in one conditional
     UPDATE, audited with what changed; a second press changes nothing more; the old job, run before the new
@@ -266,9 +252,12 @@ async def test_an_occurrence_still_to_go_is_changed_in_place_and_queued_again(db
     assert old_at is not None and following.repeat == "monthly;bymonthday=31"
     now = at + timedelta(days=3)
     text = "{имя}, выписки за месяц — до 10 числа."
-    assert await revise(
-        db, queue, following.id or 0, _changed(old_at, text, now=now), key="e1", staff=sender, now=now
-    )
+
+    async def edit(when: datetime, text: str, key: str, now: datetime) -> bool:
+        draft = _draft(when, "monthly", text=text, now=now)
+        return await revise(db, queue, following.id or 0, draft, key=key, staff=sender, now=now)
+
+    assert await edit(old_at, text, "e1", now)
     _, edited = await _rows(db)
     # the month end's rule stays while the rule and the time do: 31 Mar follows, not 28 Mar
     assert (edited.text, edited.repeat, edited.key, edited.send_at) == (
@@ -280,21 +269,16 @@ async def test_an_occurrence_still_to_go_is_changed_in_place_and_queued_again(db
     assert _jobs(queue)[-1] == ((following.id,), (old_at - now).total_seconds())
     # a second press of the same preview's «Сохранить» changes and queues nothing more
     jobs = len(queue.jobs)
-    assert await revise(
-        db, queue, following.id or 0, _changed(old_at, text, now=now), key="e1", staff=sender, now=now
-    )
+    assert await edit(old_at, text, "e1", now)
     assert len(queue.jobs) == jobs
     # moved a day on: the old job, at the old time, writes nothing; the new time writes the new text
     new_at = old_at + timedelta(days=1)
-    assert await revise(
-        db, queue, following.id or 0, _changed(new_at, text, now=now), key="e2", staff=sender, now=now
-    )
+    assert await edit(new_at, text, "e2", now)
     assert await write_copies(db, queue, following.id or 0, now=old_at, tz=NSK) == 0
     assert await write_copies(db, queue, following.id or 0, now=new_at, tz=NSK) == 1
     rows = await _rows(db)
     assert rows[1].repeat == "monthly" and rows[2].text == text  # its successor carries the change
-    late = _changed(new_at + timedelta(days=1), "Поздно", now=new_at)
-    assert not await revise(db, queue, following.id or 0, late, key="e3", staff=sender, now=new_at)
+    assert not await edit(new_at + timedelta(days=1), "Поздно", "e3", new_at)
     async with db.session() as session:
         edits = (
             await session.execute(
