@@ -18,7 +18,7 @@ from workers.recurring import spawn_next
 COLUMNS = ("open", "done", "cancelled")
 OPEN_TASKS = 500
 CLOSED_TASKS = 100  # per closed column: the latest
-RECURRENCES = ("", "daily", "weekly", "monthly")
+RECURRENCES = ("", "daily", "weekly", "monthly", "quarterly", "yearly")
 
 
 def _on_board_of(task: Task, staff_id: int) -> bool:

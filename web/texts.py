@@ -269,6 +269,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rec.daily": ("ежедневно", "daily"),
     "rec.weekly": ("еженедельно", "weekly"),
     "rec.monthly": ("ежемесячно", "monthly"),
+    "rec.quarterly": ("ежеквартально", "quarterly"),
+    "rec.yearly": ("ежегодно", "yearly"),
     "dash.title": ("Панель руководителя", "Supervisor dashboard"),
     "dash.team": ("Показать", "Show"),
     "dash.team_all": ("Вся компания", "The whole company"),
@@ -567,16 +569,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "broadcasts.repeat": ("Повторять", "Repeat"),
     "broadcasts.repeat_hint": (
-        "(с времени «Отправить позже»: в тот же день недели или в то же число месяца, в то же время;"
-        " получатели выбираются заново к каждой отправке)",
-        "(from the «Send later» time: on the same weekday or day of the month, at the same time; the"
-        " recipients are chosen again for each sending)",
+        "(с времени «Отправить позже»: в тот же день недели или в то же число месяца, квартала, года, в то же"
+        " время; получатели выбираются заново к каждой отправке)",
+        "(from the «Send later» time: on the same weekday or day of the month, quarter or year, at the same"
+        " time; the recipients are chosen again for each sending)",
     ),
     "broadcasts.repeat_none": ("Не повторять", "Do not repeat"),
     "broadcasts.repeat_weekly": ("Каждую неделю", "Every week"),
     "broadcasts.repeat_monthly": ("Каждый месяц", "Every month"),
+    "broadcasts.repeat_quarterly": ("Каждый квартал", "Every quarter"),
+    "broadcasts.repeat_yearly": ("Каждый год", "Every year"),
     "broadcasts.repeats_weekly": ("Повторяется каждую неделю", "Repeats every week"),
     "broadcasts.repeats_monthly": ("Повторяется каждый месяц", "Repeats every month"),
+    "broadcasts.repeats_quarterly": ("Повторяется каждый квартал", "Repeats every quarter"),
+    "broadcasts.repeats_yearly": ("Повторяется каждый год", "Repeats every year"),
     "broadcasts.repeat_then": (
         "следующая отправка запланируется, когда уйдёт эта",
         "the next sending is scheduled when this one goes",
@@ -586,8 +592,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "To repeat a broadcast, give the time of its first sending in «Send later».",
     ),
     "broadcasts.bad_repeat": (
-        "Повторять можно каждую неделю или каждый месяц, а не «{value}».",
-        "A broadcast repeats every week or every month, not «{value}».",
+        "Повторять можно каждую неделю, месяц, квартал или год, а не «{value}».",
+        "A broadcast repeats every week, month, quarter or year, not «{value}».",
     ),
     "broadcasts.stop_repeat": ("Больше не повторять", "Stop repeating"),
     "broadcasts.repeat_stopped": (

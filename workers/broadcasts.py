@@ -54,7 +54,7 @@ CHANNELS = ("telegram", "whatsapp", "viber", "email")
 WHATSAPP_WINDOW = timedelta(hours=24)
 SINCE_DAYS_MAX = 3660
 SCHEDULE_DAYS_MAX = 366
-REPEATS = ("weekly", "monthly")  # the rules a broadcast may repeat by (workers/recurrence.py)
+REPEATS = ("weekly", "monthly", "quarterly", "yearly")  # the rules it may repeat by (workers/recurrence.py)
 log = logging.getLogger(__name__)
 JOB = "send_broadcast"
 # a queue may run a deferred job a moment before its time by the database's clock; later than that it
@@ -90,7 +90,7 @@ class Draft:
     whatsapp_template: str | None = None
     send_at: datetime | None = None  # later, not at once
     attachments: tuple[AttachmentRef, ...] = ()  # in blob storage: every copy carries them
-    repeat: str | None = None  # "weekly" or "monthly": each occurrence schedules the next
+    repeat: str | None = None  # one of REPEATS: each occurrence schedules the next
 
     def audience(self) -> dict[str, Any]:
         return {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}

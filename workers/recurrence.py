@@ -1,4 +1,5 @@
-"""Recurrence rules — "daily", "weekly", "monthly" (a clamped month end kept as "monthly;bymonthday=31") —
+"""Recurrence rules — "daily", "weekly", "monthly", "quarterly", "yearly" (a clamped month end kept as
+"monthly;bymonthday=31" or "quarterly;bymonthday=31", so the 31st comes back after a 30-day month) —
 stepped in the company's time, keeping the local wall-clock time: the one calendar both recurring tasks
 (workers/recurring.py) and repeating broadcasts (workers/broadcasts.py) follow."""
 
@@ -8,7 +9,8 @@ import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-RULES = ("daily", "weekly", "monthly")
+RULES = ("daily", "weekly", "monthly", "quarterly", "yearly")
+MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}  # the rules stepped by months, on the first one's day
 MAX_STEPS = 1000  # an occurrence left for years still moves to the first future date without looping forever
 
 
@@ -21,9 +23,9 @@ def parse_rule(recurrence: str) -> tuple[str, int | None]:
     return name, day
 
 
-def _add_month(day: date, anchor: int) -> date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
+def _add_months(day: date, months: int, anchor: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(anchor, calendar.monthrange(year, month + 1)[1]))
 
 
 def next_due(due: datetime, recurrence: str, tz: ZoneInfo) -> tuple[datetime, str]:
@@ -36,8 +38,8 @@ def next_due(due: datetime, recurrence: str, tz: ZoneInfo) -> tuple[datetime, st
         day = local.date() + timedelta(days=7)
     else:
         anchor = anchor or local.day
-        day = _add_month(local.date(), anchor)
-    rule = f"monthly;bymonthday={anchor}" if name == "monthly" and anchor and anchor > 28 else name
+        day = _add_months(local.date(), MONTHS[name], anchor)
+    rule = f"{name};bymonthday={anchor}" if name in MONTHS and anchor and anchor > 28 else name
     return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(due.tzinfo), rule
 
 

@@ -36,7 +36,8 @@ class Broadcast(SQLModel, table=True):
     # called off before its copies were written: nothing goes out
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    # "weekly" or "monthly" (kept as "monthly;bymonthday=31" once a month end was clamped, as a task's rule):
+    # one of workers.broadcasts.REPEATS (kept as "monthly;bymonthday=31" once a month end was clamped, as a
+    # task's rule):
     # when its copies are written, the next occurrence is stored and scheduled (workers/broadcasts.py)
     repeat: str | None = Field(default=None, max_length=40)
     # the occurrence this one follows; unique: an occurrence has one successor however often its job runs

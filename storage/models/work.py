@@ -25,7 +25,8 @@ class Task(SQLModel, table=True):
     client_id: int | None = Field(default=None, foreign_key="client.id")
     request_id: int | None = Field(default=None, foreign_key="request.id")
     source_message_id: int | None = Field(default=None, foreign_key="message.id")
-    recurrence: str | None = Field(default=None, max_length=100)  # RRULE-like: daily | weekly | monthly
+    # workers/recurrence.py: daily | weekly | monthly | quarterly | yearly (";bymonthday=31" on a month end)
+    recurrence: str | None = Field(default=None, max_length=100)
     created_by_assistant: bool = False
     confirmed_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -258,6 +258,8 @@ async def test_a_repeat_is_chosen_from_a_time_checked_kept_and_sent(seeded: Seed
         ("", "Не повторять"),
         ("weekly", "Каждую неделю"),
         ("monthly", "Каждый месяц"),
+        ("quarterly", "Каждый квартал"),
+        ("yearly", "Каждый год"),
     ]
     # a repeat runs from the first sending's time: without one it is refused, the choice kept
     resp = await viktor.post("/ui/broadcasts/preview", _form(repeat="monthly"))
@@ -265,7 +267,7 @@ async def test_a_repeat_is_chosen_from_a_time_checked_kept_and_sent(seeded: Seed
     assert resp.status == 422 and "укажите в «Отправить позже», когда отправить её в первый раз" in body
     assert '<option value="monthly" selected>' in body
     resp = await viktor.post("/ui/broadcasts/preview", _form(repeat="daily", send_at=_later()))
-    assert resp.status == 422 and "Повторять можно каждую неделю или каждый месяц, а не «daily»" in (
+    assert resp.status == 422 and "Повторять можно каждую неделю, месяц, квартал или год, а не «daily»" in (
         await resp.text()
     )
     form = _form(repeat="monthly", send_at=_later())

@@ -292,3 +292,32 @@ async def test_admin_sets_sla_and_round_robin_a_manager_cannot(seeded: Seeded, s
         assert sla.business_hours.holidays == {date(2026, 12, 31), date(2027, 1, 1)}
     _, page = await admin.get("/ui/admin/sla")
     assert 'value="30"' in page and "31.12.2026, 01.01.2027" in page
+
+
+async def test_a_task_repeats_every_quarter_from_the_board(seeded: Seeded, sign_in: SignIn) -> None:
+    """The quarterly VAT return set once from the board: offered, stored, shown, and its next occurrence a
+    quarter on when it is done."""
+    anna = await sign_in("anna@example.ru")
+    _, board = await anna.get("/ui/tasks")
+    options = board.split('name="recurrence"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="quarterly">ежеквартально</option>' in options
+    assert '<option value="yearly">ежегодно</option>' in options
+    due = date.today() + timedelta(days=3)
+    form = {"title": "Декларация по НДС", "recurrence": "quarterly", "due": due.isoformat()}
+    assert (await anna.post("/ui/tasks", form)).status == 303
+    async with seeded.live.services.db.session() as session:
+        query = select(Task).where(col(Task.recurrence) == "quarterly")
+        task = (await session.execute(query)).scalars().one()
+    assert task.due_at is not None
+    _, board = await anna.get("/ui/tasks")
+    assert "ежеквартально" in board.split(f'data-task="{task.id}"', 1)[1].split("</li>", 1)[0]
+    assert (await anna.post(f"/ui/tasks/{task.id}/status", {"status": "done"})).status == 303
+    async with seeded.live.services.db.session() as session:
+        [follower] = (
+            await session.execute(select(Task).where(col(Task.recurrence).like("quarterly%")))
+        ).scalars()
+    assert follower.due_at is not None and follower.id != task.id
+    tz = seeded.live.services.jobs.policy.tz
+    first, then = task.due_at.astimezone(tz), follower.due_at.astimezone(tz)
+    assert (then.year * 12 + then.month) - (first.year * 12 + first.month) == 3
+    assert then.time() == first.time()

@@ -49,6 +49,25 @@ def test_monthly_on_the_29th_meets_a_leap_february_and_the_year_end() -> None:
     assert chain(msk(2026, 12, 25), "monthly", 1) == ["2027-01-25 18:00"]  # the VAT report, across a year
 
 
+def test_quarterly_and_yearly_keep_their_day() -> None:
+    """The quarterly VAT return on a quarter's last day, an annual report on 29 February."""
+    assert chain(msk(2026, 1, 31), "quarterly", 4) == [
+        "2026-04-30 18:00",
+        "2026-07-31 18:00",
+        "2026-10-31 18:00",
+        "2027-01-31 18:00",
+    ]
+    assert chain(msk(2026, 12, 25), "quarterly", 1) == ["2027-03-25 18:00"]
+    assert chain(msk(2028, 2, 29), "yearly", 4) == [
+        "2029-02-28 18:00",
+        "2030-02-28 18:00",
+        "2031-02-28 18:00",
+        "2032-02-29 18:00",
+    ]
+    assert next_due(msk(2026, 3, 31), "quarterly", MSK)[1] == "quarterly;bymonthday=31"
+    assert next_due(msk(2026, 4, 25), "yearly", MSK) == (msk(2027, 4, 25), "yearly")
+
+
 def test_daily_and_weekly_keep_the_local_time() -> None:
     assert chain(msk(2026, 2, 28, 9), "daily", 2) == ["2026-03-01 09:00", "2026-03-02 09:00"]
     assert chain(msk(2026, 12, 28, 9), "weekly", 1) == ["2027-01-04 09:00"]
@@ -66,7 +85,7 @@ def test_a_long_forgotten_task_moves_to_the_first_future_date() -> None:
 def test_unknown_rules_are_refused() -> None:
     assert parse_rule("monthly;bymonthday=30") == ("monthly", 30)
     with pytest.raises(ValueError, match="unknown recurrence"):
-        parse_rule("yearly")
+        parse_rule("hourly")
 
 
 @pytest.mark.storage
