@@ -297,7 +297,8 @@ def staff_list() -> None:
 def staff_import(path: Path, dry_run: bool, deactivate_missing: bool) -> None:
     """Add or update staff from a CSV file (name, role, email, extension, telegram_id, head, timezone,
     language; English or Russian column names); nothing is saved while any line is wrong."""
-    from okno.staff_import import ImportReport, apply_rows, decode, read_rows
+    from okno.staff_import import ImportReport, apply_rows, read_rows
+    from workers.replies_file import decode  # how Russian Excel saves a CSV, as saved replies are read
 
     rows, problems = read_rows(decode(path.read_bytes()))
 

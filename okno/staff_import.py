@@ -66,14 +66,6 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without Excel's BOM), else Windows-1251, as Russian Excel saves CSV."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251")
-
-
 def read_rows(text: str) -> tuple[list[Row], list[str]]:
     """The file's rows, and a problem per line that cannot be one (the header's line first)."""
     sample = text[:4096]
