@@ -361,7 +361,7 @@ def staff_invite_mail(members: tuple[str, ...], everyone: bool) -> None:
                     m for m in await list_staff(session) if m.active and m.email and not m.password_hash
                 ]
             else:
-                targets = [await _member(session, key) for key in members]
+                targets = [await active_member(session, key) for key in members]
             if missing := [m.name for m in targets if not m.email]:
                 raise click.UsageError(
                     f"no email for {', '.join(missing)}: add it to the staff list and `okno staff import` it"
@@ -413,7 +413,7 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
 
     async def work(db: Database, _box: SecretBox) -> tuple[str, str]:
         async with db.session() as session:
-            existing = await _member(session, member) if member else None
+            existing = await active_member(session, member) if member else None
             invite, code = await create_invite(
                 session, role=role, name=name, valid_for=timedelta(days=days), staff=existing
             )
@@ -427,13 +427,13 @@ def staff_invite(role: str, name: str | None, days: int, member: str | None) -> 
 
 
 async def head_by_key(session: AsyncSession, key: str) -> Staff:
-    found = await _member(session, key)
+    found = await active_member(session, key)
     if not can_head(found):
         raise click.UsageError(f"{found.name} is a {found.role}: a head is a supervisor or an admin")
     return found
 
 
-async def _member(session: AsyncSession, key: str) -> Staff:
+async def active_member(session: AsyncSession, key: str) -> Staff:
     """An active staff member by id or email, or a usage error naming what was not found."""
     query = select(Staff).where(
         col(Staff.id) == int(key) if key.isdigit() else func.lower(col(Staff.email)) == key.strip().lower()

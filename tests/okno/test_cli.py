@@ -6,10 +6,12 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,32 @@ def test_saved_replies_come_in_from_a_spreadsheet_all_or_nothing(tmp_path: Path)
         "/график\tРаботаем с 9 до 18, в субботу до 14.",
         "/реквизиты\t{имя}, реквизиты: ИНН 7707083893, р/с 40702810900000000001.",
     ]
+
+
+def test_a_members_own_replies_come_in_from_a_spreadsheet_for_them(tmp_path: Path) -> None:
+    """`--for EMAIL`: into that member's «Мои быстрые ответы», the company's list untouched; a member okno
+    does not know, or one who has left, is said to be so and nothing is saved."""
+    okno("migrate", env_dir=tmp_path)
+    env = {"OKNO_DATA_DIR": str(tmp_path), "OKNO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/o.db"}
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    run("staff", "add", "Анна Петрова", "--email", "anna@example.ru")
+    run("staff", "add", "Борис", "--email", "boris@example.ru")
+    sheet = tmp_path / "mine.csv"
+    sheet.write_text('code,text\nпривет,"{имя}, добрый день! {менеджер} на связи."\n', encoding="utf-8")
+    mine = "/привет\t{имя}, добрый день! {менеджер} на связи.\n"
+    assert run("replies", "import", str(sheet), "--for", "Anna@Example.ru").stdout == "1 added, 0 rewritten\n"
+    assert run("replies", "import", str(sheet), "--for", "anna@example.ru").stdout == "0 added, 1 rewritten\n"
+    assert run("replies", "list", "--for", "anna@example.ru").stdout == mine
+    assert run("replies", "list").stdout == ""  # the company's list is not touched
+    assert run("replies", "list", "--for", "boris@example.ru").stdout == ""
+    unknown = run("replies", "import", str(sheet), "--for", "nobody@example.ru")
+    assert unknown.exit_code == 2 and "no active staff member 'nobody@example.ru'" in unknown.output
+    with closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
+        db.execute("UPDATE staff SET active = 0 WHERE email = 'boris@example.ru'")
+    for command in (["import", str(sheet)], ["list"]):
+        left = run("replies", *command, "--for", "boris@example.ru")
+        assert left.exit_code == 2 and "no active staff member 'boris@example.ru'" in left.output
+    assert run("replies", "list").stdout == ""
