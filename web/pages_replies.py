@@ -1,6 +1,8 @@
 """Saved replies («быстрые ответы»): every member reads the company's list and its codes; supervisors and
 admins write them. Every member also keeps their own («Мои»), whose code finds theirs before the company's.
-Sent from the reply box (picked, or typed as «/код») and from the staff bot's client topics."""
+Sent from the reply box (picked, or typed as «/код») and from the staff bot's client topics. Many at once come
+from a spreadsheet («Загрузить из таблицы»), read as `okno replies import` reads it: nothing is saved while
+any line is wrong, and the page lists each line's problem."""
 
 from __future__ import annotations
 
@@ -15,14 +17,30 @@ from storage.repos.saved_replies import (
     save_saved_reply,
     saved_replies,
 )
+from web import replies_upload
 from web.queries import staff_names
-from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state
+from web.ui import flash, lang, me, redirect, render, require_role, row_or_404, state, t
+from workers.replies_file import (
+    CODE_TITLES,
+    TEXT_TITLES,
+    Problem,
+    read_file,
+    save_company_replies,
+    save_own_replies,
+)
 from workers.saved_replies import PLACEHOLDERS, SavedReplyError, check_text, normalize_code
 
 EDITORS = ("supervisor", "admin")
 
 
 async def replies_page(request: web.Request) -> web.Response:
+    return await _page(request)
+
+
+async def _page(
+    request: web.Request, *, status: int = 200, problems: list[str] | None = None, problems_for: str = ""
+) -> web.Response:
+    """The page; `problems` are an uploaded file's, shown by its form (`problems_for`: company or mine)."""
     async with state(request).services.db.session() as session:
         rows = await saved_replies(session)
         mine = await my_replies(session, staff_id=me(request).id or 0)
@@ -31,6 +49,9 @@ async def replies_page(request: web.Request) -> web.Response:
     return render(
         request,
         "replies.html",
+        status,
+        problems=problems or [],
+        problems_for=problems_for,
         rows=rows,
         mine=mine,
         shadowed={r.code for r in mine},
@@ -94,3 +115,42 @@ async def my_reply_delete(request: web.Request) -> web.Response:
         await session.commit()
     flash(request, "replies.deleted", value=f"/{row.code}")
     raise redirect("/ui/replies#mine")
+
+
+async def replies_import(request: web.Request) -> web.Response:
+    """The company's replies from a spreadsheet: supervisors and admins, as a single one."""
+    data = replies_upload.read(await request.post())  # read first: its temporary file closed, refused or not
+    require_role(request, *EDITORS)
+    return await _import(request, data, mine=False)
+
+
+async def my_replies_import(request: web.Request) -> web.Response:
+    """A member's own replies from a spreadsheet: any member, into theirs."""
+    return await _import(request, replies_upload.read(await request.post()), mine=True)
+
+
+async def _import(request: web.Request, data: bytes | None, *, mine: bool) -> web.Response:
+    if data is None:
+        flash(request, "replies.file_missing")
+        raise redirect(replies_upload.FORMS[request.path])
+    found, problems = read_file(data)
+    if problems:  # nothing saved: every line to mend, by its number
+        flash(request, "replies.file_refused", count=str(len(problems)))
+        texts = [_problem(request, problem) for problem in problems]
+        return await _page(request, status=422, problems=texts, problems_for="mine" if mine else "company")
+    staff_id = me(request).id or 0
+    async with state(request).services.db.session() as session:
+        if mine:
+            added, rewritten = await save_own_replies(session, found, staff_id=staff_id)
+        else:
+            added, rewritten = await save_company_replies(session, found, staff_id=staff_id)
+        await session.commit()
+    flash(request, "replies.imported", added=str(added), rewritten=str(rewritten))
+    raise redirect("/ui/replies#mine" if mine else "/ui/replies")
+
+
+def _problem(request: web.Request, problem: Problem) -> str:
+    said = t(request, f"replies.{problem.reason}").format(
+        value=problem.value, codes=", ".join(CODE_TITLES), texts=", ".join(TEXT_TITLES)
+    )
+    return t(request, "replies.file_line").format(line=problem.line, problem=said) if problem.line else said

@@ -77,6 +77,8 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/replies/{id}/delete", pages_replies.reply_delete),
         web.post("/replies/mine", pages_replies.my_reply_save),
         web.post("/replies/mine/{id}/delete", pages_replies.my_reply_delete),
+        web.post("/replies/import", pages_replies.replies_import),
+        web.post("/replies/mine/import", pages_replies.my_replies_import),
         web.get("/broadcasts", pages_broadcasts.broadcasts_page),
         web.post("/broadcasts/preview", pages_broadcasts.broadcast_preview),
         web.post("/broadcasts/edit", pages_broadcasts.broadcast_edit),

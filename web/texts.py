@@ -422,6 +422,41 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Подстановки {value} нет. Есть {{имя}}, {{номер}}, {{компания}} и {{менеджер}}.",
         "There is no placeholder {value}. There are {{name}}, {{number}}, {{company}} and {{manager}}.",
     ),
+    "replies.import_title": ("Загрузить из таблицы", "Load from a spreadsheet"),
+    "replies.import_company": (
+        "Ответы компании: загрузить из таблицы",
+        "The company's replies: load from a spreadsheet",
+    ),
+    "replies.import_hint": (
+        "Файл CSV до 1 МБ: в первой строке заголовки «Код» и «Текст», разделитель — точка с запятой или "
+        "запятая (в Excel: «Файл → Сохранить как → CSV»). Ответ с тем же кодом перепишется. Если в какой-то "
+        "строке ошибка, не сохранится ничего: страница покажет, какие строки исправить.",
+        "A CSV file of up to 1 MB: the first line titles the columns «Code» and «Text», separated by "
+        "semicolons or commas (in Excel: «File → Save as → CSV»). A reply with the same code is rewritten. "
+        "If any line is wrong, nothing is saved: the page shows which lines to mend.",
+    ),
+    "replies.import_file": ("Файл", "File"),
+    "replies.import_submit": ("Загрузить", "Load"),
+    "replies.imported": ("Добавлено {added}, заменено {rewritten}.", "{added} added, {rewritten} replaced."),
+    "replies.file_missing": ("Выберите файл CSV.", "Pick a CSV file."),
+    "replies.file_too_large": (
+        "Файл больше {most} МБ, ничего не сохранено. Нужен CSV только с кодами и текстами ответов.",
+        "The file is larger than {most} MB; nothing was saved. A CSV of the replies' codes and texts only.",
+    ),
+    "replies.file_refused": (
+        "Ничего не сохранено: ошибок в файле — {count}. Исправьте строки и загрузите файл снова.",
+        "Nothing was saved: the file has {count} problem(s). Mend the lines and load it again.",
+    ),
+    "replies.file_line": ("Строка {line}: {problem}", "Line {line}: {problem}"),
+    "replies.not_csv": (
+        "Это не файл CSV (книга Excel?). Сохраните таблицу как CSV: «Файл → Сохранить как → CSV».",
+        "This is not a CSV file (an Excel workbook?). Save the sheet as CSV: «File → Save as → CSV».",
+    ),
+    "replies.no_columns": (
+        "нужны заголовки столбцов: кода ({codes}) и текста ({texts}).",
+        "the columns need titles: a code ({codes}) and a text ({texts}).",
+    ),
+    "replies.twice": ("{value} встречается в файле дважды.", "{value} is in the file twice."),
     "replies.unknown_code": (
         "Быстрого ответа {value} нет, ответ не отправлен. Коды — на странице «Быстрые ответы».",
         "There is no saved reply {value}; nothing was sent. The codes are on the «Saved replies» page.",

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -23,6 +24,7 @@ from storage.alert_labels import CATEGORY_LABELS, alert_label, category_label
 from storage.models import Staff
 from storage.repos.audit import audit
 from storage.types import utcnow
+from web import replies_upload
 from web.reply_files import MAX_BODY_BYTES
 from web.session import SESSION, CookieSessions, LoginLimiter, session_key
 from web.texts import text
@@ -174,12 +176,26 @@ async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
 async def reply_uploads(request: web.Request, handler: Any) -> web.StreamResponse:
     """A reply with files may be larger than okno's body limit for everything else (OKNO_HTTP__MAX_BODY_BYTES,
     1 MB): the request page's reply form and the broadcast's take web/reply_files.MAX_BODY_BYTES — from a
-    signed-in member only (the CSRF check reads the whole form before anything else looks at who sent it)."""
+    signed-in member only (the CSRF check reads the whole form before anything else looks at who sent it).
+    A spreadsheet of saved replies, uploaded on /ui/replies, has a limit of its own."""
     # the session cookie is signed: not forgeable (static files have no session)
     signed = isinstance(request.get(SESSION, {}).get("sid"), int)
     if signed and request.method == "POST" and UPLOAD_PATH.fullmatch(request.path):
         request = request.clone(client_max_size=max(MAX_BODY_BYTES, request.client_max_size))
+    if signed and request.method == "POST" and request.path in replies_upload.FORMS:
+        return await _replies_upload(request, handler)
     return await handler(request)  # type: ignore[no-any-return]
+
+
+async def _replies_upload(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A spreadsheet of saved replies under its own limit (web/replies_upload.py); one too large gets its form
+    back with the reason, not aiohttp's bare 413."""
+    request = request.clone(client_max_size=max(replies_upload.MAX_BODY_BYTES, request.client_max_size))
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except web.HTTPRequestEntityTooLarge:
+        flash(request, "replies.file_too_large", most=str(replies_upload.MAX_FILE_BYTES // (1024 * 1024)))
+        raise redirect(replies_upload.FORMS[request.path]) from None
 
 
 @web.middleware
@@ -187,6 +203,7 @@ async def csrf(request: web.Request, handler: Any) -> web.StreamResponse:
     """Every state-changing request carries the session's CSRF token (form field or X-CSRF-Token)."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         sent = request.headers.get("X-CSRF-Token")
+        form: MultiDictProxy[Any] | None = None
         if sent is None and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
@@ -196,6 +213,9 @@ async def csrf(request: web.Request, handler: Any) -> web.StreamResponse:
             sent = value if isinstance(value, str) else None
         expected = str(request[SESSION].get("csrf", ""))
         if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            for upload in form.values() if form is not None else ():
+                if isinstance(upload, web.FileField):  # a refused form's files closed now, not by the GC
+                    upload.file.close()
             raise web.HTTPForbidden(text=t(request, "error.csrf"))
     return await handler(request)  # type: ignore[no-any-return]
 

@@ -34,12 +34,13 @@ PROBLEMS = {
 class Problem:
     """Why a line of the file cannot be a saved reply: `reason` names the text, `value` goes into it."""
 
-    line: int
+    line: int  # 0: the whole file's
     reason: str
     value: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {PROBLEMS[self.reason].format(value=self.value)}"
+        said = PROBLEMS[self.reason].format(value=self.value)
+        return f"line {self.line}: {said}" if self.line else said
 
 
 def decode(data: bytes) -> str:
@@ -53,7 +54,7 @@ def decode(data: bytes) -> str:
 def read_file(data: bytes) -> tuple[dict[str, str], list[Problem]]:
     """The file's bytes as code -> text, and its problems; a workbook (.xlsx, .xls) is said to be one."""
     if b"\x00" in data:  # no CSV holds a NUL byte; every Excel or Word file does
-        return {}, [Problem(1, "not_csv")]
+        return {}, [Problem(0, "not_csv")]
     return read_replies(decode(data))
 
 

@@ -248,15 +248,17 @@ class Browserless:
         path: str,
         data: dict[str, str] | list[tuple[str, str]],
         files: list[tuple[str, bytes, str]],
+        *,
+        field: str = "files",
     ) -> aiohttp.ClientResponse:
-        """A multipart form as a browser sends one with <input type=file name=files>: (name, bytes, mime);
-        `data` as a list of pairs where a field repeats."""
+        """A multipart form as a browser sends one with <input type=file name=files> (or `field`): (name,
+        bytes, mime); `data` as a list of pairs where a field repeats."""
         form = aiohttp.FormData(quote_fields=False)  # names as a browser writes them: UTF-8, not %-quoted
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
         for key, value in [*pairs, ("csrf", self.csrf)]:
             form.add_field(key, value)
         for name, content, mime in files:
-            form.add_field("files", io.BytesIO(content), filename=name, content_type=mime)
+            form.add_field(field, io.BytesIO(content), filename=name, content_type=mime)
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as resp:
             await resp.read()
             return resp
