@@ -157,10 +157,10 @@ async def sessions(request: web.Request, handler: Any) -> web.StreamResponse:
         return await handler(request)  # type: ignore[no-any-return]
     store = state(request).sessions
     data = store.load(request)
-    if request.query.get("lang") in ("ru", "en"):
+    before = json.dumps(data, sort_keys=True) if "okno_session" in request.cookies else ""
+    if request.query.get("lang") in ("ru", "en"):  # after `before`: a switch is a change, kept in the cookie
         data["lang"] = request.query["lang"]
     request[SESSION] = data
-    before = json.dumps(data, sort_keys=True) if "okno_session" in request.cookies else ""
     try:
         response: web.StreamResponse = await handler(request)
     except web.HTTPException as exc:

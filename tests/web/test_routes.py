@@ -449,6 +449,8 @@ async def test_english_is_available(sign_in: SignIn) -> None:
     _, russian = await anna.get("/ui/")
     _, english = await anna.get("/ui/?lang=en")
     assert "Неотвеченные" in russian and "Unanswered" in english
+    _, later = await anna.get("/ui/replies")  # the top bar's switch holds for the session's next pages
+    assert "My saved replies" in later
 
 
 async def test_the_language_picked_before_signing_in_stays_and_the_company_language_is_the_default(
