@@ -164,6 +164,14 @@ class Browser:
         if not ok:
             raise BrowserError(f"no element {selector!r}")
 
+    async def pick_file(self, selector: str, path: Path) -> None:
+        """Puts a file into an <input type=file>, as the member's file dialog would."""
+        root = await self.send("DOM.getDocument")
+        found = await self.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector})
+        if not found.get("nodeId"):
+            raise BrowserError(f"no element {selector!r}")
+        await self.send("DOM.setFileInputFiles", {"files": [str(path)], "nodeId": found["nodeId"]})
+
     async def click(self, selector: str, *, navigates: bool = True) -> None:
         loaded = self._expect("Page.loadEventFired") if navigates else None
         ok = await self.eval(

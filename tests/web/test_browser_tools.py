@@ -4,6 +4,8 @@ Each test saves a screenshot."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import col, select
 
@@ -216,6 +218,21 @@ async def test_a_saved_reply_picked_goes_into_the_reply_box_filled_in(
     await browser.goto(f"{seeded.url}/ui/replies")
     assert "/ндфл" in await browser.text("#replies") and await browser.count("#reply-form") == 0
     await browser.screenshot(SHOTS / "25_saved_replies.png")
+
+
+async def test_a_manager_loads_her_own_replies_from_an_excel_csv(
+    browser: Browser, seeded: Seeded, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "мои ответы.csv"
+    sheet.write_bytes("Код;Текст\nспасибо;Спасибо, {имя}! Обращайтесь.\n".encode("cp1251"))
+    await sign_in(browser, seeded)
+    await browser.goto(f"{seeded.url}/ui/replies")
+    assert await browser.count("#import-form") == 0  # the company's upload is a supervisor's
+    await browser.pick_file("#my-import-form input[type=file]", sheet)
+    await browser.click("#my-import-form button")
+    assert "Добавлено 1, заменено 0." in await browser.text(".notice")
+    assert "/спасибо" in await browser.text("#my-replies")
+    await browser.screenshot(SHOTS / "28_saved_replies_from_a_file.png")
 
 
 async def test_a_broadcast_checked_then_sent_from_the_browser(browser: Browser, seeded: Seeded) -> None:
