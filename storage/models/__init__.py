@@ -5,7 +5,14 @@ from storage.models.assistant import ClientSummary
 from storage.models.audit import AuditLog
 from storage.models.broadcasts import Broadcast, BroadcastRecipient
 from storage.models.calls import Call, TranscriptSegment
-from storage.models.clients import ChannelIdentity, Client, ClientContact, Contact, ContactMerge
+from storage.models.clients import (
+    ChannelIdentity,
+    Client,
+    ClientContact,
+    ClientTag,
+    Contact,
+    ContactMerge,
+)
 from storage.models.company import CompanySetting
 from storage.models.conversations import Attachment, Conversation, Message, ProcessedEvent
 from storage.models.mail import MailCursor
@@ -28,6 +35,7 @@ __all__ = [
     "Client",
     "ClientContact",
     "ClientSummary",
+    "ClientTag",
     "CompanySetting",
     "Contact",
     "ContactMerge",

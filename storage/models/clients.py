@@ -54,6 +54,20 @@ class ClientContact(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ClientTag(SQLModel, table=True):
+    """A label staff put on a client («УСН», «ИП», «VIP», «дилер») to find a group of clients and write to
+    them (a broadcast's audience). `key` is the tag as compared (casefolded: «УСН» and «усн» are one tag);
+    `tag` is how it is shown, the company's first spelling (storage/repos/client_tags.py)."""
+
+    __tablename__ = "client_tag"
+
+    client_id: int = Field(foreign_key="client.id", primary_key=True)
+    key: str = Field(max_length=120, primary_key=True, index=True)  # casefold may lengthen a word
+    tag: str = Field(max_length=40)
+    created_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class ChannelIdentity(SQLModel, table=True):
     """(channel, account, external user id) -> contact."""
 

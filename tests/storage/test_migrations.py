@@ -9,8 +9,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
@@ -144,3 +145,39 @@ async def test_v7b3_adds_repeat_to_broadcasts_with_recipients_and_takes_it_back(
     assert [tuple(r) for r in found] == [(1, None, None)]
     assert [tuple(r) for r in kept] == [(1, "k1"), (2, "k2")] and [tuple(r) for r in recipients] == [(1,)]
     assert revision == "u6m2"
+
+
+async def test_c4t2_adds_client_tags_and_takes_them_back(db_url: str) -> None:
+    """client_tag arrives beside the clients already there, one key per client (a second «усн» for the same
+    client is refused by the database); downgraded, the table goes and the clients stay. SQLite and
+    PostgreSQL."""
+    db = Database(db_url)
+    await upgrade(db, "v7b3")
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO client (id, name, created_at) VALUES (1, 'ИП Сидоров', CURRENT_TIMESTAMP)")
+        )
+    await upgrade(db)
+    insert = text(
+        "INSERT INTO client_tag (client_id, key, tag, created_at) VALUES (1, 'усн', :tag, CURRENT_TIMESTAMP)"
+    )
+    async with db.engine.begin() as conn:
+        await conn.execute(insert, {"tag": "УСН"})
+    with pytest.raises(IntegrityError):
+        async with db.engine.begin() as conn:
+            await conn.execute(insert, {"tag": "усн"})
+
+    def downgrade(connection: Connection) -> None:
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "v7b3")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+    async with db.engine.connect() as conn:
+        clients = (await conn.execute(text("SELECT id, name FROM client"))).all()
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    revision = await current_revision(db)
+    await db.dispose()
+    assert [tuple(r) for r in clients] == [(1, "ИП Сидоров")] and "client_tag" not in tables
+    assert revision == "v7b3"
