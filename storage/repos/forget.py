@@ -32,6 +32,7 @@ from storage.models import (
     TranscriptSegment,
 )
 from storage.repos.audit import audit
+from storage.repos.client_tags import drop_tags
 from storage.repos.privacy import Person, blobs_in_use
 
 FORGOTTEN = "privacy_forget"
@@ -161,18 +162,21 @@ async def _requests(session: AsyncSession, person: Person, c: dict[str, int]) ->
 
 async def _contacts(session: AsyncSession, person: Person, c: dict[str, int]) -> None:
     contacts = person.contact_ids
-    clients = (
-        await session.execute(
-            select(ClientContact.client_id).where(col(ClientContact.contact_id).in_(contacts))
-        )
-    ).scalars()
+    clients = list(
+        (
+            await session.execute(
+                select(ClientContact.client_id).where(col(ClientContact.contact_id).in_(contacts))
+            )
+        ).scalars()
+    )
     # A company's rolling summary quotes this person: drop it, the assistant rebuilds it from what is left.
     c["client_summaries"] = await _count(
-        session, delete(ClientSummary).where(col(ClientSummary.client_id).in_(list(clients)))
+        session, delete(ClientSummary).where(col(ClientSummary.client_id).in_(clients))
     )
     c["client_links"] = await _count(
         session, delete(ClientContact).where(col(ClientContact.contact_id).in_(contacts))
     )
+    await _alone_clients(session, clients, c)
     c["identities"] = await _count(
         session, delete(ChannelIdentity).where(col(ChannelIdentity.contact_id).in_(contacts))
     )
@@ -186,4 +190,18 @@ async def _contacts(session: AsyncSession, person: Person, c: dict[str, int]) ->
         update(Contact)
         .where(col(Contact.id).in_(contacts))
         .values(display_name=None, phone=None, email=None),
+    )
+
+
+async def _alone_clients(session: AsyncSession, clients: list[int], c: dict[str, int]) -> None:
+    """A client that was this person alone (an ИП, a private client) loses the tags staff put on them, and the
+    audit rows of those tags their words: a company whose other people remain keeps its tags («УСН»)."""
+    left = select(ClientContact.client_id).where(col(ClientContact.client_id).in_(clients))
+    remaining = set((await session.execute(left)).scalars().all())
+    alone = [client_id for client_id in clients if client_id not in remaining]
+    c["client_tags"] = await drop_tags(session, client_ids=alone)
+    tagged = (col(AuditLog.entity) == "client") & col(AuditLog.entity_id).in_(alone)
+    tagged &= col(AuditLog.action).in_(("client.tag", "client.untag"))
+    c["audit_redacted"] += await _count(
+        session, update(AuditLog).where(tagged).values(details={"redacted": FORGOTTEN})
     )
