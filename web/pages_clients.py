@@ -1,7 +1,9 @@
-"""The client card: company, contacts with their channel identities, merges and un-merges, requests, tasks."""
+"""The client card: company, its tags, contacts with their channel identities, merges and un-merges, requests,
+tasks."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +13,7 @@ from sqlmodel import col, select
 
 from storage.models import Client, ClientContact, ClientSummary, ContactMerge, Message, Request, Staff, Task
 from storage.repos.audit import audit
+from storage.repos.client_tags import MAX_LENGTH, TagError, add_tag, remove_tag, tag_counts, tags_of
 from storage.repos.clients import merge_contacts, undo_merge
 from web.client_files import PAGE, client_files
 from web.queries import may_see, may_see_client, staff_names
@@ -103,6 +106,8 @@ async def client_card(request: web.Request) -> web.Response:
         )
         summary, cite_links = await _summary(session, client.id or 0, me(request))
         files = await client_files(session, client, all_ids, me(request), tz=my_tz(request), limit=5)
+        tags = await tags_of(session, client_id=client.id or 0)
+        company_tags = await tag_counts(session)
     return render(
         request,
         "client.html",
@@ -117,6 +122,9 @@ async def client_card(request: web.Request) -> web.Response:
         tasks=tasks,
         staff=names,
         files=files,
+        tags=tags,
+        company_tags=company_tags,
+        tag_most=MAX_LENGTH,
     )
 
 
@@ -226,3 +234,31 @@ async def refresh_summary(request: web.Request) -> web.Response:
         )
         flash(request, "summary.queued")
     raise redirect(f"/ui/clients/{client.id}#summary")
+
+
+async def tag_add(request: web.Request) -> web.Response:
+    """Whoever may open the card puts a tag on the client: one of the company's (the input offers them) or a
+    new one; a tag the client has in any spelling changes nothing."""
+    form = await request.post()
+    async with state(request).services.db.session() as session:
+        client = await _client(session, request.match_info["id"], me(request))
+        try:
+            tag = str(form.get("tag", ""))
+            await add_tag(session, client_id=client.id or 0, tag=tag, staff_id=me(request).id)
+        except TagError as exc:
+            flash(request, f"client.tag_{exc.reason}", most=str(MAX_LENGTH))
+            raise redirect(f"/ui/clients/{client.id}#tags") from None
+        await session.commit()
+    raise redirect(f"/ui/clients/{client.id}#tags")
+
+
+async def tag_remove(request: web.Request) -> web.Response:
+    """The tag's ×: taken off this client (the company's other clients keep theirs)."""
+    form = await request.post()
+    async with state(request).services.db.session() as session:
+        client = await _client(session, request.match_info["id"], me(request))
+        with suppress(TagError):  # an empty field: nothing to take off
+            tag = str(form.get("tag", ""))
+            await remove_tag(session, client_id=client.id or 0, tag=tag, staff_id=me(request).id)
+        await session.commit()
+    raise redirect(f"/ui/clients/{client.id}#tags")

@@ -90,6 +90,8 @@ def ui_routes() -> list[web.RouteDef]:
         web.post("/requests/{id}/broadcasts", pages_request.broadcasts_optout),
         web.post("/clients/{id}/responsible", pages_clients.set_responsible),
         web.post("/clients/{id}/summary", pages_clients.refresh_summary),
+        web.post("/clients/{id}/tags", pages_clients.tag_add),
+        web.post("/clients/{id}/tags/remove", pages_clients.tag_remove),
         web.post("/tasks/{id}/watchers", pages_tasks.watchers),
         web.get("/admin/channels", pages_settings.channels_page),
         web.post("/admin/channels", pages_settings.channel_add),

@@ -770,6 +770,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "client.responsible": ("Ответственный менеджер", "Responsible manager"),
     "client.responsible_ok": ("Ответственный назначен", "Responsible manager set"),
     "client.responsible_bad": ("Такого сотрудника нет", "No such staff member"),
+    # client tags («метки») and what uses them: the card, broadcasts, the inbox
+    "client.tags": ("Метки", "Tags"),
+    "client.tags_none": ("нет", "none"),
+    "client.tag_new": ("Новая метка: УСН, VIP…", "A new tag: VIP, dealer…"),
+    "client.tag_add": ("Добавить метку", "Add the tag"),
+    "client.tag_remove": ("Снять метку", "Remove the tag"),
+    "client.tag_empty": ("Напишите метку.", "Write the tag."),
+    "client.tag_too_long": ("Метка — не длиннее {most} знаков.", "A tag is {most} characters at most."),
+    "client.tag_bad_chars": (
+        "В метке есть непечатные знаки: напишите её заново.",
+        "The tag holds characters that cannot be shown: type it again.",
+    ),
     "summary.title": ("Сводка ассистента", "Assistant summary"),
     "summary.none": ("Сводки ещё нет", "No summary yet"),
     "summary.refresh": ("Обновить сводку", "Refresh summary"),
