@@ -1,10 +1,10 @@
 """Broadcasts («рассылки»): one notice — a tax deadline, new bank details, the holiday hours — to every client
-who wrote in the chosen channels lately (or to one group's clients), each copy in the channel the person last
-wrote from, filled in for them ({имя}, {компания}, {менеджер}), kept in their history and tracked as a reply
-is. Nobody gets it twice, nor a blocked contact, one who asked for no broadcasts, or one whose channel is
-closed; a WhatsApp client outside the 24-hour window gets the template when one is given. Who did not get
-it, and why, is written down beside who did. A scheduled one may repeat every week or month: each occurrence,
-as its copies are written, leaves the next one scheduled."""
+who wrote in the chosen channels lately (or to one group's clients, or to those with a tag), each copy in the
+channel the person last wrote from, filled in for them ({имя}, {компания}, {менеджер}), kept in their history
+and tracked as a reply is. Nobody gets it twice, nor a blocked contact, one who asked for no broadcasts, or
+one whose channel is closed; a WhatsApp client outside the 24-hour window gets the template when one is given.
+Who did not get it, and why, is written down beside who did. A scheduled one may repeat every week or month:
+each occurrence, as its copies are written, leaves the next one scheduled."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from storage.models import (
     Staff,
 )
 from storage.repos.audit import audit
+from storage.repos.client_tags import TagError, contacts_with, key_of, label_of
 from storage.repos.forget import FORGOTTEN_CHAT
 from storage.repos.org_chart import group_of, in_group
 from workers.context import services
@@ -91,9 +92,12 @@ class Draft:
     send_at: datetime | None = None  # later, not at once
     attachments: tuple[AttachmentRef, ...] = ()  # in blob storage: every copy carries them
     repeat: str | None = None  # one of REPEATS: each occurrence schedules the next
+    tag: str | None = None  # a client tag's key: only the clients with it
 
     def audience(self) -> dict[str, Any]:
-        return {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}
+        audience = {"channels": list(self.channels), "since_days": self.since_days, "team": self.team}
+        # only when chosen: a broadcast stored before tags reads the same
+        return audience | ({"tag": self.tag} if self.tag is not None else {})
 
 
 def check_draft(
@@ -109,9 +113,11 @@ def check_draft(
     attachments: tuple[AttachmentRef, ...] = (),
     known_templates: Mapping[str, Template] | None = None,
     repeat: str | None = None,
+    tag: str | None = None,
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
-    request), a known channel, a period, a template WhatsApp can read (and, when it is one of the synced
+    request), a known channel, a period, a tag that can be one (`check_tag` asks whether a client has it), a
+    template WhatsApp can read (and, when it is one of the synced
     `known_templates`, one okno can send, with its number of parameters), a sending time ahead of `now` and
     within a year, a repeat only by a known rule and from a sending time (the first occurrence's, which the
     next ones keep). (A subject is asked for only when someone would get it by email: `check_plan`.)"""
@@ -145,7 +151,18 @@ def check_draft(
     if repeat is not None and send_at is None:
         raise BroadcastError("repeat_needs_time")
     subject = subject if "email" in chosen else None
-    return Draft(body, chosen, days, team, subject, template, send_at, attachments, repeat)
+    try:
+        key = key_of(tag) if tag and tag.strip() else None
+    except TagError:
+        raise BroadcastError("unknown_tag", tag[:40] if tag else "") from None
+    return Draft(body, chosen, days, team, subject, template, send_at, attachments, repeat, key)
+
+
+async def check_tag(session: AsyncSession, draft: Draft) -> None:
+    """A tag no client has narrows the audience to nobody: refused while the member can still pick another
+    (a tag taken off every client before a scheduled one goes leaves it nobody to write to)."""
+    if draft.tag is not None and await label_of(session, key=draft.tag) is None:
+        raise BroadcastError("unknown_tag", draft.tag)
 
 
 def _check_template(template: str, known: Mapping[str, Template]) -> None:
@@ -230,7 +247,7 @@ async def plan(
     )
     messages = (await session.execute(latest)).scalars().all()
     people = await _people(session, select(ranked.c.writer).where(ranked.c.n == 1))
-    wanted = await _team_contacts(session, draft.team) if draft.team is not None else None
+    wanted = await _wanted(session, draft)
     seen_people: set[int] = set()
     seen_chats: set[int] = set()
     chosen: list[tuple[Contact, Contact, Message]] = []
@@ -329,6 +346,16 @@ async def _people(session: AsyncSession, writers: Any) -> dict[int, tuple[Contac
     return people
 
 
+async def _wanted(session: AsyncSession, draft: Draft) -> set[int] | None:
+    """The contacts the audience is narrowed to — a group's clients' and those of the clients with the tag,
+    both when both are chosen —, or None: everyone who wrote."""
+    wanted = await _team_contacts(session, draft.team) if draft.team is not None else None
+    if draft.tag is None:
+        return wanted
+    tagged = await contacts_with(session, key=draft.tag)
+    return tagged if wanted is None else wanted & tagged
+
+
 async def _team_contacts(session: AsyncSession, head_id: int) -> set[int]:
     """A group's clients: those their manager is responsible for, and those whose requests the group has."""
     team = await group_of(session, head_id)
@@ -388,6 +415,7 @@ async def send(
         existing = await _by_key(session, key)
         if existing is not None:
             return existing, False
+        await check_tag(session, draft)
         at = draft.send_at or now
         check_plan(draft, await plan(session, draft, sender=sender, now=at, viber_files=viber_files))
         row = Broadcast(
@@ -474,6 +502,7 @@ async def write_copies(
             row.send_at,
             tuple(AttachmentRef.model_validate(ref) for ref in row.attachments),
             row.repeat,
+            row.audience.get("tag"),
         )
         following = _next_occurrence(row, row.repeat, now=now, tz=tz) if row.repeat else None
         if following is not None:
@@ -609,6 +638,7 @@ async def revise(
         if row is None:
             return False
         author = await session.get(Staff, row.created_by_id) if row.created_by_id is not None else None
+        await check_tag(session, draft)
         the_plan = await plan(
             session, draft, sender=author or staff, now=draft.send_at or now, viber_files=viber_files
         )
