@@ -1,7 +1,7 @@
 """Broadcasts («Рассылки»): a supervisor or admin writes one notice to the clients who wrote lately (or to one
-group's), sees who will get it in which channel and who will not and why, then sends it; each broadcast's
-page follows its copies to delivered, read or failed (workers/broadcasts.py). A scheduled one may repeat every
-week or month; each occurrence's page links the one before and the one after."""
+group's, or to those with a tag), sees who will get it in which channel and who will not and why, then sends
+it; each broadcast's page follows its copies to delivered, read or failed (workers/broadcasts.py). A scheduled
+one may repeat every week or month; each occurrence's page links the one before and the one after."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from channels.whatsapp.templates import Template, known
 from intake.schema import AttachmentRef
 from storage.blobs import BlobStore
 from storage.models import Broadcast, BroadcastRecipient, Client, ClientContact, Contact, Message, Outbox
+from storage.repos.client_tags import label_of, tag_counts
 from storage.repos.org_chart import heads_with_groups
 from storage.types import utcnow
 from web import reply_files
@@ -32,6 +33,7 @@ from workers.broadcasts import (
     cancel,
     check_draft,
     check_plan,
+    check_tag,
     new_key,
     plan,
     revise,
@@ -57,6 +59,7 @@ def _form_values(form: Any) -> dict[str, Any]:
         "channels": [str(c) for c in form.getall("channels", [])],
         "since_days": str(form.get("since_days", "")),
         "team": team,
+        "tag": str(form.get("tag", "") or ""),  # a client tag's key: only the clients with it
         "send_at": str(form.get("send_at", "") or "").strip(),
         "repeat": str(form.get("repeat", "") or ""),
         # «Изменить» on a broadcast still to go: its id, carried through the preview to the saving
@@ -82,6 +85,7 @@ async def _draft(request: web.Request, values: dict[str, Any]) -> Draft:
         attachments=await _kept(values["attachments"], state(request).services.jobs.blobs),
         known_templates=synced,
         repeat=values["repeat"],
+        tag=values["tag"],
     )
 
 
@@ -175,6 +179,7 @@ async def _page(
         names = await staff_names(session)
         heads = await heads_with_groups(session)
         templates = [t for t in await synced_templates(session) if t.usable]
+        tags = await tag_counts(session)
     return render(
         request,
         "broadcasts.html",
@@ -185,6 +190,7 @@ async def _page(
         following=following,
         names=names,
         heads=heads,
+        tags=tags,
         channels=CHANNELS,
         repeats=("", *REPEATS),
         form=values
@@ -196,6 +202,7 @@ async def _page(
             "channels": list(CHANNELS),
             "since_days": "365",
             "team": "",
+            "tag": "",
             "send_at": "",
             "repeat": "",
             "edit_of": "",
@@ -231,16 +238,18 @@ async def broadcast_preview(request: web.Request) -> web.Response:
     except BroadcastError as exc:
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)
         return await _page(request, values, status=422)
-    async with state(request).services.db.session() as session:
-        # as the job will see them then: a scheduled one's recipients, and WhatsApp's windows, at its time
-        the_plan = await plan(
-            session,
-            draft,
-            sender=me(request),
-            now=draft.send_at or utcnow(),
-            viber_files=state(request).services.jobs.links is not None,
-        )
     try:
+        async with state(request).services.db.session() as session:
+            await check_tag(session, draft)
+            # as the job will see them then: a scheduled one's recipients, and WhatsApp's windows, at its time
+            the_plan = await plan(
+                session,
+                draft,
+                sender=me(request),
+                now=draft.send_at or utcnow(),
+                viber_files=state(request).services.jobs.links is not None,
+            )
+            tag = await label_of(session, key=draft.tag) if draft.tag is not None else None
         check_plan(draft, the_plan)
     except BroadcastError as exc:
         flash(request, f"broadcasts.{exc.reason}", value=exc.value)
@@ -256,6 +265,7 @@ async def broadcast_preview(request: web.Request) -> web.Response:
         samples=[(c.contact.label(), c.to.channel, c.text) for c in the_plan.sending[:SAMPLES]],
         files=_files(values),
         send_at=draft.send_at,
+        tag=tag,
     )
 
 
@@ -285,6 +295,7 @@ async def broadcast_change(request: web.Request) -> web.Response:
             "channels": [str(c) for c in audience.get("channels", ())],
             "since_days": str(audience.get("since_days", "")),
             "team": str(audience.get("team") or ""),
+            "tag": str(audience.get("tag") or ""),
             "send_at": row.send_at.astimezone(my_tz(request)).strftime("%Y-%m-%dT%H:%M")
             if row.send_at
             else "",
@@ -405,9 +416,13 @@ async def broadcast_page(request: web.Request) -> web.Response:
         previous = await session.get(Broadcast, row.previous_id) if row.previous_id is not None else None
         following = await _following(session, [row.id or 0])
         names = await staff_names(session)
+        key = row.audience.get("tag")
+        # the tag as the company writes it; its key when no client has it any more
+        tag = (await label_of(session, key=str(key)) or str(key)) if key else None
     return render(
         request,
         "broadcast.html",
+        tag=tag,
         row=row,
         recipients=recipients,
         company=company,

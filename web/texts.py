@@ -782,6 +782,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "В метке есть непечатные знаки: напишите её заново.",
         "The tag holds characters that cannot be shown: type it again.",
     ),
+    "broadcasts.tag": ("Только клиентам с меткой", "Only to the clients tagged"),
+    "broadcasts.tag_hint": (
+        "(метки ставят на карточке клиента; в скобках — у скольких клиентов она есть)",
+        "(tags are put on the client's card; in brackets, how many clients have it)",
+    ),
+    "broadcasts.tag_any": ("— с любой меткой и без —", "— any, tagged or not —"),
+    "broadcasts.to_tag": ("Только клиентам с меткой «{tag}»", "Only to the clients tagged «{tag}»"),
+    "broadcasts.unknown_tag": (
+        "Метки «{value}» нет ни у одного клиента: выберите метку из списка.",
+        "No client has the tag «{value}»: pick one from the list.",
+    ),
     "summary.title": ("Сводка ассистента", "Assistant summary"),
     "summary.none": ("Сводки ещё нет", "No summary yet"),
     "summary.refresh": ("Обновить сводку", "Refresh summary"),
