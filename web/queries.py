@@ -18,6 +18,7 @@ from storage.models import (
     Call,
     Client,
     ClientContact,
+    ClientTag,
     Contact,
     Conversation,
     Message,
@@ -135,11 +136,18 @@ async def queue_counts(session: AsyncSession, staff: Staff) -> dict[str, int]:
 
 
 async def queue_requests(
-    session: AsyncSession, staff: Staff, queue: str, *, channel: str = "", assignee: str = ""
+    session: AsyncSession,
+    staff: Staff,
+    queue: str,
+    *,
+    channel: str = "",
+    assignee: str = "",
+    tag: str | None = None,
 ) -> Sequence[Request]:
-    """One queue's requests the staff member may see, filtered by the database: the open queues' longest idle
-    first, "done" the latest finished first (a queue once read the 500 oldest requests of all and filtered
-    those, so past 500 requests new ones never showed)."""
+    """One queue's requests the staff member may see, filtered by the database (`tag`: a client tag's key, the
+    requests of the clients with it): the open queues' longest idle first, "done" the latest finished first (a
+    queue once read the 500 oldest requests of all and filtered those, so past 500 requests new ones never
+    showed)."""
     query = select(Request).where(_in_queue(queue), visible_to(staff))
     if channel:
         query = query.where(col(Request.origin_channel) == channel)
@@ -150,6 +158,10 @@ async def queue_requests(
     elif assignee.startswith("group:") and assignee[6:].isdigit():  # a head's group, the head included
         head = int(assignee[6:])
         query = query.where(in_group(await group_of(session, head)))
+    if tag is not None:
+        query = query.where(
+            col(Request.client_id).in_(select(ClientTag.client_id).where(col(ClientTag.key) == tag))
+        )
     if queue == "done":
         latest = func.coalesce(col(Request.done_at), col(Request.last_activity_at))
         query = query.order_by(latest.desc(), col(Request.id).desc()).limit(DONE_QUEUE_ROWS)

@@ -782,6 +782,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "В метке есть непечатные знаки: напишите её заново.",
         "The tag holds characters that cannot be shown: type it again.",
     ),
+    "filter.tag": ("Метка клиента", "Client tag"),
     "broadcasts.tag": ("Только клиентам с меткой", "Only to the clients tagged"),
     "broadcasts.tag_hint": (
         "(метки ставят на карточке клиента; в скобках — у скольких клиентов она есть)",

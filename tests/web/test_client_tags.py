@@ -97,3 +97,23 @@ async def test_a_manager_who_may_not_open_the_client_cannot_tag_it(seeded: Seede
     viktor = await sign_in("viktor@example.ru")  # a supervisor opens every client
     _, page = await viktor.get(card)
     assert _tags(page) == ["VIP"]
+
+
+async def test_the_inbox_narrows_to_the_clients_with_a_tag(seeded: Seeded, sign_in: SignIn) -> None:
+    async with seeded.live.services.db.session() as session:
+        await add_tag(session, client_id=seeded.client_id, tag="VIP", staff_id=None)
+        await session.commit()
+    boss = await sign_in("viktor@example.ru")
+
+    async def shown(query: str) -> set[int]:
+        pages = [(await boss.get(f"/ui/?queue={q}{query}"))[1] for q in ("unanswered", "in_work")]
+        return {int(i) for i in re.findall(r'data-request="(\d+)"', "".join(pages))}
+
+    everyone = {seeded.own_request_id, seeded.unassigned_request_id, seeded.others_request_id}
+    assert await shown("") == everyone
+    _, page = await boss.get("/ui/?tag=vip")
+    assert '<select name="tag">' in page and '<option value="vip" selected>VIP</option>' in page
+    ours = {seeded.own_request_id, seeded.unassigned_request_id}  # Ромашка's; Ирина's is nobody's client
+    assert await shown("&tag=vip") == await shown("&tag=%20Vip") == ours
+    assert await shown("&tag=" + "я" * 41) == everyone  # not a tag at all: no filter
+    assert await shown("&tag=опт") == set()
