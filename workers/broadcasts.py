@@ -3,8 +3,8 @@ who wrote in the chosen channels lately (or to one group's clients, or to those 
 channel the person last wrote from, filled in for them ({имя}, {компания}, {менеджер}), kept in their history
 and tracked as a reply is. Nobody gets it twice, nor a blocked contact, one who asked for no broadcasts, or
 one whose channel is closed; a WhatsApp client outside the 24-hour window gets the template when one is given.
-Who did not get it, and why, is written down beside who did. A scheduled one may repeat every week or month:
-each occurrence, as its copies are written, leaves the next one scheduled."""
+Who did not get it, and why, is written down beside who did. A scheduled one may repeat every week, month,
+quarter or year: each occurrence, as its copies are written, leaves the next one scheduled."""
 
 from __future__ import annotations
 
@@ -117,8 +117,8 @@ def check_draft(
 ) -> Draft:
     """The form as sent, checked: the saved replies' rules for the text (no {номер}: a broadcast answers no
     request), a known channel, a period, a tag that can be one (`check_tag` asks whether a client has it), a
-    template WhatsApp can read (and, when it is one of the synced
-    `known_templates`, one okno can send, with its number of parameters), a sending time ahead of `now` and
+    template WhatsApp can read (and, when it is one of the synced `known_templates`, one okno can send, with
+    its number of parameters), a sending time ahead of `now` and
     within a year, a repeat only by a known rule and from a sending time (the first occurrence's, which the
     next ones keep). (A subject is asked for only when someone would get it by email: `check_plan`.)"""
     try:
