@@ -18,6 +18,7 @@ from storage.models import (
     Message,
     Request,
 )
+from storage.repos.client_tags import tags_of
 from storage.repos.clients import contact_group
 from storage.repos.conversations import messages_of_request
 
@@ -125,6 +126,7 @@ async def client_detail(session: AsyncSession, client: Client) -> dict[str, Any]
         "id": client.id,
         "name": client.name,
         "inn": client.inn,
+        "tags": [row.tag for row in await tags_of(session, client_id=client.id or 0)],  # as the card shows
         "contacts": contacts,
         "requests": [request_view(r) for r in requests.scalars().all()],
     }

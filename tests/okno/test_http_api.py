@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from channels.api.verify import sign
 from storage.models import Message, Outbox, RawEvent, Request
+from storage.repos.client_tags import add_tag
 from storage.repos.saved_replies import save_my_reply, save_saved_reply
 from tests.conftest import Live
 from tests.factories import api_body
@@ -114,11 +115,15 @@ async def test_request_and_client_are_readable_as_json(live: Live) -> None:
         [request] = (await resp.json())["requests"]
     assert request["form"]["inn"] == "7707083893" and request["form"]["company_name"] == "ООО «Ромашка»"
     assert request["form"]["due_at"] == "2026-12-15T15:00:00+00:00"  # 18:00 in Moscow, the end of that day
+    async with live.services.db.session() as session:  # the card's «Добавить метку»
+        await add_tag(session, client_id=request["client_id"], tag=" УСН ", staff_id=live.staff_id)
+        await session.commit()
     async with live.http.get(
         f"{live.url}/api/v1/clients/{request['client_id']}", headers=live.staff_headers()
     ) as resp:
         client = await resp.json()
     assert client["inn"] == "7707083893" and client["contacts"][0]["identities"][0]["external_id"] == "u1"
+    assert client["tags"] == ["УСН"]
     async with live.http.get(f"{live.url}/api/v1/clients/999", headers=live.staff_headers()) as resp:
         assert resp.status == 404
 
