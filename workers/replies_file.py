@@ -69,6 +69,7 @@ def read_replies(text: str) -> tuple[dict[str, str], list[Problem]]:
         return {}, [Problem(1, "no_columns")]
     found: dict[str, str] = {}
     problems: list[Problem] = []
+    # the row as Excel numbers it (a record, however many lines its quoted answer spans), the header row 1
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
