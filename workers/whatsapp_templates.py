@@ -39,7 +39,6 @@ async def sync_templates(
         row.config = {**row.config, SYNCED: found.as_config()}  # a new dict: the JSON column sees the change
         await audit(
             session,
-            actor_kind="staff" if staff_id else "system",
             actor_id=staff_id,
             action="channel.templates",
             entity="channel_account",

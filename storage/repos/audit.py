@@ -12,16 +12,18 @@ from storage.models import AuditLog
 async def audit(
     session: AsyncSession,
     *,
-    actor_kind: str,
     action: str,
     entity: str,
     entity_id: int | None,
     actor_id: int | None = None,
+    actor_kind: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    """One AuditLog row. `actor_kind` unsaid: "staff" when a member (`actor_id`) did it, else "system" (a
+    command, a job); a client's or the assistant's own act names its kind."""
     session.add(
         AuditLog(
-            actor_kind=actor_kind,
+            actor_kind=actor_kind or ("staff" if actor_id else "system"),
             actor_id=actor_id,
             action=action,
             entity=entity,

@@ -39,7 +39,7 @@ async def block_contact(
     for request in open_ones:
         await change_status(session, request=request, status="cancelled", at=at, staff_id=staff_id)
     await audit(
-        session, actor_kind="staff" if staff_id else "system", actor_id=staff_id, action="contact.block",
+        session, actor_id=staff_id, action="contact.block",
         entity="contact", entity_id=contact.id, details={"cancelled": [r.id for r in open_ones]},
     )  # fmt: skip
     return open_ones
@@ -49,7 +49,7 @@ async def unblock_contact(session: AsyncSession, *, contact_id: int, staff_id: i
     contact = await survivor_of(session, contact_id=contact_id)
     contact.blocked_at, contact.blocked_by_id = None, None
     await audit(
-        session, actor_kind="staff" if staff_id else "system", actor_id=staff_id, action="contact.unblock",
+        session, actor_id=staff_id, action="contact.unblock",
         entity="contact", entity_id=contact.id,
     )  # fmt: skip
     return contact

@@ -24,7 +24,6 @@ async def set_broadcasts_off(
     contact.broadcasts_off_at = at if off else None
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="contact.broadcasts_off" if off else "contact.broadcasts_on",
         entity="contact",

@@ -69,7 +69,7 @@ async def add_tag(
     except IntegrityError:
         return None
     await audit(
-        session, actor_kind="staff" if staff_id else "system", actor_id=staff_id, action="client.tag",
+        session, actor_id=staff_id, action="client.tag",
         entity="client", entity_id=client_id, details={"tag": shown},
     )  # fmt: skip
     return await session.get(ClientTag, (client_id, key))
@@ -81,7 +81,7 @@ async def remove_tag(session: AsyncSession, *, client_id: int, tag: str, staff_i
     if row is None:
         return False
     await audit(
-        session, actor_kind="staff" if staff_id else "system", actor_id=staff_id, action="client.untag",
+        session, actor_id=staff_id, action="client.untag",
         entity="client", entity_id=client_id, details={"tag": row.tag},
     )  # fmt: skip
     await session.delete(row)

@@ -144,7 +144,6 @@ async def merge_contacts(
     await session.flush()
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="contact.merge",
         entity="contact",
@@ -188,7 +187,6 @@ async def undo_merge(session: AsyncSession, *, merge_id: int, staff_id: int | No
     merge.undone_at, merge.undone_by_staff_id = utcnow(), staff_id
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="contact.unmerge",
         entity="contact",

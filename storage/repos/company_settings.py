@@ -122,7 +122,6 @@ async def _store(session: AsyncSession, key: str, value: dict[str, Any], staff_i
     row.value, row.updated_by_id, row.updated_at = value, staff_id, utcnow()
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="settings.change",
         entity=key,

@@ -102,7 +102,6 @@ async def forget_person(session: AsyncSession, person: Person, *, staff_id: int 
     await _unlinked_blobs(session, person, out)
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="privacy.forget",
         entity="contact",

@@ -39,7 +39,6 @@ async def issue_link(
     await session.flush()
     await audit(
         session,
-        actor_kind="staff" if created_by_id else "system",
         actor_id=created_by_id,
         action=f"staff.link_{purpose}",
         entity="staff",

@@ -27,7 +27,6 @@ async def add_note(
     await session.flush()
     await audit(
         session,
-        actor_kind="staff" if author_staff_id else "system",
         actor_id=author_staff_id,
         action="note_added",
         entity="request",

@@ -122,7 +122,6 @@ async def change_status(
         details["waiting_until"] = request.waiting_until.isoformat()
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="request.status",
         entity="request",
@@ -145,7 +144,6 @@ async def wait_for_client(
     request.last_activity_at = max(request.last_activity_at, at)
     await audit(
         session,
-        actor_kind="staff" if staff_id else "system",
         actor_id=staff_id,
         action="request.wait",
         entity="request",

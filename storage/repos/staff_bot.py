@@ -66,7 +66,6 @@ async def create_invite(
     await session.flush()
     await audit(
         session,
-        actor_kind="staff" if created_by_id else "system",
         actor_id=created_by_id,
         action="staff.invite",
         entity="staff_invite",
