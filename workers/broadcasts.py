@@ -99,6 +99,18 @@ class Draft:
         # only when chosen: a broadcast stored before tags reads the same
         return audience | ({"tag": self.tag} if self.tag is not None else {})
 
+    def columns(self) -> dict[str, Any]:
+        """What a broadcast row keeps of the draft: `send` stores them, `revise` replaces them."""
+        return {
+            "text": self.text,
+            "subject": self.subject,
+            "whatsapp_template": self.whatsapp_template,
+            "audience": self.audience(),
+            "attachments": [ref.model_dump(mode="json", exclude_none=True) for ref in self.attachments],
+            "send_at": self.send_at,
+            "repeat": self.repeat,
+        }
+
 
 def check_draft(
     *,
@@ -418,18 +430,7 @@ async def send(
         await check_tag(session, draft)
         at = draft.send_at or now
         check_plan(draft, await plan(session, draft, sender=sender, now=at, viber_files=viber_files))
-        row = Broadcast(
-            key=key,
-            text=draft.text,
-            subject=draft.subject,
-            whatsapp_template=draft.whatsapp_template,
-            audience=draft.audience(),
-            created_by_id=sender.id,
-            created_at=now,
-            send_at=draft.send_at,
-            attachments=[ref.model_dump(mode="json", exclude_none=True) for ref in draft.attachments],
-            repeat=draft.repeat,
-        )
+        row = Broadcast(key=key, created_by_id=sender.id, created_at=now, **draft.columns())
         session.add(row)
         try:
             await session.commit()
@@ -611,9 +612,6 @@ async def stop_repeat(db: Database, broadcast_id: int, *, staff: Staff) -> bool:
     )
 
 
-EDITABLE = ("text", "subject", "whatsapp_template", "audience", "attachments", "send_at", "repeat")
-
-
 async def revise(
     db: Database,
     queue: JobQueue,
@@ -643,21 +641,12 @@ async def revise(
             session, draft, sender=author or staff, now=draft.send_at or now, viber_files=viber_files
         )
         check_plan(draft, the_plan)
-        values: dict[str, Any] = {
-            "text": draft.text,
-            "subject": draft.subject,
-            "whatsapp_template": draft.whatsapp_template,
-            "audience": draft.audience(),
-            "attachments": [ref.model_dump(mode="json", exclude_none=True) for ref in draft.attachments],
-            "send_at": draft.send_at,
-            # a month end's real day stays while the rule and the time do (31 Jan's occurrence on 28 Feb)
-            "repeat": row.repeat
-            if draft.repeat
-            and (row.repeat or "").split(";")[0] == draft.repeat
-            and row.send_at == draft.send_at
-            else draft.repeat,
-        }
-        changed = [name for name in EDITABLE if getattr(row, name) != values[name]]
+        values = draft.columns()
+        # a month end's real day stays while the rule and the time do (31 Jan's occurrence on 28 Feb)
+        same = (row.repeat or "").split(";")[0] == draft.repeat and row.send_at == draft.send_at
+        if draft.repeat and same:
+            values["repeat"] = row.repeat
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
     if not await _while_pending(
         db,
         broadcast_id,
